@@ -1,0 +1,172 @@
+package dev.veil.engine.inference;
+
+import dev.veil.engine.Parallel;
+import dev.veil.engine.model.LlamaConfig;
+import dev.veil.engine.model.NodeParams;
+
+/**
+ * The decoder forward pass. Everything here is weight-free (embedding lookup, RMSNorm, RoPE, attention over the
+ * KV cache, SiLU gating, residual adds); every weight multiply is delegated to {@link LinearOps}. This is
+ * exactly the code a trusted node runs.
+ */
+public final class Forward {
+    private final LlamaConfig c;
+    private final NodeParams p;
+    private final LinearOps linear;
+    private final float[] invFreq;
+
+    public Forward(LlamaConfig config, NodeParams params, LinearOps linear) {
+        if (params == null) throw new IllegalArgumentException("model was loaded without its embedding and norms");
+        this.c = config;
+        this.p = params;
+        this.linear = linear;
+        int half = c.headDim() / 2;
+        invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            double f = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
+            if (c.ropeFreqFactors() != null) f /= c.ropeFreqFactors()[i];
+            invFreq[i] = (float) f;
+        }
+    }
+
+    public LlamaConfig config() { return c; }
+
+    /**
+     * Runs {@code tokens} at the positions following those already in {@code cache}, appends their keys and
+     * values, and returns the logits of the last token (vocab values) or of every token (n × vocab).
+     */
+    public float[] forward(int[] tokens, KVCache cache, boolean allLogits) {
+        int n = tokens.length, dim = c.dim(), start = cache.length;
+        if (n == 0) throw new IllegalArgumentException("no tokens to run");
+        if (start + n > cache.capacity) {
+            throw new IllegalArgumentException("sequence of " + (start + n) + " tokens exceeds the context of " + cache.capacity);
+        }
+        float[] x = new float[n * dim];
+        for (int r = 0; r < n; r++) {
+            int t = tokens[r];
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
+            p.tokenEmbedding().copyRow(t, dim, x, r * dim);
+        }
+        int qkvDim = Projection.QKV.outDim(c), hidden = c.hiddenDim();
+        float[] xb = new float[n * dim], qkv = new float[n * qkvDim], att = new float[n * c.qDim()];
+        float[] delta = new float[n * dim], gu = new float[n * 2 * hidden], act = new float[n * hidden];
+        for (int l = 0; l < c.layers(); l++) {
+            rmsnormRows(xb, x, p.attnNorm()[l], n, dim);
+            linear.apply(Projection.QKV, l, xb, n, qkv);
+            prepareQkv(qkv, n, l, start);
+            storeKv(cache, l, qkv, n, start);
+            attention(cache, l, qkv, att, n, start);
+            linear.apply(Projection.ATTN_OUT, l, att, n, delta);
+            addInPlace(x, delta, n * dim);
+
+            rmsnormRows(xb, x, p.ffnNorm()[l], n, dim);
+            linear.apply(Projection.GATE_UP, l, xb, n, gu);
+            for (int r = 0; r < n; r++) {
+                int g = r * 2 * hidden, a = r * hidden;
+                for (int i = 0; i < hidden; i++) act[a + i] = silu(gu[g + i]) * gu[g + hidden + i];
+            }
+            linear.apply(Projection.FFN_DOWN, l, act, n, delta);
+            addInPlace(x, delta, n * dim);
+        }
+        cache.length = start + n;
+
+        int rows = allLogits ? n : 1;
+        float[] last = new float[rows * dim];
+        System.arraycopy(x, (n - rows) * dim, last, 0, rows * dim);
+        float[] normed = new float[rows * dim];
+        rmsnormRows(normed, last, p.finalNorm(), rows, dim);
+        float[] logits = new float[rows * c.vocabSize()];
+        linear.apply(Projection.LM_HEAD, 0, normed, rows, logits);
+        return logits;
+    }
+
+    /** Bias (qwen2), per-head QK RMSNorm (qwen3) and RoPE, in place on each row's [q | k | v]. */
+    private void prepareQkv(float[] qkv, int n, int layer, int start) {
+        int qkvDim = Projection.QKV.outDim(c), hd = c.headDim();
+        for (int r = 0; r < n; r++) {
+            int row = r * qkvDim;
+            if (p.qkvBias() != null) addInPlace(qkv, row, p.qkvBias()[layer], qkvDim);
+            for (int h = 0; h < c.heads() + c.kvHeads(); h++) {
+                int off = row + h * hd;  // q heads, then k heads (contiguous)
+                if (c.qkNorm()) rmsnorm(qkv, off, qkv, off, h < c.heads() ? p.qNorm()[layer] : p.kNorm()[layer], hd);
+                rope(qkv, off, start + r);
+            }
+        }
+    }
+
+    private void rope(float[] v, int off, int pos) {
+        int half = c.headDim() / 2;
+        for (int i = 0; i < half; i++) {
+            float angle = pos * invFreq[i];
+            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            int a, b;
+            if (c.ropeStyle() == LlamaConfig.RopeStyle.ADJACENT) { a = off + 2 * i; b = a + 1; }
+            else { a = off + i; b = a + half; }
+            float v0 = v[a], v1 = v[b];
+            v[a] = v0 * cos - v1 * sin;
+            v[b] = v0 * sin + v1 * cos;
+        }
+    }
+
+    private void storeKv(KVCache cache, int layer, float[] qkv, int n, int start) {
+        int kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c);
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(qkv, r * qkvDim + c.qDim(), cache.keys[layer], (start + r) * kvDim, kvDim);
+            System.arraycopy(qkv, r * qkvDim + c.qDim() + kvDim, cache.values[layer], (start + r) * kvDim, kvDim);
+        }
+    }
+
+    /** Causal multi-head attention with grouped KV heads, one task per (row, head). */
+    private void attention(KVCache cache, int layer, float[] qkv, float[] att, int n, int start) {
+        int hd = c.headDim(), kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c), group = c.heads() / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] keys = cache.keys[layer], values = cache.values[layer];
+        Parallel.forEach(n * c.heads(), task -> {
+            int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
+            int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd;
+            float[] scores = new float[len];
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                float s = 0f;
+                int k = t * kvDim + kvOff;
+                for (int i = 0; i < hd; i++) s += qkv[q + i] * keys[k + i];
+                scores[t] = s * scale;
+                max = Math.max(max, scores[t]);
+            }
+            float sum = 0f;
+            for (int t = 0; t < len; t++) {
+                scores[t] = (float) Math.exp(scores[t] - max);
+                sum += scores[t];
+            }
+            java.util.Arrays.fill(att, out, out + hd, 0f);
+            for (int t = 0; t < len; t++) {
+                float w = scores[t] / sum;
+                int v = t * kvDim + kvOff;
+                for (int i = 0; i < hd; i++) att[out + i] += w * values[v + i];
+            }
+        });
+    }
+
+    private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {
+        for (int r = 0; r < n; r++) rmsnorm(out, r * dim, x, r * dim, gain, dim);
+    }
+
+    private void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] gain, int size) {
+        float ss = 0f;
+        for (int i = 0; i < size; i++) ss += x[xOff + i] * x[xOff + i];
+        float inv = (float) (1.0 / Math.sqrt(ss / size + c.rmsEps()));
+        for (int i = 0; i < size; i++) out[outOff + i] = gain[i] * (inv * x[xOff + i]);
+    }
+
+    private static float silu(float v) {
+        return v / (1f + (float) Math.exp(-v));
+    }
+
+    private static void addInPlace(float[] x, float[] d, int n) {
+        for (int i = 0; i < n; i++) x[i] += d[i];
+    }
+
+    private static void addInPlace(float[] x, int off, float[] d, int n) {
+        for (int i = 0; i < n; i++) x[off + i] += d[i];
+    }
+}

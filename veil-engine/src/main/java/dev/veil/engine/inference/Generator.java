@@ -1,0 +1,47 @@
+package dev.veil.engine.inference;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/** Prefills a prompt, then decodes token by token until a stop token, the token limit or the context end. */
+public final class Generator {
+    private final Forward forward;
+    private final Tokenizer tokenizer;
+
+    public Generator(Model model, LinearOps linear) {
+        this.forward = new Forward(model.config(), model.node(), linear);
+        this.tokenizer = model.tokenizer();
+    }
+
+    public Forward forward() {
+        return forward;
+    }
+
+    /**
+     * Generates up to {@code maxTokens} tokens after {@code prompt} (which should start with BOS), calling
+     * {@code onToken} with each as it is chosen. Returns the generated tokens (without the prompt, without a
+     * final stop token).
+     */
+    public int[] generate(int[] prompt, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        if (prompt.length == 0) throw new IllegalArgumentException("prompt must hold at least one token (BOS)");
+        int context = forward.config().contextLength();
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in the context of " + context);
+        }
+        var cache = new KVCache(forward.config(), Math.min(context, prompt.length + Math.max(maxTokens, 1)));
+        int[] out = new int[maxTokens];
+        int count = 0;
+        float[] logits = forward.forward(prompt, cache, false);
+        while (count < maxTokens) {
+            int next = sampler.sample(logits);
+            if (tokenizer.isStop(next)) break;
+            out[count++] = next;
+            onToken.accept(next);
+            if (count == maxTokens || cache.length() == cache.capacity()) break;
+            logits = forward.forward(new int[] {next}, cache, false);
+        }
+        return Arrays.copyOf(out, count);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.veil.engine.inference;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Chooses the next token from logits. Temperature 0 is greedy (argmax, lowest id on ties); otherwise the
+ * logits are scaled by 1/temperature, filtered by top-k, min-p and top-p (in that order), and sampled from a
+ * generator seeded with {@code seed}, so a run is reproducible.
+ */
+public final class Sampler {
+    private final float temperature, topP, minP;
+    private final int topK;
+    private final SplittableRandom random;
+
+    public Sampler(float temperature, int topK, float topP, float minP, long seed) {
+        if (!(temperature >= 0) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP < 1)) {
+            throw new IllegalArgumentException("sampling needs temperature >= 0, top-k >= 0, 0 < top-p <= 1, 0 <= min-p < 1");
+        }
+        this.temperature = temperature;
+        this.topK = topK;
+        this.topP = topP;
+        this.minP = minP;
+        this.random = new SplittableRandom(seed);
+    }
+
+    public static Sampler greedy() {
+        return new Sampler(0f, 0, 1f, 0f, 0);
+    }
+
+    public int sample(float[] logits) {
+        return sample(logits, 0, logits.length);
+    }
+
+    /** Samples from logits[offset, offset + vocab). */
+    public int sample(float[] logits, int offset, int vocab) {
+        if (temperature == 0f) return argmax(logits, offset, vocab);
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(logits[offset + b], logits[offset + a]));
+        int keep = topK > 0 ? Math.min(topK, vocab) : vocab;
+        double max = logits[offset + order[0]] / temperature;
+        double[] probs = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            probs[i] = Math.exp(logits[offset + order[i]] / temperature - max);
+            sum += probs[i];
+        }
+        int kept = 0;
+        double cumulative = 0, total = 0;
+        for (int i = 0; i < keep; i++) {
+            double p = probs[i] / sum;
+            if (i > 0 && (p < minP * (probs[0] / sum) || cumulative >= topP)) break;
+            cumulative += p;
+            total += probs[i];
+            kept++;
+        }
+        double u = random.nextDouble() * total;
+        for (int i = 0; i < kept; i++) {
+            u -= probs[i];
+            if (u < 0) return order[i];
+        }
+        return order[kept - 1];
+    }
+
+    static int argmax(float[] v, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (v[offset + i] > v[offset + best]) best = i;
+        return best;
+    }
+}

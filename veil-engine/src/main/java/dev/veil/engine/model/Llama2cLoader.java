@@ -1,0 +1,121 @@
+package dev.veil.engine.model;
+
+import dev.veil.engine.tensor.F32Tensor;
+import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tokenizer.SentencePieceTokenizer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Loads llama2.c "v0" checkpoints: a header of 7 int32 (dim, hidden, layers, heads, kv heads, vocab, seq_len;
+ * a negative vocab means an unshared classifier), then f32 weights in llama2.c's order, memory-mapped.
+ */
+public final class Llama2cLoader {
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Llama2cLoader() {}
+
+    public static Model load(Path checkpoint, Path tokenizerFile) throws IOException {
+        MemorySegment file;
+        try (var ch = FileChannel.open(checkpoint, StandardOpenOption.READ)) {
+            file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
+        }
+        if (file.byteSize() < 28) throw new ModelFormatException(checkpoint + ": too short for a llama2.c header");
+        int[] h = new int[7];
+        for (int i = 0; i < 7; i++) h[i] = file.get(LE_INT, 4L * i);
+        int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = Math.abs(h[5]), seq = h[6];
+        boolean shared = h[5] > 0;
+        if (dim <= 0 || heads <= 0 || dim % heads != 0) {
+            throw new ModelFormatException(checkpoint + ": not a llama2.c checkpoint (header " + java.util.Arrays.toString(h) + ")");
+        }
+        int headDim = dim / heads, kvDim = kvHeads * headDim;
+        var cfg = new LlamaConfig("llama", dim, hidden, layers, heads, kvHeads, headDim, vocab, seq, 1e-5f, 10000f,
+                LlamaConfig.RopeStyle.ADJACENT, null, false);
+
+        var r = new Reader(file, checkpoint);
+        FloatTensor embedding = r.next((long) vocab * dim);
+        float[][] attnNorm = r.rows(layers, dim);
+        FloatTensor[] wq = r.matrices(layers, (long) dim * dim);
+        FloatTensor[] wk = r.matrices(layers, (long) kvDim * dim);
+        FloatTensor[] wv = r.matrices(layers, (long) kvDim * dim);
+        FloatTensor[] wo = r.matrices(layers, (long) dim * dim);
+        float[][] ffnNorm = r.rows(layers, dim);
+        FloatTensor[] gate = r.matrices(layers, (long) hidden * dim);
+        FloatTensor[] down = r.matrices(layers, (long) dim * hidden);
+        FloatTensor[] up = r.matrices(layers, (long) hidden * dim);
+        float[] finalNorm = r.next(dim).toFloatArray();
+        r.skip(2L * seq * (headDim / 2)); // legacy precomputed RoPE tables
+        FloatTensor lmHead = shared ? embedding : r.next((long) vocab * dim);
+        if (r.offset != file.byteSize()) {
+            throw new ModelFormatException(checkpoint + ": " + (file.byteSize() - r.offset) + " unexpected trailing bytes");
+        }
+        var node = new NodeParams(embedding, attnNorm, ffnNorm, finalNorm, null, null, null);
+        var linear = new LinearWeights(wq, wk, wv, wo, gate, up, down, lmHead);
+        return new Model(cfg, loadTokenizer(tokenizerFile, vocab), node, linear);
+    }
+
+    /** llama2.c tokenizer.bin: int32 max_token_length, then per token f32 score, int32 length, bytes. */
+    public static SentencePieceTokenizer loadTokenizer(Path file, int vocab) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        String[] pieces = new String[vocab];
+        float[] scores = new float[vocab];
+        try {
+            b.getInt();
+            for (int i = 0; i < vocab; i++) {
+                scores[i] = b.getFloat();
+                int len = b.getInt();
+                if (len < 0 || len > b.remaining()) throw new ModelFormatException(file + ": bad token length " + len);
+                byte[] bytes = new byte[len];
+                b.get(bytes);
+                // llama2.c stores spaces as ' '; keep SentencePiece's spelling.
+                pieces[i] = new String(bytes, StandardCharsets.UTF_8).replace(' ', '\u2581');
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new ModelFormatException(file + ": tokenizer file ends before " + vocab + " tokens");
+        }
+        return new SentencePieceTokenizer(pieces, scores, 1, 2);
+    }
+
+    private static final class Reader {
+        final MemorySegment file;
+        final Path path;
+        long offset = 28;
+
+        Reader(MemorySegment file, Path path) {
+            this.file = file;
+            this.path = path;
+        }
+
+        FloatTensor next(long floats) {
+            if (offset + floats * 4 > file.byteSize()) throw new ModelFormatException(path + ": checkpoint is truncated");
+            var t = new F32Tensor(floats, file.asSlice(offset, floats * 4));
+            offset += floats * 4;
+            return t;
+        }
+
+        FloatTensor[] matrices(int layers, long floats) {
+            FloatTensor[] m = new FloatTensor[layers];
+            for (int l = 0; l < layers; l++) m[l] = next(floats);
+            return m;
+        }
+
+        float[][] rows(int layers, int dim) {
+            float[][] a = new float[layers][];
+            for (int l = 0; l < layers; l++) a[l] = next(dim).toFloatArray();
+            return a;
+        }
+
+        void skip(long floats) {
+            offset += floats * 4;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.veil.engine.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens a model file by its format: GGUF, or a llama2.c checkpoint with its tokenizer.bin. */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /**
+     * @param tokenizer llama2.c tokenizer file; when null, {@code tokenizer.bin} or {@code tok<vocab>.bin}
+     *                  beside the checkpoint. Ignored for GGUF, which carries its tokenizer.
+     */
+    public static Model load(Path model, Path tokenizer) throws IOException {
+        if (!Files.isRegularFile(model)) throw new ModelFormatException("model file not found: " + model);
+        if (isGguf(model)) return GGUFModelLoader.load(model);
+        if (tokenizer == null) tokenizer = findTokenizer(model);
+        if (!Files.isRegularFile(tokenizer)) throw new ModelFormatException("tokenizer file not found: " + tokenizer);
+        return Llama2cLoader.load(model, tokenizer);
+    }
+
+    static boolean isGguf(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        }
+    }
+
+    private static Path findTokenizer(Path checkpoint) throws IOException {
+        Path dir = checkpoint.toAbsolutePath().getParent();
+        Path standard = dir.resolve("tokenizer.bin");
+        if (Files.isRegularFile(standard)) return standard;
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("tok\\d+\\.bin")).findFirst()
+                    .orElseThrow(() -> new ModelFormatException("no tokenizer.bin beside " + checkpoint + "; pass --tokenizer"));
+        }
+    }
+}
