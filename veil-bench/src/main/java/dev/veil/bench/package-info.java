@@ -1,0 +1,2 @@
+/** Veil JMH benchmarks */
+package dev.veil.bench;

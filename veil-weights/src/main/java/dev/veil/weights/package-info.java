@@ -1,0 +1,2 @@
+/** Veil weights server: the untrusted side; never depends on veil-node */
+package dev.veil.weights;
