@@ -11,7 +11,10 @@ import dev.veil.engine.tokenizer.SentencePieceVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -51,8 +54,51 @@ public final class GGUFModelWriter {
         w.put("tokenizer.ggml.eos_token_id", GGUFValueType.UINT32, SentencePieceVocabulary.EOS);
     }
 
+    /** Where the tensors being written come from, by GGUF name. */
+    public interface Weights {
+        /** The rows of weight matrix {@code name}, {@code rows × cols}. */
+        TensorSources.RowFiller matrix(String name, int rows, int cols);
+
+        /** The values of 1-D tensor {@code name} (norm gains, biases). */
+        float[] vector(String name, int size);
+    }
+
     /**
-     * Writes a fully loaded model with the vocabulary of its tokenizer, weight matrices as {@code type}. An LM head
+     * Adds a model's tensors in llama.cpp's order: weight matrices as {@code type} (F32 where a row is not a whole
+     * number of blocks, with a note), 1-D tensors as F32; {@code output.weight} only when not tied, biases when
+     * {@code qkvBias}, QK norms when the config has them, {@code rope_freqs.weight} when it has RoPE factors.
+     */
+    public static void addTensors(GGUFWriter w, LlamaConfig c, boolean tiedOutput, boolean qkvBias, GGMLType type,
+                                  Weights weights, Consumer<String> notes) {
+        var m = new Matrices(w, type, notes);
+        m.add(TOKEN_EMBD, c.vocabSize(), c.dim(), weights);
+        vector(w, OUTPUT_NORM, weights.vector(OUTPUT_NORM, c.dim()));
+        if (!tiedOutput) m.add(OUTPUT, c.vocabSize(), c.dim(), weights);
+        if (c.ropeFreqFactors() != null) vector(w, ROPE_FREQS, c.ropeFreqFactors());
+        for (int l = 0; l < c.layers(); l++) {
+            vector(w, blk(l, ATTN_NORM), weights.vector(blk(l, ATTN_NORM), c.dim()));
+            m.add(blk(l, ATTN_Q), c.qDim(), c.dim(), weights);
+            m.add(blk(l, ATTN_K), c.kvDim(), c.dim(), weights);
+            m.add(blk(l, ATTN_V), c.kvDim(), c.dim(), weights);
+            if (qkvBias) {
+                vector(w, blk(l, ATTN_Q_BIAS), weights.vector(blk(l, ATTN_Q_BIAS), c.qDim()));
+                vector(w, blk(l, ATTN_K_BIAS), weights.vector(blk(l, ATTN_K_BIAS), c.kvDim()));
+                vector(w, blk(l, ATTN_V_BIAS), weights.vector(blk(l, ATTN_V_BIAS), c.kvDim()));
+            }
+            if (c.qkNorm()) {
+                vector(w, blk(l, ATTN_Q_NORM), weights.vector(blk(l, ATTN_Q_NORM), c.headDim()));
+                vector(w, blk(l, ATTN_K_NORM), weights.vector(blk(l, ATTN_K_NORM), c.headDim()));
+            }
+            m.add(blk(l, ATTN_OUTPUT), c.dim(), c.qDim(), weights);
+            vector(w, blk(l, FFN_NORM), weights.vector(blk(l, FFN_NORM), c.dim()));
+            m.add(blk(l, FFN_GATE), c.hiddenDim(), c.dim(), weights);
+            m.add(blk(l, FFN_UP), c.hiddenDim(), c.dim(), weights);
+            m.add(blk(l, FFN_DOWN), c.dim(), c.hiddenDim(), weights);
+        }
+    }
+
+    /**
+     * Writes a fully loaded model with {@code vocab} as its tokenizer, weight matrices as {@code type}. An LM head
      * that is the embedding tensor itself is written once (tied). Returns notes on tensors kept as F32.
      */
     public static List<String> write(Model m, SentencePieceVocabulary vocab, GGMLType type, String name, Path out) throws IOException {
@@ -60,37 +106,49 @@ public final class GGUFModelWriter {
         LlamaConfig c = m.config();
         NodeParams n = m.node();
         LinearWeights lw = m.linear();
+        Map<String, FloatTensor> matrices = new HashMap<>();
+        Map<String, float[]> vectors = new HashMap<>();
+        matrices.put(TOKEN_EMBD, n.tokenEmbedding());
+        matrices.put(OUTPUT, lw.lmHead());
+        vectors.put(OUTPUT_NORM, n.finalNorm());
+        for (int l = 0; l < c.layers(); l++) {
+            matrices.put(blk(l, ATTN_Q), lw.wq()[l]);
+            matrices.put(blk(l, ATTN_K), lw.wk()[l]);
+            matrices.put(blk(l, ATTN_V), lw.wv()[l]);
+            matrices.put(blk(l, ATTN_OUTPUT), lw.wo()[l]);
+            matrices.put(blk(l, FFN_GATE), lw.gate()[l]);
+            matrices.put(blk(l, FFN_UP), lw.up()[l]);
+            matrices.put(blk(l, FFN_DOWN), lw.down()[l]);
+            vectors.put(blk(l, ATTN_NORM), n.attnNorm()[l]);
+            vectors.put(blk(l, FFN_NORM), n.ffnNorm()[l]);
+            if (c.qkNorm()) {
+                vectors.put(blk(l, ATTN_Q_NORM), n.qNorm()[l]);
+                vectors.put(blk(l, ATTN_K_NORM), n.kNorm()[l]);
+            }
+            if (n.qkvBias() != null) {
+                float[] b = n.qkvBias()[l];
+                vectors.put(blk(l, ATTN_Q_BIAS), Arrays.copyOfRange(b, 0, c.qDim()));
+                vectors.put(blk(l, ATTN_K_BIAS), Arrays.copyOfRange(b, c.qDim(), c.qDim() + c.kvDim()));
+                vectors.put(blk(l, ATTN_V_BIAS), Arrays.copyOfRange(b, c.qDim() + c.kvDim(), b.length));
+            }
+        }
         var w = new GGUFWriter();
         putConfig(w, c, name);
         w.put("general.file_type", GGUFValueType.UINT32, type.id);
         putVocabulary(w, vocab);
         List<String> notes = new ArrayList<>();
-        var matrices = new Matrices(w, type, notes::add);
-        matrices.add(TOKEN_EMBD, n.tokenEmbedding(), c.vocabSize(), c.dim());
-        vector(w, OUTPUT_NORM, n.finalNorm());
-        if (lw.lmHead() != n.tokenEmbedding()) matrices.add(OUTPUT, lw.lmHead(), c.vocabSize(), c.dim());
-        if (c.ropeFreqFactors() != null) vector(w, ROPE_FREQS, c.ropeFreqFactors());
-        for (int l = 0; l < c.layers(); l++) {
-            vector(w, blk(l, ATTN_NORM), n.attnNorm()[l]);
-            matrices.add(blk(l, ATTN_Q), lw.wq()[l], c.qDim(), c.dim());
-            matrices.add(blk(l, ATTN_K), lw.wk()[l], c.kvDim(), c.dim());
-            matrices.add(blk(l, ATTN_V), lw.wv()[l], c.kvDim(), c.dim());
-            if (n.qkvBias() != null) {
-                float[] b = n.qkvBias()[l];
-                vector(w, blk(l, ATTN_Q_BIAS), java.util.Arrays.copyOfRange(b, 0, c.qDim()));
-                vector(w, blk(l, ATTN_K_BIAS), java.util.Arrays.copyOfRange(b, c.qDim(), c.qDim() + c.kvDim()));
-                vector(w, blk(l, ATTN_V_BIAS), java.util.Arrays.copyOfRange(b, c.qDim() + c.kvDim(), b.length));
+        addTensors(w, c, lw.lmHead() == n.tokenEmbedding(), n.qkvBias() != null, type, new Weights() {
+            @Override
+            public TensorSources.RowFiller matrix(String tensor, int rows, int cols) {
+                FloatTensor t = matrices.get(tensor);
+                return (r, dst) -> t.copyRow((int) r, cols, dst, 0);
             }
-            if (c.qkNorm()) {
-                vector(w, blk(l, ATTN_Q_NORM), n.qNorm()[l]);
-                vector(w, blk(l, ATTN_K_NORM), n.kNorm()[l]);
+
+            @Override
+            public float[] vector(String tensor, int size) {
+                return vectors.get(tensor);
             }
-            matrices.add(blk(l, ATTN_OUTPUT), lw.wo()[l], c.dim(), c.qDim());
-            vector(w, blk(l, FFN_NORM), n.ffnNorm()[l]);
-            matrices.add(blk(l, FFN_GATE), lw.gate()[l], c.hiddenDim(), c.dim());
-            matrices.add(blk(l, FFN_UP), lw.up()[l], c.hiddenDim(), c.dim());
-            matrices.add(blk(l, FFN_DOWN), lw.down()[l], c.dim(), c.hiddenDim());
-        }
+        }, notes::add);
         w.write(out);
         return notes;
     }
@@ -112,32 +170,20 @@ public final class GGUFModelWriter {
     }
 
     /** Adds weight matrices as {@code type}, or as F32 (with a note) where a row is not a whole number of blocks. */
-    public record Matrices(GGUFWriter w, GGMLType type, Consumer<String> notes) {
-        public Matrices {
+    private record Matrices(GGUFWriter w, GGMLType type, Consumer<String> notes) {
+        Matrices {
             if (!TensorSources.ENCODABLE.contains(type)) {
                 throw new IllegalArgumentException("cannot write weights as " + type + " (supported: " + TensorSources.ENCODABLE + ")");
             }
         }
 
-        public GGMLType typeFor(String name, int cols) {
-            if (TensorSources.canEncode(type, cols)) return type;
-            notes.accept(name + " kept as F32: its " + cols + " columns are not a multiple of " + type + "'s block of " + type.blockSize);
-            return GGMLType.F32;
-        }
-
-        public void add(String name, FloatTensor t, int rows, int cols) {
-            GGMLType as = typeFor(name, cols);
-            long[] dims = {cols, rows};
-            if (t.type() == as && t.size() == (long) rows * cols) {
-                w.addTensor(name, as, dims, GGUFWriter.TensorSource.of(t.segment().asSlice(0, as.byteSize(t.size()))));
-            } else {
-                w.addTensor(name, as, dims, TensorSources.rows(as, rows, cols, (r, dst) -> t.copyRow((int) r, cols, dst, 0)));
+        void add(String name, int rows, int cols, Weights weights) {
+            GGMLType as = type;
+            if (!TensorSources.canEncode(type, cols)) {
+                notes.accept(name + " kept as F32: its " + cols + " columns are not a multiple of " + type + "'s block of " + type.blockSize);
+                as = GGMLType.F32;
             }
-        }
-
-        public void add(String name, int rows, int cols, TensorSources.RowFiller rowsOf) {
-            GGMLType as = typeFor(name, cols);
-            w.addTensor(name, as, new long[] {cols, rows}, TensorSources.rows(as, rows, cols, rowsOf));
+            w.addTensor(name, as, new long[] {cols, rows}, TensorSources.rows(as, rows, cols, weights.matrix(name, rows, cols)));
         }
     }
 }
