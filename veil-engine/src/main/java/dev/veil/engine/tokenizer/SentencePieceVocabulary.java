@@ -62,7 +62,8 @@ public record SentencePieceVocabulary(String[] pieces, float[] scores) {
             b.getInt();
             while (b.hasRemaining()) {
                 b.getFloat();
-                b.position(b.position() + b.getInt());
+                int len = b.getInt();
+                b.position(b.position() + len);
                 n++;
             }
         } catch (BufferUnderflowException | IllegalArgumentException e) {
