@@ -37,6 +37,42 @@ class RandomModelsTest {
     }
 
     @Test
+    void everyTypeHoldsTheSameWeightsQuantized() throws Exception {
+        ModelShape s = ModelShape.named("tiny-llama");
+        Path f32 = dir.resolve("f32.gguf");
+        RandomModels.write(s, GGMLType.F32, 9, null, f32);
+        var reference = GGUFFile.open(f32);
+        for (GGMLType type : GGMLType.SUPPORTED) {
+            Path p = dir.resolve(type + ".gguf");
+            assertEquals(java.util.List.of(), RandomModels.write(s, type, 9, null, p));
+            var f = GGUFFile.open(p);
+            assertEquals(type, f.tensorInfo("blk.1.ffn_down.weight").type());
+            assertEquals(GGMLType.F32, f.tensorInfo("blk.1.ffn_norm.weight").type());
+            assertEquals(type.id, ((Number) f.metadata().get("general.file_type")).intValue());
+            for (String name : new String[] {"token_embd.weight", "output.weight", "blk.1.ffn_down.weight", "blk.0.attn_q.weight"}) {
+                var a = reference.tensor(name);
+                var b = f.tensor(name);
+                double se = 0, ss = 0;
+                for (long i = 0; i < a.size(); i++) {
+                    double d = a.getFloat(i) - b.getFloat(i);
+                    se += d * d;
+                    ss += (double) a.getFloat(i) * a.getFloat(i);
+                }
+                double rel = Math.sqrt(se / ss);
+                // Relative RMS quantization error of uniform weights: 4-bit formats a few %, 8-bit and halves far less.
+                double bound = switch (type) {
+                    case F32 -> 0;
+                    case F16 -> 1e-3;
+                    case BF16 -> 5e-3;
+                    case Q8_0, Q6_K -> 2e-2;
+                    default -> 0.12;
+                };
+                assertTrue(rel <= bound, type + " " + name + ": relative quantization error " + rel);
+            }
+        }
+    }
+
+    @Test
     void loadsWithTheShapesConfigAndGenerates() throws Exception {
         for (String name : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
             ModelShape s = ModelShape.named(name);
