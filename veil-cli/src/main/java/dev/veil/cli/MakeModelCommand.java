@@ -5,7 +5,8 @@ import dev.veil.engine.model.ModelShape;
 import dev.veil.engine.model.RandomModels;
 import dev.veil.engine.model.RopeScaling;
 import dev.veil.engine.tensor.GGMLType;
-import dev.veil.engine.tokenizer.SentencePieceVocabulary;
+import dev.veil.engine.model.Llama2cLoader;
+import dev.veil.engine.tokenizer.SentencePieceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,8 @@ final class MakeModelCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42") long seed;
 
-    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin whose vocabulary to use (cut or grown to the vocab size); "
+    @Option(names = "--tokenizer", description = "SentencePiece tokenizer.model or llama2.c tokenizer.bin whose vocabulary to use "
+            + "(cut or grown to the vocab size); "
             + "default: stories260K's from the shared folder if present, else a synthetic one")
     Path tokenizer;
 
@@ -52,7 +54,7 @@ final class MakeModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelShape s = shape();
-        SentencePieceVocabulary vocabulary = vocabulary();
+        SentencePieceModel vocabulary = vocabulary();
         long t0 = System.nanoTime();
         List<String> notes = RandomModels.write(s, type, seed, vocabulary, out);
         for (String note : notes) System.err.println("note: " + note);
@@ -103,7 +105,7 @@ final class MakeModelCommand implements Callable<Integer> {
         }
     }
 
-    private SentencePieceVocabulary vocabulary() throws java.io.IOException {
+    private SentencePieceModel vocabulary() throws java.io.IOException {
         Path tok = tokenizer;
         if (tok == null) {
             String shared = System.getProperty("veil.shared", System.getenv("VEIL_SHARED"));
@@ -115,9 +117,10 @@ final class MakeModelCommand implements Callable<Integer> {
             tok = stories;
         }
         if (!Files.isRegularFile(tok)) throw new ModelFormatException("tokenizer file not found: " + tok);
-        int n = SentencePieceVocabulary.countLlama2c(tok);
-        System.err.println("vocabulary: " + tok + " (" + n + " tokens)");
-        return SentencePieceVocabulary.readLlama2c(tok, n);
+        SentencePieceModel v = tok.getFileName().toString().endsWith(".model") ? SentencePieceModel.read(tok)
+                : Llama2cLoader.readVocabulary(tok, Llama2cLoader.countTokens(tok));
+        System.err.println("vocabulary: " + tok + " (" + v.pieces().length + " tokens)");
+        return v;
     }
 
     static final class ShapeNames implements Iterable<String> {
