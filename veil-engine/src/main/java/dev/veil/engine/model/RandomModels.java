@@ -67,6 +67,20 @@ public final class RandomModels {
         return notes;
     }
 
+    /**
+     * The model of {@code shape}, {@code type} and {@code seed} (synthetic vocabulary) in {@code dir}, written on first
+     * use: for benchmarks that would otherwise rebuild a large model on every run. The name carries a generator
+     * version, bumped whenever the weights it makes change.
+     */
+    public static Path cached(ModelShape shape, GGMLType type, long seed, Path dir) throws IOException {
+        Path file = dir.resolve(shape.name() + "-" + type + "-seed" + seed + "-v1.gguf");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            java.nio.file.Files.createDirectories(dir);
+            write(shape, type, seed, null, file);
+        }
+        return file;
+    }
+
     /** Fills dst with center + uniform(-half, half), from a generator of (tensor seed, row) alone. */
     private static void uniform(long tensorSeed, long row, float[] dst, double center, double half) {
         var random = new SplittableRandom(mix(tensorSeed + row * 0xD1B54A32D192ED03L));

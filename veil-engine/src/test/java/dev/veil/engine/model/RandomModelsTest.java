@@ -37,6 +37,16 @@ class RandomModelsTest {
     }
 
     @Test
+    void cachedModelsAreWrittenOnce() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path p = RandomModels.cached(ModelShape.named("tiny-qwen3"), GGMLType.Q8_0, 4, cache);
+        var written = Files.getLastModifiedTime(p);
+        assertEquals(p, RandomModels.cached(ModelShape.named("tiny-qwen3"), GGMLType.Q8_0, 4, cache));
+        assertEquals(written, Files.getLastModifiedTime(p));
+        assertEquals(GGMLType.Q8_0, GGUFFile.open(p).tensorInfo("blk.0.attn_q.weight").type());
+    }
+
+    @Test
     void everyTypeHoldsTheSameWeightsQuantized() throws Exception {
         ModelShape s = ModelShape.named("tiny-llama");
         Path f32 = dir.resolve("f32.gguf");
