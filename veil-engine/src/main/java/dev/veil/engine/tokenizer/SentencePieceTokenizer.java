@@ -97,6 +97,41 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
     }
 
+    /**
+     * The same encoding by the textbook merge: scan all adjacent pairs for the best one, merge it, repeat; O(n^2)
+     * for n characters. The twin {@link #encode} is tested and benchmarked against.
+     */
+    public int[] encodePlain(String text, boolean textStart) {
+        if (text.isEmpty()) return new int[0];
+        String s = (textStart && addDummyPrefix ? String.valueOf(SPACE) : "") + text.replace(' ', SPACE);
+        var out = new IntList(s.length() + 1);
+        vocab.encode(s, this::encodeRunPlain, out);
+        return out.toArray();
+    }
+
+    private void encodeRunPlain(String s, int from, int to, IntList out) {
+        var symbols = new java.util.ArrayList<String>();
+        s.substring(from, to).codePoints().forEach(cp -> symbols.add(Character.toString(cp)));
+        while (true) {
+            int best = -1;
+            float bestScore = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i + 1 < symbols.size(); i++) {
+                Integer id = mergeable.get(symbols.get(i) + symbols.get(i + 1));
+                if (id != null && (best < 0 || scores[id] > bestScore)) {
+                    best = i;
+                    bestScore = scores[id];
+                }
+            }
+            if (best < 0) break;
+            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
+        }
+        for (String symbol : symbols) {
+            Integer id = mergeable.get(symbol);
+            if (id != null) out.add(id);
+            else byteFallback(symbol, out);
+        }
+    }
+
     private void offer(PriorityQueue<Bigram> queue, String s, int[] start, int[] end, int left, int right) {
         Integer id = mergeable.get(s.substring(start[left], end[right]));
         if (id != null) queue.add(new Bigram(scores[id], left, right, end[right] - start[left]));
