@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the independent reference tokenizers (npm llama-tokenizer-js@1.2.2 and llama3-tokenizer-js@1.2.0) through
- * node. bin/test-deps.sh (run by ./mvnw test) installs them into .veil-cache/npm (or set VEIL_NPM to a node_modules folder); when they are
- * missing the tests fail and say how to install them, they never skip.
+ * node. bin/test-deps.sh (run by ./mvnw test) installs them into .veil-cache/npm, or VEIL_NPM names a
+ * node_modules folder; when they are missing the tests fail and say how to install them, they never skip.
  */
 final class NodeReference {
     static final String LLAMA2_PACKAGE = "llama-tokenizer-js", LLAMA2_VERSION = "1.2.2";
