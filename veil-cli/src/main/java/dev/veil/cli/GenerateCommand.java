@@ -5,6 +5,8 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.tokenizer.ChatTemplate;
+import dev.veil.engine.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Generates text, streaming it to stdout; everything else goes to stderr. */
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt, or answer it as a chat (--chat).")
 final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
@@ -23,6 +25,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--prompt", defaultValue = "", description = "prompt text; empty starts from BOS")
     String prompt;
+
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")
+    boolean chat;
+
+    @Option(names = "--system", description = "system prompt for --chat")
+    String system;
 
     @Option(names = "--max-tokens", defaultValue = "256", description = "tokens to generate at most")
     int maxTokens;
@@ -38,15 +46,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
+        if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
-        int[] encoded = tok.encode(prompt);
-        int[] input = new int[encoded.length + 1];
-        input[0] = tok.bos();
-        System.arraycopy(encoded, 0, input, 1, encoded.length);
+        int[] input = chat
+                ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system, prompt), true).tokens()
+                : plainPrompt(tok, prompt);
 
         var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        var stream = new TextStream(tok, input[input.length - 1], out);
+        // A chat answer reads as a text of its own; a plain prompt's continuation follows the prompt's last token.
+        var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
         var gen = new Generator(m, new LocalLinearOps(m.config(), m.linear()));
         long t0 = System.nanoTime();
         int[] generated = gen.generate(input, maxTokens, new Sampler(temperature, topK, topP, minP, seed), stream::accept);
@@ -55,5 +64,16 @@ final class GenerateCommand implements Callable<Integer> {
         System.err.printf("%n[%d prompt + %d generated tokens in %.2f s, %.1f tokens/s]%n",
                 input.length, generated.length, s, (input.length + generated.length) / s);
         return 0;
+    }
+
+    /** BOS (when the model's texts start with one, or the prompt is empty) and the prompt's tokens. */
+    static int[] plainPrompt(Tokenizer tok, String prompt) {
+        int[] encoded = tok.encode(prompt);
+        boolean bos = tok.addBos() || encoded.length == 0;
+        if (bos && tok.bos() < 0) throw new IllegalArgumentException("the model has no BOS token to start an empty prompt");
+        int[] input = new int[encoded.length + (bos ? 1 : 0)];
+        if (bos) input[0] = tok.bos();
+        System.arraycopy(encoded, 0, input, bos ? 1 : 0, encoded.length);
+        return input;
     }
 }
