@@ -2,7 +2,7 @@ package dev.veil.node;
 
 import dev.veil.engine.inference.Projection;
 import dev.veil.protocol.MatrixId;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transport.Channel;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,7 +25,7 @@ public final class RestorationPool {
     }
 
     /** Sets up every matrix of the model with the server behind {@code channel}. */
-    public static RestorationPool setup(Channel channel, ModelShape shape, RemoConfig config, int maxPayload) {
+    public static RestorationPool setup(Channel channel, ModelDims shape, RemoConfig config, int maxPayload) {
         long t0 = System.nanoTime(), b0 = channel.traffic().bytesSent() + channel.traffic().bytesReceived();
         var random = new MaskRandom();
         Map<MatrixId, PublicBase> bases = new LinkedHashMap<>();
@@ -38,7 +38,7 @@ public final class RestorationPool {
     }
 
     /** All outsourced matrices of a model: per layer QKV, ATTN_OUT, GATE_UP, FFN_DOWN; then LM_HEAD. */
-    public static java.util.List<MatrixId> matrices(ModelShape shape) {
+    public static java.util.List<MatrixId> matrices(ModelDims shape) {
         var ids = new java.util.ArrayList<MatrixId>();
         for (int l = 0; l < shape.layers(); l++) {
             for (Projection p : Projection.values()) if (p.perLayer()) ids.add(new MatrixId(p, l));

@@ -4,7 +4,7 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.model.Model;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.transport.Channel;
 
@@ -35,7 +35,7 @@ public final class TrustedNode implements AutoCloseable {
         if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
         var welcome = channel.call(new Message.Hello(modelId), Message.Welcome.class);
-        var shape = ModelShape.of(model.config());
+        var shape = ModelDims.of(model.config());
         if (!welcome.shape().equals(shape)) {
             throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server's model '" + welcome.modelId() + "' has shape " + welcome.shape()
                     + ", the node's has " + shape);

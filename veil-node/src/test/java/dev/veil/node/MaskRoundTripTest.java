@@ -16,7 +16,7 @@ import dev.veil.engine.tensor.F32Tensor;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transport.InMemoryChannel;
 import dev.veil.protocol.transport.Service;
@@ -105,7 +105,7 @@ class MaskRoundTripTest {
         var channel = new InMemoryChannel(server, Duration.ofSeconds(10));
         channel.call(new Message.Hello("m"), Message.Welcome.class);
         // a limit that fits about three rows of the widest matrix (the 300-token LM head, 8-byte elements)
-        var pool = RestorationPool.setup(channel, ModelShape.of(c), RemoConfig.of(MaskSize.fraction(0.25), Numeric.Z64), 1024 + 3 * 8 * 300);
+        var pool = RestorationPool.setup(channel, ModelDims.of(c), RemoConfig.of(MaskSize.fraction(0.25), Numeric.Z64), 1024 + 3 * 8 * 300);
         var stats = new RemoStats();
         int[] prompt = new int[20];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 7 * i + 1;

@@ -14,7 +14,7 @@ import dev.veil.engine.ring.Numeric;
 import dev.veil.engine.ring.Ring;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.Transcript;
 import dev.veil.protocol.transcript.TranscriptReader;
@@ -50,7 +50,7 @@ class TranscriptPrivacyTest {
     @Test
     void noReceivedRowIsCloserToTheTruthThanTheMaskAllows(@TempDir Path dir) throws Exception {
         Model model = Llama2cLoader.load(Shared.storiesBin(), Shared.storiesTokenizer());
-        var shape = ModelShape.of(model.config());
+        var shape = ModelDims.of(model.config());
         for (Numeric numeric : new Numeric[] {Numeric.FLOAT, Numeric.Z64}) {
             double sigma = 2.0;
             Path file = dir.resolve(numeric + ".veiltr");

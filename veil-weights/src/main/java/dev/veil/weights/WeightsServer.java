@@ -9,7 +9,7 @@ import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Frame;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
 public final class WeightsServer implements Service, AutoCloseable {
     private final String modelId;
     private final LlamaConfig config;
-    private final ModelShape shape;
+    private final ModelDims shape;
     private final LocalLinearOps floatOps;
     private final LinearWeights weights;
     private final Map<Ring, RingLinearOps> ringOps = new EnumMap<>(Ring.class);
@@ -43,7 +43,7 @@ public final class WeightsServer implements Service, AutoCloseable {
         if (weights == null) throw new IllegalArgumentException("the weights server needs the model's weight matrices");
         this.modelId = modelId;
         this.config = config;
-        this.shape = ModelShape.of(config);
+        this.shape = ModelDims.of(config);
         this.weights = weights;
         this.floatOps = new LocalLinearOps(config, weights);
         this.transcript = transcript;
@@ -53,7 +53,7 @@ public final class WeightsServer implements Service, AutoCloseable {
 
     public String modelId() { return modelId; }
 
-    public ModelShape shape() { return shape; }
+    public ModelDims shape() { return shape; }
 
     @Override
     public CompletableFuture<Message> handle(Peer peer, Message request) {
