@@ -1,0 +1,36 @@
+package dev.veil.cli;
+
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.tokenizer.Tokenizer;
+import picocli.CommandLine.Option;
+
+/** Prompt and sampling options shared by the commands that generate text. */
+final class SamplingOptions {
+    @Option(names = "--prompt", defaultValue = "", description = "prompt text; empty starts from BOS")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "tokens to generate at most")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "0 keeps all") int topK;
+    @Option(names = "--top-p", defaultValue = "1") float topP;
+    @Option(names = "--min-p", defaultValue = "0") float minP;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    Sampler sampler() {
+        if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
+        return new Sampler(temperature, topK, topP, minP, seed);
+    }
+
+    /** BOS followed by the prompt's tokens. */
+    static int[] input(Tokenizer tok, String text) {
+        int[] encoded = tok.encode(text);
+        int[] input = new int[encoded.length + 1];
+        input[0] = tok.bos();
+        System.arraycopy(encoded, 0, input, 1, encoded.length);
+        return input;
+    }
+}
