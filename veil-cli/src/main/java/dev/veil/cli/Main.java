@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
                 ConvertCommand.class,
                 MakeModelCommand.class,
                 InfoCommand.class,
+                WeightsServerCommand.class,
+                NodeCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -20,10 +20,10 @@ class GenerateCommandTest {
 
     @Test
     void plainPromptStartsWithBosWhereTheModelWantsIt() {
-        assertArrayEquals(new int[] {1, 6}, GenerateCommand.plainPrompt(tokenizer(true), "hi"));
-        assertArrayEquals(new int[] {6}, GenerateCommand.plainPrompt(tokenizer(false), "hi"));
+        assertArrayEquals(new int[] {1, 6}, SamplingOptions.input(tokenizer(true), "hi"));
+        assertArrayEquals(new int[] {6}, SamplingOptions.input(tokenizer(false), "hi"));
         // An empty prompt starts from BOS either way.
-        assertArrayEquals(new int[] {1}, GenerateCommand.plainPrompt(tokenizer(false), ""));
+        assertArrayEquals(new int[] {1}, SamplingOptions.input(tokenizer(false), ""));
     }
 
     @Test
