@@ -28,7 +28,7 @@ public final class CusTextPlus implements Sanitizer {
     private final SanitizerParams params;
     private final int[][] sets;       // per set: its members
     private final int[] setOf;        // per id: its set, -1 when not eligible
-    private final long[][] costs;     // per id: GRID - quantized u(x, member), in the set's order
+    private final int[][] costs;     // per id: GRID - quantized u(x, member), in the set's order
     private final boolean[] stopWord;
     private final long epsilonNum;
 
@@ -44,7 +44,7 @@ public final class CusTextPlus implements Sanitizer {
         boolean[] assigned = new boolean[n];
         setOf = new int[n];
         Arrays.fill(setOf, -1);
-        costs = new long[n][];
+        costs = new int[n][];
         var setList = new java.util.ArrayList<int[]>();
         float[] sims = new float[n];
         float[] x = new float[dim];
@@ -104,7 +104,7 @@ public final class CusTextPlus implements Sanitizer {
         return ExponentialMechanism.probabilities(costs[x], costs[x].length, GRID, epsilonNum);
     }
 
-    private static long[] utilityCosts(F32Tensor unitMatrix, float[] unit, int x, int[] members, int dim) {
+    private static int[] utilityCosts(F32Tensor unitMatrix, float[] unit, int x, int[] members, int dim) {
         float[] v = Arrays.copyOfRange(unit, x * dim, x * dim + dim);
         float[] sim = new float[members.length];
         float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
@@ -113,10 +113,10 @@ public final class CusTextPlus implements Sanitizer {
             min = Math.min(min, sim[j]);
             max = Math.max(max, sim[j]);
         }
-        long[] c = new long[members.length];
+        int[] c = new int[members.length];
         for (int j = 0; j < members.length; j++) {
             double u = max > min ? (sim[j] - min) / (max - min) : 1.0;
-            c[j] = GRID - Math.round(u * GRID);
+            c[j] = (int) (GRID - Math.round(u * GRID));
         }
         return c;
     }

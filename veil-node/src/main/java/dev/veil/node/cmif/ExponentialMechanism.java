@@ -10,20 +10,20 @@ final class ExponentialMechanism {
     private ExponentialMechanism() {}
 
     /** An index j in [0, costs.length). */
-    static int sample(long[] costs, int n, long grid, long epsilonNum, ExactRandom random) {
-        long min = Long.MAX_VALUE;
+    static int sample(int[] costs, int n, long grid, long epsilonNum, ExactRandom random) {
+        int min = Integer.MAX_VALUE;
         for (int j = 0; j < n; j++) min = Math.min(min, costs[j]);
         long den = 2 * grid * SanitizerParams.EPSILON_DENOMINATOR;
         while (true) {
             int j = (int) random.uniform(n);
-            if (random.bernoulliExp(Math.multiplyExact(costs[j] - min, epsilonNum), den)) return j;
+            if (random.bernoulliExp(Math.multiplyExact((long) costs[j] - min, epsilonNum), den)) return j;
         }
     }
 
     /** The exact probabilities of {@link #sample} (for tests and documentation). */
-    static double[] probabilities(long[] costs, int n, long grid, long epsilonNum) {
+    static double[] probabilities(int[] costs, int n, long grid, long epsilonNum) {
         double[] p = new double[n];
-        long min = Long.MAX_VALUE;
+        int min = Integer.MAX_VALUE;
         for (int j = 0; j < n; j++) min = Math.min(min, costs[j]);
         double sum = 0, rate = (double) epsilonNum / (2.0 * grid * SanitizerParams.EPSILON_DENOMINATOR);
         for (int j = 0; j < n; j++) sum += p[j] = Math.exp(-(costs[j] - min) * rate);

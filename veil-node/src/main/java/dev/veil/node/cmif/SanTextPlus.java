@@ -1,6 +1,7 @@
 package dev.veil.node.cmif;
 
 import dev.veil.engine.tensor.F32Tensor;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SanText+ (Yue et al., ACL Findings 2021). Sensitive tokens always, others with probability p, are replaced by a
@@ -19,6 +20,9 @@ public final class SanTextPlus implements Sanitizer {
     private final F32Tensor outputs;      // the sensitive rows, |S| × dim
     private final float[] outputNorms;    // |y|²
     private final long epsilonNum;
+    // Distances of recently sanitized tokens: frequent words recur, and computing |S| distances dominates.
+    private final ConcurrentHashMap<Integer, int[]> costCache = new ConcurrentHashMap<>();
+    private final int cacheEntries;
 
     public SanTextPlus(EmbeddingSpace space, SensitiveSet sensitive, SanitizerParams params) {
         if (sensitive.size() == 0) throw new IllegalArgumentException("SanText+ needs a non-empty sensitive set");
@@ -38,7 +42,10 @@ public final class SanTextPlus implements Sanitizer {
         }
         outputs = F32Tensor.of(rows);
         epsilonNum = params.off() ? 0 : params.epsilonNumerator();
+        cacheEntries = Math.max(64, CACHE_INTS / n);
     }
+
+    private static final int CACHE_INTS = 16 << 20; // 64 MiB of cached distances at most
 
     @Override public String name() { return "santext+"; }
 
@@ -49,7 +56,6 @@ public final class SanTextPlus implements Sanitizer {
         if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
         int[] out = ids.clone();
         boolean[] mechanized = new boolean[ids.length];
-        long[] costs = new long[sensitive.size()];
         for (int i = 0; i < ids.length; i++) {
             int x = ids[i];
             if (!editable[i] || x < 0 || x >= space.size() || !space.eligible(x)) continue;
@@ -57,29 +63,38 @@ public final class SanTextPlus implements Sanitizer {
                 mechanized[i] = true;
             } else if (sensitive.contains(x) || random.bernoulli(params.p())) {
                 mechanized[i] = true;
-                distances(x, costs);
+                int[] costs = costs(x);
                 out[i] = sensitive.id(ExponentialMechanism.sample(costs, costs.length, GRID, epsilonNum, random));
             }
         }
         return new Sanitized(out, mechanized, params.epsilon());
     }
 
+    private int[] costs(int x) {
+        int[] c = costCache.get(x);
+        if (c == null) {
+            c = new int[sensitive.size()];
+            distances(x, c);
+            if (costCache.size() < cacheEntries) costCache.put(x, c);
+        }
+        return c;
+    }
+
     /** Quantized Euclidean distances from x to every sensitive id. */
-    void distances(int x, long[] costs) {
+    void distances(int x, int[] costs) {
         float[] v = space.vector(x);
         float xx = 0;
         for (float f : v) xx += f * f;
         int dim = space.dim();
         for (int s = 0; s < costs.length; s++) {
             float d2 = xx + outputNorms[s] - 2 * outputs.dot((long) s * dim, v, 0, dim);
-            costs[s] = sensitive.id(s) == x ? 0 : Math.round(Math.sqrt(Math.max(d2, 0f)) * GRID);
+            costs[s] = sensitive.id(s) == x ? 0 : (int) Math.round(Math.sqrt(Math.max(d2, 0f)) * GRID);
         }
     }
 
     /** The exact output distribution for x over the sensitive ids (tests). */
     double[] probabilities(int x) {
-        long[] costs = new long[sensitive.size()];
-        distances(x, costs);
+        int[] costs = costs(x);
         return ExponentialMechanism.probabilities(costs, costs.length, GRID, epsilonNum);
     }
 
