@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 WeightsServerCommand.class,
                 NodeCommand.class,
                 DemoCommand.class,
+                UtilityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
