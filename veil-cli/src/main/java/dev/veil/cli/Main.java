@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code veil} command. Errors reach the user as one line on stderr, never a stack trace. */
 @Command(name = "veil", mixinStandardHelpOptions = true, version = "veil 0.1.0",
         description = "Confidential LLM inference: masked outsourcing (Talaria/ReMO), sanitized prompts (CMIF), attacks.",
-        subcommands = {GenerateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, AttackCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
