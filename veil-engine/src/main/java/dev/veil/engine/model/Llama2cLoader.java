@@ -3,15 +3,13 @@ package dev.veil.engine.model;
 import dev.veil.engine.tensor.F32Tensor;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;
+import dev.veil.engine.tokenizer.SentencePieceVocabulary;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -25,6 +23,11 @@ public final class Llama2cLoader {
     private Llama2cLoader() {}
 
     public static Model load(Path checkpoint, Path tokenizerFile) throws IOException {
+        return load(checkpoint, tokenizerFile, ModelParts.ALL);
+    }
+
+    /** Loads {@code parts} of a checkpoint; the tokenizer file is only read (and needed) for the node's part. */
+    public static Model load(Path checkpoint, Path tokenizerFile, ModelParts parts) throws IOException {
         MemorySegment file;
         try (var ch = FileChannel.open(checkpoint, StandardOpenOption.READ)) {
             file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
@@ -58,31 +61,14 @@ public final class Llama2cLoader {
         if (r.offset != file.byteSize()) {
             throw new ModelFormatException(checkpoint + ": " + (file.byteSize() - r.offset) + " unexpected trailing bytes");
         }
-        var node = new NodeParams(embedding, attnNorm, ffnNorm, finalNorm, null, null, null);
-        var linear = new LinearWeights(wq, wk, wv, wo, gate, up, down, lmHead);
-        return new Model(cfg, loadTokenizer(tokenizerFile, vocab), node, linear);
+        var node = parts.node() ? new NodeParams(embedding, attnNorm, ffnNorm, finalNorm, null, null, null) : null;
+        var linear = parts.weights() ? new LinearWeights(wq, wk, wv, wo, gate, up, down, lmHead) : null;
+        return new Model(cfg, parts.node() ? loadTokenizer(tokenizerFile, vocab) : null, node, linear);
     }
 
     /** llama2.c tokenizer.bin: int32 max_token_length, then per token f32 score, int32 length, bytes. */
     public static SentencePieceTokenizer loadTokenizer(Path file, int vocab) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        String[] pieces = new String[vocab];
-        float[] scores = new float[vocab];
-        try {
-            b.getInt();
-            for (int i = 0; i < vocab; i++) {
-                scores[i] = b.getFloat();
-                int len = b.getInt();
-                if (len < 0 || len > b.remaining()) throw new ModelFormatException(file + ": bad token length " + len);
-                byte[] bytes = new byte[len];
-                b.get(bytes);
-                // llama2.c stores spaces as ' '; keep SentencePiece's spelling.
-                pieces[i] = new String(bytes, StandardCharsets.UTF_8).replace(' ', '\u2581');
-            }
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new ModelFormatException(file + ": tokenizer file ends before " + vocab + " tokens");
-        }
-        return new SentencePieceTokenizer(pieces, scores, 1, 2);
+        return SentencePieceVocabulary.readLlama2c(file, vocab).tokenizer();
     }
 
     private static final class Reader {

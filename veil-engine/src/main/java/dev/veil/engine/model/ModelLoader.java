@@ -13,14 +13,19 @@ public final class ModelLoader {
      *                  beside the checkpoint. Ignored for GGUF, which carries its tokenizer.
      */
     public static Model load(Path model, Path tokenizer) throws IOException {
-        if (!Files.isRegularFile(model)) throw new ModelFormatException("model file not found: " + model);
-        if (isGguf(model)) return GGUFModelLoader.load(model);
-        if (tokenizer == null) tokenizer = findTokenizer(model);
-        if (!Files.isRegularFile(tokenizer)) throw new ModelFormatException("tokenizer file not found: " + tokenizer);
-        return Llama2cLoader.load(model, tokenizer);
+        return load(model, tokenizer, ModelParts.ALL);
     }
 
-    static boolean isGguf(Path file) throws IOException {
+    /** Loads {@code parts} of a model: see {@link ModelParts} for what each leaves out. */
+    public static Model load(Path model, Path tokenizer, ModelParts parts) throws IOException {
+        if (!Files.isRegularFile(model)) throw new ModelFormatException("model file not found: " + model);
+        if (isGguf(model)) return GGUFModelLoader.load(model, parts);
+        if (tokenizer == null && parts.node()) tokenizer = findTokenizer(model);
+        if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw new ModelFormatException("tokenizer file not found: " + tokenizer);
+        return Llama2cLoader.load(model, tokenizer, parts);
+    }
+
+    public static boolean isGguf(Path file) throws IOException {
         try (var in = Files.newInputStream(file)) {
             byte[] magic = in.readNBytes(4);
             return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';

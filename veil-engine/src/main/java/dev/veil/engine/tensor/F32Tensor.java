@@ -34,6 +34,11 @@ public final class F32Tensor extends FloatTensor {
     }
 
     @Override
+    public void dequantize(long offset, float[] dst, int dstOffset, int n) {
+        MemorySegment.copy(segment, LE_FLOAT, offset * 4, dst, dstOffset, n);
+    }
+
+    @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
         FloatVector acc = FloatVector.zero(F_SPECIES);
         int len = F_SPECIES.length(), i = 0, upper = F_SPECIES.loopBound(n);

@@ -9,11 +9,20 @@ import jdk.incubator.vector.VectorSpecies;
  * A read-only tensor of one GGML type, viewed as a flat sequence of float values. Weight matrices are
  * row-major with {@code cols} (GGUF's ne0, the input features) contiguous: row j holds output feature j.
  *
- * <p>Each subclass is one storage format. {@link #dot} is its vectorized kernel and {@link #dotScalar} the
- * plain twin the tests check it against; {@link #matmul} is the matrix product every weight multiply uses.
+ * <p>Each subclass is one storage format over its bytes, never copied to the heap. {@link #dot} is its
+ * vectorized kernel and {@link #dotScalar} the plain twin the tests check it against; {@link #matmul} is the
+ * matrix product every weight multiply uses.
  */
 public abstract class FloatTensor {
     public static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
+    static final int GEMM_MIN_ROWS = 4;
+
+    /** Weight rows dequantized at once by the tiled kernel (a multiple of {@link FloatGemm#TILE}). */
+    static final int PANEL_ROWS = 16;
+
+    private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[1][0]);
 
     public abstract GGMLType type();
 
@@ -36,42 +45,78 @@ public abstract class FloatTensor {
         return sum;
     }
 
+    /** Dequantizes elements [offset, offset + n) into dst[dstOffset...]; formats override it block by block. */
+    public void dequantize(long offset, float[] dst, int dstOffset, int n) {
+        for (int i = 0; i < n; i++) dst[dstOffset + i] = getFloat(offset + i);
+    }
+
     /**
      * Matrix product with this tensor as a {@code rows × cols} weight matrix W: for each of the {@code n} input
      * rows x_r = x[r·cols, (r+1)·cols), writes {@code out[r·outStride + outOffset + j] = W_j · x_r} for j &lt; rows.
-     * Runs on the engine's pool. Subclasses override it with faster kernels; results must match this one within
-     * the format's rounding.
+     * Runs on the engine's pool. Few input rows (decode) take one {@link #dot} per output; more (prefill) take
+     * the tiled kernel, which dequantizes {@value #PANEL_ROWS} weight rows at a time and reuses them for every
+     * input row. Subclasses override it with faster kernels; results must match this one within the format's
+     * rounding.
      */
     public void matmul(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         checkShape(x, n, rows, cols, out, outStride, outOffset);
+        if (n < GEMM_MIN_ROWS) {
+            matmulByDot(x, n, rows, cols, out, outStride, outOffset);
+        } else {
+            matmulTiled(x, n, rows, cols, out, outStride, outOffset);
+        }
+    }
+
+    /** One vectorized dot product per output: what decode needs (memory-bound, one pass over W). */
+    protected final void matmulByDot(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         Parallel.forEach(rows, j -> {
             long rowOffset = (long) j * cols;
             for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dot(rowOffset, x, r * cols, cols);
         });
     }
 
+    /** Dequantizes panels of weight rows and multiplies each with all input rows (compute-bound prefill). */
+    protected final void matmulTiled(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
+        int panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
+        Parallel.forEach(panels, p -> {
+            int first = p * PANEL_ROWS, count = Math.min(PANEL_ROWS, rows - first);
+            float[] panel = panel(PANEL_ROWS * cols);
+            for (int i = 0; i < count; i++) dequantize((long) (first + i) * cols, panel, i * cols, cols);
+            FloatGemm.multiply(panel, count, x, n, cols, out, outStride, outOffset + first);
+        });
+    }
+
+    private static float[] panel(int size) {
+        float[][] holder = PANEL.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+
     /** Row {@code row} of a matrix with {@code cols} columns, dequantized into dst[dstOffset...]. */
     public void copyRow(int row, int cols, float[] dst, int dstOffset) {
-        long base = (long) row * cols;
-        for (int i = 0; i < cols; i++) dst[dstOffset + i] = getFloat(base + i);
+        dequantize((long) row * cols, dst, dstOffset, cols);
     }
 
     /** All elements, dequantized (small tensors only: norms, biases). */
     public float[] toFloatArray() {
         if (size() > Integer.MAX_VALUE) throw new IllegalStateException("tensor too large for an array: " + size());
         float[] a = new float[(int) size()];
-        for (int i = 0; i < a.length; i++) a[i] = getFloat(i);
+        dequantize(0, a, 0, a.length);
         return a;
     }
 
     protected final void checkShape(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
+        if (n < 0 || rows < 0 || cols < 0 || outOffset < 0) {
+            throw new IllegalArgumentException("negative matmul dimension: n=" + n + " rows=" + rows + " cols=" + cols
+                    + " offset=" + outOffset);
+        }
         if ((long) rows * cols > size()) {
             throw new IllegalArgumentException("matrix " + rows + "x" + cols + " exceeds tensor of " + size() + " elements");
         }
         if ((long) n * cols > x.length) {
             throw new IllegalArgumentException("input has " + x.length + " values, need " + n + "x" + cols);
         }
-        if (outOffset + rows > outStride || (long) (n - 1) * outStride + outOffset + rows > out.length) {
+        if (n > 0 && (outOffset + rows > outStride || (long) (n - 1) * outStride + outOffset + rows > out.length)) {
             throw new IllegalArgumentException("output of " + out.length + " values cannot hold " + n + "x" + rows
                     + " at stride " + outStride + ", offset " + outOffset);
         }

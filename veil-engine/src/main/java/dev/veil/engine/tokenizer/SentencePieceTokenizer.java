@@ -4,104 +4,150 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
- * SentencePiece-style BPE as Llama 2 and llama2.c use it: a dummy-prefix space, "▁" for spaces, merges of
- * adjacent pieces by best score, and byte fallback to {@code <0xXX>} tokens for characters not in the vocabulary.
+ * SentencePiece BPE as Llama 2 and llama2.c use it. Spaces become "▁" and a dummy-prefix "▁" starts a text; the
+ * text is split into characters (user-defined pieces whole), then the adjacent pair whose joined piece has the
+ * highest score is merged, leftmost first on ties, until no joined pair is a piece. Symbols left that are not
+ * pieces fall back to their UTF-8 bytes ({@code <0xXX>} tokens), or to the unknown token without byte pieces.
+ * Merging keeps the candidate pairs in a priority queue, so a text of n characters takes O(n log n).
  */
 public final class SentencePieceTokenizer implements Tokenizer {
-    private static final String SPACE = "\u2581";
+    static final char SPACE = '\u2581';
+    /** What SentencePiece prints for the unknown token. */
+    private static final String UNKNOWN_SURFACE = " \u2047 ";
 
-    private final String[] pieces;
+    private final Vocabulary vocab;
     private final float[] scores;
-    private final Map<String, Integer> ids = new HashMap<>();
+    private final boolean addDummyPrefix;
+    /** Pieces a merge may produce and a symbol may end as: NORMAL and USER_DEFINED ones. */
+    private final Map<String, Integer> mergeable = new HashMap<>();
     private final int[] byteTokens = new int[256];
-    private final int bos, eos;
 
-    /** @param pieces vocabulary as SentencePiece spells it ("▁" for space, "&lt;0x0A&gt;" for bytes) */
-    public SentencePieceTokenizer(String[] pieces, float[] scores, int bos, int eos) {
-        this.pieces = pieces;
-        this.scores = scores;
-        this.bos = bos;
-        this.eos = eos;
+    public SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addDummyPrefix) {
+        if (scores.length != vocab.size()) {
+            throw new IllegalArgumentException(scores.length + " scores for " + vocab.size() + " tokens");
+        }
+        this.vocab = vocab;
+        this.scores = scores.clone();
+        this.addDummyPrefix = addDummyPrefix;
         java.util.Arrays.fill(byteTokens, -1);
-        for (int i = 0; i < pieces.length; i++) {
-            ids.putIfAbsent(pieces[i], i);
-            int b = byteValue(pieces[i]);
-            if (b >= 0 && byteTokens[b] < 0) byteTokens[b] = i;
+        for (int i = 0; i < vocab.size(); i++) {
+            TokenType t = vocab.type(i);
+            if (t == TokenType.NORMAL || t == TokenType.USER_DEFINED) mergeable.putIfAbsent(vocab.piece(i), i);
+            int b = Vocabulary.byteValue(vocab.piece(i));
+            if (t == TokenType.BYTE && b >= 0 && byteTokens[b] < 0) byteTokens[b] = i;
         }
     }
 
+    /** A llama2.c-style vocabulary: types inferred, "&lt;unk&gt;" at 0 unknown, dummy prefix on. */
+    public SentencePieceTokenizer(String[] pieces, float[] scores, int bos, int eos) {
+        this(new Vocabulary(pieces, null, bos, eos, pieces.length > 0 && pieces[0].equals("<unk>") ? 0 : -1, true, new int[0], null),
+                scores, true);
+    }
+
     @Override
-    public int[] encode(String text) {
+    public Vocabulary vocabulary() {
+        return vocab;
+    }
+
+    @Override
+    public int[] encode(String text, boolean textStart) {
         if (text.isEmpty()) return new int[0];
-        String s = SPACE + text.replace(" ", SPACE);
-        var tokens = new java.util.ArrayList<Integer>();
-        s.codePoints().forEach(cp -> {
-            String ch = new String(Character.toChars(cp));
-            Integer id = ids.get(ch);
-            if (id != null) {
-                tokens.add(id);
-            } else {
-                for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
-                    int t = byteTokens[b & 0xFF];
-                    if (t < 0) throw new IllegalArgumentException("vocabulary has no byte token for 0x" + Integer.toHexString(b & 0xFF));
-                    tokens.add(t);
-                }
-            }
-        });
-        // Merge the adjacent pair whose merged piece has the highest score, until none is in the vocabulary.
-        while (true) {
-            float best = Float.NEGATIVE_INFINITY;
-            int bestId = -1, bestAt = -1;
-            for (int i = 0; i + 1 < tokens.size(); i++) {
-                Integer id = ids.get(pieces[tokens.get(i)] + pieces[tokens.get(i + 1)]);
-                if (id != null && scores[id] > best) {
-                    best = scores[id];
-                    bestId = id;
-                    bestAt = i;
-                }
-            }
-            if (bestAt < 0) break;
-            tokens.set(bestAt, bestId);
-            tokens.remove(bestAt + 1);
+        String s = (textStart && addDummyPrefix ? String.valueOf(SPACE) : "") + text.replace(' ', SPACE);
+        var out = new IntList(s.length() + 1);
+        vocab.encode(s, this::encodeRun, out);
+        return out.toArray();
+    }
+
+    /** BPE on s[from, to): symbols are a doubly linked list over the characters, merged best pair first. */
+    private void encodeRun(String s, int from, int to, IntList out) {
+        if (from >= to) return;
+        int n = s.codePointCount(from, to);
+        int[] start = new int[n], end = new int[n], prev = new int[n], next = new int[n];
+        for (int i = 0, at = from; i < n; i++) {
+            start[i] = at;
+            at += Character.charCount(s.codePointAt(at));
+            end[i] = at;
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        return tokens.stream().mapToInt(Integer::intValue).toArray();
+        var queue = new PriorityQueue<Bigram>();
+        for (int i = 0; i + 1 < n; i++) offer(queue, s, start, end, i, i + 1);
+        while (!queue.isEmpty()) {
+            Bigram b = queue.poll();
+            // Stale when either side has been merged away or has grown since the pair was queued.
+            int leftLength = end[b.left] - start[b.left], rightLength = end[b.right] - start[b.right];
+            if (leftLength == 0 || rightLength == 0 || leftLength + rightLength != b.length || next[b.left] != b.right) continue;
+            end[b.left] = end[b.right];
+            end[b.right] = start[b.right]; // marks it merged
+            next[b.left] = next[b.right];
+            if (next[b.left] >= 0) prev[next[b.left]] = b.left;
+            if (prev[b.left] >= 0) offer(queue, s, start, end, prev[b.left], b.left);
+            if (next[b.left] >= 0) offer(queue, s, start, end, b.left, next[b.left]);
+        }
+        for (int i = 0; i >= 0; i = next[i]) {
+            Integer id = mergeable.get(s.substring(start[i], end[i]));
+            if (id != null) {
+                out.add(id);
+            } else {
+                byteFallback(s.substring(start[i], end[i]), out);
+            }
+        }
+    }
+
+    private void offer(PriorityQueue<Bigram> queue, String s, int[] start, int[] end, int left, int right) {
+        Integer id = mergeable.get(s.substring(start[left], end[right]));
+        if (id != null) queue.add(new Bigram(scores[id], left, right, end[right] - start[left]));
+    }
+
+    private void byteFallback(String symbol, IntList out) {
+        for (byte b : symbol.getBytes(StandardCharsets.UTF_8)) {
+            int t = byteTokens[b & 0xFF];
+            if (t < 0) {
+                if (vocab.unk() < 0) throw new IllegalArgumentException("cannot encode '" + symbol + "': no byte tokens and no unknown token");
+                // Like SentencePiece without byte fallback: one unknown token for the whole symbol.
+                out.add(vocab.unk());
+                return;
+            }
+            out.add(t);
+        }
+    }
+
+    /** A candidate merge of symbols {@code left} and {@code right}, {@code length} chars long when queued. */
+    private record Bigram(float score, int left, int right, int length) implements Comparable<Bigram> {
+        @Override
+        public int compareTo(Bigram o) {
+            int c = Float.compare(o.score, score);
+            return c != 0 ? c : Integer.compare(left, o.left);
+        }
     }
 
     @Override
     public String decode(int previous, int[] tokens) {
         var bytes = new ByteArrayOutputStream();
+        boolean atStart = previous < 0 || vocab.type(previous) == TokenType.CONTROL;
         for (int t : tokens) {
-            if (t == bos || t == eos || t < 0 || t >= pieces.length) { previous = t; continue; }
-            int b = byteValue(pieces[t]);
-            if (b >= 0) {
-                bytes.write(b);
-            } else {
-                String piece = pieces[t].replace(SPACE, " ");
-                // SentencePiece drops the dummy-prefix space of the first piece.
-                if ((previous < 0 || previous == bos) && piece.startsWith(" ")) piece = piece.substring(1);
-                bytes.writeBytes(piece.getBytes(StandardCharsets.UTF_8));
+            if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+            String text = switch (vocab.type(t)) {
+                case BYTE -> null;
+                case UNKNOWN -> UNKNOWN_SURFACE;
+                case CONTROL, UNUSED, UNDEFINED -> "";
+                case NORMAL, USER_DEFINED -> vocab.piece(t).replace(SPACE, ' ');
+            };
+            if (text == null) {
+                bytes.write(Vocabulary.byteValue(vocab.piece(t)));
+                atStart = false;
+            } else if (!text.isEmpty()) {
+                // SentencePiece drops the dummy-prefix space of a text's first piece.
+                if (atStart && addDummyPrefix && text.charAt(0) == ' ') text = text.substring(1);
+                bytes.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+                atStart = false;
+            } else if (vocab.type(t) == TokenType.CONTROL) {
+                atStart = true;
             }
-            previous = t;
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    @Override public int vocabSize() { return pieces.length; }
-    @Override public String piece(int id) { return pieces[id]; }
-    @Override public int bos() { return bos; }
-    @Override public int eos() { return eos; }
-
-    /** The byte a {@code <0xXX>} piece stands for, or -1. */
-    private static int byteValue(String piece) {
-        if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
-            try {
-                return Integer.parseInt(piece.substring(3, 5), 16);
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-        }
-        return -1;
     }
 }

@@ -1,13 +1,30 @@
 package dev.veil.engine.tokenizer;
 
-/** Text to token ids and back. */
+/**
+ * Text to token ids and back. Encoding never produces CONTROL tokens (BOS, end-of-turn, chat headers): text that
+ * spells one, such as "&lt;|eot_id|&gt;" typed by a user, is tokenized as ordinary text; only a
+ * {@link ChatTemplate} inserts them, by id.
+ */
 public interface Tokenizer {
-    /** Token ids of {@code text}, without BOS/EOS. */
-    int[] encode(String text);
+    Vocabulary vocabulary();
+
+    /** Token ids of {@code text} at the start of a text, without BOS/EOS. */
+    default int[] encode(String text) {
+        return encode(text, true);
+    }
 
     /**
-     * Text of {@code tokens} as it reads when they follow token {@code previous} (-1 or BOS at the start of a
-     * text); special tokens are dropped. Bytes of a character split across tokens are joined.
+     * Token ids of {@code text}, without BOS/EOS. {@code textStart} says whether the text starts here (after BOS or
+     * another control token) or continues text already encoded: SentencePiece adds its dummy-prefix space only
+     * at the start.
+     */
+    int[] encode(String text, boolean textStart);
+
+    /**
+     * Text of {@code tokens} as it reads when they follow token {@code previous} (-1 at the start of a text;
+     * SentencePiece drops the dummy-prefix space after BOS or another control token, but keeps a space
+     * mid-text). Control tokens are dropped. Bytes of a character split across tokens are joined; a character
+     * still incomplete at the end reads as U+FFFD.
      */
     String decode(int previous, int[] tokens);
 
@@ -16,17 +33,23 @@ public interface Tokenizer {
         return decode(-1, tokens);
     }
 
-    int vocabSize();
+    default int vocabSize() { return vocabulary().size(); }
 
     /** The piece of token {@code id} as the vocabulary spells it. */
-    String piece(int id);
+    default String piece(int id) { return vocabulary().piece(id); }
 
-    int bos();
+    default TokenType type(int id) { return vocabulary().type(id); }
 
-    int eos();
+    /** Id of the token spelled {@code piece}, or -1. */
+    default int tokenId(String piece) { return vocabulary().id(piece); }
 
-    /** Whether generation stops at this token (EOS, end-of-turn). */
-    default boolean isStop(int token) {
-        return token == eos();
-    }
+    default int bos() { return vocabulary().bos(); }
+
+    default int eos() { return vocabulary().eos(); }
+
+    /** Whether a text starts with BOS (Llama does, Qwen does not). */
+    default boolean addBos() { return vocabulary().addBos(); }
+
+    /** Whether generation stops at this token: EOS or an end-of-turn token. */
+    default boolean isStop(int token) { return vocabulary().isStop(token); }
 }

@@ -1,0 +1,109 @@
+package dev.veil.engine.ring;
+
+import dev.veil.engine.Parallel;
+import dev.veil.engine.tensor.FloatTensor;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A weight matrix quantized for a {@link Ring}: {@code rows × cols} signed integers (row j = output feature j)
+ * and one float scale per row. {@link #multiply} is the ring product both the plain exact mode and the weights
+ * server run; {@link #multiplyScalar} is its plain twin.
+ */
+public final class RingMatrix {
+    static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L.length() * 16));
+
+    private final int rows, cols;
+    private final short[] weights;
+    private final float[] rowScales;
+
+    RingMatrix(int rows, int cols, short[] weights, float[] rowScales) {
+        this.rows = rows;
+        this.cols = cols;
+        this.weights = weights;
+        this.rowScales = rowScales;
+    }
+
+    /**
+     * Quantizes the row-major matrices {@code parts} (part i has {@code partRows[i]} rows of {@code cols}) into one
+     * matrix with their rows stacked: a fused projection's outputs side by side.
+     */
+    public static RingMatrix quantize(Ring ring, int cols, FloatTensor[] parts, int[] partRows) {
+        int rows = 0;
+        for (int r : partRows) rows += r;
+        if ((long) rows * cols > Integer.MAX_VALUE) throw new IllegalArgumentException("matrix too large: " + rows + "x" + cols);
+        short[] w = new short[rows * cols];
+        float[] scales = new float[rows];
+        int base = 0;
+        for (int p = 0; p < parts.length; p++) {
+            FloatTensor t = parts[p];
+            int first = base;
+            Parallel.forEach(partRows[p], j -> {
+                float[] row = new float[cols];
+                t.copyRow(j, cols, row, 0);
+                float max = 0f;
+                for (float v : row) max = Math.max(max, Math.abs(v));
+                float scale = max == 0f ? 0f : max / ring.maxWeight();
+                scales[first + j] = scale;
+                int o = (first + j) * cols;
+                for (int i = 0; i < cols; i++) w[o + i] = scale == 0f ? 0 : (short) Math.round(row[i] / scale);
+            });
+            base += partRows[p];
+        }
+        return new RingMatrix(rows, cols, w, scales);
+    }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    /** The scale of each output row (rows values); shared with whoever reads back results. */
+    public float[] rowScales() { return rowScales.clone(); }
+
+    /** Bytes held. */
+    public long byteSize() {
+        return 2L * weights.length + 4L * rowScales.length;
+    }
+
+    /** out[r·rows + j] = Σ_i x[r·cols + i] · w[j][i] in the ring, for n input rows. */
+    public void multiply(Ring ring, long[] x, int n, long[] out) {
+        check(x, n, out);
+        Parallel.forEach(rows, j -> {
+            int w = j * cols;
+            for (int r = 0; r < n; r++) out[r * rows + j] = ring.wrap(dot(w, x, r * cols));
+        });
+    }
+
+    /** Plain scalar twin of {@link #multiply}. */
+    public void multiplyScalar(Ring ring, long[] x, int n, long[] out) {
+        check(x, n, out);
+        for (int j = 0; j < rows; j++) {
+            for (int r = 0; r < n; r++) {
+                long sum = 0;
+                for (int i = 0; i < cols; i++) sum += x[r * cols + i] * weights[j * cols + i];
+                out[r * rows + j] = ring.wrap(sum);
+            }
+        }
+    }
+
+    private long dot(int w, long[] x, int xo) {
+        var acc = LongVector.zero(L);
+        int i = 0, upper = S.loopBound(cols);
+        for (; i < upper; i += S.length()) {
+            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
+            acc = acc.add(wl.mul(LongVector.fromArray(L, x, xo + i)));
+        }
+        long sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) sum += x[xo + i] * weights[w + i];
+        return sum;
+    }
+
+    private void check(long[] x, int n, long[] out) {
+        if ((long) n * cols > x.length) throw new IllegalArgumentException("input has " + x.length + " values, need " + n + "x" + cols);
+        if ((long) n * rows > out.length) throw new IllegalArgumentException("output has " + out.length + " values, need " + n + "x" + rows);
+    }
+}

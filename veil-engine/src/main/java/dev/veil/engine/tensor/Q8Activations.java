@@ -1,0 +1,40 @@
+package dev.veil.engine.tensor;
+
+/**
+ * Input rows quantized like Q8_0 (per 32 values: d = max|x|/127, q = round(x/d)) for the integer decode
+ * kernels. The int8 values are kept widened to shorts, the width the kernels multiply at.
+ */
+final class Q8Activations {
+    static final int BLOCK = 32;
+
+    final short[] q;
+    final float[] d;
+    /** Per block, Σ q (lets Q4_0 fold its -8 offset into one multiply per block). */
+    final int[] sums;
+
+    private Q8Activations(int values) {
+        q = new short[values];
+        d = new float[values / BLOCK];
+        sums = new int[values / BLOCK];
+    }
+
+    /** Quantizes x[0, n·cols); cols must be a multiple of 32. */
+    static Q8Activations quantize(float[] x, int n, int cols) {
+        var a = new Q8Activations(n * cols);
+        for (int b = 0; b < a.d.length; b++) {
+            int o = b * BLOCK;
+            float amax = 0f;
+            for (int i = 0; i < BLOCK; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+            float d = amax / 127f, id = d != 0f ? 1f / d : 0f;
+            int sum = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                short v = (short) Math.round(x[o + i] * id);
+                a.q[o + i] = v;
+                sum += v;
+            }
+            a.d[b] = d;
+            a.sums[b] = sum;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.veil.engine.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Vectorized kernels against their scalar twins and against a float64 reference matrix product. */
+class TensorKernelTest {
+
+    /** A tensor of random bytes (every bit pattern of levels and sub-scales) with sane half-precision scales. */
+    static FloatTensor randomTensor(GGMLType type, int elements, Random rnd) {
+        if (type == GGMLType.F32 || type == GGMLType.F16 || type == GGMLType.BF16) {
+            float[] x = new float[elements];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            return FloatTensors.quantize(type, x);
+        }
+        byte[] b = new byte[Math.toIntExact(type.byteSize(elements))];
+        rnd.nextBytes(b);
+        int[] halves = switch (type) {
+            case Q8_0, Q4_0 -> new int[] {0};
+            case Q4_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new AssertionError(type);
+        };
+        for (int o = 0; o < b.length; o += type.typeSize) {
+            for (int h : halves) {
+                short bits = Float.floatToFloat16((float) rnd.nextGaussian() * 0.05f);
+                b[o + h] = (byte) bits;
+                b[o + h + 1] = (byte) (bits >> 8);
+            }
+        }
+        return FloatTensors.create(type, elements, MemorySegment.ofArray(b));
+    }
+
+    static float[] gaussian(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    private static int colsFor(GGMLType type, Random rnd) {
+        return type.blockSize == 1 ? 1 + rnd.nextInt(300) : type.blockSize * (1 + rnd.nextInt(type.blockSize == 32 ? 9 : 3));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void dotMatchesScalarTwinOnAnyRange(GGMLType type) {
+        var rnd = new Random(100 + type.ordinal());
+        for (int trial = 0; trial < 80; trial++) {
+            int size = type.blockSize * (1 + rnd.nextInt(type.blockSize == 256 ? 4 : 40));
+            var t = randomTensor(type, size, rnd);
+            long offset = rnd.nextInt(size);
+            int n = rnd.nextInt((int) (size - offset) + 1), xOffset = rnd.nextInt(5);
+            float[] x = gaussian(rnd, xOffset + n);
+            double scale = 0;
+            for (int i = 0; i < n; i++) scale += Math.abs(t.getFloat(offset + i) * x[xOffset + i]);
+            assertEquals(t.dotScalar(offset, x, xOffset, n), t.dot(offset, x, xOffset, n), 1e-5 * scale + 1e-30,
+                    type + " offset " + offset + " n " + n);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void dequantizeMatchesGetFloatExactly(GGMLType type) {
+        var rnd = new Random(200 + type.ordinal());
+        for (int trial = 0; trial < 30; trial++) {
+            int size = type.blockSize * (1 + rnd.nextInt(type.blockSize == 256 ? 4 : 40));
+            var t = randomTensor(type, size, rnd);
+            int offset = rnd.nextInt(size), n = rnd.nextInt(size - offset + 1);
+            float[] out = new float[n + 3];
+            t.dequantize(offset, out, 3, n);
+            for (int i = 0; i < n; i++) assertEquals(t.getFloat(offset + i), out[3 + i], type + " element " + (offset + i));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void matmulMatchesFloat64ReferenceForDecodeAndPrefillShapes(GGMLType type) {
+        var rnd = new Random(300 + type.ordinal());
+        int[] ns = {1, 2, 3, 4, 5, 7, 13};
+        for (int trial = 0; trial < 14; trial++) {
+            int n = ns[trial % ns.length], rows = 1 + rnd.nextInt(37), cols = colsFor(type, rnd);
+            checkMatmul(type, randomTensor(type, rows * cols + (type.blockSize == 1 ? rnd.nextInt(9) : 0), rnd), n, rows, cols, rnd);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void matmulMatchesReferenceAtLlamaLayerWidth(GGMLType type) {
+        var rnd = new Random(400 + type.ordinal());
+        var t = randomTensor(type, 21 * 2048, rnd);
+        checkMatmul(type, t, 1, 21, 2048, rnd);
+        checkMatmul(type, t, 9, 21, 2048, rnd);
+    }
+
+    /** Runs t.matmul into a strided, offset output and compares every written value with a float64 product. */
+    private static void checkMatmul(GGMLType type, FloatTensor t, int n, int rows, int cols, Random rnd) {
+        float[] x = gaussian(rnd, n * cols);
+        int outOffset = rnd.nextInt(4), outStride = outOffset + rows + rnd.nextInt(4);
+        float[] out = new float[(n - 1) * outStride + outOffset + rows + rnd.nextInt(3)];
+        java.util.Arrays.fill(out, Float.NaN);
+        t.matmul(x, n, rows, cols, out, outStride, outOffset);
+        boolean quantizedInput = (type == GGMLType.Q8_0 || type == GGMLType.Q4_0) && n < FloatTensor.GEMM_MIN_ROWS;
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < rows; j++) {
+                double exact = 0, scale = 0, inputError = 0;
+                for (int b = 0; b < cols; b += 32) {
+                    double amax = 0, wsum = 0;
+                    for (int i = b; i < Math.min(cols, b + 32); i++) {
+                        double w = t.getFloat((long) j * cols + i), v = x[r * cols + i];
+                        exact += w * v;
+                        scale += Math.abs(w * v);
+                        amax = Math.max(amax, Math.abs(v));
+                        wsum += Math.abs(w);
+                    }
+                    inputError += wsum * amax / 127 / 2 * 1.0001;  // rounding x to int8 in decode's kernels
+                }
+                double tolerance = 1e-5 * scale + (quantizedInput ? inputError : 0) + 1e-30;
+                float got = out[r * outStride + outOffset + j];
+                assertTrue(Math.abs(got - exact) <= tolerance, type + " n=" + n + " " + rows + "x" + cols + " out[" + r + "][" + j
+                        + "] = " + got + ", float64 reference " + exact + " (tolerance " + tolerance + ")");
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            int r = i / outStride, c = i % outStride - outOffset;
+            boolean written = r < n && c >= 0 && c < rows;
+            if (!written) assertTrue(Float.isNaN(out[i]), "matmul wrote outside its rows at " + i);
+        }
+    }
+
+    @Test
+    void integerDecodeKernelsMatchTheirScalarTwins() {
+        var rnd = new Random(5);
+        for (int trial = 0; trial < 20; trial++) {
+            int blocks = 1 + rnd.nextInt(70), n = 1 + rnd.nextInt(3), cols = 32 * blocks;
+            var a = Q8Activations.quantize(gaussian(rnd, n * cols), n, cols);
+            var q8 = (Q8_0Tensor) randomTensor(GGMLType.Q8_0, 2 * cols, rnd);
+            var q4 = (Q4_0Tensor) randomTensor(GGMLType.Q4_0, 2 * cols, rnd);
+            int r = rnd.nextInt(n);
+            float v8 = q8.dotQ8Scalar(blocks, a, r * blocks, blocks), v4 = q4.dotQ8Scalar(blocks, a, r * blocks, blocks);
+            assertEquals(v8, q8.dotQ8(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v8)) * blocks);
+            assertEquals(v4, q4.dotQ8(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v4)) * blocks);
+        }
+    }
+
+    @Test
+    void badShapesAndSizesAreRejectedWithAMessage() {
+        var t = randomTensor(GGMLType.Q4_0, 64, new Random(1));
+        var e = assertThrows(IllegalArgumentException.class, () -> t.matmul(new float[32], 1, 3, 32, new float[3], 3, 0));
+        assertTrue(e.getMessage().contains("exceeds"));
+        assertThrows(IllegalArgumentException.class, () -> t.matmul(new float[31], 1, 2, 32, new float[2], 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> t.matmul(new float[32], 1, 2, 32, new float[2], 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Q4_0Tensor(64, MemorySegment.ofArray(new byte[35])));
+        assertThrows(IllegalArgumentException.class, () -> new Q4_KTensor(100, MemorySegment.ofArray(new byte[144])));
+    }
+}

@@ -1,0 +1,203 @@
+package dev.veil.protocol;
+
+import dev.veil.engine.inference.Projection;
+import dev.veil.engine.ring.Ring;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/** Binary payloads of {@link Message}s, little-endian, as PROTOCOL.md lays them out. */
+public final class Codec {
+    public static final int HELLO = 1, WELCOME = 2, SETUP = 3, SETUP_REPLY = 4, LINEAR = 5, LINEAR_REPLY = 6, ERROR = 7;
+    static final int F32 = 1, Z32 = 2, Z64 = 3;
+    private static final int MAX_STRING = 4096;
+
+    private Codec() {}
+
+    public static int type(Message m) {
+        return switch (m) {
+            case Message.Hello h -> HELLO;
+            case Message.Welcome w -> WELCOME;
+            case Message.Setup s -> SETUP;
+            case Message.SetupReply s -> SETUP_REPLY;
+            case Message.Linear l -> LINEAR;
+            case Message.LinearReply l -> LINEAR_REPLY;
+            case Message.Error e -> ERROR;
+        };
+    }
+
+    public static byte[] encode(Message m) {
+        long size = switch (m) {
+            case Message.Hello h -> stringSize(h.modelId());
+            case Message.Welcome w -> stringSize(w.modelId()) + 7 * 4 + 4;
+            case Message.Setup s -> 5 + rowsSize(s.base());
+            case Message.SetupReply s -> rowsSize(s.restoration()) + 4 + 4L * s.rowScales().length;
+            case Message.Linear l -> 5 + rowsSize(l.input());
+            case Message.LinearReply l -> 12 + rowsSize(l.output());
+            case Message.Error e -> 2 + stringSize(e.text());
+        };
+        if (size > Integer.MAX_VALUE - Frame.HEADER_BYTES) throw new ProtocolException(ErrorCode.TOO_LARGE, "message of " + size + " bytes is too large");
+        ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+        switch (m) {
+            case Message.Hello h -> putString(b, h.modelId());
+            case Message.Welcome w -> {
+                putString(b, w.modelId());
+                var s = w.shape();
+                for (int v : new int[] {s.dim(), s.hiddenDim(), s.layers(), s.heads(), s.kvHeads(), s.headDim(), s.vocabSize()}) b.putInt(v);
+                b.putInt(w.maxFrameBytes());
+            }
+            case Message.Setup s -> {
+                putMatrix(b, s.matrix());
+                putRows(b, s.base());
+            }
+            case Message.SetupReply s -> {
+                putRows(b, s.restoration());
+                b.putInt(s.rowScales().length);
+                b.asFloatBuffer().put(s.rowScales());
+                b.position(b.position() + 4 * s.rowScales().length);
+            }
+            case Message.Linear l -> {
+                putMatrix(b, l.matrix());
+                putRows(b, l.input());
+            }
+            case Message.LinearReply l -> {
+                b.putLong(l.serverNanos());
+                b.putInt(l.batchRows());
+                putRows(b, l.output());
+            }
+            case Message.Error e -> {
+                b.putShort((short) e.code().code);
+                putString(b, e.text());
+            }
+        }
+        return b.array();
+    }
+
+    /** Decodes a payload of the given type; a malformed one is a {@link ProtocolException} (BAD_FRAME). */
+    public static Message decode(int type, byte[] payload) {
+        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            Message m = switch (type) {
+                case HELLO -> new Message.Hello(getString(b));
+                case WELCOME -> new Message.Welcome(getString(b),
+                        new ModelShape(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()), b.getInt());
+                case SETUP -> new Message.Setup(getMatrix(b), getRows(b));
+                case SETUP_REPLY -> {
+                    Rows r = getRows(b);
+                    int count = b.getInt();
+                    if (count < 0 || count > b.remaining() / 4) throw bad("row scale count " + count);
+                    float[] scales = new float[count];
+                    b.asFloatBuffer().get(scales);
+                    b.position(b.position() + 4 * count);
+                    yield new Message.SetupReply(r, scales);
+                }
+                case LINEAR -> new Message.Linear(getMatrix(b), getRows(b));
+                case LINEAR_REPLY -> {
+                    long nanos = b.getLong();
+                    int batch = b.getInt();
+                    yield new Message.LinearReply(getRows(b), nanos, batch);
+                }
+                case ERROR -> new Message.Error(ErrorCode.of(b.getShort()), getString(b));
+                default -> throw bad("unknown message type " + type);
+            };
+            if (b.hasRemaining()) throw bad(b.remaining() + " trailing bytes after a message of type " + type);
+            return m;
+        } catch (BufferUnderflowException e) {
+            throw bad("message of type " + type + " is truncated (" + payload.length + " bytes)");
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private static ProtocolException bad(String why) {
+        return new ProtocolException(ErrorCode.BAD_FRAME, "malformed message: " + why);
+    }
+
+    private static long stringSize(String s) {
+        return 2 + s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static void putString(ByteBuffer b, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_STRING) throw new IllegalArgumentException("string of " + bytes.length + " bytes is too long");
+        b.putShort((short) bytes.length);
+        b.put(bytes);
+    }
+
+    private static String getString(ByteBuffer b) {
+        int len = Short.toUnsignedInt(b.getShort());
+        if (len > MAX_STRING) throw bad("string of " + len + " bytes");
+        byte[] bytes = new byte[len];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void putMatrix(ByteBuffer b, MatrixId id) {
+        b.put((byte) id.projection().ordinal());
+        b.putInt(id.layer());
+    }
+
+    private static MatrixId getMatrix(ByteBuffer b) {
+        int p = b.get();
+        int layer = b.getInt();
+        if (p < 0 || p >= Projection.values().length) throw bad("unknown projection " + p);
+        return new MatrixId(Projection.values()[p], layer);
+    }
+
+    private static long rowsSize(Rows r) {
+        return 9 + r.dataBytes();
+    }
+
+    private static void putRows(ByteBuffer b, Rows r) {
+        int count = r.rows() * r.cols();
+        switch (r) {
+            case Rows.Floats f -> {
+                b.put((byte) F32).putInt(f.rows()).putInt(f.cols());
+                b.asFloatBuffer().put(f.data(), 0, count);
+                b.position(b.position() + 4 * count);
+            }
+            case Rows.RingElements e -> {
+                b.put((byte) (e.ring() == Ring.Z32 ? Z32 : Z64)).putInt(e.rows()).putInt(e.cols());
+                if (e.ring() == Ring.Z64) {
+                    b.asLongBuffer().put(e.data(), 0, count);
+                    b.position(b.position() + 8 * count);
+                } else {
+                    for (int i = 0; i < count; i++) b.putInt((int) e.data()[i]);
+                }
+            }
+        }
+    }
+
+    private static Rows getRows(ByteBuffer b) {
+        int type = b.get(), rows = b.getInt(), cols = b.getInt();
+        int bytes = switch (type) {
+            case F32, Z32 -> 4;
+            case Z64 -> 8;
+            default -> throw bad("unknown element type " + type);
+        };
+        if (rows < 0 || cols < 0 || (long) rows * cols * bytes > b.remaining()) {
+            throw bad("a " + rows + "x" + cols + " block does not fit in " + b.remaining() + " bytes");
+        }
+        int count = rows * cols;
+        switch (type) {
+            case F32 -> {
+                float[] d = new float[count];
+                b.asFloatBuffer().get(d);
+                b.position(b.position() + 4 * count);
+                return new Rows.Floats(rows, cols, d);
+            }
+            case Z32 -> {
+                long[] d = new long[count];
+                for (int i = 0; i < count; i++) d[i] = b.getInt();
+                return new Rows.RingElements(Ring.Z32, rows, cols, d);
+            }
+            default -> {
+                long[] d = new long[count];
+                b.asLongBuffer().get(d);
+                b.position(b.position() + 8 * count);
+                return new Rows.RingElements(Ring.Z64, rows, cols, d);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.veil.protocol;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One frame on a connection: a 12-byte header (magic "VL", version, message type, request id, payload length;
+ * little-endian) and the payload. Replies carry their request's id, so calls can be in flight concurrently.
+ */
+public record Frame(int type, int requestId, byte[] payload) {
+    public static final int HEADER_BYTES = 12;
+    public static final int VERSION = 1;
+    public static final int DEFAULT_MAX_PAYLOAD = 256 << 20;
+    private static final byte MAGIC0 = 'V', MAGIC1 = 'L';
+
+    public static Frame of(int requestId, Message m) {
+        return new Frame(Codec.type(m), requestId, Codec.encode(m));
+    }
+
+    public Message message() {
+        return Codec.decode(type, payload);
+    }
+
+    /** Bytes on the wire. */
+    public long size() {
+        return HEADER_BYTES + payload.length;
+    }
+
+    public void write(OutputStream out) throws IOException {
+        byte[] h = new byte[HEADER_BYTES];
+        ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN)
+                .put(MAGIC0).put(MAGIC1).put((byte) VERSION).put((byte) type).putInt(requestId).putInt(payload.length);
+        out.write(h);
+        out.write(payload);
+        out.flush();
+    }
+
+    /**
+     * Reads the next frame; null when the peer closed the connection between frames. A peer may stay idle
+     * between frames as long as it likes, but a frame it has begun must arrive within the socket's read
+     * timeout. A bad magic, another version or a payload over {@code maxPayload} bytes is a
+     * {@link ProtocolException}; after one the stream cannot be trusted and should be closed.
+     */
+    public static Frame read(InputStream in, int maxPayload) throws IOException {
+        byte[] h = new byte[HEADER_BYTES];
+        if (!readFully(in, h, true)) return null;
+        ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.get() != MAGIC0 || b.get() != MAGIC1) throw new ProtocolException(ErrorCode.BAD_FRAME, "not a Veil frame (bad magic)");
+        int version = b.get();
+        if (version != VERSION) {
+            throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version + " is not supported (this side speaks " + VERSION + ")");
+        }
+        int type = b.get(), id = b.getInt(), length = b.getInt();
+        if (length < 0 || length > maxPayload) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "frame of " + Integer.toUnsignedString(length) + " bytes exceeds the limit of " + maxPayload);
+        }
+        byte[] payload = new byte[length];
+        if (!readFully(in, payload, false)) throw new EOFException("connection closed inside a frame");
+        return new Frame(type, id, payload);
+    }
+
+    private static boolean readFully(InputStream in, byte[] buf, boolean idleAllowed) throws IOException {
+        int done = 0;
+        while (done < buf.length) {
+            int r;
+            try {
+                r = in.read(buf, done, buf.length - done);
+            } catch (SocketTimeoutException e) {
+                if (idleAllowed && done == 0) continue;
+                throw new ProtocolException(ErrorCode.TIMEOUT, "peer stalled inside a frame", e);
+            }
+            if (r < 0) {
+                if (done == 0 && idleAllowed) return false;
+                throw new EOFException("connection closed inside a frame");
+            }
+            done += r;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.veil.protocol;
+
+/**
+ * Everything that crosses between a trusted node and a weights server (PROTOCOL.md). Requests carry only
+ * public bases and masked activations; replies only products with the weights. There is no field for a
+ * token, a seed or a session: the weights server can keep no per-session state.
+ */
+public sealed interface Message {
+    /** Node → server, first on a connection: which model the node runs. */
+    record Hello(String modelId) implements Message {}
+
+    /** Server → node: the model it serves and the largest frame it accepts. */
+    record Welcome(String modelId, ModelShape shape, int maxFrameBytes) implements Message {}
+
+    /** Node → server, once per matrix and deployment: the public base Mpub (m × d_in). */
+    record Setup(MatrixId matrix, Rows base) implements Message {}
+
+    /**
+     * Server → node: the restoration pool Rpub = Mpub·Wᵀ (m × d_out) and, in ring mode, the row scales of the
+     * quantized weights (d_out values; empty for float).
+     */
+    record SetupReply(Rows restoration, float[] rowScales) implements Message {}
+
+    /** Node → server, per outsourced call: masked activations Ê (n × d_in). */
+    record Linear(MatrixId matrix, Rows input) implements Message {}
+
+    /** Server → node: Ô = Ê·Wᵀ (n × d_out), with the server's compute time and the rows of the batch it ran in. */
+    record LinearReply(Rows output, long serverNanos, int batchRows) implements Message {}
+
+    /** Either way: the request failed. */
+    record Error(ErrorCode code, String text) implements Message {}
+}

@@ -1,0 +1,100 @@
+package dev.veil.protocol.transcript;
+
+import dev.veil.protocol.Codec;
+import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ProtocolException;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Reads a transcript written by {@link TranscriptWriter}, one entry at a time. */
+public final class TranscriptReader implements AutoCloseable {
+    private static final int MAX_RECORD = Integer.MAX_VALUE - 16;
+
+    private final DataInputStream in;
+    private final Path file;
+    private final String modelId;
+    private final ModelShape shape;
+
+    public TranscriptReader(Path file) throws IOException {
+        this.file = file;
+        this.in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+        try {
+            byte[] magic = in.readNBytes(8);
+            if (!Arrays.equals(magic, TranscriptWriter.MAGIC)) throw new IOException(file + ": not a Veil transcript");
+            ByteBuffer b = le(4);
+            int version = b.getShort(), idLength = Short.toUnsignedInt(b.getShort());
+            if (version != TranscriptWriter.FORMAT_VERSION) throw new IOException(file + ": transcript format " + version + " is not supported");
+            modelId = new String(bytes(idLength), StandardCharsets.UTF_8);
+            b = le(28);
+            shape = new ModelShape(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
+        } catch (EOFException e) {
+            in.close();
+            throw new IOException(file + ": transcript header is truncated");
+        } catch (IOException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** Reads a whole transcript. */
+    public static Transcript readAll(Path file) throws IOException {
+        try (var r = new TranscriptReader(file)) {
+            List<TranscriptEntry> entries = new ArrayList<>();
+            for (TranscriptEntry e; (e = r.next()) != null; ) entries.add(e);
+            return new Transcript(r.modelId, r.shape, entries);
+        }
+    }
+
+    public String modelId() { return modelId; }
+
+    public ModelShape shape() { return shape; }
+
+    /** The next entry, or null at the end of the file. */
+    public TranscriptEntry next() throws IOException {
+        int first = in.read();
+        if (first < 0) return null;
+        try {
+            ByteBuffer b = ByteBuffer.allocate(17).order(ByteOrder.LITTLE_ENDIAN);
+            b.put((byte) first);
+            in.readFully(b.array(), 1, 16);
+            int connection = b.getInt(0);
+            long nanos = b.getLong(4);
+            int reqType = b.get(12);
+            byte[] req = bytes(b.getInt(13));
+            ByteBuffer r = le(5);
+            int repType = r.get();
+            byte[] rep = bytes(r.getInt());
+            return new TranscriptEntry(connection, nanos, Codec.decode(reqType, req), Codec.decode(repType, rep));
+        } catch (EOFException e) {
+            throw new IOException(file + ": transcript ends inside a record");
+        } catch (ProtocolException e) {
+            throw new IOException(file + ": corrupt record: " + e.getMessage());
+        }
+    }
+
+    private ByteBuffer le(int n) throws IOException {
+        return ByteBuffer.wrap(bytes(n)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private byte[] bytes(int n) throws IOException {
+        if (n < 0 || n > MAX_RECORD) throw new IOException(file + ": corrupt record length " + n);
+        byte[] a = new byte[n];
+        in.readFully(a);
+        return a;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}

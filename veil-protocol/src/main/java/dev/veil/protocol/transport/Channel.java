@@ -1,0 +1,31 @@
+package dev.veil.protocol.transport;
+
+import dev.veil.protocol.ErrorCode;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.ProtocolException;
+
+/**
+ * The client end of a connection to a weights server. Thread-safe: calls from several threads are in
+ * flight at once and each gets its own reply. Every failure (an ERROR reply, a reply of the wrong type, no
+ * reply within the timeout, a closed connection) is a {@link ProtocolException} with a one-line message.
+ */
+public interface Channel extends AutoCloseable {
+    /** Sends {@code request} and returns the reply, whatever its type. */
+    Message exchange(Message request);
+
+    /** Sends {@code request} and returns its reply, which must be of {@code type}. */
+    default <T extends Message> T call(Message request, Class<T> type) {
+        Message reply = exchange(request);
+        if (reply instanceof Message.Error e) throw new ProtocolException(e.code(), "weights server: " + e.text());
+        if (!type.isInstance(reply)) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "expected " + type.getSimpleName() + " but the weights server sent " + reply.getClass().getSimpleName());
+        }
+        return type.cast(reply);
+    }
+
+    /** Bytes and frames this channel has sent and received. */
+    Traffic traffic();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,31 @@
+package dev.veil.protocol.transport;
+
+import dev.veil.protocol.ErrorCode;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.ProtocolException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** The server end: answers each request, possibly later (a batching server completes the future when done). */
+public interface Service {
+    CompletableFuture<Message> handle(Peer peer, Message request);
+
+    /** Runs {@code service} on {@code request}; any failure becomes an ERROR reply with a one-line text. */
+    static CompletableFuture<Message> answer(Service service, Peer peer, Message request) {
+        CompletableFuture<Message> reply;
+        try {
+            reply = service.handle(peer, request);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        return reply.exceptionally(Service::error);
+    }
+
+    static Message error(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) e = e.getCause();
+        if (e instanceof ProtocolException p) return new Message.Error(p.code(), p.getMessage());
+        if (e instanceof IllegalArgumentException) return new Message.Error(ErrorCode.BAD_SHAPE, e.getMessage());
+        String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new Message.Error(ErrorCode.SERVER_ERROR, text);
+    }
+}

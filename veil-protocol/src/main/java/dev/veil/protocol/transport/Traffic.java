@@ -1,0 +1,24 @@
+package dev.veil.protocol.transport;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Frame and byte counters of one channel, headers included. */
+public final class Traffic {
+    private final AtomicLong sent = new AtomicLong(), received = new AtomicLong(), frames = new AtomicLong();
+
+    void sent(long bytes) {
+        sent.addAndGet(bytes);
+        frames.incrementAndGet();
+    }
+
+    void received(long bytes) {
+        received.addAndGet(bytes);
+    }
+
+    public long bytesSent() { return sent.get(); }
+
+    public long bytesReceived() { return received.get(); }
+
+    /** Requests sent. */
+    public long calls() { return frames.get(); }
+}

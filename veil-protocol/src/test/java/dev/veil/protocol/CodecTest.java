@@ -1,0 +1,116 @@
+package dev.veil.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.veil.engine.inference.Projection;
+import dev.veil.engine.ring.Ring;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CodecTest {
+    static Rows randomRows(SplittableRandom rnd, int kind, int rows, int cols) {
+        int count = rows * cols;
+        if (kind == 0) {
+            float[] d = new float[count];
+            for (int i = 0; i < count; i++) d[i] = (float) rnd.nextGaussian();
+            return new Rows.Floats(rows, cols, d);
+        }
+        Ring ring = kind == 1 ? Ring.Z32 : Ring.Z64;
+        long[] d = new long[count];
+        for (int i = 0; i < count; i++) d[i] = ring.wrap(rnd.nextLong());
+        return new Rows.RingElements(ring, rows, cols, d);
+    }
+
+    static void assertRowsEqual(Rows a, Rows b) {
+        assertEquals(a.getClass(), b.getClass());
+        assertEquals(a.rows(), b.rows());
+        assertEquals(a.cols(), b.cols());
+        switch (a) {
+            case Rows.Floats f -> assertArrayEquals(f.data(), ((Rows.Floats) b).data());
+            case Rows.RingElements e -> {
+                assertEquals(e.ring(), ((Rows.RingElements) b).ring());
+                assertArrayEquals(e.data(), ((Rows.RingElements) b).data());
+            }
+        }
+    }
+
+    @Test
+    void everyMessageRoundTripsThroughFrames() throws Exception {
+        var rnd = new SplittableRandom(1);
+        for (int trial = 0; trial < 50; trial++) {
+            int kind = trial % 3, rows = rnd.nextInt(6), cols = 1 + rnd.nextInt(40);
+            Rows r = randomRows(rnd, kind, rows, cols);
+            var id = new MatrixId(Projection.values()[rnd.nextInt(4)], rnd.nextInt(30));
+            Message[] messages = {
+                new Message.Hello("stories260K.bin ✓"),
+                new Message.Welcome("m", new ModelShape(64, 172, 5, 8, 4, 8, 512), 1 << 20),
+                new Message.Setup(id, r),
+                new Message.SetupReply(r, new float[] {1f, 2.5f}),
+                new Message.Linear(id, r),
+                new Message.LinearReply(r, rnd.nextLong(), rows),
+                new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
+            };
+            for (Message m : messages) {
+                var buf = new ByteArrayOutputStream();
+                Frame.of(trial, m).write(buf);
+                Frame f = Frame.read(new ByteArrayInputStream(buf.toByteArray()), 1 << 20);
+                assertEquals(trial, f.requestId());
+                Message back = f.message();
+                assertEquals(m.getClass(), back.getClass());
+                switch (m) {
+                    case Message.Setup s -> { assertEquals(s.matrix(), ((Message.Setup) back).matrix()); assertRowsEqual(s.base(), ((Message.Setup) back).base()); }
+                    case Message.Linear l -> { assertEquals(l.matrix(), ((Message.Linear) back).matrix()); assertRowsEqual(l.input(), ((Message.Linear) back).input()); }
+                    case Message.SetupReply s -> { assertRowsEqual(s.restoration(), ((Message.SetupReply) back).restoration()); assertArrayEquals(s.rowScales(), ((Message.SetupReply) back).rowScales()); }
+                    case Message.LinearReply l -> { assertRowsEqual(l.output(), ((Message.LinearReply) back).output()); assertEquals(l.serverNanos(), ((Message.LinearReply) back).serverNanos()); }
+                    default -> assertEquals(m, back);
+                }
+            }
+        }
+    }
+
+    @Test
+    void malformedPayloadsAreBadFrames() {
+        var rnd = new SplittableRandom(2);
+        byte[] good = Codec.encode(new Message.Linear(new MatrixId(Projection.QKV, 1), randomRows(rnd, 0, 2, 3)));
+        for (byte[] bad : new byte[][] {
+                Arrays.copyOf(good, good.length - 1),               // truncated
+                Arrays.copyOf(good, good.length + 4),               // trailing bytes
+                patch(good, 0, (byte) 9),                           // unknown projection
+                patch(good, 5, (byte) 7),                           // unknown element type
+                patch(good, 9, (byte) 0x7f),                        // rows far beyond the payload
+                new byte[0]}) {
+            var e = assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, bad));
+            assertEquals(ErrorCode.BAD_FRAME, e.code());
+        }
+        assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(42, good)).code());
+        // a negative layer is rejected, too
+        byte[] negative = patch(good, 4, (byte) 0x80);
+        assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, negative)).code());
+    }
+
+    @Test
+    void framesWithBadMagicVersionOrSizeAreRejected() throws Exception {
+        var buf = new ByteArrayOutputStream();
+        Frame.of(1, new Message.Hello("x")).write(buf);
+        byte[] ok = buf.toByteArray();
+        assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class,
+                () -> Frame.read(new ByteArrayInputStream(patch(ok, 0, (byte) 'G')), 100)).code());
+        assertEquals(ErrorCode.UNSUPPORTED_VERSION, assertThrows(ProtocolException.class,
+                () -> Frame.read(new ByteArrayInputStream(patch(ok, 2, (byte) 2)), 100)).code());
+        assertEquals(ErrorCode.TOO_LARGE, assertThrows(ProtocolException.class,
+                () -> Frame.read(new ByteArrayInputStream(ok), 2)).code());
+        assertThrows(java.io.EOFException.class, () -> Frame.read(new ByteArrayInputStream(Arrays.copyOf(ok, ok.length - 1)), 100));
+        assertEquals(null, Frame.read(new ByteArrayInputStream(new byte[0]), 100));
+    }
+
+    static byte[] patch(byte[] a, int at, byte v) {
+        byte[] b = a.clone();
+        b[at] = v;
+        return b;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.veil.protocol.transcript;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.inference.Projection;
+import dev.veil.engine.ring.Ring;
+import dev.veil.protocol.MatrixId;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.Rows;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TranscriptTest {
+    @Test
+    void writtenCallsReadBackInOrder(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t.veiltr");
+        var shape = new ModelShape(64, 172, 5, 8, 4, 8, 512);
+        var id = new MatrixId(Projection.GATE_UP, 3);
+        var base = new Rows.RingElements(Ring.Z64, 2, 3, new long[] {1, -2, 3, Long.MAX_VALUE, 5, Long.MIN_VALUE});
+        var pool = new Rows.RingElements(Ring.Z64, 2, 1, new long[] {7, 8});
+        var masked = new Rows.Floats(1, 3, new float[] {0.5f, -1f, 2f});
+        try (var w = new TranscriptWriter(file, "stories", shape)) {
+            w.record(3, new Message.Setup(id, base), new Message.SetupReply(pool, new float[] {0.25f}));
+            w.record(4, new Message.Linear(id, masked), new Message.LinearReply(new Rows.Floats(1, 1, new float[] {9f}), 100, 2));
+            assertEquals(2, w.records());
+        }
+        Transcript t = TranscriptReader.readAll(file);
+        assertEquals("stories", t.modelId());
+        assertEquals(shape, t.shape());
+        assertEquals(2, t.entries().size());
+        var setup = t.entries().get(0);
+        assertTrue(setup.isSetup());
+        assertEquals(3, setup.connection());
+        assertArrayEquals(base.data(), ((Rows.RingElements) t.publicBases().get(id)).data());
+        var call = t.linearCalls().getFirst();
+        assertEquals(id, call.matrix());
+        assertArrayEquals(masked.data(), ((Rows.Floats) call.input()).data());
+        assertArrayEquals(new float[] {9f}, ((Rows.Floats) call.output()).data());
+        assertTrue(call.nanos() >= setup.nanos());
+
+        byte[] all = Files.readAllBytes(file);
+        Files.write(dir.resolve("cut"), java.util.Arrays.copyOf(all, all.length - 3));
+        var e = assertThrows(IOException.class, () -> TranscriptReader.readAll(dir.resolve("cut")));
+        assertTrue(e.getMessage().contains("ends inside a record"), e.getMessage());
+        Files.writeString(dir.resolve("junk"), "hello world, not a transcript");
+        assertThrows(IOException.class, () -> TranscriptReader.readAll(dir.resolve("junk")));
+    }
+}

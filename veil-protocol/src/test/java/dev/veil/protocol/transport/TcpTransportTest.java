@@ -1,0 +1,154 @@
+package dev.veil.protocol.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.inference.Projection;
+import dev.veil.protocol.ErrorCode;
+import dev.veil.protocol.MatrixId;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.ProtocolException;
+import dev.veil.protocol.Rows;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class TcpTransportTest {
+    /** Doubles every input value; layer 7 never answers, layer 8 fails. */
+    static final Service DOUBLER = (peer, request) -> switch (request) {
+        case Message.Linear l when l.matrix().layer() == 7 -> new CompletableFuture<>();
+        case Message.Linear l when l.matrix().layer() == 8 -> throw new IllegalArgumentException("wrong shape for " + l.matrix());
+        case Message.Linear l -> {
+            float[] d = ((Rows.Floats) l.input()).data().clone();
+            for (int i = 0; i < d.length; i++) d[i] *= 2;
+            yield CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(l.input().rows(), l.input().cols(), d), 1, 1));
+        }
+        default -> CompletableFuture.completedFuture(new Message.Error(ErrorCode.NOT_GREETED, "only linear calls here"));
+    };
+
+    static Message.Linear linear(int layer, float... values) {
+        return new Message.Linear(new MatrixId(Projection.QKV, layer), new Rows.Floats(1, values.length, values));
+    }
+
+    @Test
+    void concurrentCallsEachGetTheirOwnReply() throws Exception {
+        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null);
+             var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(10));
+             var pool = Executors.newFixedThreadPool(8)) {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                float v = i + 1;
+                results.add(pool.submit(() -> ((Rows.Floats) ch.call(linear(1, v, -v), Message.LinearReply.class).output()).data()));
+            }
+            for (int i = 0; i < 200; i++) assertArrayEquals(new float[] {2 * (i + 1), -2 * (i + 1)}, results.get(i).get());
+            assertEquals(200, ch.traffic().calls());
+            assertTrue(ch.traffic().bytesSent() > 200 * 12);
+        }
+    }
+
+    @Test
+    void serverErrorsAreOneLineAndTheConnectionSurvives() throws Exception {
+        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null);
+             var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(10))) {
+            var e = assertThrows(ProtocolException.class, () -> ch.call(linear(8, 1f), Message.LinearReply.class));
+            assertEquals(ErrorCode.BAD_SHAPE, e.code());
+            assertEquals("weights server: wrong shape for QKV[8]", e.getMessage());
+            assertEquals(ErrorCode.NOT_GREETED, assertThrows(ProtocolException.class,
+                    () -> ch.call(new Message.Hello("x"), Message.Welcome.class)).code());
+            ch.call(linear(1, 3f), Message.LinearReply.class);
+        }
+    }
+
+    @Test
+    void silentServerTimesOutAndDeadServerFailsFast() throws Exception {
+        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null)) {
+            var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofMillis(500));
+            var e = assertThrows(ProtocolException.class, () -> ch.call(linear(7, 1f), Message.LinearReply.class));
+            assertEquals(ErrorCode.TIMEOUT, e.code());
+            assertTrue(e.getMessage().contains("no reply"), e.getMessage());
+            assertEquals(ErrorCode.TIMEOUT, assertThrows(ProtocolException.class, () -> ch.call(linear(1, 1f), Message.LinearReply.class)).code());
+
+            var ch2 = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30));
+            var pending = CompletableFuture.supplyAsync(() -> ch2.call(linear(7, 1f), Message.LinearReply.class));
+            Thread.sleep(200);
+            server.close(); // the peer dies while a call is in flight
+            var dead = assertThrows(Exception.class, pending::join);
+            assertEquals(ErrorCode.CLOSED, ((ProtocolException) dead.getCause()).code());
+        }
+        var refused = assertThrows(ProtocolException.class, () -> TcpChannel.connect("127.0.0.1", 1, null, Duration.ofSeconds(2)));
+        assertTrue(refused.getMessage().startsWith("cannot connect to weights server 127.0.0.1:1"), refused.getMessage());
+    }
+
+    @Test
+    void garbageOversizedAndStalledFramesGetAnErrorAndAClose() throws Exception {
+        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null, 1024, Duration.ofMillis(300))) {
+            assertTrue(rawReply(server, "GET / HTTP/1.1\r\n\r\n".getBytes()).contains("bad magic"));
+            byte[] huge = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0x10};
+            assertTrue(rawReply(server, huge).contains("exceeds the limit of 1024"));
+            byte[] v2 = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0, 0};
+            assertTrue(rawReply(server, v2).contains("version 2 is not supported"));
+            byte[] stalled = {'V', 'L', 1, 5, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2};
+            assertTrue(rawReply(server, stalled).contains("stalled"));
+            byte[] malformed = {'V', 'L', 1, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1}; // a 1-byte LINEAR payload
+            assertTrue(rawReply(server, malformed).contains("malformed message"));
+        }
+    }
+
+    /** Sends raw bytes, returns the text of the ERROR reply; the server must answer, and not hang. */
+    static String rawReply(TcpServer server, byte[] bytes) throws Exception {
+        try (var s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(bytes);
+            out.flush();
+            InputStream in = s.getInputStream();
+            var f = dev.veil.protocol.Frame.read(in, 1 << 16);
+            return ((Message.Error) f.message()).text();
+        }
+    }
+
+    @Test
+    void tlsWithASelfSignedCertificate(@TempDir Path dir) throws Exception {
+        Path ks = dir.resolve("server.p12"), ts = dir.resolve("trust.p12"), cert = dir.resolve("server.cer");
+        char[] pw = "changeit".toCharArray();
+        keytool("-genkeypair", "-alias", "veil", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit");
+        keytool("-exportcert", "-alias", "veil", "-keystore", ks.toString(), "-storepass", "changeit", "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", "veil", "-file", cert.toString(), "-storetype", "PKCS12", "-keystore", ts.toString(), "-storepass", "changeit");
+
+        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, Tls.server(ks, pw))) {
+            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), Tls.client(ts, pw), Duration.ofSeconds(10))) {
+                assertArrayEquals(new float[] {4f}, ((Rows.Floats) ch.call(linear(1, 2f), Message.LinearReply.class).output()).data());
+            }
+            // a client that does not trust the certificate, and one that does not speak TLS at all
+            var untrusted = assertThrows(ProtocolException.class, () -> TcpChannel.connect("127.0.0.1", server.port(),
+                    javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(5)));
+            assertTrue(untrusted.getMessage().startsWith("TLS handshake with weights server"), untrusted.getMessage());
+            try (var plain = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
+                assertThrows(ProtocolException.class, () -> plain.call(linear(1, 2f), Message.LinearReply.class));
+            }
+        }
+    }
+
+    static void keytool(String... args) throws Exception {
+        var cmd = new ArrayList<String>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of(args));
+        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+    }
+}
