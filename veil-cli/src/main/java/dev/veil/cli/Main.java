@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 NodeCommand.class,
                 DemoCommand.class,
                 UtilityCommand.class,
+                AttackCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
