@@ -81,7 +81,7 @@ public final class Experiment {
             progress.update(scheme + ": training null-space-token-infer", 0, 1);
             attacks.add(TokenInferAttack.train(labelled, Site.QKV, 0, View.NULL_SPACE, vocab, config.mlp()));
         }
-        if (config.inversionSteps() > 0) {
+        if (config.inversionSteps() > 0 && !sample.ring()) { // gradients do not pass a ring's wrap-around
             attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.05f, config.seed()));
         }
         return attacks;

@@ -2,6 +2,8 @@ package dev.veil.attack;
 
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
+import dev.veil.engine.ring.Numeric;
+import dev.veil.protocol.Rows;
 
 /**
  * A protection scheme under attack. It makes deployments: the victim's, and the attacker's own imitation of it
@@ -40,8 +42,8 @@ public interface Scheme {
         };
     }
 
-    /** ReMO as the paper defines it (float, fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
-    static Scheme simulatedRemo(Model model, double mFraction, float maskScale) {
+    /** ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
+    static Scheme simulatedRemo(Model model, double mFraction, Numeric numeric, double maskScale) {
         return new Scheme() {
             @Override public String name() { return "remo"; }
 
@@ -55,9 +57,9 @@ public interface Scheme {
                 return deployment(victimView.bases(), seed);
             }
 
-            private Deployment deployment(java.util.Map<Observation.Key, PublicBase> bases, long seed) {
+            private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed) {
                 var rec = new Observation.Recorder();
-                var ops = new SimulatedRemo(model.config(), new LocalLinearOps(model.config(), model.linear()), rec, mFraction, bases, maskScale, seed);
+                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, mFraction, bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };
