@@ -1,6 +1,8 @@
 package dev.veil.attack;
 
+import dev.veil.protocol.Message;
 import dev.veil.protocol.Rows;
+import dev.veil.protocol.transcript.TranscriptWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -115,17 +117,40 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
         return new Rows.Floats(rows, cols, data);
     }
 
-    /** Collects one sequence's exchanges as they happen. */
+    /**
+     * Collects one sequence's exchanges as they happen and, given a transcript writer, writes every call to it as
+     * the weights server would (set-up with Mpub and Rpub, then each masked call with its reply).
+     */
     public static final class Recorder {
         private final List<Exchange> exchanges = new ArrayList<>();
         private final Map<Key, Rows> bases = new HashMap<>();
+        private final TranscriptWriter transcript;
+
+        public Recorder() {
+            this(null);
+        }
+
+        public Recorder(TranscriptWriter transcript) {
+            this.transcript = transcript;
+        }
 
         public synchronized void exchange(Exchange e) {
             exchanges.add(e);
+            if (transcript != null) {
+                transcript.record(0, new Message.Linear(Transcripts.matrix(e.site(), e.layer()), e.received()),
+                        new Message.LinearReply(e.returned(), 0, e.rows()));
+            }
         }
 
-        public synchronized void publicBase(Site site, int layer, Rows base) {
+        /**
+         * The public base Mpub of a matrix and the pool Rpub = Mpub·Wᵀ the server returned for it (with the row
+         * scales of its quantized weights in ring mode, else an empty array).
+         */
+        public synchronized void publicBase(Site site, int layer, Rows base, Rows restoration, float[] rowScales) {
             bases.put(new Key(site, layer), base);
+            if (transcript != null) {
+                transcript.record(0, new Message.Setup(Transcripts.matrix(site, layer), base), new Message.SetupReply(restoration, rowScales));
+            }
         }
 
         /** The observation so far; the recorder starts a new sequence (bases are per deployment and stay). */

@@ -4,6 +4,7 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.Rows;
+import dev.veil.protocol.transcript.TranscriptWriter;
 
 /**
  * A protection scheme under attack. It makes deployments: the victim's, and the attacker's own imitation of it
@@ -12,8 +13,11 @@ import dev.veil.protocol.Rows;
 public interface Scheme {
     String name();
 
-    /** A deployment with fresh secrets drawn from {@code seed}. */
-    Deployment victim(long seed);
+    /**
+     * A deployment with fresh secrets drawn from {@code seed}; its weights server writes what it sees to
+     * {@code transcript} (when not null).
+     */
+    Deployment victim(long seed, TranscriptWriter transcript);
 
     /** The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets. */
     Deployment attacker(Observation victimView, long seed);
@@ -29,15 +33,15 @@ public interface Scheme {
             @Override public String name() { return "plain"; }
 
             @Override
-            public Deployment victim(long seed) {
-                var rec = new Observation.Recorder();
+            public Deployment victim(long seed, TranscriptWriter transcript) {
+                var rec = new Observation.Recorder(transcript);
                 var ops = new ObservingLinearOps(model.config(), new LocalLinearOps(model.config(), model.linear()), rec);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
 
             @Override
             public Deployment attacker(Observation victimView, long seed) {
-                return victim(seed);
+                return victim(seed, null);
             }
         };
     }
@@ -48,17 +52,17 @@ public interface Scheme {
             @Override public String name() { return "remo"; }
 
             @Override
-            public Deployment victim(long seed) {
-                return deployment(null, seed);
+            public Deployment victim(long seed, TranscriptWriter transcript) {
+                return deployment(null, seed, transcript);
             }
 
             @Override
             public Deployment attacker(Observation victimView, long seed) {
-                return deployment(victimView.bases(), seed);
+                return deployment(victimView.bases(), seed, null);
             }
 
-            private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed) {
-                var rec = new Observation.Recorder();
+            private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
+                var rec = new Observation.Recorder(transcript);
                 var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, mFraction, bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }

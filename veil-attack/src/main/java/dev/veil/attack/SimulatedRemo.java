@@ -58,7 +58,7 @@ public final class SimulatedRemo implements LinearOps {
                 // Setup: the server computes Rpub = Mpub·Wᵀ once per matrix; the node keeps it.
                 bases.put(key, base);
                 restoration.put(key, server(p, l, base));
-                recorder.publicBase(key.site(), l, base);
+                recorder.publicBase(key.site(), l, base, restoration.get(key), numeric.exact() ? ringServer.matrix(p, l).rowScales() : new float[0]);
             }
         }
     }
