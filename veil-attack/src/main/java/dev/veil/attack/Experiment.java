@@ -46,11 +46,12 @@ public final class Experiment {
 
     public Outcome run(Scheme scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
         List<VictimRun> runs = victimRuns(scheme, victimPrompts, progress);
-        Scheme.Deployment own = scheme.attacker(runs.getFirst().observation(), config.seed() ^ 0x5DEECE66DL);
         List<VictimRun> training = new ArrayList<>();
-        for (int[] p : publicPrompts) {
-            training.add(own.run(p, config.answerTokens()));
-            progress.update(scheme.name() + ": attacker's own runs", training.size(), publicPrompts.size());
+        try (Scheme.Deployment own = scheme.attacker(runs.getFirst().observation(), config.seed() ^ 0x5DEECE66DL)) {
+            for (int[] p : publicPrompts) {
+                training.add(own.run(p, config.answerTokens()));
+                progress.update(scheme.name() + ": attacker's own runs", training.size(), publicPrompts.size());
+            }
         }
         List<Attack> attacks = attacks(runs.getFirst().observation(), training, progress, scheme.name());
         var lab = new AttackLab(model, similarity);
@@ -72,8 +73,8 @@ public final class Experiment {
         Path file = config.transcript() != null ? config.transcript() : Files.createTempFile("veil-victim", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
         try {
-            try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()))) {
-                Scheme.Deployment victim = scheme.victim(config.seed(), writer);
+            try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
+                 Scheme.Deployment victim = scheme.victim(config.seed(), writer)) {
                 for (int[] p : prompts) {
                     if (p.length < 2) throw new IllegalArgumentException("victim prompts need BOS and at least one token");
                     truth.add(victim.run(p, config.answerTokens()));

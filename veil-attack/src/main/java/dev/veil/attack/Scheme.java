@@ -22,9 +22,15 @@ public interface Scheme {
     /** The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets. */
     Deployment attacker(Observation victimView, long seed);
 
-    /** A running deployment: runs a sequence and returns what its server saw, with the truth kept apart. */
-    interface Deployment {
+    /**
+     * A running deployment: runs a sequence and returns the truth (and, for in-process simulations, what its
+     * server saw; a real server's view is read from its transcript instead).
+     */
+    interface Deployment extends AutoCloseable {
         VictimRun run(int[] prompt, int answerTokens);
+
+        @Override
+        default void close() {}
     }
 
     /** No protection: the server multiplies plain activations. */

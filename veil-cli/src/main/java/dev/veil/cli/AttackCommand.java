@@ -45,7 +45,7 @@ final class AttackCommand implements Callable<Integer> {
         var progress = new ProgressBar(System.err);
         Scheme s = switch (scheme) {
             case "plain" -> Scheme.plain(model);
-            case "remo" -> Scheme.simulatedRemo(model, fraction(m), Numeric.parse(numeric), maskScale);
+            case "remo" -> new TalariaScheme(model, workload.model.getFileName().toString(), fraction(m), Numeric.parse(numeric), maskScale);
             case "cmif" -> throw new IllegalArgumentException("scheme cmif is not in this build yet (its sanitizer lands with the CMIF work)");
             default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, cmif)");
         };
