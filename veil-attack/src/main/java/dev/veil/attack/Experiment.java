@@ -114,7 +114,7 @@ public final class Experiment {
             attacks.add(TokenInferAttack.train(labelled, Site.QKV, 0, View.NULL_SPACE, vocab, config.mlp()));
         }
         if (config.inversionSteps() > 0 && !sample.ring()) { // gradients do not pass a ring's wrap-around
-            attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.05f, config.seed()));
+            attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.2f, config.seed()));
         }
         return attacks;
     }

@@ -68,7 +68,7 @@ class AttacksTest {
         int[] prompt = Stories.prompt("Lily and Ben played with a red ball.");
         Observation o = Stories.plain(prompt, 1, null);
         int[] truth = java.util.Arrays.copyOf(prompt, o.positions());
-        assertArrayEquals(truth, new InversionAttack(shadow, Site.QKV, 0, View.RAW, 150, 0.05f, 1).guess(o));
+        assertArrayEquals(truth, new InversionAttack(shadow, Site.QKV, 0, View.RAW, 100, 0.2f, 1).guess(o));
     }
 
     @Test
