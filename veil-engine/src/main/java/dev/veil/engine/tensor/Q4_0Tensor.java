@@ -99,9 +99,9 @@ public final class Q4_0Tensor extends BlockTensor {
             var v = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
             ShortVector lo = v.and((short) 15), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector p = lo.mul(ShortVector.fromArray(S256, a.q, xo)).add(hi.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
-            float scale = f16(segment, o) * a.d[xBlock + b];
-            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, scale), acc);
-            offset += scale * a.sums[xBlock + b];
+            float d = f16(segment, o);
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, d * a.d[xBlock + b]), acc);
+            offset += d * a.scaledSums[xBlock + b];
         }
         return acc.reduceLanes(VectorOperators.ADD) - 8f * offset;
     }
