@@ -1,15 +1,16 @@
 package dev.veil.cli;
 
 import dev.veil.engine.inference.Generator;
-import dev.veil.engine.inference.LocalLinearOps;
-import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.tokenizer.ChatTemplate;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Generates text, streaming it to stdout; everything else goes to stderr. */
@@ -21,39 +22,54 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--prompt", defaultValue = "", description = "prompt text; empty starts from BOS")
-    String prompt;
+    @Option(names = "--scheme", defaultValue = "plain",
+            description = "plain (the engine alone) or remo (weights server and trusted node in-process, every linear layer masked)")
+    String scheme;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "tokens to generate at most")
-    int maxTokens;
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")
+    boolean chat;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy")
-    float temperature;
+    @Option(names = "--system", description = "system prompt for --chat")
+    String system;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "0 keeps all") int topK;
-    @Option(names = "--top-p", defaultValue = "1") float topP;
-    @Option(names = "--min-p", defaultValue = "0") float minP;
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Mixin SamplingOptions sampling;
+    @Mixin RemoOptions remo;
 
     @Override
     public Integer call() throws Exception {
-        if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
+        var sampler = sampling.sampler();
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
-        int[] encoded = tok.encode(prompt);
-        int[] input = new int[encoded.length + 1];
-        input[0] = tok.bos();
-        System.arraycopy(encoded, 0, input, 1, encoded.length);
+        if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
+        int[] input = chat
+                ? ChatTemplate.forModel(tok, m.config().architecture())
+                        .render(ChatTemplate.singleTurn(system, sampling.prompt), true).tokens()
+                : SamplingOptions.input(tok, sampling.prompt);
 
-        var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        var stream = new TextStream(tok, input[input.length - 1], out);
-        var gen = new Generator(m, new LocalLinearOps(m.config(), m.linear()));
-        long t0 = System.nanoTime();
-        int[] generated = gen.generate(input, maxTokens, new Sampler(temperature, topK, topP, minP, seed), stream::accept);
-        stream.finish();
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.err.printf("%n[%d prompt + %d generated tokens in %.2f s, %.1f tokens/s]%n",
-                input.length, generated.length, s, (input.length + generated.length) / s);
+        InProcessSplit split = null;
+        LinearOps linear = switch (scheme) {
+            case "plain" -> remo.numeric().plain(m.config(), m.linear());
+            case "remo" -> {
+                split = new InProcessSplit(m, model.getFileName().toString(), remo.config());
+                RemoReport.setup(System.err, split.node, remo.describe());
+                yield split.node.linear();
+            }
+            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo)");
+        };
+        try {
+            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            // A chat answer reads as a text of its own; a plain prompt's continuation follows its last token.
+            var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
+            long t0 = System.nanoTime();
+            int[] generated = new Generator(m, linear).generate(input, sampling.maxTokens, sampler, stream::accept);
+            stream.finish();
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("%n[%d prompt + %d generated tokens in %.2f s, %.1f tokens/s]%n",
+                    input.length, generated.length, s, (input.length + generated.length) / s);
+            if (split != null) RemoReport.calls(System.err, split.node, input.length + generated.length);
+        } finally {
+            if (split != null) split.close();
+        }
         return 0;
     }
 }

@@ -81,7 +81,7 @@ public final class Codec {
             Message m = switch (type) {
                 case HELLO -> new Message.Hello(getString(b));
                 case WELCOME -> new Message.Welcome(getString(b),
-                        new ModelShape(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()), b.getInt());
+                        new ModelDims(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()), b.getInt());
                 case SETUP -> new Message.Setup(getMatrix(b), getRows(b));
                 case SETUP_REPLY -> {
                     Rows r = getRows(b);

@@ -10,7 +10,7 @@ public sealed interface Message {
     record Hello(String modelId) implements Message {}
 
     /** Server → node: the model it serves and the largest frame it accepts. */
-    record Welcome(String modelId, ModelShape shape, int maxFrameBytes) implements Message {}
+    record Welcome(String modelId, ModelDims shape, int maxFrameBytes) implements Message {}
 
     /** Node → server, once per matrix and deployment: the public base Mpub (m × d_in). */
     record Setup(MatrixId matrix, Rows base) implements Message {}

@@ -48,7 +48,7 @@ class CodecTest {
             var id = new MatrixId(Projection.values()[rnd.nextInt(4)], rnd.nextInt(30));
             Message[] messages = {
                 new Message.Hello("stories260K.bin ✓"),
-                new Message.Welcome("m", new ModelShape(64, 172, 5, 8, 4, 8, 512), 1 << 20),
+                new Message.Welcome("m", new ModelDims(64, 172, 5, 8, 4, 8, 512), 1 << 20),
                 new Message.Setup(id, r),
                 new Message.SetupReply(r, new float[] {1f, 2.5f}),
                 new Message.Linear(id, r),

@@ -56,7 +56,7 @@ public final class TensorSources {
         return rows(type, 1, values.length, (r, dst) -> System.arraycopy(values, 0, dst, 0, values.length));
     }
 
-    /** Encodes {@code values} (whole blocks) as {@code type} into {@code dst} at {@code offset}. */
+    /** Encodes {@code values} (whole blocks) as {@code type} into {@code dst} at {@code offset}, as ggml's reference quantizers do. */
     public static void encode(GGMLType type, float[] values, byte[] dst, int offset) {
         Quantizer.quantize(type, values, 0, values.length, MemorySegment.ofArray(dst), offset);
     }

@@ -62,11 +62,11 @@ public enum Ring {
         for (int i = 0; i < count; i++) q[i] = quantize(x[i]);
     }
 
-    /** Reads back out[r·cols + j] = acc[r·cols + j] · rowScale[j] · 2^-fractionBits for {@code rows} rows. */
-    public void dequantize(long[] acc, int rows, int cols, float[] rowScale, float[] out) {
+    /** Reads back out[outOffset + r·cols + j] = acc[r·cols + j] · rowScale[j] · 2^-fractionBits for {@code rows} rows. */
+    public void dequantize(long[] acc, int rows, int cols, float[] rowScale, float[] out, int outOffset) {
         for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int j = 0; j < cols; j++) out[o + j] = (float) (wrap(acc[o + j]) * inverseScale * rowScale[j]);
+            int a = r * cols, o = outOffset + r * cols;
+            for (int j = 0; j < cols; j++) out[o + j] = (float) (wrap(acc[a + j]) * inverseScale * rowScale[j]);
         }
     }
 

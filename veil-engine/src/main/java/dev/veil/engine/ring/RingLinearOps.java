@@ -34,7 +34,7 @@ public final class RingLinearOps implements LinearOps {
         long[] q = new long[n * m.cols()], acc = new long[n * m.rows()];
         ring.quantize(x, n * m.cols(), q);
         m.multiply(ring, q, n, acc);
-        ring.dequantize(acc, n, m.rows(), m.rowScales(), out);
+        ring.dequantize(acc, n, m.rows(), m.rowScales(), out, 0);
     }
 
     /** The ring product alone, on already encoded (or masked) inputs: what a weights server computes. */

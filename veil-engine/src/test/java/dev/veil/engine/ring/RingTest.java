@@ -51,7 +51,7 @@ class RingTest {
             ring.quantize(x, cols, q);
             m.multiply(ring, q, 1, acc);
             float[] got = new float[rows];
-            ring.dequantize(acc, 1, rows, m.rowScales(), got);
+            ring.dequantize(acc, 1, rows, m.rowScales(), got, 0);
             double tol = ring == Ring.Z64 ? 1e-3 : 0.1;
             for (int j = 0; j < rows; j++) assertEquals(expected[j], got[j], tol, ring + " row " + j);
         }

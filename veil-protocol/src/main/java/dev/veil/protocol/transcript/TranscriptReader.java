@@ -1,7 +1,7 @@
 package dev.veil.protocol.transcript;
 
 import dev.veil.protocol.Codec;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.ProtocolException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -23,7 +23,7 @@ public final class TranscriptReader implements AutoCloseable {
     private final DataInputStream in;
     private final Path file;
     private final String modelId;
-    private final ModelShape shape;
+    private final ModelDims shape;
 
     public TranscriptReader(Path file) throws IOException {
         this.file = file;
@@ -36,7 +36,7 @@ public final class TranscriptReader implements AutoCloseable {
             if (version != TranscriptWriter.FORMAT_VERSION) throw new IOException(file + ": transcript format " + version + " is not supported");
             modelId = new String(bytes(idLength), StandardCharsets.UTF_8);
             b = le(28);
-            shape = new ModelShape(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
+            shape = new ModelDims(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
         } catch (EOFException e) {
             in.close();
             throw new IOException(file + ": transcript header is truncated");
@@ -57,7 +57,7 @@ public final class TranscriptReader implements AutoCloseable {
 
     public String modelId() { return modelId; }
 
-    public ModelShape shape() { return shape; }
+    public ModelDims shape() { return shape; }
 
     /** The next entry, or null at the end of the file. */
     public TranscriptEntry next() throws IOException {

@@ -2,7 +2,7 @@ package dev.veil.protocol.transcript;
 
 import dev.veil.protocol.Codec;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class TranscriptWriter implements AutoCloseable {
     private final long start = System.nanoTime();
     private long records;
 
-    public TranscriptWriter(Path file, String modelId, ModelShape shape) throws IOException {
+    public TranscriptWriter(Path file, String modelId, ModelDims shape) throws IOException {
         out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
         byte[] id = modelId.getBytes(StandardCharsets.UTF_8);
         ByteBuffer h = ByteBuffer.allocate(8 + 2 + 2 + id.length + 7 * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -9,7 +9,7 @@ import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelShape;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ class TranscriptTest {
     @Test
     void writtenCallsReadBackInOrder(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("t.veiltr");
-        var shape = new ModelShape(64, 172, 5, 8, 4, 8, 512);
+        var shape = new ModelDims(64, 172, 5, 8, 4, 8, 512);
         var id = new MatrixId(Projection.GATE_UP, 3);
         var base = new Rows.RingElements(Ring.Z64, 2, 3, new long[] {1, -2, 3, Long.MAX_VALUE, 5, Long.MIN_VALUE});
         var pool = new Rows.RingElements(Ring.Z64, 2, 1, new long[] {7, 8});

@@ -4,9 +4,9 @@ import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.LlamaConfig;
 
 /** The dimensions both sides must agree on: enough to check every tensor's shape, nothing about the weights. */
-public record ModelShape(int dim, int hiddenDim, int layers, int heads, int kvHeads, int headDim, int vocabSize) {
-    public static ModelShape of(LlamaConfig c) {
-        return new ModelShape(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize());
+public record ModelDims(int dim, int hiddenDim, int layers, int heads, int kvHeads, int headDim, int vocabSize) {
+    public static ModelDims of(LlamaConfig c) {
+        return new ModelDims(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize());
     }
 
     public int inDim(Projection p) {

@@ -1,0 +1,25 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.node.RemoConfig;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.InMemoryChannel;
+import dev.veil.weights.WeightsServer;
+import java.time.Duration;
+
+/** Talaria's roles in one process: a weights server and a trusted node joined by the in-memory transport. */
+final class InProcessSplit implements AutoCloseable {
+    final WeightsServer server;
+    final TrustedNode node;
+
+    InProcessSplit(Model model, String modelId, RemoConfig config) {
+        server = new WeightsServer(modelId, model.config(), model.linear(), null);
+        node = TrustedNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), config);
+    }
+
+    @Override
+    public void close() {
+        node.close();
+        server.close();
+    }
+}

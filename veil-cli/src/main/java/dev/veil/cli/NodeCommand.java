@@ -1,0 +1,97 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.protocol.transport.Tls;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The trusted node as a process: loads only what needs no weight matrices, connects to a weights server, sets up
+ * the public bases and generates with every linear layer masked. One prompt from --prompt, else one per line
+ * of standard input, each a new session.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run the trusted node against a weights server: generate text with every linear layer outsourced under ReMO masks.")
+final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only embedding, norms and tokenizer are loaded)")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
+    Path tokenizer;
+
+    @Option(names = "--weights-server", required = true, description = "HOST:PORT of the weights server")
+    String address;
+
+    @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
+    String modelId;
+
+    @Option(names = "--tls-truststore", description = "PKCS#12 trust store with the server's certificate: connect over TLS")
+    Path trustStore;
+
+    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "trust store password (default: $VEIL_TLS_PASSWORD)")
+    String password;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
+    int timeout;
+
+    @Option(names = "--stdin", description = "read prompts from standard input, one per line (also the default when --prompt is not given)")
+    boolean stdin;
+
+    @Mixin SamplingOptions sampling;
+    @Mixin RemoOptions remo;
+
+    @Override
+    public Integer call() throws Exception {
+        var sampler = sampling.sampler();
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
+        String host = address.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
+        }
+        if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
+        Model m = ModelLoader.load(model, tokenizer, ModelParts.NODE);
+        var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
+        var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
+        try (var node = TrustedNode.connect(m, modelId != null ? modelId : model.getFileName().toString(), channel, remo.config())) {
+            RemoReport.setup(System.err, node, remo.describe());
+            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            int tokens = 0;
+            long t0 = System.nanoTime();
+            if (!stdin && !sampling.prompt.isEmpty()) {
+                tokens += session(node, sampling.prompt, sampler, out);
+            } else {
+                var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) tokens += session(node, line, sampling.sampler(), out);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", tokens, s, tokens / s);
+            RemoReport.calls(System.err, node, tokens);
+        }
+        return 0;
+    }
+
+    private int session(TrustedNode node, String prompt, dev.veil.engine.inference.Sampler sampler, PrintStream out) {
+        var tok = node.model().tokenizer();
+        int[] input = SamplingOptions.input(tok, prompt);
+        var stream = new TextStream(tok, input[input.length - 1], out);
+        int[] generated = node.generator().generate(input, sampling.maxTokens, sampler, stream::accept);
+        stream.finish();
+        return input.length + generated.length;
+    }
+}

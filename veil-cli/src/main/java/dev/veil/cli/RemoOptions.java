@@ -1,0 +1,44 @@
+package dev.veil.cli;
+
+import dev.veil.engine.ring.Numeric;
+import dev.veil.node.MaskSize;
+import dev.veil.node.RemoConfig;
+import picocli.CommandLine.Option;
+
+/** ReMO's settings, shared by the commands that mask: the rank m of the public bases, numeric mode, mask scale. */
+final class RemoOptions {
+    @Option(names = "--m-fraction", defaultValue = "0.125",
+            description = "rank m of each public base as a fraction of the matrix's input width d_in (default: ${DEFAULT-VALUE})")
+    double mFraction;
+
+    @Option(names = "--m", description = "rank m as a number of rows (overrides --m-fraction; capped at d_in - 1)")
+    Integer m;
+
+    @Option(names = "--numeric", defaultValue = "float",
+            description = "float (the engine's kernels), exact (integer ring Z_2^64) or z32 (Z_2^32) (default: ${DEFAULT-VALUE})")
+    String numeric;
+
+    @Option(names = "--mask-scale", defaultValue = "1",
+            description = "float mode: standard deviation of each mask entry (default: ${DEFAULT-VALUE}); ring masks are uniform")
+    double maskScale;
+
+    Numeric numeric() {
+        return Numeric.parse(numeric);
+    }
+
+    RemoConfig config() {
+        MaskSize size = m != null ? MaskSize.rows(m) : MaskSize.fraction(mFraction);
+        return new RemoConfig(size, numeric(), maskScale);
+    }
+
+    /** For messages: "m = d_in/8, float" and the like. */
+    String describe() {
+        var c = config();
+        String rank = m != null ? "m = " + m : "m = " + trim(mFraction) + "·d_in";
+        return rank + ", " + c.numeric() + (c.numeric().exact() ? "" : ", mask scale " + trim(maskScale));
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}

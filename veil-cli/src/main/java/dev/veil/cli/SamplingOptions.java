@@ -1,0 +1,38 @@
+package dev.veil.cli;
+
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.tokenizer.Tokenizer;
+import picocli.CommandLine.Option;
+
+/** Prompt and sampling options shared by the commands that generate text. */
+final class SamplingOptions {
+    @Option(names = "--prompt", defaultValue = "", description = "prompt text; empty starts from BOS")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "tokens to generate at most")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "0 keeps all") int topK;
+    @Option(names = "--top-p", defaultValue = "1") float topP;
+    @Option(names = "--min-p", defaultValue = "0") float minP;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    Sampler sampler() {
+        if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
+        return new Sampler(temperature, topK, topP, minP, seed);
+    }
+
+    /** BOS (when the model's texts start with one, or the prompt is empty) and the prompt's tokens. */
+    static int[] input(Tokenizer tok, String text) {
+        int[] encoded = tok.encode(text);
+        boolean bos = tok.addBos() || encoded.length == 0;
+        if (bos && tok.bos() < 0) throw new IllegalArgumentException("the model has no BOS token to start an empty prompt");
+        int[] input = new int[encoded.length + (bos ? 1 : 0)];
+        if (bos) input[0] = tok.bos();
+        System.arraycopy(encoded, 0, input, bos ? 1 : 0, encoded.length);
+        return input;
+    }
+}

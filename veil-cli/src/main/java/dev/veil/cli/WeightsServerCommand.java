@@ -1,0 +1,74 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.protocol.transport.TcpServer;
+import dev.veil.protocol.transport.Tls;
+import dev.veil.weights.WeightsServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The untrusted side of Talaria as a process: loads only the weight matrices and serves masked linear calls. */
+@Command(name = "weights-server", mixinStandardHelpOptions = true,
+        description = "Serve a model's linear layers (Q, K, V, O, gate, up, down, LM head) to trusted nodes over TCP/TLS; runs until stopped.")
+final class WeightsServerCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only its weight matrices are loaded)")
+    Path model;
+
+    @Option(names = "--model-id", description = "name nodes must ask for (default: the model's file name)")
+    String modelId;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7070", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--tls-keystore", description = "PKCS#12 key store with the server's certificate and key: serve TLS")
+    Path keyStore;
+
+    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "key store password (default: $VEIL_TLS_PASSWORD)")
+    String password;
+
+    @Option(names = "--transcript", description = "record every call (masked inputs and outputs, public bases) to this file")
+    Path transcript;
+
+    @Override
+    public Integer call() throws Exception {
+        Model m = ModelLoader.load(model, null, ModelParts.WEIGHTS);
+        String id = modelId != null ? modelId : model.getFileName().toString();
+        var dims = ModelDims.of(m.config());
+        var tls = keyStore == null ? null : Tls.server(keyStore, password == null ? new char[0] : password.toCharArray());
+        var writer = transcript == null ? null : new TranscriptWriter(transcript, id, dims);
+        var weights = new WeightsServer(id, m.config(), m.linear(), writer);
+        var server = TcpServer.start(weights, host, port, tls);
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            weights.close();
+            long[] s = weights.stats();
+            System.err.printf(Locale.ROOT, "veil weights-server: stopped after %d calls in %d batches (%d rows)%n", s[1], s[0], s[2]);
+            try {
+                if (writer != null) writer.close();
+            } catch (IOException e) {
+                System.err.println("veil: transcript: " + e.getMessage());
+            }
+            stopped.countDown();
+        }));
+        System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%d layers, dim %d, %s of weight matrices)%s%s%n",
+                id, dims.layers(), dims.dim(), RemoReport.bytes(m.linear().byteSize()), tls == null ? "" : " over TLS",
+                writer == null ? "" : ", recording to " + transcript);
+        System.out.printf("listening on %s:%d%n", host, server.port());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

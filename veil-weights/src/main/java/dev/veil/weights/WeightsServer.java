@@ -1,0 +1,140 @@
+package dev.veil.weights;
+
+import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.model.LinearWeights;
+import dev.veil.engine.model.LlamaConfig;
+import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingLinearOps;
+import dev.veil.protocol.ErrorCode;
+import dev.veil.protocol.Frame;
+import dev.veil.protocol.MatrixId;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.ProtocolException;
+import dev.veil.protocol.Rows;
+import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.protocol.transport.Peer;
+import dev.veil.protocol.transport.Service;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The weights server: multiplies rows by a weight matrix, nothing else. Setup calls get Rpub = Mpub·Wᵀ, linear
+ * calls Ô = Ê·Wᵀ, in float (the engine's kernels) or over a ring (16- or 8-bit weights quantized per output row
+ * on first use, wrap-around integer products). It keeps nothing between calls; concurrent calls on one matrix
+ * run as one batched multiply. Optionally records every call to a transcript.
+ */
+public final class WeightsServer implements Service, AutoCloseable {
+    private final String modelId;
+    private final LlamaConfig config;
+    private final ModelDims shape;
+    private final LocalLinearOps floatOps;
+    private final LinearWeights weights;
+    private final Map<Ring, RingLinearOps> ringOps = new EnumMap<>(Ring.class);
+    private final LinearBatcher batcher;
+    private final TranscriptWriter transcript;
+    private final int maxPayload;
+
+    /**
+     * @param transcript where to record every call, or null
+     */
+    public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, TranscriptWriter transcript) {
+        if (weights == null) throw new IllegalArgumentException("the weights server needs the model's weight matrices");
+        this.modelId = modelId;
+        this.config = config;
+        this.shape = ModelDims.of(config);
+        this.weights = weights;
+        this.floatOps = new LocalLinearOps(config, weights);
+        this.transcript = transcript;
+        this.maxPayload = Frame.DEFAULT_MAX_PAYLOAD;
+        this.batcher = new LinearBatcher(this::multiply, 4096);
+    }
+
+    public String modelId() { return modelId; }
+
+    public ModelDims shape() { return shape; }
+
+    @Override
+    public CompletableFuture<Message> handle(Peer peer, Message request) {
+        CompletableFuture<Message> reply = switch (request) {
+            case Message.Hello h -> CompletableFuture.completedFuture(hello(peer, h));
+            case Message.Setup s -> {
+                greeted(peer);
+                int m = check(s.matrix(), s.base());
+                if (m >= shape.inDim(s.matrix().projection())) {
+                    throw new ProtocolException(ErrorCode.BAD_SHAPE, "a public base needs fewer rows than the matrix has inputs (m = " + m
+                            + ", d_in = " + shape.inDim(s.matrix().projection()) + ")");
+                }
+                if (m == 0) throw new ProtocolException(ErrorCode.BAD_SHAPE, "a public base needs at least one row");
+                yield batcher.submit(s.matrix(), s.base()).thenApply(r -> new Message.SetupReply(r.output(), rowScales(s.matrix(), s.base())));
+            }
+            case Message.Linear l -> {
+                greeted(peer);
+                check(l.matrix(), l.input());
+                yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos(), r.batchRows()));
+            }
+            default -> throw new ProtocolException(ErrorCode.BAD_FRAME, "a weights server does not accept " + request.getClass().getSimpleName());
+        };
+        if (transcript == null || request instanceof Message.Hello) return reply;
+        return reply.whenComplete((r, e) -> transcript.record(peer.id(), request, r != null ? r : Service.error(e)));
+    }
+
+    private Message hello(Peer peer, Message.Hello h) {
+        if (!h.modelId().equals(modelId)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_MODEL, "this weights server serves model '" + modelId + "', not '" + h.modelId() + "'");
+        }
+        peer.greeted(true);
+        return new Message.Welcome(modelId, shape, maxPayload);
+    }
+
+    private static void greeted(Peer peer) {
+        if (!peer.greeted()) throw new ProtocolException(ErrorCode.NOT_GREETED, "send HELLO before any other request");
+    }
+
+    /** Checks the matrix exists and the block is as wide as its input; returns the rows. */
+    private int check(MatrixId id, Rows rows) {
+        if (!shape.has(id)) throw new ProtocolException(ErrorCode.BAD_SHAPE, "model '" + modelId + "' has no matrix " + id + " (" + shape.layers() + " layers)");
+        int in = shape.inDim(id.projection());
+        if (rows.cols() != in) {
+            throw new ProtocolException(ErrorCode.BAD_SHAPE, id + " takes rows of " + in + " values, got " + rows.cols());
+        }
+        return rows.rows();
+    }
+
+    private Rows multiply(MatrixId id, Rows x) {
+        int n = x.rows(), out = shape.outDim(id.projection());
+        return switch (x) {
+            case Rows.Floats f -> {
+                float[] o = new float[n * out];
+                if (n > 0) floatOps.apply(id.projection(), id.layer(), f.data(), n, o);
+                yield new Rows.Floats(n, out, o);
+            }
+            case Rows.RingElements e -> {
+                long[] o = new long[n * out];
+                if (n > 0) ring(e.ring()).multiply(id.projection(), id.layer(), e.data(), n, o);
+                yield new Rows.RingElements(e.ring(), n, out, o);
+            }
+        };
+    }
+
+    private float[] rowScales(MatrixId id, Rows base) {
+        return base instanceof Rows.RingElements e ? ring(e.ring()).matrix(id.projection(), id.layer()).rowScales() : new float[0];
+    }
+
+    private RingLinearOps ring(Ring ring) {
+        synchronized (ringOps) {
+            return ringOps.computeIfAbsent(ring, r -> new RingLinearOps(config, weights, r));
+        }
+    }
+
+    /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying (since start). */
+    public long[] stats() {
+        return batcher.stats();
+    }
+
+    @Override
+    public void close() {
+        batcher.close();
+    }
+}
