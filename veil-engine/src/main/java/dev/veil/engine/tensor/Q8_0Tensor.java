@@ -40,6 +40,13 @@ public final class Q8_0Tensor extends BlockTensor {
         }
     }
 
+    /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        if ((offset | n) % 32 == 0) return dotBlocks(offset / 32, x, xOffset, n / 32);
+        return super.dot(offset, x, xOffset, n);
+    }
+
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
         FloatVector acc = FloatVector.zero(F_SPECIES);
