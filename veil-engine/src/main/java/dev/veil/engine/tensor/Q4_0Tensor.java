@@ -37,14 +37,16 @@ public final class Q4_0Tensor extends BlockTensor {
 
     @Override
     void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks) {
+        int len = F_SPECIES.length();
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
-            float d = f16(segment, o);
-            int at = dstOffset + b * 32;
-            for (int i = 0; i < 16; i++) {
-                int q = segment.get(BYTE, o + 2 + i);
-                dst[at + i] = d * ((q & 15) - 8);
-                dst[at + 16 + i] = d * (((q >> 4) & 15) - 8);
+            var d = FloatVector.broadcast(F_SPECIES, f16(segment, o));
+            for (int i = 0; i < 16; i += len) {
+                var q = ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE);
+                var lo = (FloatVector) q.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
+                var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
+                lo.mul(d).intoArray(dst, dstOffset + b * 32 + i);
+                hi.mul(d).intoArray(dst, dstOffset + b * 32 + 16 + i);
             }
         }
     }
