@@ -1,0 +1,61 @@
+package dev.veil.node;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.model.LinearWeights;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.model.ModelShape;
+import dev.veil.engine.model.RandomModels;
+import dev.veil.engine.ring.Numeric;
+import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tensor.FloatTensors;
+import dev.veil.engine.tensor.GGMLType;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Random-weight GGUF models of every architecture, with their weight matrices in every tensor type, served over
+ * loopback TCP: exact mode is bit-identical to the plain engine's exact mode, float mode decodes the same
+ * greedy tokens (the quantized kernels quantize their input rows, so the masked rows' larger range costs
+ * precision: the relative logit difference is reported).
+ */
+@Timeout(180)
+class RandomGgufModelsTest {
+    static final int[] PROMPT = {1, 45, 300, 7, 88, 411};
+
+    @Test
+    void everyArchitectureAndTensorType(@TempDir Path dir) throws Exception {
+        for (String shape : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+            Path p = dir.resolve(shape + ".gguf");
+            RandomModels.write(ModelShape.named(shape), GGMLType.F32, 100, null, p);
+            Model f32 = ModelLoader.load(p, null);
+            // every tensor type on one architecture, a float and an integer-kernel type on the others (test time)
+            var types = shape.equals("tiny-llama") ? GGMLType.SUPPORTED : java.util.EnumSet.of(GGMLType.F16, GGMLType.Q8_0);
+            for (GGMLType type : types) {
+                Model model = new Model(f32.config(), f32.tokenizer(), f32.node(), as(type, f32.linear()));
+                try (var split = new SplitRuntime(model, RemoConfig.of(MaskSize.fraction(0.125), Numeric.Z64), null)) {
+                    RemoEndToEndTest.compare(model, Numeric.Z64.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 4, true);
+                }
+                try (var split = new SplitRuntime(model, RemoConfig.of(MaskSize.fraction(0.125), Numeric.FLOAT), null)) {
+                    double worst = RemoEndToEndTest.compare(model, Numeric.FLOAT.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 4, false);
+                    System.out.printf("%s %s: float ReMO max relative logit difference %.2e%n", shape, type, worst);
+                    assertTrue(worst < 0.05, shape + " " + type + ": " + worst);
+                }
+            }
+        }
+    }
+
+    /** The same weights quantized to {@code type} (in memory). */
+    static LinearWeights as(GGMLType type, LinearWeights w) {
+        return new LinearWeights(as(type, w.wq()), as(type, w.wk()), as(type, w.wv()), as(type, w.wo()), as(type, w.gate()),
+                as(type, w.up()), as(type, w.down()), as(type, new FloatTensor[] {w.lmHead()})[0]);
+    }
+
+    static FloatTensor[] as(GGMLType type, FloatTensor[] ts) {
+        return Arrays.stream(ts).map(t -> type == GGMLType.F32 ? t : FloatTensors.quantize(type, t.toFloatArray())).toArray(FloatTensor[]::new);
+    }
+}
