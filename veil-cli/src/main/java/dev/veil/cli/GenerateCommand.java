@@ -4,6 +4,7 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.tokenizer.ChatTemplate;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,6 +26,12 @@ final class GenerateCommand implements Callable<Integer> {
             description = "plain (the engine alone) or remo (weights server and trusted node in-process, every linear layer masked)")
     String scheme;
 
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")
+    boolean chat;
+
+    @Option(names = "--system", description = "system prompt for --chat")
+    String system;
+
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
 
@@ -33,7 +40,11 @@ final class GenerateCommand implements Callable<Integer> {
         var sampler = sampling.sampler();
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
-        int[] input = SamplingOptions.input(tok, sampling.prompt);
+        if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
+        int[] input = chat
+                ? ChatTemplate.forModel(tok, m.config().architecture())
+                        .render(ChatTemplate.singleTurn(system, sampling.prompt), true).tokens()
+                : SamplingOptions.input(tok, sampling.prompt);
 
         InProcessSplit split = null;
         LinearOps linear = switch (scheme) {
@@ -47,7 +58,8 @@ final class GenerateCommand implements Callable<Integer> {
         };
         try {
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-            var stream = new TextStream(tok, input[input.length - 1], out);
+            // A chat answer reads as a text of its own; a plain prompt's continuation follows its last token.
+            var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
             long t0 = System.nanoTime();
             int[] generated = new Generator(m, linear).generate(input, sampling.maxTokens, sampler, stream::accept);
             stream.finish();

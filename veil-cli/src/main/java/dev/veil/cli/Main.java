@@ -6,7 +6,17 @@ import picocli.CommandLine.Command;
 /** The {@code veil} command. Errors reach the user as one line on stderr, never a stack trace. */
 @Command(name = "veil", mixinStandardHelpOptions = true, version = "veil 0.1.0",
         description = "Confidential LLM inference: masked outsourcing (Talaria/ReMO), sanitized prompts (CMIF), attacks.",
-        subcommands = {GenerateCommand.class, WeightsServerCommand.class, NodeCommand.class, DemoCommand.class,
+        subcommands = {
+                GenerateCommand.class,
+                BenchCommand.class,
+                ConvertCommand.class,
+                MakeModelCommand.class,
+                InfoCommand.class,
+                WeightsServerCommand.class,
+                NodeCommand.class,
+                DemoCommand.class,
+                UtilityCommand.class,
+                AttackCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

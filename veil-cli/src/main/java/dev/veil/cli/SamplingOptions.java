@@ -25,12 +25,14 @@ final class SamplingOptions {
         return new Sampler(temperature, topK, topP, minP, seed);
     }
 
-    /** BOS followed by the prompt's tokens. */
+    /** BOS (when the model's texts start with one, or the prompt is empty) and the prompt's tokens. */
     static int[] input(Tokenizer tok, String text) {
         int[] encoded = tok.encode(text);
-        int[] input = new int[encoded.length + 1];
-        input[0] = tok.bos();
-        System.arraycopy(encoded, 0, input, 1, encoded.length);
+        boolean bos = tok.addBos() || encoded.length == 0;
+        if (bos && tok.bos() < 0) throw new IllegalArgumentException("the model has no BOS token to start an empty prompt");
+        int[] input = new int[encoded.length + (bos ? 1 : 0)];
+        if (bos) input[0] = tok.bos();
+        System.arraycopy(encoded, 0, input, bos ? 1 : 0, encoded.length);
         return input;
     }
 }

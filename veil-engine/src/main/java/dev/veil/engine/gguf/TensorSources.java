@@ -2,13 +2,11 @@ package dev.veil.engine.gguf;
 
 import dev.veil.engine.Parallel;
 import dev.veil.engine.tensor.GGMLType;
+import dev.veil.engine.tensor.Quantizer;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /** Tensor data for {@link GGUFWriter} made row by row from floats, encoded into a GGML type. */
 public final class TensorSources {
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long CHUNK_BYTES = 4 << 20;
 
     private TensorSources() {}
@@ -25,7 +23,7 @@ public final class TensorSources {
     }
 
     /** The types rows can be encoded into. */
-    public static final java.util.Set<GGMLType> ENCODABLE = java.util.EnumSet.of(GGMLType.F32);
+    public static final java.util.Set<GGMLType> ENCODABLE = GGMLType.SUPPORTED;
 
     /**
      * A {@code rows × cols} tensor of {@code type} whose rows {@code filler} makes; rows are made and encoded in
@@ -58,14 +56,8 @@ public final class TensorSources {
         return rows(type, 1, values.length, (r, dst) -> System.arraycopy(values, 0, dst, 0, values.length));
     }
 
-    /** Encodes {@code values} (whole blocks) as {@code type} into {@code dst} at {@code offset}. */
+    /** Encodes {@code values} (whole blocks) as {@code type} into {@code dst} at {@code offset}, as ggml's reference quantizers do. */
     public static void encode(GGMLType type, float[] values, byte[] dst, int offset) {
-        MemorySegment out = MemorySegment.ofArray(dst);
-        switch (type) {
-            case F32 -> {
-                for (int i = 0; i < values.length; i++) out.set(LE_FLOAT, offset + 4L * i, values[i]);
-            }
-            default -> throw new IllegalArgumentException("cannot encode " + type);
-        }
+        Quantizer.quantize(type, values, 0, values.length, MemorySegment.ofArray(dst), offset);
     }
 }

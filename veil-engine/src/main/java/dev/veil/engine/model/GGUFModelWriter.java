@@ -7,7 +7,7 @@ import dev.veil.engine.gguf.GGUFWriter;
 import dev.veil.engine.gguf.TensorSources;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tensor.GGMLType;
-import dev.veil.engine.tokenizer.SentencePieceVocabulary;
+import dev.veil.engine.tokenizer.SentencePieceModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,15 +43,12 @@ public final class GGUFModelWriter {
         w.put(p + "attention.layer_norm_rms_epsilon", GGUFValueType.FLOAT32, c.rmsEps());
     }
 
-    /** A SentencePiece vocabulary as {@code tokenizer.ggml.*} metadata (tokenizer model "llama"). */
-    public static void putVocabulary(GGUFWriter w, SentencePieceVocabulary v) {
-        w.put("tokenizer.ggml.model", "llama");
-        w.put("tokenizer.ggml.tokens", v.pieces());
-        w.put("tokenizer.ggml.scores", v.scores());
-        w.put("tokenizer.ggml.token_type", v.tokenTypes());
-        w.put("tokenizer.ggml.unknown_token_id", GGUFValueType.UINT32, SentencePieceVocabulary.UNK);
-        w.put("tokenizer.ggml.bos_token_id", GGUFValueType.UINT32, SentencePieceVocabulary.BOS);
-        w.put("tokenizer.ggml.eos_token_id", GGUFValueType.UINT32, SentencePieceVocabulary.EOS);
+    /** A SentencePiece vocabulary as {@code tokenizer.ggml.*} metadata (tokenizer model "llama"), ids as UINT32 like llama.cpp. */
+    public static void putVocabulary(GGUFWriter w, SentencePieceModel v) {
+        v.ggufMetadata().forEach((key, value) -> {
+            if (!key.endsWith("_token_id")) w.put(key, value);
+            else if (((Number) value).intValue() >= 0) w.put(key, GGUFValueType.UINT32, value);
+        });
     }
 
     /** Where the tensors being written come from, by GGUF name. */
@@ -101,7 +98,7 @@ public final class GGUFModelWriter {
      * Writes a fully loaded model with {@code vocab} as its tokenizer, weight matrices as {@code type}. An LM head
      * that is the embedding tensor itself is written once (tied). Returns notes on tensors kept as F32.
      */
-    public static List<String> write(Model m, SentencePieceVocabulary vocab, GGMLType type, String name, Path out) throws IOException {
+    public static List<String> write(Model m, SentencePieceModel vocab, GGMLType type, String name, Path out) throws IOException {
         if (m.node() == null || m.linear() == null) throw new IllegalArgumentException("writing a model needs all of its parts");
         LlamaConfig c = m.config();
         NodeParams n = m.node();
@@ -159,7 +156,7 @@ public final class GGUFModelWriter {
      */
     public static List<String> convertLlama2c(Path checkpoint, Path tokenizer, GGMLType type, Path out) throws IOException {
         Model m = Llama2cLoader.load(checkpoint, tokenizer, ModelParts.ALL);
-        var vocab = SentencePieceVocabulary.readLlama2c(tokenizer, m.config().vocabSize());
+        var vocab = Llama2cLoader.readVocabulary(tokenizer, m.config().vocabSize());
         String name = checkpoint.getFileName().toString().replaceFirst("\\.bin$", "");
         return write(m, vocab, type, name, out);
     }

@@ -3,13 +3,19 @@ package dev.veil.engine.model;
 import dev.veil.engine.tensor.F32Tensor;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;
-import dev.veil.engine.tokenizer.SentencePieceVocabulary;
+import dev.veil.engine.tokenizer.SentencePieceModel;
+import dev.veil.engine.tokenizer.TokenType;
+import dev.veil.engine.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -18,6 +24,8 @@ import java.nio.file.StandardOpenOption;
  * a negative vocab means an unshared classifier), then f32 weights in llama2.c's order, memory-mapped.
  */
 public final class Llama2cLoader {
+    /** llama2.c's fixed special ids. */
+    public static final int UNK = 0, BOS = 1, EOS = 2;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Llama2cLoader() {}
@@ -68,7 +76,54 @@ public final class Llama2cLoader {
 
     /** llama2.c tokenizer.bin: int32 max_token_length, then per token f32 score, int32 length, bytes. */
     public static SentencePieceTokenizer loadTokenizer(Path file, int vocab) throws IOException {
-        return SentencePieceVocabulary.readLlama2c(file, vocab).tokenizer();
+        return readVocabulary(file, vocab).tokenizer();
+    }
+
+    /**
+     * The first {@code vocab} tokens of a llama2.c tokenizer.bin as a SentencePiece vocabulary: spaces spelled "▁",
+     * BOS and EOS (stored as "\n&lt;s&gt;\n") as "&lt;s&gt;" and "&lt;/s&gt;", token types inferred (0 unknown, 1 and 2 control,
+     * {@code <0xXX>} bytes), as llama.cpp's converter writes them.
+     */
+    public static SentencePieceModel readVocabulary(Path file, int vocab) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        String[] pieces = new String[vocab];
+        float[] scores = new float[vocab];
+        try {
+            b.getInt();
+            for (int i = 0; i < vocab; i++) {
+                scores[i] = b.getFloat();
+                int len = b.getInt();
+                if (len < 0 || len > b.remaining()) throw new ModelFormatException(file + ": bad token length " + len);
+                byte[] bytes = new byte[len];
+                b.get(bytes);
+                String piece = new String(bytes, StandardCharsets.UTF_8);
+                pieces[i] = i == BOS || i == EOS ? piece.strip() : piece.replace(' ', '\u2581');
+            }
+        } catch (BufferUnderflowException e) {
+            throw new ModelFormatException(file + ": tokenizer file ends before " + vocab + " tokens");
+        }
+        var inferred = new Vocabulary(pieces, null, BOS, EOS, UNK, true, new int[0], null);
+        TokenType[] types = new TokenType[vocab];
+        for (int i = 0; i < vocab; i++) types[i] = inferred.type(i);
+        return new SentencePieceModel(pieces, scores, types, UNK, BOS, EOS, true);
+    }
+
+    /** The number of tokens in a llama2.c tokenizer.bin (read to its end). */
+    public static int countTokens(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int n = 0;
+        try {
+            b.getInt();
+            while (b.hasRemaining()) {
+                b.getFloat();
+                int len = b.getInt();
+                b.position(b.position() + len);
+                n++;
+            }
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": not a llama2.c tokenizer file");
+        }
+        return n;
     }
 
     private static final class Reader {

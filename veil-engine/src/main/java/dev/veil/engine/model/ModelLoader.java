@@ -20,7 +20,7 @@ public final class ModelLoader {
     public static Model load(Path model, Path tokenizer, ModelParts parts) throws IOException {
         if (!Files.isRegularFile(model)) throw new ModelFormatException("model file not found: " + model);
         if (isGguf(model)) return GGUFModelLoader.load(model, parts);
-        if (tokenizer == null && parts.node()) tokenizer = findTokenizer(model);
+        if (tokenizer == null && parts.node()) tokenizer = tokenizerBeside(model);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw new ModelFormatException("tokenizer file not found: " + tokenizer);
         return Llama2cLoader.load(model, tokenizer, parts);
     }
@@ -32,7 +32,8 @@ public final class ModelLoader {
         }
     }
 
-    private static Path findTokenizer(Path checkpoint) throws IOException {
+    /** The llama2.c tokenizer beside a checkpoint: {@code tokenizer.bin}, else a {@code tok<N>.bin}. */
+    public static Path tokenizerBeside(Path checkpoint) throws IOException {
         Path dir = checkpoint.toAbsolutePath().getParent();
         Path standard = dir.resolve("tokenizer.bin");
         if (Files.isRegularFile(standard)) return standard;

@@ -6,7 +6,7 @@ import dev.veil.engine.gguf.GGUFValueType;
 import dev.veil.engine.gguf.GGUFWriter;
 import dev.veil.engine.gguf.TensorSources;
 import dev.veil.engine.tensor.GGMLType;
-import dev.veil.engine.tokenizer.SentencePieceVocabulary;
+import dev.veil.engine.tokenizer.SentencePieceModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,13 +25,13 @@ public final class RandomModels {
 
     /**
      * Writes a model of {@code shape} with weight matrices as {@code type} (F32 where a row is not a whole
-     * number of blocks) and {@code vocabulary} (cut or grown to the shape's size; null for a synthetic one).
+     * number of blocks) and {@code vocabulary} (cut or grown by {@link SyntheticVocabulary} to the shape's size; null for a synthetic one).
      * Returns notes on tensors kept as F32.
      */
-    public static List<String> write(ModelShape shape, GGMLType type, long seed, SentencePieceVocabulary vocabulary, Path out)
+    public static List<String> write(ModelShape shape, GGMLType type, long seed, SentencePieceModel vocabulary, Path out)
             throws IOException {
         LlamaConfig c = shape.config();
-        var vocab = vocabulary == null ? SentencePieceVocabulary.synthetic(c.vocabSize()) : vocabulary.resize(c.vocabSize());
+        var vocab = vocabulary == null ? SyntheticVocabulary.of(c.vocabSize()) : SyntheticVocabulary.resize(vocabulary, c.vocabSize());
         var w = new GGUFWriter();
         GGUFModelWriter.putConfig(w, c, shape.name() + " random seed " + seed);
         w.put("general.file_type", GGUFValueType.UINT32, type.id);
@@ -65,6 +65,20 @@ public final class RandomModels {
         }, notes::add);
         w.write(out);
         return notes;
+    }
+
+    /**
+     * The model of {@code shape}, {@code type} and {@code seed} (synthetic vocabulary) in {@code dir}, written on first
+     * use: for benchmarks that would otherwise rebuild a large model on every run. The name carries a generator
+     * version, bumped whenever the weights it makes change.
+     */
+    public static Path cached(ModelShape shape, GGMLType type, long seed, Path dir) throws IOException {
+        Path file = dir.resolve(shape.name() + "-" + type + "-seed" + seed + "-v1.gguf");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            java.nio.file.Files.createDirectories(dir);
+            write(shape, type, seed, null, file);
+        }
+        return file;
     }
 
     /** Fills dst with center + uniform(-half, half), from a generator of (tensor seed, row) alone. */

@@ -8,7 +8,6 @@ import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,7 +18,7 @@ public final class Q8_0Tensor extends BlockTensor {
     private static final VectorSpecies<Byte> B = Layouts.bytesPerFloatLane();
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
 
     public Q8_0Tensor(long size, MemorySegment segment) {
         super(GGMLType.Q8_0, size, segment);
@@ -59,13 +58,15 @@ public final class Q8_0Tensor extends BlockTensor {
     }
 
     /**
-     * Decode: quantizes the few input rows to Q8 once, then each output is an integer dot product per block
-     * (int8 × int8 in 16-bit lanes, pairs summed to 32 bits), scaled by d_w·d_x into a float accumulator.
+     * Decode: quantizes the few input rows to Q8 once, then each output is an integer dot product per block:
+     * int8 × int8 in 16-bit lanes, the two halves of the block added (|sum| &lt;= 2·128·127 still fits), the 16
+     * sums widened to floats and scaled by d_w·d_x into a float accumulator. (Measured against summing lane
+     * pairs to 32 bits in 512-bit lanes and against the float-input dot: this was fastest.)
      */
     @Override
     public void matmul(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         checkShape(x, n, rows, cols, out, outStride, outOffset);
-        if (n >= GEMM_MIN_ROWS || cols % 32 != 0) {
+        if (n >= GEMM_MIN_ROWS || cols % 32 != 0 || !Q8Activations.KERNELS) {
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
@@ -77,15 +78,14 @@ public final class Q8_0Tensor extends BlockTensor {
     }
 
     float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
-        FloatVector acc = FloatVector.zero(F256);
+        FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
             int xo = (xBlock + b) * 32;
             var w0 = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 2, LE).convertShape(VectorOperators.B2S, S256, 0);
             var w1 = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 18, LE).convertShape(VectorOperators.B2S, S256, 0);
-            // |q_w·q_x| <= 128·127, so the sum of two products still fits in 16 bits
             ShortVector p = w0.mul(ShortVector.fromArray(S256, a.q, xo)).add(w1.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
-            acc = pairSums(p).fma(FloatVector.broadcast(F256, f16(segment, o) * a.d[xBlock + b]), acc);
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, f16(segment, o) * a.d[xBlock + b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -100,12 +100,5 @@ public final class Q8_0Tensor extends BlockTensor {
             sum += dot * (f16(segment, o) * a.d[xBlock + b]);
         }
         return sum;
-    }
-
-    /** Adjacent 16-bit lanes summed into 32-bit lanes, as floats. */
-    static FloatVector pairSums(ShortVector p) {
-        IntVector v = p.reinterpretAsInts();
-        IntVector sum = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16));
-        return (FloatVector) sum.convert(VectorOperators.I2F, 0);
     }
 }

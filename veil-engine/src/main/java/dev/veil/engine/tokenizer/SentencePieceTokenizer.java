@@ -2,6 +2,8 @@ package dev.veil.engine.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -32,7 +34,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
         this.vocab = vocab;
         this.scores = scores.clone();
         this.addDummyPrefix = addDummyPrefix;
-        java.util.Arrays.fill(byteTokens, -1);
+        Arrays.fill(byteTokens, -1);
         for (int i = 0; i < vocab.size(); i++) {
             TokenType t = vocab.type(i);
             if (t == TokenType.NORMAL || t == TokenType.USER_DEFINED) mergeable.putIfAbsent(vocab.piece(i), i);
@@ -55,10 +57,15 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean textStart) {
         if (text.isEmpty()) return new int[0];
-        String s = (textStart && addDummyPrefix ? String.valueOf(SPACE) : "") + text.replace(' ', SPACE);
+        String s = escape(text, textStart);
         var out = new IntList(s.length() + 1);
         vocab.encode(s, this::encodeRun, out);
         return out.toArray();
+    }
+
+    /** The text as SentencePiece sees it: spaces as "▁", and a dummy-prefix "▁" at a text's start. */
+    private String escape(String text, boolean textStart) {
+        return (textStart && addDummyPrefix ? String.valueOf(SPACE) : "") + text.replace(' ', SPACE);
     }
 
     /** BPE on s[from, to): symbols are a doubly linked list over the characters, merged best pair first. */
@@ -94,6 +101,41 @@ public final class SentencePieceTokenizer implements Tokenizer {
             } else {
                 byteFallback(s.substring(start[i], end[i]), out);
             }
+        }
+    }
+
+    /**
+     * The same encoding by the textbook merge: scan all adjacent pairs for the best one, merge it, repeat; O(n^2)
+     * for n characters. The twin {@link #encode} is tested and benchmarked against.
+     */
+    public int[] encodePlain(String text, boolean textStart) {
+        if (text.isEmpty()) return new int[0];
+        String s = escape(text, textStart);
+        var out = new IntList(s.length() + 1);
+        vocab.encode(s, this::encodeRunPlain, out);
+        return out.toArray();
+    }
+
+    private void encodeRunPlain(String s, int from, int to, IntList out) {
+        var symbols = new ArrayList<String>();
+        s.substring(from, to).codePoints().forEach(cp -> symbols.add(Character.toString(cp)));
+        while (true) {
+            int best = -1;
+            float bestScore = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i + 1 < symbols.size(); i++) {
+                Integer id = mergeable.get(symbols.get(i) + symbols.get(i + 1));
+                if (id != null && (best < 0 || scores[id] > bestScore)) {
+                    best = i;
+                    bestScore = scores[id];
+                }
+            }
+            if (best < 0) break;
+            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
+        }
+        for (String symbol : symbols) {
+            Integer id = mergeable.get(symbol);
+            if (id != null) out.add(id);
+            else byteFallback(symbol, out);
         }
     }
 

@@ -10,7 +10,7 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.tensor.GGMLType;
-import dev.veil.engine.tokenizer.SentencePieceVocabulary;
+import dev.veil.engine.tokenizer.SentencePieceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -37,11 +37,57 @@ class RandomModelsTest {
     }
 
     @Test
+    void cachedModelsAreWrittenOnce() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path p = RandomModels.cached(ModelShape.named("tiny-qwen3"), GGMLType.Q8_0, 4, cache);
+        var written = Files.getLastModifiedTime(p);
+        assertEquals(p, RandomModels.cached(ModelShape.named("tiny-qwen3"), GGMLType.Q8_0, 4, cache));
+        assertEquals(written, Files.getLastModifiedTime(p));
+        assertEquals(GGMLType.Q8_0, GGUFFile.open(p).tensorInfo("blk.0.attn_q.weight").type());
+    }
+
+    @Test
+    void everyTypeHoldsTheSameWeightsQuantized() throws Exception {
+        ModelShape s = ModelShape.named("tiny-llama");
+        Path f32 = dir.resolve("f32.gguf");
+        RandomModels.write(s, GGMLType.F32, 9, null, f32);
+        var reference = GGUFFile.open(f32);
+        for (GGMLType type : GGMLType.SUPPORTED) {
+            Path p = dir.resolve(type + ".gguf");
+            assertEquals(java.util.List.of(), RandomModels.write(s, type, 9, null, p));
+            var f = GGUFFile.open(p);
+            assertEquals(type, f.tensorInfo("blk.1.ffn_down.weight").type());
+            assertEquals(GGMLType.F32, f.tensorInfo("blk.1.ffn_norm.weight").type());
+            assertEquals(type.id, ((Number) f.metadata().get("general.file_type")).intValue());
+            for (String name : new String[] {"token_embd.weight", "output.weight", "blk.1.ffn_down.weight", "blk.0.attn_q.weight"}) {
+                var a = reference.tensor(name);
+                var b = f.tensor(name);
+                double se = 0, ss = 0;
+                for (long i = 0; i < a.size(); i++) {
+                    double d = a.getFloat(i) - b.getFloat(i);
+                    se += d * d;
+                    ss += (double) a.getFloat(i) * a.getFloat(i);
+                }
+                double rel = Math.sqrt(se / ss);
+                // Relative RMS quantization error of uniform weights: 4-bit formats a few %, 8-bit and halves far less.
+                double bound = switch (type) {
+                    case F32 -> 0;
+                    case F16 -> 1e-3;
+                    case BF16 -> 5e-3;
+                    case Q8_0, Q6_K -> 2e-2;
+                    default -> 0.12;
+                };
+                assertTrue(rel <= bound, type + " " + name + ": relative quantization error " + rel);
+            }
+        }
+    }
+
+    @Test
     void loadsWithTheShapesConfigAndGenerates() throws Exception {
         for (String name : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
             ModelShape s = ModelShape.named(name);
             Path p = dir.resolve(name + ".gguf");
-            RandomModels.write(s, GGMLType.F32, 3, SentencePieceVocabulary.readLlama2c(Shared.storiesTokenizer(), 512), p);
+            RandomModels.write(s, GGMLType.F32, 3, Llama2cLoader.readVocabulary(Shared.storiesTokenizer(), 512), p);
             Model m = ModelLoader.load(p, null);
             LlamaConfig expected = s.config();
             assertEquals(expected.architecture(), m.config().architecture());
@@ -96,10 +142,11 @@ class RandomModelsTest {
 
     @Test
     void vocabulariesGrowIntoValidSentencePieceVocabularies() throws Exception {
-        var stories = SentencePieceVocabulary.readLlama2c(Shared.storiesTokenizer(), 512);
-        var grown = stories.resize(2000);
-        for (var v : new SentencePieceVocabulary[] {grown, SentencePieceVocabulary.synthetic(5000)}) {
-            assertEquals(v == null ? 0 : v.size(), new java.util.HashSet<>(java.util.Arrays.asList(v.pieces())).size(), "pieces are distinct");
+        var stories = Llama2cLoader.readVocabulary(Shared.storiesTokenizer(), 512);
+        var grown = SyntheticVocabulary.resize(stories, 2000);
+        for (var v : new SentencePieceModel[] {grown, SyntheticVocabulary.of(5000)}) {
+            int size = v.pieces().length;
+            assertEquals(size, new java.util.HashSet<>(java.util.Arrays.asList(v.pieces())).size(), "pieces are distinct");
             var tok = v.tokenizer();
             for (String text : new String[] {"Once upon a time, there was a little girl.", "héllo wörld 😀 {x: [1, 2]}", "a  b\n\tc"}) {
                 int[] ids = tok.encode(text);
@@ -108,15 +155,20 @@ class RandomModelsTest {
             // Grown pieces are merges of pieces already there, so the encoder can produce them (it does not always:
             // higher-scored merges may segment a piece's text differently).
             int first = v == grown ? 512 : 355, reached = 0, tried = 0;
-            for (int id = first; id < v.size(); id += 37, tried++) {
+            for (int id = first; id < size; id += 37, tried++) {
                 String text = v.pieces()[id].replace("\u2581", " ");
                 int[] ids = tok.encode(text.startsWith(" ") ? text.substring(1) : text);
                 assertEquals(text.startsWith(" ") ? text.substring(1) : text, tok.decode(ids));
                 if (ids.length == 1 && ids[0] == id) reached++;
             }
-            System.out.printf("vocabulary of %d: %d of %d sampled grown pieces encode to themselves%n", v.size(), reached, tried);
+            System.out.printf("vocabulary of %d: %d of %d sampled grown pieces encode to themselves%n", size, reached, tried);
             assertTrue(reached > 0, reached + " of " + tried);
         }
-        assertArrayEquals(java.util.Arrays.copyOf(stories.pieces(), 300), stories.resize(300).pieces());
+        assertArrayEquals(java.util.Arrays.copyOf(stories.pieces(), 300), SyntheticVocabulary.resize(stories, 300).pieces());
+        // A real SentencePiece model (Llama 2's 32,000 pieces) grows too, keeping its own pieces first.
+        var llama2 = SentencePieceModel.read(Shared.path("models/llama2-tokenizer/tokenizer.model"));
+        var bigger = SyntheticVocabulary.resize(llama2, 33000);
+        assertArrayEquals(llama2.pieces(), java.util.Arrays.copyOf(bigger.pieces(), 32000));
+        assertEquals("Hello, world", bigger.tokenizer().decode(bigger.tokenizer().encode("Hello, world")));
     }
 }

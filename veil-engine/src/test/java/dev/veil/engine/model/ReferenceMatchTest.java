@@ -3,7 +3,6 @@ package dev.veil.engine.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.veil.engine.gguf.GGUFFile;
-import dev.veil.engine.gguf.TensorSources;
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
 import dev.veil.engine.inference.LocalLinearOps;
@@ -26,17 +25,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceMatchTest {
     @TempDir static Path dir;
 
-    /** Relative tolerance per type (see docs/models.md). */
-    static double tolerance(GGMLType type) {
+    /**
+     * Tolerances per type, {max error, rms error} relative to the reference logits' RMS (see docs/models.md). The
+     * Q8_0 and Q4_0 kernels multiply against activations quantized to 8 bits per 32-value block (as llama.cpp's
+     * do), which adds about 0.5% noise per matrix product; the other kernels use float activations.
+     */
+    static double[] tolerance(GGMLType type) {
         return switch (type) {
-            case F32 -> 1e-4;
-            default -> 1e-4;
+            case Q8_0, Q4_0 -> new double[] {0.12, 0.03};
+            default -> new double[] {1e-4, 2e-5};
         };
     }
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (GGMLType type : TensorSources.ENCODABLE) {
+        for (GGMLType type : GGMLType.SUPPORTED) {
             for (String shape : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) cases.add(Arguments.of(shape, type));
         }
         return cases.stream();
@@ -69,14 +72,24 @@ class ReferenceMatchTest {
             worst = Math.max(worst, error(logits, 0, r));
             next = argmax(r);
         }
-        System.out.printf("%s %s: max |logit error| / rms = %.2e%n", shapeName, type, worst);
-        assertTrue(worst <= tolerance(type), shapeName + " " + type + ": relative logit error " + worst + " > " + tolerance(type));
+        System.out.printf("%s %s: max |logit error| / rms = %.2e, rms error / rms = %.2e%n", shapeName, type, worst, rmsWorst);
+        double[] tol = tolerance(type);
+        assertTrue(worst <= tol[0], shapeName + " " + type + ": max logit error / rms " + worst + " > " + tol[0]);
+        assertTrue(rmsWorst <= tol[1], shapeName + " " + type + ": rms logit error / rms " + rmsWorst + " > " + tol[1]);
     }
 
-    private static double error(float[] engine, int offset, double[] ref) {
-        double ss = 0, max = 0;
+    private double rmsWorst;
+
+    /** max |engine - ref| / rms(ref); also tracks rms(engine - ref) / rms(ref). */
+    private double error(float[] engine, int offset, double[] ref) {
+        double ss = 0, se = 0, max = 0;
         for (double v : ref) ss += v * v;
-        for (int i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(engine[offset + i] - ref[i]));
+        for (int i = 0; i < ref.length; i++) {
+            double d = engine[offset + i] - ref[i];
+            max = Math.max(max, Math.abs(d));
+            se += d * d;
+        }
+        rmsWorst = Math.max(rmsWorst, Math.sqrt(se / ss));
         return max / Math.sqrt(ss / ref.length);
     }
 

@@ -72,6 +72,21 @@ class StoriesGgufTest {
     }
 
     @Test
+    void convertsToQ8_0KeepingRowsThatAreNotWholeBlocks() throws Exception {
+        Path out = dir.resolve("stories-q8.gguf");
+        var notes = GGUFModelWriter.convertLlama2c(Shared.storiesBin(), Shared.storiesTokenizer(), GGMLType.Q8_0, out);
+        // hidden = 172 is not a multiple of 32: the down projections stay F32, and a note says so.
+        assertEquals(5, notes.size(), notes.toString());
+        assertTrue(notes.getFirst().contains("blk.0.ffn_down.weight kept as F32"), notes.getFirst());
+        var f = GGUFFile.open(out);
+        assertEquals(GGMLType.Q8_0, f.tensorInfo("blk.0.ffn_up.weight").type());
+        assertEquals(GGMLType.F32, f.tensorInfo("blk.0.ffn_down.weight").type());
+        Model q8 = ModelLoader.load(out, null);
+        String text = q8.tokenizer().decode(greedy(q8, 30));
+        assertTrue(text.startsWith("Once upon a time"), text);
+    }
+
+    @Test
     void loadsOnlyTheRequestedPart() throws Exception {
         for (Path p : new Path[] {Shared.storiesGguf(), Shared.storiesBin()}) {
             Model all = ModelLoader.load(p, null, ModelParts.ALL);

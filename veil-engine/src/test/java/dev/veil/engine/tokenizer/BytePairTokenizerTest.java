@@ -167,6 +167,18 @@ class BytePairTokenizerTest {
     }
 
     @Test
+    void survivesAGgufFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var w = new dev.veil.engine.gguf.GGUFWriter();
+        Fixtures.llama3Metadata().forEach(w::put);
+        w.put("tokenizer.chat_template", "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' }}");
+        java.nio.file.Path file = dir.resolve("llama3-tokenizer.gguf");
+        w.write(file);
+        Tokenizer t = Tokenizers.fromGguf(dev.veil.engine.gguf.GGUFFile.open(file).metadata());
+        for (String s : Fixtures.TRICKY) assertArrayEquals(Fixtures.llama3().encode(s), t.encode(s), s);
+        assertEquals(ChatTemplate.Family.LLAMA3, ChatTemplate.forModel(t, "llama").family());
+    }
+
+    @Test
     void badMetadataIsAClearError() {
         Map<String, Object> meta = Fixtures.llama3Metadata();
         meta.remove("tokenizer.ggml.merges");

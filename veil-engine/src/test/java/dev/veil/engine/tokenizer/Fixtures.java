@@ -2,7 +2,6 @@ package dev.veil.engine.tokenizer;
 
 import dev.veil.engine.Shared;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,86 +13,97 @@ import java.util.Map;
 final class Fixtures {
     private Fixtures() {}
 
+    private static final Lazy<SentencePieceModel> LLAMA2 = new Lazy<>(
+            () -> SentencePieceModel.read(Shared.path("models/llama2-tokenizer/tokenizer.model")));
+    private static final Lazy<Tokenizer> LLAMA2_TOKENIZER = new Lazy<>(() -> LLAMA2.get().tokenizer());
+    private static final Lazy<Map<String, Object>> LLAMA3 = new Lazy<>(Fixtures::readLlama3);
+    private static final Lazy<Tokenizer> LLAMA3_TOKENIZER = new Lazy<>(() -> Tokenizers.fromGguf(LLAMA3.get()));
+    private static final Lazy<List<String>> SST2 = new Lazy<>(Fixtures::readSst2);
+
     /** Meta's Llama 2 tokenizer, from the shared tokenizer.model. */
     static SentencePieceModel llama2Model() {
-        return Llama2.MODEL;
+        return LLAMA2.get();
     }
 
     static Tokenizer llama2() {
-        return Llama2.TOKENIZER;
+        return LLAMA2_TOKENIZER.get();
     }
 
     /** Llama 3's tokenizer, built through {@link Tokenizers#fromGguf} from llama3-tokenizer-js's vocabulary and merges. */
     static Tokenizer llama3() {
-        return Llama3.TOKENIZER;
+        return LLAMA3_TOKENIZER.get();
     }
 
+    /** A fresh copy of the Llama 3 GGUF-style metadata (the arrays are shared: clone before changing them). */
     static Map<String, Object> llama3Metadata() {
-        return new LinkedHashMap<>(Llama3.METADATA);
+        return new LinkedHashMap<>(LLAMA3.get());
     }
 
     /** All 67,349 SST-2 training sentences (train.tsv then dev.tsv), as written. */
     static List<String> sst2() {
-        return Sst2.SENTENCES;
+        return SST2.get();
     }
 
-    private static final class Llama2 {
-        static final SentencePieceModel MODEL;
-        static final Tokenizer TOKENIZER;
-
-        static {
-            try {
-                MODEL = SentencePieceModel.read(Shared.path("models/llama2-tokenizer/tokenizer.model"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            TOKENIZER = MODEL.tokenizer();
+    private static Map<String, Object> readLlama3() {
+        var modules = NodeReference.modules(NodeReference.LLAMA3_PACKAGE, NodeReference.LLAMA3_VERSION);
+        List<String> lines = NodeReference.run("llama3-vocab.mjs", List.of(), modules.toString());
+        int n = Integer.parseInt(lines.get(0));
+        String[] tokens = new String[n];
+        int[] types = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = Json.unquote(lines.get(1 + i));
+            // The package lists the 256 special tokens after the 128,000 byte-level ones, as Meta numbers them.
+            types[i] = (i < 128000 ? TokenType.NORMAL : TokenType.CONTROL).code();
         }
+        String[] merges = lines.subList(1 + n, lines.size()).stream().map(Json::unquote).toArray(String[]::new);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tokenizer.ggml.model", "gpt2");
+        m.put("tokenizer.ggml.pre", "llama-bpe");
+        m.put("tokenizer.ggml.tokens", tokens);
+        m.put("tokenizer.ggml.token_type", types);
+        m.put("tokenizer.ggml.merges", merges);
+        m.put("tokenizer.ggml.bos_token_id", 128000);
+        m.put("tokenizer.ggml.eos_token_id", 128001);
+        m.put("tokenizer.ggml.eot_token_id", 128009);
+        return m;
     }
 
-    private static final class Llama3 {
-        static final Map<String, Object> METADATA = new LinkedHashMap<>();
-        static final Tokenizer TOKENIZER;
-
-        static {
-            var modules = NodeReference.modules(NodeReference.LLAMA3_PACKAGE, NodeReference.LLAMA3_VERSION);
-            List<String> lines = NodeReference.run("llama3-vocab.mjs", List.of(), modules.toString());
-            int n = Integer.parseInt(lines.get(0));
-            String[] tokens = new String[n];
-            int[] types = new int[n];
-            for (int i = 0; i < n; i++) {
-                tokens[i] = Json.unquote(lines.get(1 + i));
-                // The package lists the 256 special tokens after the 128,000 byte-level ones, as Meta numbers them.
-                types[i] = (i < 128000 ? TokenType.NORMAL : TokenType.CONTROL).code();
+    private static List<String> readSst2() throws IOException {
+        List<String> sentences = new ArrayList<>();
+        for (String file : new String[] {"data/sst2/train.tsv", "data/sst2/dev.tsv"}) {
+            List<String> lines = Files.readAllLines(Shared.path(file));
+            for (String line : lines.subList(1, lines.size())) {
+                int tab = line.lastIndexOf('\t');
+                if (tab > 0) sentences.add(line.substring(0, tab));
             }
-            String[] merges = lines.subList(1 + n, lines.size()).stream().map(Json::unquote).toArray(String[]::new);
-            METADATA.put("tokenizer.ggml.model", "gpt2");
-            METADATA.put("tokenizer.ggml.pre", "llama-bpe");
-            METADATA.put("tokenizer.ggml.tokens", tokens);
-            METADATA.put("tokenizer.ggml.token_type", types);
-            METADATA.put("tokenizer.ggml.merges", merges);
-            METADATA.put("tokenizer.ggml.bos_token_id", 128000);
-            METADATA.put("tokenizer.ggml.eos_token_id", 128001);
-            METADATA.put("tokenizer.ggml.eot_token_id", 128009);
-            TOKENIZER = Tokenizers.fromGguf(METADATA);
         }
+        return sentences;
     }
 
-    private static final class Sst2 {
-        static final List<String> SENTENCES = new ArrayList<>();
+    /** A value made once; a failure is kept and thrown again to every caller, with its own message. */
+    private static final class Lazy<T> {
+        interface Maker<T> {
+            T make() throws Exception;
+        }
 
-        static {
-            for (String file : new String[] {"data/sst2/train.tsv", "data/sst2/dev.tsv"}) {
+        private final Maker<T> maker;
+        private T value;
+        private RuntimeException failure;
+
+        Lazy(Maker<T> maker) {
+            this.maker = maker;
+        }
+
+        synchronized T get() {
+            if (value == null && failure == null) {
                 try {
-                    List<String> lines = Files.readAllLines(Shared.path(file));
-                    for (String line : lines.subList(1, lines.size())) {
-                        int tab = line.lastIndexOf('\t');
-                        if (tab > 0) SENTENCES.add(line.substring(0, tab));
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    value = maker.make();
+                } catch (Exception | AssertionError e) {
+                    failure = new IllegalStateException(e.getMessage(), e);
                 }
             }
+            if (failure != null) throw failure;
+            return value;
         }
     }
 

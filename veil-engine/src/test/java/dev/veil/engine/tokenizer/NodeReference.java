@@ -12,14 +12,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the independent reference tokenizers (npm llama-tokenizer-js@1.2.2 and llama3-tokenizer-js@1.2.0) through
- * node. .ci/run installs them into .veil-cache/npm (or set VEIL_NPM to a node_modules folder); when they are
- * missing the tests fail and say how to install them, they never skip.
+ * node. bin/test-deps.sh (run by ./mvnw test) installs them into .veil-cache/npm, or VEIL_NPM names a
+ * node_modules folder; when they are missing the tests fail and say how to install them, they never skip.
  */
 final class NodeReference {
     static final String LLAMA2_PACKAGE = "llama-tokenizer-js", LLAMA2_VERSION = "1.2.2";
     static final String LLAMA3_PACKAGE = "llama3-tokenizer-js", LLAMA3_VERSION = "1.2.0";
     private static final String INSTALL = "npm install --prefix .veil-cache/npm --save-exact " + LLAMA2_PACKAGE + "@" + LLAMA2_VERSION
-            + " " + LLAMA3_PACKAGE + "@" + LLAMA3_VERSION + " (as .ci/run does)";
+            + " " + LLAMA3_PACKAGE + "@" + LLAMA3_VERSION + " (bin/test-deps.sh does it before ./mvnw test)";
 
     private NodeReference() {}
 

@@ -80,42 +80,11 @@ class SentencePieceTokenizerTest {
             int len = r.nextInt(60);
             for (int i = 0; i < len; i++) b.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0, r.nextInt(alphabet.codePointCount(0, alphabet.length())))));
             String s = b.toString();
-            assertArrayEquals(plainMerge(t, s), t.encode(s), Json.quote(s));
+            assertArrayEquals(t.encodePlain(s, true), t.encode(s), Json.quote(s));
         }
         String sentence = String.join(" ", Fixtures.sst2().subList(0, 50));
-        assertArrayEquals(plainMerge(t, sentence), t.encode(sentence));
-    }
-
-    /** The textbook O(n^2) SentencePiece merge: repeatedly join the best-scoring adjacent pair, leftmost on ties. */
-    static int[] plainMerge(SentencePieceTokenizer t, String text) {
-        if (text.isEmpty()) return new int[0];
-        Vocabulary v = t.vocabulary();
-        String s = "\u2581" + text.replace(' ', '\u2581');
-        List<String> symbols = new ArrayList<>();
-        s.codePoints().forEach(cp -> symbols.add(Character.toString(cp)));
-        while (true) {
-            int best = -1, bestId = -1;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                int id = v.id(symbols.get(i) + symbols.get(i + 1), TokenType.NORMAL);
-                if (id >= 0 && (bestId < 0 || score(t, id) > score(t, bestId))) {
-                    best = i;
-                    bestId = id;
-                }
-            }
-            if (best < 0) break;
-            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
-        }
-        List<Integer> ids = new ArrayList<>();
-        for (String sym : symbols) {
-            int id = v.id(sym, TokenType.NORMAL);
-            if (id >= 0) ids.add(id);
-            else for (byte x : sym.getBytes(java.nio.charset.StandardCharsets.UTF_8)) ids.add(v.id(String.format("<0x%02X>", x & 0xFF)));
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static float score(SentencePieceTokenizer t, int id) {
-        return ((float[]) Fixtures.llama2Model().scores())[id];
+        for (String s : Fixtures.TRICKY) assertArrayEquals(t.encodePlain(s, true), t.encode(s), s);
+        assertArrayEquals(t.encodePlain(sentence, true), t.encode(sentence));
     }
 
     @Test
@@ -171,6 +140,21 @@ class SentencePieceTokenizerTest {
         Tokenizer fromGguf = Tokenizers.fromGguf(Fixtures.llama2Model().ggufMetadata());
         assertTrue(fromGguf instanceof SentencePieceTokenizer);
         for (String s : Fixtures.TRICKY) assertArrayEquals(Fixtures.llama2().encode(s), fromGguf.encode(s), s);
+    }
+
+    @Test
+    void storiesGgufTokenizerIsItsLlama2cTokenizer() throws Exception {
+        var gguf = dev.veil.engine.gguf.GGUFFile.open(Shared.storiesGguf());
+        Tokenizer t = Tokenizers.fromGguf(gguf.metadata());
+        Tokenizer bin = Llama2cLoader.loadTokenizer(Shared.storiesTokenizer(), 512);
+        assertEquals(TokenType.UNKNOWN, t.type(0));
+        assertEquals(TokenType.CONTROL, t.type(1));
+        assertEquals(TokenType.BYTE, t.type(3 + 0x0A));
+        for (String s : Fixtures.sst2().subList(0, 500)) assertArrayEquals(bin.encode(s), t.encode(s), s);
+        for (String s : Fixtures.TRICKY) {
+            assertArrayEquals(bin.encode(s), t.encode(s), s);
+            assertEquals(s, t.decode(t.encode(s)));
+        }
     }
 
     @Test

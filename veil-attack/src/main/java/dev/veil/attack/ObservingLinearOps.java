@@ -1,0 +1,29 @@
+package dev.veil.attack;
+
+import dev.veil.engine.inference.LinearOps;
+import dev.veil.engine.inference.Projection;
+
+/**
+ * Sits where the weights server sits: records every input it is asked to multiply and every output it returns,
+ * then passes the call on. Around {@code LocalLinearOps} it is the view of a server running the model with no
+ * protection; inside a masking scheme (between mask and restore) it is the view of that scheme's server.
+ */
+public final class ObservingLinearOps implements LinearOps {
+    private final LinearOps server;
+    private final Observation.Recorder recorder;
+    private final dev.veil.engine.model.LlamaConfig config;
+
+    public ObservingLinearOps(dev.veil.engine.model.LlamaConfig config, LinearOps server, Observation.Recorder recorder) {
+        this.config = config;
+        this.server = server;
+        this.recorder = recorder;
+    }
+
+    @Override
+    public void apply(Projection p, int layer, float[] x, int n, float[] out) {
+        server.apply(p, layer, x, n, out);
+        int in = p.inDim(config), width = p.outDim(config);
+        recorder.exchange(new Exchange(Site.of(p), p.perLayer() ? layer : 0, n,
+                java.util.Arrays.copyOf(x, n * in), java.util.Arrays.copyOf(out, n * width)));
+    }
+}

@@ -1,2 +1,0 @@
-/** Veil JMH benchmarks */
-package dev.veil.bench;

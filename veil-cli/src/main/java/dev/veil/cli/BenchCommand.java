@@ -1,0 +1,164 @@
+package dev.veil.cli;
+
+import dev.veil.engine.Parallel;
+import dev.veil.engine.inference.Forward;
+import dev.veil.engine.inference.KVCache;
+import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.tensor.FloatTensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * llama-bench style throughput: prefill of a p-token prompt (pp) and decode of n tokens one at a time (tg),
+ * mean ± standard deviation over repetitions after warm-up; the memory bandwidth measured in the same run,
+ * and decode as a fraction of the bound it sets (weight bytes read per token / bandwidth); peak resident
+ * memory against the model file plus the KV cache.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style).")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
+    Path tokenizer;
+
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", description = "prefill test length (pp), 0 to skip")
+    int promptTokens;
+
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "decode test length (tg), 0 to skip")
+    int genTokens;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test")
+    int repetitions;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs of each test first (JIT warm-up)")
+    int warmup;
+
+    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "buffer for the bandwidth test, MiB")
+    int bandwidthMiB;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
+            throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
+        }
+        Model m = ModelLoader.load(model, tokenizer);
+        var c = m.config();
+        int capacity = Math.max(promptTokens, genTokens);
+        if (capacity > c.contextLength()) {
+            throw new IllegalArgumentException("test length " + capacity + " exceeds the model's context of " + c.contextLength());
+        }
+        var forward = new Forward(c, m.node(), new LocalLinearOps(c, m.linear()));
+        long fileBytes = Files.size(model), weightBytes = m.linear().byteSize();
+        var cache = new KVCache(c, Math.max(1, capacity));
+        System.err.printf(Locale.ROOT, "veil bench: %s (%s), %d threads, %d warm-up + %d timed runs per test%n",
+                model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
+
+        double[] pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
+        double[] tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
+        long peak = peakResidentBytes();
+
+        System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
+        double bandwidth = MemoryBandwidth.measure((long) bandwidthMiB << 20, 5);
+
+        var out = System.out;
+        out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
+                model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
+        out.printf(Locale.ROOT, "threads          %d (%s floats per vector)%n", Parallel.threads(), FloatTensor.F_SPECIES.length());
+        if (pp != null) out.printf(Locale.ROOT, "pp%-14d %.2f ± %.2f tokens/s%n", promptTokens, mean(pp), sd(pp));
+        if (tg != null) out.printf(Locale.ROOT, "tg%-14d %.2f ± %.2f tokens/s%n", genTokens, mean(tg), sd(tg));
+        out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
+        if (tg != null) {
+            double bound = bandwidth / weightBytes;
+            out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound, weightBytes / 1048576.0);
+            out.printf(Locale.ROOT, "decode/bound     %.1f%%%n", 100 * mean(tg) / bound);
+        }
+        if (pp != null && tg != null) out.printf(Locale.ROOT, "prefill/decode   %.2fx%n", mean(pp) / mean(tg));
+        if (peak > 0) {
+            long budget = fileBytes + cache.byteSize();
+            out.printf(Locale.ROOT, "peak memory      %.1f MiB resident (VmHWM) vs %.1f MiB model file + %.1f MiB KV cache: %.2fx%n",
+                    peak / 1048576.0, fileBytes / 1048576.0, cache.byteSize() / 1048576.0, (double) peak / budget);
+        }
+        return 0;
+    }
+
+    /** Seconds per run → tokens/s per timed run, after the warm-up runs. */
+    private double[] run(String name, java.util.function.IntSupplier test) {
+        double[] rates = new double[repetitions];
+        for (int i = 0; i < warmup + repetitions; i++) {
+            long t0 = System.nanoTime();
+            int tokens = test.getAsInt();
+            double s = (System.nanoTime() - t0) / 1e9;
+            boolean timed = i >= warmup;
+            if (timed) rates[i - warmup] = tokens / s;
+            System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s%n", name, timed ? "timed" : "warm-up", i + 1, tokens / s);
+        }
+        return rates;
+    }
+
+    private int prefill(Forward forward, KVCache cache, int vocab) {
+        int[] tokens = new Random(seed).ints(promptTokens, 0, vocab).toArray();
+        cache.truncate(0);
+        forward.forward(tokens, cache, false);
+        return promptTokens;
+    }
+
+    private int decode(Forward forward, KVCache cache, int bos) {
+        cache.truncate(0);
+        int token = bos;
+        for (int i = 0; i < genTokens; i++) token = argmax(forward.forward(new int[] {token}, cache, false));
+        return genTokens;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    private static String types(Model m) {
+        var types = new java.util.TreeMap<String, Integer>();
+        var w = m.linear();
+        for (FloatTensor[] group : new FloatTensor[][] {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down(), {w.lmHead()}}) {
+            for (FloatTensor t : group) types.merge(t.type().name(), 1, Integer::sum);
+        }
+        return types.size() == 1 ? types.firstKey() : types.toString();
+    }
+
+    /** VmHWM of this process in bytes, or -1 where /proc is not available. */
+    static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.length;
+    }
+
+    private static double sd(double[] v) {
+        if (v.length < 2) return 0;
+        double m = mean(v), s = 0;
+        for (double x : v) s += (x - m) * (x - m);
+        return Math.sqrt(s / (v.length - 1));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.veil.node.cmif;
+
+/**
+ * Settings of the sanitizers (each reads the ones it uses).
+ *
+ * @param epsilon        ε per sanitized token; {@code Double.POSITIVE_INFINITY} turns sanitization off
+ * @param k              candidates per token: RNM's nearest tokens, CusText+'s output-set size
+ * @param p              probability that a non-sensitive token is sanitized (RNM, SanText+)
+ * @param delta          sensitivity Δ of the normalized scores (RNM)
+ * @param sensitiveShare the least frequent share of the vocabulary that is always sanitized (RNM, SanText+)
+ */
+public record SanitizerParams(double epsilon, int k, double p, double delta, double sensitiveShare) {
+    public SanitizerParams {
+        if (!(epsilon > 0)) throw new IllegalArgumentException("ε must be positive (or infinite), got " + epsilon);
+        if (k < 2) throw new IllegalArgumentException("K must be at least 2, got " + k);
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("p must be in [0, 1], got " + p);
+        if (!(delta > 0) || Double.isInfinite(delta)) throw new IllegalArgumentException("Δ must be positive, got " + delta);
+        if (!(sensitiveShare >= 0 && sensitiveShare <= 1)) {
+            throw new IllegalArgumentException("sensitive share must be in [0, 1], got " + sensitiveShare);
+        }
+    }
+
+    /** CMIF's settings (K 20, p 0.3, Δ 1, the least frequent 20% sensitive) at this ε. */
+    public static SanitizerParams defaults(double epsilon) {
+        return new SanitizerParams(epsilon, 20, 0.3, 1.0, 0.2);
+    }
+
+    public SanitizerParams withEpsilon(double e) {
+        return new SanitizerParams(e, k, p, delta, sensitiveShare);
+    }
+
+    public boolean off() {
+        return Double.isInfinite(epsilon);
+    }
+
+    /** ε as a rational num/2^20 rounded down (never spends more than asked); at least 2^-20. */
+    long epsilonNumerator() {
+        long num = (long) Math.floor(epsilon * EPSILON_DENOMINATOR);
+        if (num < 1) throw new IllegalArgumentException("ε below 2^-20 is not supported, got " + epsilon);
+        return num;
+    }
+
+    static final long EPSILON_DENOMINATOR = 1L << 20;
+}
