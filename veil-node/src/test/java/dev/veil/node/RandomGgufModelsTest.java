@@ -19,9 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random-weight GGUF models of every architecture, with their weight matrices in every tensor type, served over
- * loopback TCP: exact mode is bit-identical to the plain engine's exact mode, float mode decodes the same
- * greedy tokens (the quantized kernels quantize their input rows, so the masked rows' larger range costs
- * precision: the relative logit difference is reported).
+ * loopback TCP: exact mode is bit-identical to the plain engine's exact mode; float mode decodes the same
+ * greedy tokens where the kernels take float inputs. Q8_0 and Q4_0 kernels quantize each input row to 8 bits
+ * per block of 32, and a masked row has a wider range than the row it hides, so there float ReMO is off by
+ * about the format's own rounding (a few percent of the logits' range) and may flip a close greedy choice:
+ * the test bounds that difference; exact mode is the remedy.
  */
 @Timeout(180)
 class RandomGgufModelsTest {
@@ -41,9 +43,11 @@ class RandomGgufModelsTest {
                     RemoEndToEndTest.compare(model, Numeric.Z64.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 4, true);
                 }
                 try (var split = new SplitRuntime(model, RemoConfig.of(MaskSize.fraction(0.125), Numeric.FLOAT), null)) {
-                    double worst = RemoEndToEndTest.compare(model, Numeric.FLOAT.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 4, false);
+                    boolean floatInputs = type != GGMLType.Q8_0 && type != GGMLType.Q4_0;
+                    double worst = RemoEndToEndTest.compare(model, Numeric.FLOAT.plain(model.config(), model.linear()), split.node.linear(),
+                            PROMPT, 4, false, floatInputs);
                     System.out.printf("%s %s: float ReMO max relative logit difference %.2e%n", shape, type, worst);
-                    assertTrue(worst < 0.05, shape + " " + type + ": " + worst);
+                    assertTrue(worst < (floatInputs ? 1e-4 : 0.1), shape + " " + type + ": " + worst);
                 }
             }
         }

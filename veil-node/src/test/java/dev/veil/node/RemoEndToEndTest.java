@@ -30,6 +30,15 @@ class RemoEndToEndTest {
 
     /** Greedy prefill + decode with both; returns the largest relative logit difference; exact asserts equal bits. */
     static double compare(Model model, LinearOps plain, LinearOps remo, int[] prompt, int steps, boolean exact) {
+        return compare(model, plain, remo, prompt, steps, exact, true);
+    }
+
+    /**
+     * Runs the prompt and {@code steps} greedy steps through both, feeding both the plain run's tokens; checks
+     * bit-identical logits ({@code exact}) or the same greedy choice ({@code sameTokens}) at every step, and
+     * returns the largest relative logit difference.
+     */
+    static double compare(Model model, LinearOps plain, LinearOps remo, int[] prompt, int steps, boolean exact, boolean sameTokens) {
         LlamaConfig c = model.config();
         var a = new Forward(c, model.node(), plain);
         var b = new Forward(c, model.node(), remo);
@@ -43,10 +52,10 @@ class RemoEndToEndTest {
             int last = la.length / c.vocabSize() - 1;
             int ta = Sampler.greedy().sample(la, last * c.vocabSize(), c.vocabSize());
             int tb = Sampler.greedy().sample(lb, last * c.vocabSize(), c.vocabSize());
-            assertEquals(ta, tb, "greedy token differs at step " + step);
+            if (sameTokens) assertEquals(ta, tb, "greedy token differs at step " + step);
             if (step == steps) return worst;
             la = a.forward(new int[] {ta}, ca, false);
-            lb = b.forward(new int[] {tb}, cb, false);
+            lb = b.forward(new int[] {ta}, cb, false);
         }
     }
 
