@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 WeightsServerCommand.class,
                 NodeCommand.class,
-                DemoCommand.class,
+                DemoCommand.class, RemoBenchCommand.class,
                 UtilityCommand.class,
                 AttackCommand.class,
                 CommandLine.HelpCommand.class})
