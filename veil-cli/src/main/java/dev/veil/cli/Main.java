@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 WeightsServerCommand.class,
                 NodeCommand.class,
-                DemoCommand.class, RemoBenchCommand.class,
+                DemoCommand.class,
                 UtilityCommand.class,
                 AttackCommand.class,
                 CommandLine.HelpCommand.class})

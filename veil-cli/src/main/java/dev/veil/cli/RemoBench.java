@@ -7,8 +7,6 @@ import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.engine.model.ModelShape;
-import dev.veil.engine.tensor.GGMLType;
 import dev.veil.node.MaskSize;
 import dev.veil.node.RemoConfig;
 import dev.veil.node.TrustedNode;
@@ -18,62 +16,41 @@ import dev.veil.weights.WeightsServer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
- * ReMO against the plain engine in one run: a weights server and a trusted node in this process joined by a
- * loopback TCP socket, runs interleaved with the plain engine's. Reports prefill and decode tokens/s and their
- * ratio (medians), bytes on the wire per token, where a ReMO decode step spends its time, each role's memory,
- * and the set-up cost and pool memory against m.
+ * {@code veil bench --mode remo}: ReMO against the plain engine in one run. A weights server and a trusted node
+ * in this process are joined by a loopback TCP socket; their runs are interleaved with the plain engine's.
+ * Reports prefill and decode tokens/s and their ratio (medians), bytes on the wire per token, where a ReMO
+ * decode step spends its time, each role's memory, and the set-up cost and pool memory against m.
  */
-@Command(name = "remo-bench", mixinStandardHelpOptions = true,
-        description = "ReMO over loopback TCP vs. the plain engine, same run: tokens/s ratio, bytes/token, time shares, setup cost and pool memory against m.")
-final class RemoBenchCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "GGUF file or llama2.c checkpoint")
-    Path model;
-
-    @Option(names = "--shape", description = "instead of --model: a random model of this named shape built in memory (e.g. llama-3.2-1b, tiny-llama)")
-    String shape;
-
-    @Option(names = "--type", defaultValue = "Q8_0", description = "tensor type of --shape's weight matrices (default: ${DEFAULT-VALUE})")
-    GGMLType type;
-
-    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "64", description = "prefill test length, 0 to skip (default: ${DEFAULT-VALUE})")
-    int promptTokens;
-
-    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "32", description = "decode test length, 0 to skip (default: ${DEFAULT-VALUE})")
-    int genTokens;
-
-    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
-    int repetitions;
-
-    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs first (default: ${DEFAULT-VALUE})")
-    int warmup;
-
-    @Option(names = "--sweep-m", split = ",", description = "also measure set-up cost, pool memory and decode speed at these fractions of d_in")
-    List<Double> sweep = new ArrayList<>();
-
-    @Mixin RemoOptions remo;
-
+final class RemoBench {
+    private final Path model, tokenizer;
+    private final int promptTokens, genTokens, repetitions, warmup;
+    private final RemoOptions remo;
+    private final List<Double> sweep;
     private final PrintStream out = System.out;
 
-    @Override
-    public Integer call() throws Exception {
+    RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoOptions remo, List<Double> sweep) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.promptTokens = promptTokens;
+        this.genTokens = genTokens;
+        this.repetitions = repetitions;
+        this.warmup = warmup;
+        this.remo = remo;
+        this.sweep = sweep == null ? List.of() : sweep;
+    }
+
+    int run() throws Exception {
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0) throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0");
-        if ((model == null) == (shape == null)) throw new IllegalArgumentException("give either --model or --shape");
-        System.err.println("veil remo-bench: loading " + (model != null ? model : "random " + shape + " " + type) + "...");
-        Model m = model != null ? ModelLoader.load(model, null) : BenchModels.create(ModelShape.named(shape), type, 1);
+        Model m = ModelLoader.load(model, tokenizer);
         var c = m.config();
         if (Math.max(promptTokens, genTokens + 1) > c.contextLength()) throw new IllegalArgumentException("test longer than the context of " + c.contextLength());
-        String id = model != null ? model.getFileName().toString() : shape;
+        String id = model.getFileName().toString();
         LinearOps plain = remo.numeric().plain(c, m.linear());
 
         try (var weights = new WeightsServer(id, c, m.linear(), null);
