@@ -101,6 +101,7 @@ public final class TcpServer implements AutoCloseable {
             // the peer went away or sent garbage TLS; nothing to answer
         } finally {
             connections.remove(socket);
+            service.disconnected(peer);
         }
     }
 
