@@ -60,11 +60,12 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
 
     /**
      * Prompt length (BOS included): the rows of the first forward pass, i.e. those received at the first call's
-     * site before the first LM-head call (a long prefill may come in several calls).
+     * site before the first LM-head call (a long prefill may come in several calls); for CMIF, the first call.
      */
     public int promptLength() {
         if (exchanges.isEmpty()) throw new IllegalStateException("empty observation");
         Exchange head = exchanges.getFirst();
+        if (head.site() == Site.DECODER_STACK) return head.rows(); // CMIF: one call per forward pass
         int n = 0;
         for (Exchange e : exchanges) {
             if (e.site() == Site.LM_HEAD && head.site() != Site.LM_HEAD) break;

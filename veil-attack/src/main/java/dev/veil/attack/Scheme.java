@@ -19,8 +19,11 @@ public interface Scheme {
      */
     Deployment victim(long seed, TranscriptWriter transcript);
 
-    /** The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets. */
-    Deployment attacker(Observation victimView, long seed);
+    /**
+     * The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets; its
+     * server writes to {@code transcript}.
+     */
+    Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript);
 
     /**
      * A running deployment: runs a sequence and returns the truth (and, for in-process simulations, what its
@@ -46,8 +49,8 @@ public interface Scheme {
             }
 
             @Override
-            public Deployment attacker(Observation victimView, long seed) {
-                return victim(seed, null);
+            public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+                return victim(seed, transcript);
             }
         };
     }
@@ -63,8 +66,8 @@ public interface Scheme {
             }
 
             @Override
-            public Deployment attacker(Observation victimView, long seed) {
-                return deployment(victimView.bases(), seed, null);
+            public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+                return deployment(victimView.bases(), seed, transcript);
             }
 
             private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {

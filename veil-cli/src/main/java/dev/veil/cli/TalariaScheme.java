@@ -46,7 +46,7 @@ record TalariaScheme(Model model, String modelId, double mFraction, Numeric nume
     }
 
     @Override
-    public Deployment attacker(Observation victimView, long seed) {
-        return Scheme.simulatedRemo(model, mFraction, numeric, maskScale).attacker(victimView, seed);
+    public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+        return Scheme.simulatedRemo(model, mFraction, numeric, maskScale).attacker(victimView, seed, transcript);
     }
 }
