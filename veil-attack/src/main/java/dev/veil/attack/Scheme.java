@@ -55,8 +55,11 @@ public interface Scheme {
         };
     }
 
-    /** ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
-    static Scheme simulatedRemo(Model model, double mFraction, Numeric numeric, double maskScale) {
+    /**
+     * ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}.
+     * {@code m} is a fraction of d_in when below 1, else a rank.
+     */
+    static Scheme simulatedRemo(Model model, double m, Numeric numeric, double maskScale) {
         return new Scheme() {
             @Override public String name() { return "remo"; }
 
@@ -72,7 +75,7 @@ public interface Scheme {
 
             private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
                 var rec = new Observation.Recorder(transcript);
-                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, mFraction, bases, maskScale, seed);
+                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, m, bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };

@@ -24,7 +24,8 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--scheme", required = true, description = "plain, remo, remo-otp or cmif")
     String scheme;
 
-    @Option(names = "--m", defaultValue = "1/8", description = "ReMO: m as a fraction of d_in, e.g. 1/8 or 0.125 (default 1/8)")
+    @Option(names = {"--m", "--m-fraction"}, defaultValue = "1/8",
+            description = "ReMO: rank m of the public bases, as a fraction of d_in (1/8, 0.125) or a count (8) (default 1/8)")
     String m;
 
     @Option(names = "--mask-scale", defaultValue = "1", description = "ReMO, float mode: standard deviation σ of a mask entry (default 1, the node's default)")
@@ -49,7 +50,7 @@ final class AttackCommand implements Callable<Integer> {
         String id = workload.model.getFileName().toString();
         Scheme s = switch (scheme) {
             case "plain" -> Scheme.plain(model);
-            case "remo" -> new TalariaScheme(model, id, fraction(m), Numeric.parse(numeric), maskScale);
+            case "remo" -> new TalariaScheme(model, id, rank(m), Numeric.parse(numeric), maskScale);
             case "remo-otp" -> new OtpScheme(model, id, Numeric.parse(numeric.equals("float") ? "z64" : numeric));
             case "cmif" -> new CmifScheme(model, id, workload.sanitizer(model, sanitizer, UtilityCommand.parseEpsilon(epsilon)));
             default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp, cmif)");
@@ -62,15 +63,15 @@ final class AttackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Parses "1/8" or "0.125". */
-    static double fraction(String s) {
+    /** Parses m: a fraction of d_in ("1/8", "0.125") or a whole rank ("8"). */
+    static double rank(String s) {
         try {
             int slash = s.indexOf('/');
             double v = slash < 0 ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, slash)) / Double.parseDouble(s.substring(slash + 1));
-            if (!(v > 0 && v < 1)) throw new NumberFormatException();
+            if (!(v > 0 && (v < 1 || v == Math.rint(v))) || Double.isInfinite(v)) throw new NumberFormatException();
             return v;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125; got '" + s + "'");
+            throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125, or a whole rank like 8; got '" + s + "'");
         }
     }
 

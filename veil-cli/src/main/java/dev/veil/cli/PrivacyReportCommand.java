@@ -65,7 +65,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Model model = workload.loadModel();
         List<Numeric> modes = numerics.stream().map(Numeric::parse).distinct().toList();
-        for (String f : fractions) AttackCommand.fraction(f);
+        for (String f : fractions) AttackCommand.rank(f);
         for (String e : epsilons) UtilityCommand.parseEpsilon(e);
         for (String sc : schemes) {
             if (!List.of("remo", "remo-otp", "cmif").contains(sc)) throw new IllegalArgumentException("unknown scheme '" + sc + "' (remo, remo-otp, cmif)");
@@ -82,7 +82,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
             if (schemes.contains("remo")) {
                 for (Numeric numeric : modes) {
                     for (String f : fractions) {
-                        var scheme = new TalariaScheme(model, modelId, AttackCommand.fraction(f), numeric, maskScale);
+                        var scheme = new TalariaScheme(model, modelId, AttackCommand.rank(f), numeric, maskScale);
                         for (var r : experiment.run(scheme, victim, pub, progress::update).results()) rows.add(new Row("remo-" + numeric, "m/d=" + f, r));
                     }
                 }

@@ -83,7 +83,7 @@ class AttackCommandTest {
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(1, Main.run(small("--scheme", "magic")));
-            assertEquals(1, Main.run(small("--scheme", "remo", "--m", "2")));
+            assertEquals(1, Main.run(small("--scheme", "remo", "--m", "2.5")));
         } finally {
             System.setErr(saved);
         }
