@@ -3,6 +3,7 @@ package dev.veil.engine.inference;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.model.LlamaConfig;
 import dev.veil.engine.model.NodeParams;
+import dev.veil.engine.tensor.VectorMath;
 
 /**
  * The decoder forward pass. Everything here is weight-free (embedding lookup, RMSNorm, RoPE, attention over the
@@ -127,10 +128,7 @@ public final class Forward {
             float[] scores = new float[len];
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < len; t++) {
-                float s = 0f;
-                int k = t * kvDim + kvOff;
-                for (int i = 0; i < hd; i++) s += qkv[q + i] * keys[k + i];
-                scores[t] = s * scale;
+                scores[t] = VectorMath.dot(qkv, q, keys, t * kvDim + kvOff, hd) * scale;
                 max = Math.max(max, scores[t]);
             }
             float sum = 0f;
@@ -142,7 +140,7 @@ public final class Forward {
             for (int t = 0; t < len; t++) {
                 float w = scores[t] / sum;
                 int v = t * kvDim + kvOff;
-                for (int i = 0; i < hd; i++) att[out + i] += w * values[v + i];
+                VectorMath.axpy(w, values, v, att, out, hd);
             }
         });
     }
