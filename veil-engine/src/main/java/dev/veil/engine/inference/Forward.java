@@ -62,10 +62,7 @@ public final class Forward {
 
             rmsnormRows(xb, x, p.ffnNorm()[l], n, dim);
             linear.apply(Projection.GATE_UP, l, xb, n, gu);
-            for (int r = 0; r < n; r++) {
-                int g = r * 2 * hidden, a = r * hidden;
-                for (int i = 0; i < hidden; i++) act[a + i] = silu(gu[g + i]) * gu[g + hidden + i];
-            }
+            Parallel.forEach(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
             linear.apply(Projection.FFN_DOWN, l, act, n, delta);
             addInPlace(x, delta, n * dim);
         }
@@ -154,10 +151,6 @@ public final class Forward {
         for (int i = 0; i < size; i++) ss += x[xOff + i] * x[xOff + i];
         float inv = (float) (1.0 / Math.sqrt(ss / size + c.rmsEps()));
         for (int i = 0; i < size; i++) out[outOff + i] = gain[i] * (inv * x[xOff + i]);
-    }
-
-    private static float silu(float v) {
-        return v / (1f + (float) Math.exp(-v));
     }
 
     private static void addInPlace(float[] x, float[] d, int n) {

@@ -31,4 +31,18 @@ public final class VectorMath {
         }
         for (; i < n; i++) y[yOffset + i] += alpha * x[xOffset + i];
     }
+
+    /** out[i] = silu(gate[gateOffset + i])·up[upOffset + i] for i &lt; n, with silu(v) = v / (1 + e^-v). */
+    public static void siluGate(float[] gate, int gateOffset, float[] up, int upOffset, float[] out, int outOffset, int n) {
+        int i = 0, upper = F.loopBound(n);
+        for (; i < upper; i += F.length()) {
+            var g = FloatVector.fromArray(F, gate, gateOffset + i);
+            var silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(F, up, upOffset + i)).intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[gateOffset + i];
+            out[outOffset + i] = g / (1f + (float) Math.exp(-g)) * up[upOffset + i];
+        }
+    }
 }
