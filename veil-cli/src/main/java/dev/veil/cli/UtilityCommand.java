@@ -86,7 +86,7 @@ final class UtilityCommand implements Callable<Integer> {
         List<RequestCost.Result> costs = new ArrayList<>();
         if (costRequests > 0) {
             var m = ModelLoader.load(model != null ? model : shared().resolve("models/stories260K/stories260K.bin"), null);
-            var cost = new RequestCost(m, train.sentences());
+            var cost = new RequestCost(m, dir.resolve("train.tsv"), cacheDir);
             var prompts = test.sentences().subList(0, Math.min(costRequests, test.size()));
             for (String s : sanitizers) {
                 var r = cost.measure(s, base.withEpsilon(costEpsilon), cacheDir, prompts, costTokens);
@@ -127,7 +127,7 @@ final class UtilityCommand implements Callable<Integer> {
         sb.setLength(sb.length() - 2);
         sb.append(".\n");
         if (!costs.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nSanitizer share of a whole request (token level, ε %s, %d generated tokens, median over %d requests):%n%n",
+            sb.append(String.format(Locale.ROOT, "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
                     label(costEpsilon), costTokens, costs.getFirst().requests()));
             sb.append("| sanitizer | sanitizer µs | request ms | share |\n|---|---|---|---|\n");
             for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n", c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));
