@@ -172,6 +172,13 @@ public final class WeightsServer implements Service, AutoCloseable {
         }
     }
 
+    /** Bytes of the weights quantized so far for ring calls (held beside the mapped originals). */
+    public long ringBytes() {
+        synchronized (ringOps) {
+            return ringOps.values().stream().mapToLong(RingLinearOps::byteSize).sum();
+        }
+    }
+
     /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying (since start). */
     public long[] stats() {
         return batcher.stats();
