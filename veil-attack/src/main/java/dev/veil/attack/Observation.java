@@ -65,6 +65,7 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
     public int promptLength() {
         if (exchanges.isEmpty()) throw new IllegalStateException("empty observation");
         Exchange head = exchanges.getFirst();
+        if (head.site() == Site.DECODER_STACK) return head.rows(); // CMIF: one call per forward pass
         int n = 0;
         for (Exchange e : exchanges) {
             if (e.site() == Site.LM_HEAD && head.site() != Site.LM_HEAD) break;

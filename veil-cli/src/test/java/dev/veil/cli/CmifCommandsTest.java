@@ -3,6 +3,7 @@ package dev.veil.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.attack.CmifTranscripts;
 import dev.veil.engine.Shared;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
@@ -65,6 +66,11 @@ class CmifCommandsTest {
         assertEquals(40, t.decodeCalls().size(), "a prefill and 39 decode steps");
         assertTrue(t.linearCalls().isEmpty(), "CMIF makes no per-matrix calls");
         assertTrue(t.entries().getLast().request() instanceof Message.EndSession);
+        // The attack lab reads it as one sequence whose first call is the (unsanitized, at ε = ∞) prompt.
+        var sequences = CmifTranscripts.read(transcript);
+        assertEquals(1, sequences.size());
+        assertEquals(SamplingOptions.input(ModelLoader.load(Shared.storiesBin(), null).tokenizer(), prompt).length, sequences.getFirst().promptLength());
+        assertEquals(40 + sequences.getFirst().promptLength() - 1, sequences.getFirst().positions());
     }
 
     @Test
