@@ -21,9 +21,10 @@ import picocli.CommandLine.Option;
 
 /** SST-2 accuracy of a classifier trained and tested on sanitized text, against ε, and the sanitizer's cost. */
 @Command(name = "utility", mixinStandardHelpOptions = true,
-        description = {"Utility of the CMIF sanitizers: SST-2 accuracy of a logistic regression on averaged GloVe vectors,",
-                "trained and tested on sanitized text, for each sanitizer and ε; then the sanitizer's share of a",
-                "whole request on a model (token level). Writes utility.md, utility.tsv, utility.png, utility.svg."})
+        description = {"Utility of the CMIF sanitizers: SST-2 accuracy of a logistic regression on",
+                "averaged GloVe vectors, trained and tested on sanitized text, per sanitizer and ε;",
+                "then the sanitizer's share of a whole CMIF request on a model (token level).",
+                "Writes utility.md, utility.tsv, utility.png and utility.svg."})
 final class UtilityCommand implements Callable<Integer> {
     @Option(names = "--sanitizer", split = ",", defaultValue = "rnm,santext+,custext+",
             description = "rnm, santext+, custext+ (comma-separated; default all)")
