@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  * memory against the model file plus the KV cache.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style).")
+        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style); "
+                + "with --mode remo, ReMO over loopback TCP against the plain engine in the same run.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
@@ -49,8 +50,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens")
     long seed;
 
+    @Option(names = "--mode", defaultValue = "plain",
+            description = "plain (the engine alone) or remo (a weights server and a trusted node over loopback TCP, against plain in the same run)")
+    String mode;
+
+    @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
+    java.util.List<Double> sweep;
+
+    @picocli.CommandLine.Mixin RemoOptions remo;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        switch (mode) {
+            case "plain" -> { }
+            case "remo" -> {
+                return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo)");
+        }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
