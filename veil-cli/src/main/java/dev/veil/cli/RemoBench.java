@@ -140,7 +140,7 @@ final class RemoBench {
     private void sweep(Model m, String id, int port, LinearOps plain) {
         out.printf("%nm/d_in    setup ms  setup bytes  pool memory  pool/weights  decode remo/plain%n");
         for (double f : sweep) {
-            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale, remo.poolType);
+            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale);
             try (var node = connect(m, id, port, config)) {
                 double ratio = Double.NaN;
                 if (genTokens > 0) {
