@@ -1,12 +1,15 @@
 package dev.veil.cli;
 
+import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.node.TrustedNode;
+import dev.veil.node.cmif.CmifNode;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +21,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The trusted node as a process: loads only what needs no weight matrices, connects to a weights server, sets up
- * the public bases and generates with every linear layer masked. One prompt from --prompt, else one per line
- * of standard input, each a new session.
+ * The trusted node as a process. ReMO: loads only what needs no weight matrices, connects to a weights server,
+ * sets up the public bases and generates with every linear layer masked. CMIF: keeps the embedding, final norm
+ * and LM head, sanitizes each prompt and lets the server run the decoder layers. One prompt from --prompt, else
+ * one per line of standard input, each a new session.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = "Run the trusted node against a weights server: generate text with every linear layer outsourced under ReMO masks.")
+        description = {"Run the trusted node against a weights server: generate text with every linear layer outsourced under ReMO masks",
+                "(--scheme remo), or with a sanitized prompt and the decoder layers on the server (--scheme cmif --epsilon E)."})
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only embedding, norms and tokenizer are loaded)")
     Path model;
@@ -49,8 +54,13 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--stdin", description = "read prompts from standard input, one per line (also the default when --prompt is not given)")
     boolean stdin;
 
+    @Option(names = "--scheme", defaultValue = "remo",
+            description = "remo (every linear layer masked) or cmif (sanitized prompt, decoder layers on the server) (default: ${DEFAULT-VALUE})")
+    String scheme;
+
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
+    @Mixin CmifOptions cmif;
 
     @Override
     public Integer call() throws Exception {
@@ -65,10 +75,15 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
         }
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
-        Model m = ModelLoader.load(model, tokenizer, ModelParts.NODE);
+        if (!scheme.equals("remo") && !scheme.equals("cmif")) throw new IllegalArgumentException("unknown scheme '" + scheme + "' (remo, cmif)");
+        // CMIF's node also holds the LM head; ReMO's holds no weight matrix at all.
+        Model m = ModelLoader.load(model, tokenizer, scheme.equals("cmif") ? ModelParts.ALL : ModelParts.NODE);
+        var sanitizer = scheme.equals("cmif") ? cmif.sanitizer(m) : null;
         var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
-        try (var node = TrustedNode.connect(m, modelId != null ? modelId : model.getFileName().toString(), channel, remo.config())) {
+        String id = modelId != null ? modelId : model.getFileName().toString();
+        if (sanitizer != null) return runCmif(CmifNode.connect(m, id, channel, sanitizer), sampler);
+        try (var node = TrustedNode.connect(m, id, channel, remo.config())) {
             RemoReport.setup(System.err, node, remo.describe());
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
             int tokens = 0;
@@ -86,7 +101,30 @@ final class NodeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int session(TrustedNode node, String prompt, dev.veil.engine.inference.Sampler sampler, PrintStream out) {
+    private int runCmif(CmifNode node, Sampler sampler) throws IOException {
+        try (node) {
+            System.err.println("veil node: CMIF, decoder layers on the weights server; sanitizer " + cmif.describe());
+            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            if (!stdin && !sampling.prompt.isEmpty()) {
+                cmifRequest(node, sampling.prompt, sampler, out);
+            } else {
+                var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) cmifRequest(node, line, sampling.sampler(), out);
+            }
+        }
+        return 0;
+    }
+
+    private void cmifRequest(CmifNode node, String prompt, Sampler sampler, PrintStream out) {
+        var tok = node.model().tokenizer();
+        int[] input = SamplingOptions.input(tok, prompt);
+        var stream = new TextStream(tok, input[input.length - 1], out);
+        var result = node.generate(input, SamplingOptions.userTokens(tok, input), sampling.maxTokens, sampler, stream::accept);
+        stream.finish();
+        CmifReport.request(System.err, tok, input, result);
+    }
+
+    private int session(TrustedNode node, String prompt, Sampler sampler, PrintStream out) {
         var tok = node.model().tokenizer();
         int[] input = SamplingOptions.input(tok, prompt);
         var stream = new TextStream(tok, input[input.length - 1], out);

@@ -34,13 +34,19 @@ public final class TrustedNode implements AutoCloseable {
     public static TrustedNode connect(Model model, String modelId, Channel channel, RemoConfig config) {
         if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
+        var welcome = greet(model, modelId, channel);
+        return new TrustedNode(nodePart, channel, config, RestorationPool.setup(channel, welcome.shape(), config, welcome.maxFrameBytes()));
+    }
+
+    /** Says hello and checks the weights server serves a model of {@code model}'s shape; returns its welcome. */
+    public static Message.Welcome greet(Model model, String modelId, Channel channel) {
         var welcome = channel.call(new Message.Hello(modelId), Message.Welcome.class);
         var shape = ModelDims.of(model.config());
         if (!welcome.shape().equals(shape)) {
             throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server's model '" + welcome.modelId() + "' has shape " + welcome.shape()
                     + ", the node's has " + shape);
         }
-        return new TrustedNode(nodePart, channel, config, RestorationPool.setup(channel, shape, config, welcome.maxFrameBytes()));
+        return welcome;
     }
 
     /** A new session: the engine's generator over a fresh {@link MaskedLinear}. */

@@ -40,6 +40,11 @@ public enum Ring {
         return bits / 8;
     }
 
+    /** Largest encoded activation magnitude (encodings are clamped to it). */
+    public long maxActivation() {
+        return maxActivation;
+    }
+
     /** Largest weight magnitude after quantization. */
     public int maxWeight() {
         return (1 << (weightBits - 1)) - 1;

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A weight matrix quantized for a {@link Ring}: {@code rows × cols} signed integers (row j = output feature j)
  * and one float scale per row. {@link #multiply} is the ring product both the plain exact mode and the weights
- * server run; {@link #multiplyScalar} is its plain twin.
+ * server run; {@link #multiplyScalar} is its plain twin. {@link #multiplyBatch} and {@link #multiplyTransposed}
+ * serve a trusted node that holds the weights itself (one-time-pad restoration terms, Freivalds' check).
  */
 public final class RingMatrix {
     static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
@@ -136,6 +137,86 @@ public final class RingMatrix {
                 out[r * rows + j] = ring.wrap(sum);
             }
         }
+    }
+
+    /**
+     * {@link #multiply} for a batch, on the calling thread only: each weight row is read once for all n input
+     * rows, four at a time sharing every widened weight vector. A background producer computing many rows ahead
+     * of need uses this, so it never takes the kernel pool's threads from the forward pass.
+     */
+    public void multiplyBatch(Ring ring, long[] x, int n, long[] out) {
+        check(x, n, out);
+        for (int j = 0; j < rows; j++) {
+            int w = j * cols, r = 0;
+            for (; r + 4 <= n; r += 4) dot4(ring, w, x, r, out, j);
+            for (; r < n; r++) out[r * rows + j] = ring.wrap(dot(w, x, r * cols));
+        }
+    }
+
+    /**
+     * The transposed product: out[t·cols + i] = Σ_j r[t·rows + j] · w[j][i] in the ring, for n vectors r of length
+     * rows (one per output feature). Freivalds' check needs Wᵀ·r.
+     */
+    public void multiplyTransposed(Ring ring, long[] r, int n, long[] out) {
+        if ((long) n * rows > r.length || (long) n * cols > out.length) {
+            throw new IllegalArgumentException("shapes do not fit: " + n + " vectors of " + rows + " into " + n + "x" + cols);
+        }
+        int upper = S.loopBound(cols);
+        for (int t = 0; t < n; t++) {
+            int o = t * cols;
+            java.util.Arrays.fill(out, o, o + cols, 0L);
+            for (int j = 0; j < rows; j++) {
+                long rj = r[t * rows + j];
+                if (rj == 0) continue;
+                int w = j * cols, i = 0;
+                for (; i < upper; i += S.length()) {
+                    var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
+                    wl.mul(rj).add(LongVector.fromArray(L, out, o + i)).intoArray(out, o + i);
+                }
+                for (; i < cols; i++) out[o + i] += rj * weights[w + i];
+            }
+            for (int i = o; i < o + cols; i++) out[i] = ring.wrap(out[i]);
+        }
+    }
+
+    /** Plain scalar twin of {@link #multiplyTransposed}. */
+    public void multiplyTransposedScalar(Ring ring, long[] r, int n, long[] out) {
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < cols; i++) {
+                long sum = 0;
+                for (int j = 0; j < rows; j++) sum += r[t * rows + j] * weights[j * cols + i];
+                out[t * cols + i] = ring.wrap(sum);
+            }
+        }
+    }
+
+    /** Four input rows r..r+3 against weight row j (at w). */
+    private void dot4(Ring ring, int w, long[] x, int r, long[] out, int j) {
+        var a0 = LongVector.zero(L);
+        var a1 = a0;
+        var a2 = a0;
+        var a3 = a0;
+        int x0 = r * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, i = 0, upper = S.loopBound(cols);
+        for (; i < upper; i += S.length()) {
+            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
+            a0 = a0.add(wl.mul(LongVector.fromArray(L, x, x0 + i)));
+            a1 = a1.add(wl.mul(LongVector.fromArray(L, x, x1 + i)));
+            a2 = a2.add(wl.mul(LongVector.fromArray(L, x, x2 + i)));
+            a3 = a3.add(wl.mul(LongVector.fromArray(L, x, x3 + i)));
+        }
+        long s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        long s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            long wi = weights[w + i];
+            s0 += x[x0 + i] * wi;
+            s1 += x[x1 + i] * wi;
+            s2 += x[x2 + i] * wi;
+            s3 += x[x3 + i] * wi;
+        }
+        out[r * rows + j] = ring.wrap(s0);
+        out[(r + 1) * rows + j] = ring.wrap(s1);
+        out[(r + 2) * rows + j] = ring.wrap(s2);
+        out[(r + 3) * rows + j] = ring.wrap(s3);
     }
 
     private long dot(int w, long[] x, int xo) {

@@ -25,6 +25,25 @@ class RingTest {
                 m.multiply(ring, x, n, a);
                 m.multiplyScalar(ring, x, n, b);
                 assertArrayEquals(b, a);
+                int batch = n + rnd.nextInt(7); // exercises the 4-row blocks and the remainder
+                long[] xb = new long[batch * cols], c = new long[batch * rows], d = new long[batch * rows];
+                for (int i = 0; i < xb.length; i++) xb[i] = ring.element(rnd.nextLong());
+                m.multiplyBatch(ring, xb, batch, c);
+                m.multiplyScalar(ring, xb, batch, d);
+                assertArrayEquals(d, c);
+
+                long[] r = new long[n * rows], t = new long[n * cols], u = new long[n * cols];
+                for (int i = 0; i < r.length; i++) r[i] = ring.element(rnd.nextLong());
+                m.multiplyTransposed(ring, r, n, t);
+                m.multiplyTransposedScalar(ring, r, n, u);
+                assertArrayEquals(u, t);
+                // Freivalds' identity: (x·Wᵀ)·r = x·(Wᵀ·r) in the ring
+                for (int i = 0; i < n; i++) {
+                    long left = 0, right = 0;
+                    for (int j = 0; j < rows; j++) left += a[i * rows + j] * r[j];
+                    for (int k = 0; k < cols; k++) right += x[i * cols + k] * t[k];
+                    assertEquals(ring.wrap(right), ring.wrap(left));
+                }
 
                 long[] full = new long[rows * cols];
                 for (int i = 0; i < full.length; i++) full[i] = ring.element(rnd.nextLong());

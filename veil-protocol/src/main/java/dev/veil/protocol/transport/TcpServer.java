@@ -103,6 +103,7 @@ public final class TcpServer implements AutoCloseable {
             // the peer went away or sent garbage TLS; nothing to answer
         } finally {
             connections.remove(socket);
+            service.disconnected(peer);
         }
     }
 

@@ -1,0 +1,144 @@
+package dev.veil.node.otp;
+
+import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingKernels;
+import dev.veil.engine.ring.RingMatrix;
+import dev.veil.node.MaskRandom;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Freivalds' test of one weight matrix's products, over the ring: for secret vectors r_i uniform over
+ * Z_2^k^{d_out}, kept with u_i = Wᵀ·r_i, a reply Ô to Ê passes when Ô·r_i = Ê·u_i for every row and every i, and
+ * every restored output lies within what its input allows (|O| ≤ ‖q‖₁·w_max). The check costs
+ * rounds·(d_in + d_out) per row against the product's d_in·d_out.
+ *
+ * <p>Over Z_2^k one round is weak against errors in the high bits: an error of 2-adic valuation t passes with
+ * probability 2^-(k-t), up to 1/2. The range check catches every error above twice the output bound B with
+ * certainty, so each round gains k - bits(B) bits; the rounds are fixed per matrix from the worst-case B (no
+ * data-dependent work) to reach 2^-λ. See docs/otp.md. The vectors are redrawn after a fault and, in the
+ * background, every {@code rotateAfter} checks.
+ */
+final class FreivaldsCheck implements PadProducer.Job {
+    /** r: rounds × d_out; u = r·W: rounds × d_in. */
+    private record Secret(long[] r, long[] u) {}
+
+    private final Ring ring;
+    private final RingMatrix w;
+    private final int dIn, dOut, rounds, rotateAfter;
+    private final boolean rangeChecked;
+    private final PadProducer producer;
+    private final OtpStats stats;
+    private final AtomicLong checks = new AtomicLong();
+    private final AtomicBoolean rotationQueued = new AtomicBoolean(true);
+    private volatile Secret secret;
+
+    FreivaldsCheck(Ring ring, RingMatrix w, int lambda, int rotateAfter, PadProducer producer, OtpStats stats) {
+        this.ring = ring;
+        this.w = w;
+        this.dIn = w.cols();
+        this.dOut = w.rows();
+        long worst = worstBound(ring, dIn);
+        this.rangeChecked = rangeCheckable(ring, worst);
+        this.rounds = rounds(ring, worst, lambda);
+        this.rotateAfter = rotateAfter;
+        this.producer = producer;
+        this.stats = stats;
+        producer.submit(this); // the first vectors, in the background
+    }
+
+    /** The largest |O| any input can give: d_in · the largest encoded activation · the largest weight. */
+    static long worstBound(Ring ring, int dIn) {
+        return outputBound(ring, (long) dIn * ring.maxActivation());
+    }
+
+    /** The bound on |O| for an input row of L1 norm l1: l1 · w_max, Long.MAX_VALUE if that overflows. */
+    static long outputBound(Ring ring, long l1) {
+        try {
+            return Math.multiplyExact(l1, (long) ring.maxWeight());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Whether a range check with bound B is sound and useful: below 2^(k-2) a true output never wraps, and an
+     * error of magnitude above 2B always takes the restored value outside [-B, B].
+     */
+    static boolean rangeCheckable(Ring ring, long bound) {
+        return bound < (1L << (ring.bits - 2));
+    }
+
+    /**
+     * Rounds for a miss probability of at most 2^-λ on a wrong row. With the range check in place, the errors it
+     * lets through are at most 2B, so their valuation t ≤ bits(B) and a round misses them with probability at
+     * most 2^-(k - bits(B)); without it, only 2^-1 is certain.
+     */
+    static int rounds(Ring ring, long bound, int lambda) {
+        int s = rangeCheckable(ring, bound) ? ring.bits - (64 - Long.numberOfLeadingZeros(bound)) : 1;
+        return (lambda + s - 1) / s;
+    }
+
+    int rounds() {
+        return rounds;
+    }
+
+    /**
+     * Why the reply ô (n × d_out) to ê (n × d_in), restored to {@code restored} from input rows q, is wrong; null
+     * when it passes.
+     */
+    String fault(long[] q, long[] e, long[] o, long[] restored, int n, MaskRandom random) {
+        if (rangeChecked) {
+            for (int r = 0; r < n; r++) {
+                long l1 = 0;
+                for (int i = r * dIn; i < (r + 1) * dIn; i++) l1 += Math.abs(q[i]);
+                long b = outputBound(ring, l1);
+                for (int j = r * dOut; j < (r + 1) * dOut; j++) {
+                    if (restored[j] > b || restored[j] < -b) return "output " + (j - r * dOut) + " of row " + r + " out of range";
+                }
+            }
+        }
+        Secret s = secret(random);
+        long[] left = new long[n * rounds], right = new long[n * rounds];
+        RingKernels.matmul(ring, s.r, rounds, dOut, o, n, left, rounds, 0);
+        RingKernels.matmul(ring, s.u, rounds, dIn, e, n, right, rounds, 0);
+        if (checks.incrementAndGet() % rotateAfter == 0 && rotationQueued.compareAndSet(false, true)) producer.submit(this);
+        return Arrays.equals(left, right) ? null : "Freivalds check failed";
+    }
+
+    /** Draws new vectors now (after a fault: the server has learnt that its error was seen). */
+    void rotate(MaskRandom random) {
+        secret = draw(random);
+        stats.rotations.increment();
+    }
+
+    /** Background draw: the first vectors, then periodic rotations. */
+    @Override
+    public boolean step(MaskRandom random) {
+        secret = draw(random);
+        stats.rotations.increment();
+        rotationQueued.set(false);
+        return false;
+    }
+
+    private Secret secret(MaskRandom random) {
+        Secret s = secret;
+        if (s != null) return s;
+        synchronized (this) {
+            if (secret == null) secret = draw(random); // not drawn in the background yet
+            return secret;
+        }
+    }
+
+    private Secret draw(MaskRandom random) {
+        long[] r = random.ring(ring, rounds * dOut), u = new long[rounds * dIn];
+        w.multiplyTransposed(ring, r, rounds, u);
+        return new Secret(r, u);
+    }
+
+    /** Bytes of the secret vectors held. */
+    long byteSize() {
+        return 8L * rounds * (dIn + dOut);
+    }
+}

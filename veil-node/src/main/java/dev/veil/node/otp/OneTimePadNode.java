@@ -1,0 +1,155 @@
+package dev.veil.node.otp;
+
+import dev.veil.engine.inference.Generator;
+import dev.veil.engine.inference.Projection;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingLinearOps;
+import dev.veil.engine.ring.RingMatrix;
+import dev.veil.node.RestorationPool;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.MatrixId;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.transport.Channel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A trusted node for ReMO with one-time pads ({@code remo-otp}): every outsourced call is masked with a fresh
+ * mask uniform over the whole ring, so the weights server sees a one-time pad of each activation. The node
+ * holds the linear weights itself (quantized for the ring) to make the restoration terms M·Wᵀ ahead of need
+ * and to check the server's answers with Freivalds' test. Each {@link #generator()} is a session with its own
+ * KV cache and DRBG; pools, checks and the channel are shared.
+ */
+public final class OneTimePadNode implements AutoCloseable {
+    /** One outsourced matrix as the node holds it: the quantized weights, its pads, its check. */
+    record Matrix(MatrixId id, RingMatrix w, float[] rowScales, PadPool pads, FreivaldsCheck check) {}
+
+    private final Model model;
+    private final Channel channel;
+    private final OtpConfig config;
+    private final int maxPayload;
+    private final Map<MatrixId, Matrix> matrices;
+    private final PadProducer producer;
+    private final OtpStats stats;
+    private final long weightBytes;
+    private volatile Consumer<String> faults = message -> System.err.println("veil: " + message);
+
+    private OneTimePadNode(Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
+                           OtpStats stats, long weightBytes) {
+        this.model = model;
+        this.channel = channel;
+        this.config = config;
+        this.maxPayload = maxPayload;
+        this.matrices = matrices;
+        this.producer = producer;
+        this.stats = stats;
+        this.weightBytes = weightBytes;
+    }
+
+    /**
+     * Greets the weights server, checks it serves the same model shape, quantizes every weight matrix for the
+     * ring (as the server does) and starts filling the pad pools. {@code model} must hold the node's part and
+     * the weight matrices; only their quantized copies are kept.
+     */
+    public static OneTimePadNode connect(Model model, String modelId, Channel channel, OtpConfig config) {
+        if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
+        if (model.linear() == null) throw new IllegalArgumentException("remo-otp's trusted node needs the model's weight matrices too");
+        var welcome = TrustedNode.greet(model, modelId, channel);
+        Ring ring = config.numeric().ring;
+        var ringOps = new RingLinearOps(model.config(), model.linear(), ring);
+        var stats = new OtpStats();
+        var producer = new PadProducer(config.producers(), stats);
+        Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
+        long bytes = 0;
+        for (MatrixId id : RestorationPool.matrices(ModelDims.of(model.config()))) {
+            RingMatrix w = ringOps.matrix(id.projection(), id.layer());
+            bytes += w.byteSize();
+            matrices.put(id, new Matrix(id, w, w.rowScales(), new PadPool(id, ring, w, config.poolRows(), config.batchRows(), producer, stats),
+                    new FreivaldsCheck(ring, w, config.checkBits(), config.rotateAfter(), producer, stats)));
+        }
+        var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
+        return new OneTimePadNode(nodePart, channel, config, welcome.maxFrameBytes(), matrices, producer, stats, bytes);
+    }
+
+    /** A new session: the engine's generator over a fresh {@link OneTimePadLinear}. */
+    public Generator generator() {
+        return new Generator(model, linear());
+    }
+
+    /** A fresh outsourced linear layer (its own DRBG) for a session. */
+    public OneTimePadLinear linear() {
+        return new OneTimePadLinear(this);
+    }
+
+    Matrix matrix(Projection p, int layer) {
+        Matrix m = matrices.get(new MatrixId(p, p.perLayer() ? layer : 0));
+        if (m == null) throw new IllegalArgumentException("no matrix " + p + " at layer " + layer);
+        return m;
+    }
+
+    /** How many rows one call may carry so that request and reply stay within the server's frame limit. */
+    int rowsPerCall(Matrix m) {
+        long perRow = (long) config.numeric().ring.bytes() * Math.max(m.w().cols(), m.w().rows());
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxPayload - 1024) / perRow));
+    }
+
+    /** Where a check failure is reported (default: a line on stderr); the call is retried after it. */
+    public void onFault(Consumer<String> listener) {
+        this.faults = listener;
+    }
+
+    void fault(String message) {
+        faults.accept(message);
+    }
+
+    /** Waits until every pool is full (or the timeout passes); returns whether they are. */
+    public boolean awaitFull(java.time.Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!matrices.values().stream().allMatch(m -> m.pads().full())) {
+            if (System.nanoTime() > end || !producer.running()) return false;
+            Thread.sleep(2);
+        }
+        return true;
+    }
+
+    /** Bytes of all pools when full: the node's memory budget for precomputed pads. */
+    public long poolCapacityBytes() {
+        return matrices.values().stream().mapToLong(m -> m.pads().capacityBytes()).sum();
+    }
+
+    /** Bytes of pads held now. */
+    public long poolBytes() {
+        return matrices.values().stream().mapToLong(m -> m.pads().bytesHeld()).sum();
+    }
+
+    /** Bytes of the secret Freivalds vectors (r and Wᵀ·r) of every matrix. */
+    public long checkBytes() {
+        return matrices.values().stream().mapToLong(m -> m.check().byteSize()).sum();
+    }
+
+    /** Bytes of the quantized weight matrices the node holds (the change of trust: docs/otp.md). */
+    public long weightBytes() {
+        return weightBytes;
+    }
+
+    /** Outsourced matrices (pools). */
+    public int matrixCount() {
+        return matrices.size();
+    }
+
+    public Model model() { return model; }
+
+    public OtpConfig config() { return config; }
+
+    public OtpStats stats() { return stats; }
+
+    public Channel channel() { return channel; }
+
+    @Override
+    public void close() {
+        producer.close();
+        channel.close();
+    }
+}
