@@ -132,13 +132,23 @@ final class PrivacyReportCommand implements Callable<Integer> {
             }
             var plot = new LinePlot(what + ": " + part + " tokens recovered", xLabel, "TRA (%)", ticks, 0, 100);
             series.forEach((name, y) -> {
-                if (!name.equals("frequency-prior")) plot.add(name, y, false);
+                if (!name.equals("frequency-prior")) plot.add(legend(name), y, false);
             });
             if (series.containsKey("frequency-prior")) plot.add("prior (floor)", series.get("frequency-prior"), true);
             String base = file + (part.equals("prompt") ? "" : "-answers");
             plot.writePng(out.resolve(base + ".png"));
             plot.writeSvg(out.resolve(base + ".svg"));
         }
+    }
+
+    /** A legend label short enough for the plot's legend column (the table keeps the full attack names). */
+    static String legend(String attack) {
+        return switch (attack) {
+            case "null-space-token-infer" -> "null-space MLP";
+            case "null-space-inversion" -> "null-space inv.";
+            case "token-infer@decoder-stack" -> "token-infer";
+            default -> attack;
+        };
     }
 
     static String markdown(List<Row> rows) {
