@@ -1,9 +1,12 @@
 package dev.veil.cli;
 
+import dev.veil.engine.inference.Generator;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
+import dev.veil.engine.ring.Numeric;
 import dev.veil.node.TrustedNode;
+import dev.veil.node.otp.OneTimePadNode;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
@@ -13,13 +16,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The trusted node as a process: loads only what needs no weight matrices, connects to a weights server, sets up
- * the public bases and generates with every linear layer masked. One prompt from --prompt, else one per line
+ * The trusted node as a process: loads only what needs no weight matrices (remo-otp: the weight matrices too),
+ * connects to a weights server, sets up the public bases (remo) or pad pools (remo-otp) and generates with every
+ * linear layer masked. One prompt from --prompt, else one per line
  * of standard input, each a new session.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
@@ -46,15 +51,20 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
     int timeout;
 
+    @Option(names = "--scheme", defaultValue = "remo",
+            description = "remo (the paper's masks over public bases) or remo-otp (one-time pads; the node loads the weight matrices too: docs/otp.md) (default: ${DEFAULT-VALUE})")
+    String scheme;
+
     @Option(names = "--stdin", description = "read prompts from standard input, one per line (also the default when --prompt is not given)")
     boolean stdin;
 
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
+    @Mixin OtpOptions otpOptions;
 
     @Override
     public Integer call() throws Exception {
-        var sampler = sampling.sampler();
+        sampling.sampler(); // validates the options before anything is loaded
         int colon = address.lastIndexOf(':');
         if (colon <= 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
         String host = address.substring(0, colon);
@@ -65,32 +75,52 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
         }
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
-        Model m = ModelLoader.load(model, tokenizer, ModelParts.NODE);
+        boolean otp = switch (scheme) {
+            case "remo" -> false;
+            case "remo-otp" -> true;
+            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (remo, remo-otp)");
+        };
+        Model m = ModelLoader.load(model, tokenizer, otp ? ModelParts.ALL : ModelParts.NODE);
         var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
-        try (var node = TrustedNode.connect(m, modelId != null ? modelId : model.getFileName().toString(), channel, remo.config())) {
-            RemoReport.setup(System.err, node, remo.describe());
-            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-            int tokens = 0;
-            long t0 = System.nanoTime();
-            if (!stdin && !sampling.prompt.isEmpty()) {
-                tokens += session(node, sampling.prompt, sampler, out);
-            } else {
-                var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                for (String line; (line = in.readLine()) != null; ) tokens += session(node, line, sampling.sampler(), out);
+        String id = modelId != null ? modelId : model.getFileName().toString();
+        if (otp) {
+            try (var node = OneTimePadNode.connect(m, id, channel, otpOptions.config(remo.numeric(Numeric.Z64)))) {
+                OtpReport.setup(System.err, node);
+                int tokens = sessions(m, node::generator);
+                OtpReport.calls(System.err, node, tokens);
             }
-            double s = (System.nanoTime() - t0) / 1e9;
-            System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", tokens, s, tokens / s);
-            RemoReport.calls(System.err, node, tokens);
+        } else {
+            try (var node = TrustedNode.connect(m, id, channel, remo.config())) {
+                RemoReport.setup(System.err, node, remo.describe());
+                int tokens = sessions(m, node::generator);
+                RemoReport.calls(System.err, node, tokens);
+            }
         }
         return 0;
     }
 
-    private int session(TrustedNode node, String prompt, dev.veil.engine.inference.Sampler sampler, PrintStream out) {
-        var tok = node.model().tokenizer();
+    /** One session for --prompt, else one per line of standard input; returns the tokens run. */
+    private int sessions(Model m, Supplier<Generator> session) throws java.io.IOException {
+        var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        int tokens = 0;
+        long t0 = System.nanoTime();
+        if (!stdin && !sampling.prompt.isEmpty()) {
+            tokens += session(m, session.get(), sampling.prompt, sampling.sampler(), out);
+        } else {
+            var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) tokens += session(m, session.get(), line, sampling.sampler(), out);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", tokens, s, tokens / s);
+        return tokens;
+    }
+
+    private int session(Model m, Generator generator, String prompt, dev.veil.engine.inference.Sampler sampler, PrintStream out) {
+        var tok = m.tokenizer();
         int[] input = SamplingOptions.input(tok, prompt);
         var stream = new TextStream(tok, input[input.length - 1], out);
-        int[] generated = node.generator().generate(input, sampling.maxTokens, sampler, stream::accept);
+        int[] generated = generator.generate(input, sampling.maxTokens, sampler, stream::accept);
         stream.finish();
         return input.length + generated.length;
     }

@@ -14,8 +14,8 @@ final class RemoOptions {
     @Option(names = "--m", description = "rank m as a number of rows (overrides --m-fraction; capped at d_in - 1)")
     Integer m;
 
-    @Option(names = "--numeric", defaultValue = "float",
-            description = "float (the engine's kernels), exact (integer ring Z_2^64) or z32 (Z_2^32) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--numeric",
+            description = "float (the engine's kernels), exact (integer ring Z_2^64) or z32 (Z_2^32) (default: float; exact for remo-otp)")
     String numeric;
 
     @Option(names = "--mask-scale", defaultValue = "1",
@@ -23,7 +23,12 @@ final class RemoOptions {
     double maskScale;
 
     Numeric numeric() {
-        return Numeric.parse(numeric);
+        return numeric(Numeric.FLOAT);
+    }
+
+    /** The numeric mode given, else {@code fallback}. */
+    Numeric numeric(Numeric fallback) {
+        return numeric == null ? fallback : Numeric.parse(numeric);
     }
 
     RemoConfig config() {
