@@ -1,5 +1,7 @@
 package dev.veil.attack;
 
+import dev.veil.protocol.Rows;
+
 /**
  * Projection onto the orthogonal complement of rowspace(Mpub). Every ReMO mask Mpvt·Mpub lies in that row
  * space, so for a masked row ê = e + m the projection gives P·ê = P·e exactly: the server reads e's
@@ -14,15 +16,15 @@ public final class Complement {
         this.basis = basis;
     }
 
-    /** Orthonormalizes Mpub's rows (modified Gram-Schmidt, twice, in double). */
-    public static Complement of(PublicBase base) {
-        int m = base.m(), d = base.dIn();
+    /** Orthonormalizes Mpub's rows (m × d_in; modified Gram-Schmidt, twice, in double). */
+    public static Complement of(Rows.Floats base) {
+        int m = base.rows(), d = base.cols();
         var kept = new java.util.ArrayList<double[]>();
         double scale = 0;
-        for (float v : base.values()) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < m * d; i++) scale = Math.max(scale, Math.abs(base.data()[i]));
         for (int r = 0; r < m; r++) {
             double[] v = new double[d];
-            for (int i = 0; i < d; i++) v[i] = base.values()[r * d + i];
+            for (int i = 0; i < d; i++) v[i] = base.data()[r * d + i];
             for (int pass = 0; pass < 2; pass++) {
                 for (double[] b : kept) {
                     double dot = 0;

@@ -2,6 +2,11 @@ package dev.veil.attack;
 
 import dev.veil.attack.metrics.Scores;
 import dev.veil.engine.model.Model;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.transcript.TranscriptWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +19,9 @@ public final class Experiment {
      * @param answerTokens     answer tokens generated per prompt (at most)
      * @param inversionSteps   optimization steps per position of the inversion attack (0 skips it)
      * @param deepLayer        also attack this layer's FFN_DOWN input by vocabulary matching (-1: no)
+     * @param transcript       where the victim's weights server writes its transcript (null: a temporary file)
      */
-    public record Config(int answerTokens, Mlp.Options mlp, int inversionSteps, int deepLayer, long seed) {}
+    public record Config(int answerTokens, Mlp.Options mlp, int inversionSteps, int deepLayer, long seed, Path transcript) {}
 
     /** Progress of the long stages, for a progress bar. */
     public interface Progress {
@@ -25,29 +31,27 @@ public final class Experiment {
     public record Outcome(String scheme, List<AttackLab.Result> results, int victimSequences, int trainingSequences) {}
 
     private final Model model;
+    private final String modelId;
     private final ShadowDecoder shadow;
     private final Config config;
     private final Scores.SequenceSimilarity similarity;
 
-    public Experiment(Model model, Config config, Scores.SequenceSimilarity similarity) {
+    public Experiment(Model model, String modelId, Config config, Scores.SequenceSimilarity similarity) {
         this.model = model;
+        this.modelId = modelId;
         this.shadow = new ShadowDecoder(model);
         this.config = config;
         this.similarity = similarity;
     }
 
-    public Outcome run(Scheme scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) {
-        Scheme.Deployment victim = scheme.victim(config.seed());
-        List<VictimRun> runs = new ArrayList<>();
-        for (int[] p : victimPrompts) {
-            runs.add(victim.run(p, config.answerTokens()));
-            progress.update(scheme.name() + ": victim workload", runs.size(), victimPrompts.size());
-        }
-        Scheme.Deployment own = scheme.attacker(runs.getFirst().observation(), config.seed() ^ 0x5DEECE66DL);
+    public Outcome run(Scheme scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
+        List<VictimRun> runs = victimRuns(scheme, victimPrompts, progress);
         List<VictimRun> training = new ArrayList<>();
-        for (int[] p : publicPrompts) {
-            training.add(own.run(p, config.answerTokens()));
-            progress.update(scheme.name() + ": attacker's own runs", training.size(), publicPrompts.size());
+        try (Scheme.Deployment own = scheme.attacker(runs.getFirst().observation(), config.seed() ^ 0x5DEECE66DL)) {
+            for (int[] p : publicPrompts) {
+                training.add(own.run(p, config.answerTokens()));
+                progress.update(scheme.name() + ": attacker's own runs", training.size(), publicPrompts.size());
+            }
         }
         List<Attack> attacks = attacks(runs.getFirst().observation(), training, progress, scheme.name());
         var lab = new AttackLab(model, similarity);
@@ -59,6 +63,34 @@ public final class Experiment {
             results.add(lab.evaluate(a, runs, () -> progress.update(scheme.name() + ": " + a.name(), base + ++done[0], total)));
         }
         return new Outcome(scheme.name(), results, runs.size(), training.size());
+    }
+
+    /**
+     * Runs the victim workload with the server writing its transcript, then reads the observations back from
+     * that file: the attacks see exactly what the transcript holds.
+     */
+    List<VictimRun> victimRuns(Scheme scheme, List<int[]> prompts, Progress progress) throws IOException {
+        Path file = config.transcript() != null ? config.transcript() : Files.createTempFile("veil-victim", ".transcript");
+        List<VictimRun> truth = new ArrayList<>();
+        try {
+            try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
+                 Scheme.Deployment victim = scheme.victim(config.seed(), writer)) {
+                for (int[] p : prompts) {
+                    if (p.length < 2) throw new IllegalArgumentException("victim prompts need BOS and at least one token");
+                    truth.add(victim.run(p, config.answerTokens()));
+                    progress.update(scheme.name() + ": victim workload", truth.size(), prompts.size());
+                }
+            }
+            List<Observation> seen = Transcripts.read(file);
+            if (seen.size() != truth.size()) {
+                throw new IllegalStateException("the transcript holds " + seen.size() + " sequences, the workload ran " + truth.size());
+            }
+            List<VictimRun> runs = new ArrayList<>();
+            for (int i = 0; i < truth.size(); i++) runs.add(new VictimRun(seen.get(i), truth.get(i).prompt(), truth.get(i).answer()));
+            return runs;
+        } finally {
+            if (config.transcript() == null) Files.deleteIfExists(file);
+        }
     }
 
     /** The attacks that apply to what the server sees in {@code sample}, trained on the attacker's runs. */
@@ -81,8 +113,8 @@ public final class Experiment {
             progress.update(scheme + ": training null-space-token-infer", 0, 1);
             attacks.add(TokenInferAttack.train(labelled, Site.QKV, 0, View.NULL_SPACE, vocab, config.mlp()));
         }
-        if (config.inversionSteps() > 0) {
-            attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.05f, config.seed()));
+        if (config.inversionSteps() > 0 && !sample.ring()) { // gradients do not pass a ring's wrap-around
+            attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.2f, config.seed()));
         }
         return attacks;
     }

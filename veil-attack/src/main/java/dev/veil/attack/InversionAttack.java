@@ -42,25 +42,26 @@ public final class InversionAttack implements Attack {
 
     @Override
     public int[] guess(Observation o) {
-        int width = shadow.inDim(site), dim = shadow.config().dim();
-        float[] observed = view.rows(o, site, layer);
-        int n = observed.length / width;
+        if (!view.differentiable(o)) throw new IllegalArgumentException("inversion by gradients cannot pass a ring's wrap-around");
+        int n = o.positions(site, layer);
+        float[] observed = view.observed(o, site, layer);
+        int width = observed.length / n;
         int[] g = new int[n];
         if (site == Site.QKV && layer == 0) {
             // No prefix reaches the first linear input: positions are independent.
-            Parallel.forEach(n, i -> g[i] = invert(o, shadow.prefix(), observed, i * width, new SplittableRandom(seed + i)));
+            Parallel.forEach(n, i -> g[i] = invert(o, shadow.prefix(), observed, i * width, width, new SplittableRandom(seed + i)));
             return g;
         }
         ShadowDecoder.Prefix prefix = shadow.prefix();
         for (int i = 0; i < n; i++) {
-            g[i] = invert(o, prefix, observed, i * width, new SplittableRandom(seed + i));
+            g[i] = invert(o, prefix, observed, i * width, width, new SplittableRandom(seed + i));
             prefix.append(g[i]);
         }
         return g;
     }
 
-    private int invert(Observation o, ShadowDecoder.Prefix prefix, float[] observed, int off, SplittableRandom random) {
-        int dim = shadow.config().dim(), width = shadow.inDim(site);
+    private int invert(Observation o, ShadowDecoder.Prefix prefix, float[] observed, int off, int width, SplittableRandom random) {
+        int dim = shadow.config().dim();
         float[] target = java.util.Arrays.copyOfRange(observed, off, off + width);
         float[] e = mean.clone(), m1 = new float[dim], m2 = new float[dim];
         double spread = 0;
@@ -69,10 +70,10 @@ public final class InversionAttack implements Attack {
         for (int i = 0; i < dim; i++) e[i] += (float) random.nextGaussian() * sd;
         for (int step = 1; step <= steps; step++) {
             var pass = shadow.run(prefix, e, 1, site, layer);
-            float[] seen = view.project(o, site, layer, pass.target());
+            float[] seen = view.candidates(o, site, layer, pass.target());
             float[] d = new float[width];
             for (int i = 0; i < width; i++) d[i] = 2 * (seen[i] - target[i]);
-            float[] grad = shadow.backward(pass, view.project(o, site, layer, d));
+            float[] grad = shadow.backward(pass, view.candidates(o, site, layer, d)); // the projection is symmetric
             float lr = learningRate * sd * (float) (0.5 * (1 + Math.cos(Math.PI * step / steps)));
             for (int i = 0; i < dim; i++) {
                 m1[i] = 0.9f * m1[i] + 0.1f * grad[i];

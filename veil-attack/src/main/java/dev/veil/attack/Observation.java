@@ -1,5 +1,8 @@
 package dev.veil.attack;
 
+import dev.veil.protocol.Message;
+import dev.veil.protocol.Rows;
+import dev.veil.protocol.transcript.TranscriptWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +17,7 @@ import java.util.Map;
  * later call a decode step (one row per fed-back answer token). So the server learns the prompt length from the
  * prefill's shape, and nothing else about the tokens.
  */
-public record Observation(List<Exchange> exchanges, Map<Key, PublicBase> bases) {
+public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
     public record Key(Site site, int layer) {}
 
     public Observation {
@@ -22,13 +25,18 @@ public record Observation(List<Exchange> exchanges, Map<Key, PublicBase> bases) 
         bases = Map.copyOf(bases);
     }
 
-    /** All rows received at (site, layer), one per position, in order: positions × inDim. */
+    /** All rows received at (site, layer), one per position, in order (positions × inDim), as numbers. */
     public float[] received(Site site, int layer) {
+        return Exchange.values(receivedRows(site, layer));
+    }
+
+    /** All rows received at (site, layer), as they travelled (float or ring elements). */
+    public Rows receivedRows(Site site, int layer) {
         return concat(site, layer, true);
     }
 
-    /** All rows returned at (site, layer), one per position, in order. */
-    public float[] returned(Site site, int layer) {
+    /** All rows returned at (site, layer), as they travelled. */
+    public Rows returnedRows(Site site, int layer) {
         return concat(site, layer, false);
     }
 
@@ -50,10 +58,19 @@ public record Observation(List<Exchange> exchanges, Map<Key, PublicBase> bases) 
         return first(site, layer).inDim();
     }
 
-    /** Prompt length (BOS included): the rows of the first call of the sequence. */
+    /**
+     * Prompt length (BOS included): the rows of the first forward pass, i.e. those received at the first call's
+     * site before the first LM-head call (a long prefill may come in several calls).
+     */
     public int promptLength() {
         if (exchanges.isEmpty()) throw new IllegalStateException("empty observation");
-        return exchanges.getFirst().rows();
+        Exchange head = exchanges.getFirst();
+        int n = 0;
+        for (Exchange e : exchanges) {
+            if (e.site() == Site.LM_HEAD && head.site() != Site.LM_HEAD) break;
+            if (e.site() == head.site() && e.layer() == head.layer()) n += e.rows();
+        }
+        return n;
     }
 
     /** Number of forward passes (prefill plus decode steps). */
@@ -64,9 +81,14 @@ public record Observation(List<Exchange> exchanges, Map<Key, PublicBase> bases) 
         return n;
     }
 
-    /** Public base of (site, layer), or null when the scheme has none. */
-    public PublicBase base(Site site, int layer) {
+    /** Public base Mpub of (site, layer) (m × d_in), or null when the scheme has none. */
+    public Rows base(Site site, int layer) {
         return bases.get(new Key(site, layer));
+    }
+
+    /** Whether the server computed over a ring (the exact mode). */
+    public boolean ring() {
+        return exchanges.getFirst().received() instanceof Rows.RingElements;
     }
 
     private Exchange first(Site site, int layer) {
@@ -74,30 +96,61 @@ public record Observation(List<Exchange> exchanges, Map<Key, PublicBase> bases) 
         throw new IllegalArgumentException("the server saw no call at " + site.label() + " layer " + layer);
     }
 
-    private float[] concat(Site site, int layer, boolean in) {
-        int width = in ? inDim(site, layer) : first(site, layer).outDim();
-        float[] out = new float[positions(site, layer) * width];
-        int at = 0;
-        for (Exchange e : exchanges) {
-            if (e.site() != site || e.layer() != layer) continue;
-            float[] src = in ? e.received() : e.returned();
-            System.arraycopy(src, 0, out, at, src.length);
-            at += src.length;
+    private Rows concat(Site site, int layer, boolean in) {
+        List<Rows> parts = new ArrayList<>();
+        for (Exchange e : exchanges) if (e.site() == site && e.layer() == layer) parts.add(in ? e.received() : e.returned());
+        if (parts.isEmpty()) throw new IllegalArgumentException("the server saw no call at " + site.label() + " layer " + layer);
+        int rows = parts.stream().mapToInt(Rows::rows).sum(), cols = parts.getFirst().cols(), at = 0;
+        if (parts.getFirst() instanceof Rows.RingElements first) {
+            long[] data = new long[rows * cols];
+            for (Rows p : parts) {
+                System.arraycopy(((Rows.RingElements) p).data(), 0, data, at, p.rows() * cols);
+                at += p.rows() * cols;
+            }
+            return new Rows.RingElements(first.ring(), rows, cols, data);
         }
-        return out;
+        float[] data = new float[rows * cols];
+        for (Rows p : parts) {
+            System.arraycopy(((Rows.Floats) p).data(), 0, data, at, p.rows() * cols);
+            at += p.rows() * cols;
+        }
+        return new Rows.Floats(rows, cols, data);
     }
 
-    /** Collects one sequence's exchanges as they happen. */
+    /**
+     * Collects one sequence's exchanges as they happen and, given a transcript writer, writes every call to it as
+     * the weights server would (set-up with Mpub and Rpub, then each masked call with its reply).
+     */
     public static final class Recorder {
         private final List<Exchange> exchanges = new ArrayList<>();
-        private final Map<Key, PublicBase> bases = new HashMap<>();
+        private final Map<Key, Rows> bases = new HashMap<>();
+        private final TranscriptWriter transcript;
+
+        public Recorder() {
+            this(null);
+        }
+
+        public Recorder(TranscriptWriter transcript) {
+            this.transcript = transcript;
+        }
 
         public synchronized void exchange(Exchange e) {
             exchanges.add(e);
+            if (transcript != null) {
+                transcript.record(0, new Message.Linear(Transcripts.matrix(e.site(), e.layer()), e.received()),
+                        new Message.LinearReply(e.returned(), 0, e.rows()));
+            }
         }
 
-        public synchronized void publicBase(Site site, int layer, PublicBase base) {
+        /**
+         * The public base Mpub of a matrix and the pool Rpub = Mpub·Wᵀ the server returned for it (with the row
+         * scales of its quantized weights in ring mode, else an empty array).
+         */
+        public synchronized void publicBase(Site site, int layer, Rows base, Rows restoration, float[] rowScales) {
             bases.put(new Key(site, layer), base);
+            if (transcript != null) {
+                transcript.record(0, new Message.Setup(Transcripts.matrix(site, layer), base), new Message.SetupReply(restoration, rowScales));
+            }
         }
 
         /** The observation so far; the recorder starts a new sequence (bases are per deployment and stay). */

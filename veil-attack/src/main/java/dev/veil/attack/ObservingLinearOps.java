@@ -2,6 +2,7 @@ package dev.veil.attack;
 
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
+import dev.veil.protocol.Rows;
 
 /**
  * Sits where the weights server sits: records every input it is asked to multiply and every output it returns,
@@ -23,7 +24,7 @@ public final class ObservingLinearOps implements LinearOps {
     public void apply(Projection p, int layer, float[] x, int n, float[] out) {
         server.apply(p, layer, x, n, out);
         int in = p.inDim(config), width = p.outDim(config);
-        recorder.exchange(new Exchange(Site.of(p), p.perLayer() ? layer : 0, n,
-                java.util.Arrays.copyOf(x, n * in), java.util.Arrays.copyOf(out, n * width)));
+        recorder.exchange(new Exchange(Site.of(p), p.perLayer() ? layer : 0,
+                new Rows.Floats(n, in, java.util.Arrays.copyOf(x, n * in)), new Rows.Floats(n, width, java.util.Arrays.copyOf(out, n * width))));
     }
 }

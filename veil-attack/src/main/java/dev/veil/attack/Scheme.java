@@ -2,6 +2,9 @@ package dev.veil.attack;
 
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
+import dev.veil.engine.ring.Numeric;
+import dev.veil.protocol.Rows;
+import dev.veil.protocol.transcript.TranscriptWriter;
 
 /**
  * A protection scheme under attack. It makes deployments: the victim's, and the attacker's own imitation of it
@@ -10,15 +13,24 @@ import dev.veil.engine.model.Model;
 public interface Scheme {
     String name();
 
-    /** A deployment with fresh secrets drawn from {@code seed}. */
-    Deployment victim(long seed);
+    /**
+     * A deployment with fresh secrets drawn from {@code seed}; its weights server writes what it sees to
+     * {@code transcript} (when not null).
+     */
+    Deployment victim(long seed, TranscriptWriter transcript);
 
     /** The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets. */
     Deployment attacker(Observation victimView, long seed);
 
-    /** A running deployment: runs a sequence and returns what its server saw, with the truth kept apart. */
-    interface Deployment {
+    /**
+     * A running deployment: runs a sequence and returns the truth (and, for in-process simulations, what its
+     * server saw; a real server's view is read from its transcript instead).
+     */
+    interface Deployment extends AutoCloseable {
         VictimRun run(int[] prompt, int answerTokens);
+
+        @Override
+        default void close() {}
     }
 
     /** No protection: the server multiplies plain activations. */
@@ -27,37 +39,37 @@ public interface Scheme {
             @Override public String name() { return "plain"; }
 
             @Override
-            public Deployment victim(long seed) {
-                var rec = new Observation.Recorder();
+            public Deployment victim(long seed, TranscriptWriter transcript) {
+                var rec = new Observation.Recorder(transcript);
                 var ops = new ObservingLinearOps(model.config(), new LocalLinearOps(model.config(), model.linear()), rec);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
 
             @Override
             public Deployment attacker(Observation victimView, long seed) {
-                return victim(seed);
+                return victim(seed, null);
             }
         };
     }
 
-    /** ReMO as the paper defines it (float, fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
-    static Scheme simulatedRemo(Model model, double mFraction, float maskScale) {
+    /** ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
+    static Scheme simulatedRemo(Model model, double mFraction, Numeric numeric, double maskScale) {
         return new Scheme() {
             @Override public String name() { return "remo"; }
 
             @Override
-            public Deployment victim(long seed) {
-                return deployment(null, seed);
+            public Deployment victim(long seed, TranscriptWriter transcript) {
+                return deployment(null, seed, transcript);
             }
 
             @Override
             public Deployment attacker(Observation victimView, long seed) {
-                return deployment(victimView.bases(), seed);
+                return deployment(victimView.bases(), seed, null);
             }
 
-            private Deployment deployment(java.util.Map<Observation.Key, PublicBase> bases, long seed) {
-                var rec = new Observation.Recorder();
-                var ops = new SimulatedRemo(model.config(), new LocalLinearOps(model.config(), model.linear()), rec, mFraction, bases, maskScale, seed);
+            private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
+                var rec = new Observation.Recorder(transcript);
+                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, mFraction, bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };

@@ -1,99 +1,158 @@
 package dev.veil.attack;
 
 import dev.veil.engine.inference.LinearOps;
+import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Projection;
+import dev.veil.engine.model.LinearWeights;
 import dev.veil.engine.model.LlamaConfig;
+import dev.veil.engine.ring.Numeric;
+import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingLinearOps;
+import dev.veil.protocol.Rows;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * ReMO as the paper defines it, in float, run by the attacker: its own private masks Mpvt (fresh per call) on
- * the deployment's public bases Mpub, so it can make (masked input, token) training pairs exactly as the
- * victim's node would produce them. Ê = E + Mpvt·Mpub goes to {@code server}; O = Ô − Mpvt·Rpub comes back.
- * Records what the server sees (Ê, Ô and the bases) in {@code recorder}.
+ * ReMO as the paper defines it, with the distributions of Veil's trusted node, run in this process by the
+ * attacker: its own private masks Mpvt (fresh per call) on the deployment's public bases Mpub, so it makes
+ * (masked input, token) pairs exactly as the victim's node would. Ê = E + Mpvt·Mpub goes to the server (the
+ * weights, computed here), O = Ô − Mpvt·Rpub comes back; the server's view goes to {@code recorder}.
  *
- * <p>Mpub has N(0, 1) entries and Mpvt N(0, σ²/m), so the mask Mpvt·Mpub has entries of scale σ.
+ * <p>Float mode: Mpub entries uniform with unit variance, Mpvt entries uniform with standard deviation σ/√m, so
+ * a mask entry has standard deviation σ (the mask scale). Ring mode: E is the ring's fixed-point encoding and
+ * Mpub, Mpvt are uniform over Z_2^k. The generator is seeded (reproducible experiments); the real node uses a
+ * DRBG, which changes nothing an attack can use.
  */
 public final class SimulatedRemo implements LinearOps {
     private final LlamaConfig c;
-    private final LinearOps server;
+    private final Numeric numeric;
+    private final LocalLinearOps floatServer;
+    private final RingLinearOps ringServer;
     private final Observation.Recorder recorder;
-    private final float maskScale;
+    private final double maskScale;
     private final SplittableRandom random;
-    private final Map<Observation.Key, float[]> restoration = new HashMap<>();
-    private final Map<Observation.Key, PublicBase> bases = new HashMap<>();
+    private final Map<Observation.Key, Rows> bases = new HashMap<>(), restoration = new HashMap<>();
 
     /**
-     * @param publicBases the deployment's bases to reuse (the attacker copies the victim's), or null to draw new
-     *                    ones with m = round(mFraction · d_in) per matrix
+     * @param publicBases the deployment's bases (the attacker copies the victim's), or null to draw new ones
+     *                    with m = round(mFraction · d_in) per matrix
      */
-    public SimulatedRemo(LlamaConfig config, LinearOps server, Observation.Recorder recorder, double mFraction,
-                         Map<Observation.Key, PublicBase> publicBases, float maskScale, long seed) {
+    public SimulatedRemo(LlamaConfig config, LinearWeights weights, Numeric numeric, Observation.Recorder recorder,
+                         double mFraction, Map<Observation.Key, Rows> publicBases, double maskScale, long seed) {
         if (!(maskScale > 0)) throw new IllegalArgumentException("mask scale must be positive");
         this.c = config;
-        this.server = server;
+        this.numeric = numeric;
+        this.floatServer = new LocalLinearOps(config, weights);
+        this.ringServer = numeric.exact() ? new RingLinearOps(config, weights, numeric.ring) : null;
         this.recorder = recorder;
         this.maskScale = maskScale;
         this.random = new SplittableRandom(seed);
         for (Projection p : Projection.values()) {
             for (int l = 0; l < (p.perLayer() ? c.layers() : 1); l++) {
                 var key = new Observation.Key(Site.of(p), l);
-                PublicBase base = publicBases != null ? publicBases.get(key) : drawBase(p.inDim(c), mFraction);
-                if (base == null || base.dIn() != p.inDim(c)) throw new IllegalArgumentException("no usable public base for " + key);
-                // Setup: the server computes Rpub = Mpub·W once per matrix; the node keeps it.
-                float[] rpub = new float[base.m() * p.outDim(c)];
-                server.apply(p, l, base.values(), base.m(), rpub);
+                Rows base = publicBases != null ? publicBases.get(key) : drawBase(mFor(p.inDim(c), mFraction), p.inDim(c));
+                if (base == null || base.cols() != p.inDim(c) || (base instanceof Rows.RingElements) != numeric.exact()) {
+                    throw new IllegalArgumentException("no usable public base for " + p + " layer " + l);
+                }
+                // Setup: the server computes Rpub = Mpub·Wᵀ once per matrix; the node keeps it.
                 bases.put(key, base);
-                restoration.put(key, rpub);
-                recorder.publicBase(key.site(), l, base);
+                restoration.put(key, server(p, l, base));
+                recorder.publicBase(key.site(), l, base, restoration.get(key), numeric.exact() ? ringServer.matrix(p, l).rowScales() : new float[0]);
             }
         }
     }
 
-    /** m for a matrix with d_in inputs at fraction f of d_in: at least 1, at most d_in − 1 (m < d_in). */
+    /** m for a matrix with d_in inputs at fraction f of d_in: at least 1, below d_in (as the node rounds it). */
     public static int mFor(int dIn, double fraction) {
         if (!(fraction > 0 && fraction < 1)) throw new IllegalArgumentException("m/d must be in (0, 1), got " + fraction);
-        return Math.clamp(Math.round(fraction * dIn), 1, dIn - 1);
-    }
-
-    public Map<Observation.Key, PublicBase> bases() {
-        return Map.copyOf(bases);
+        return Math.max(1, Math.min(dIn - 1, (int) Math.round(fraction * dIn)));
     }
 
     @Override
     public void apply(Projection p, int layer, float[] x, int n, float[] out) {
         var key = new Observation.Key(Site.of(p), p.perLayer() ? layer : 0);
-        PublicBase base = bases.get(key);
-        int m = base.m(), in = base.dIn(), width = p.outDim(c);
-        float[] pvt = new float[n * m];
-        float sd = (float) (maskScale / Math.sqrt(m));
-        synchronized (random) {
-            for (int i = 0; i < pvt.length; i++) pvt[i] = (float) random.nextGaussian() * sd;
+        Rows base = bases.get(key);
+        int m = base.rows(), in = base.cols(), width = p.outDim(c);
+        Rows masked, returned;
+        if (base instanceof Rows.RingElements rb) {
+            Ring ring = rb.ring();
+            long[] pvt = uniformRing(ring, n * m), e = product(ring, pvt, rb.data(), n, m, in);
+            for (int i = 0; i < n * in; i++) e[i] = ring.wrap(e[i] + ring.quantize(x[i]));
+            masked = new Rows.RingElements(ring, n, in, e);
+            returned = server(p, layer, masked);
+            long[] acc = ((Rows.RingElements) returned).data().clone(), corr = product(ring, pvt, ((Rows.RingElements) restoration.get(key)).data(), n, m, width);
+            for (int i = 0; i < acc.length; i++) acc[i] = ring.wrap(acc[i] - corr[i]);
+            ring.dequantize(acc, n, width, ringServer.matrix(p, layer).rowScales(), out, 0);
+        } else {
+            float[] pvt = uniform(n * m, maskScale / Math.sqrt(m)), e = product(pvt, ((Rows.Floats) base).data(), n, m, in);
+            for (int i = 0; i < n * in; i++) e[i] += x[i];
+            masked = new Rows.Floats(n, in, e);
+            returned = server(p, layer, masked);
+            float[] o = ((Rows.Floats) returned).data(), corr = product(pvt, ((Rows.Floats) restoration.get(key)).data(), n, m, width);
+            for (int i = 0; i < n * width; i++) out[i] = o[i] - corr[i];
         }
-        float[] masked = java.util.Arrays.copyOf(x, n * in);
-        addProduct(pvt, base.values(), masked, n, m, in, 1f);
-        server.apply(p, layer, masked, n, out);
-        recorder.exchange(new Exchange(key.site(), key.layer(), n, masked, java.util.Arrays.copyOf(out, n * width)));
-        addProduct(pvt, restoration.get(key), out, n, m, width, -1f);
+        recorder.exchange(new Exchange(key.site(), key.layer(), masked, returned));
     }
 
-    private PublicBase drawBase(int dIn, double fraction) {
-        int m = mFor(dIn, fraction);
-        float[] v = new float[m * dIn];
-        for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
-        return new PublicBase(m, dIn, v);
+    /** What the weights server computes: rows · Wᵀ, in float or over the ring. */
+    private Rows server(Projection p, int layer, Rows rows) {
+        int n = rows.rows(), width = p.outDim(c);
+        if (rows instanceof Rows.RingElements r) {
+            long[] out = new long[n * width];
+            ringServer.multiply(p, layer, r.data(), n, out);
+            return new Rows.RingElements(r.ring(), n, width, out);
+        }
+        float[] out = new float[n * width];
+        floatServer.apply(p, layer, ((Rows.Floats) rows).data(), n, out);
+        return new Rows.Floats(n, width, out);
     }
 
-    /** out[n × k] += sign · a[n × m] · b[m × k] (out may be longer than n·k rows; only the first n rows change). */
-    static void addProduct(float[] a, float[] b, float[] out, int n, int m, int k, float sign) {
+    private Rows drawBase(int m, int dIn) {
+        if (numeric.exact()) return new Rows.RingElements(numeric.ring, m, dIn, uniformRing(numeric.ring, m * dIn));
+        return new Rows.Floats(m, dIn, uniform(m * dIn, 1.0));
+    }
+
+    /** Uniform on [−σ√3, σ√3): mean 0, standard deviation σ. */
+    private float[] uniform(int count, double sigma) {
+        float[] v = new float[count];
+        double half = sigma * Math.sqrt(3);
+        synchronized (random) {
+            for (int i = 0; i < count; i++) v[i] = (float) ((2 * random.nextDouble() - 1) * half);
+        }
+        return v;
+    }
+
+    private long[] uniformRing(Ring ring, int count) {
+        long[] v = new long[count];
+        synchronized (random) {
+            for (int i = 0; i < count; i++) v[i] = ring.element(random.nextLong());
+        }
+        return v;
+    }
+
+    /** a (n × m) · b (m × k) */
+    private static float[] product(float[] a, float[] b, int n, int m, int k) {
+        float[] out = new float[n * k];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < m; j++) {
-                float s = sign * a[r * m + j];
-                if (s == 0f) continue;
-                int bo = j * k, oo = r * k;
-                for (int i = 0; i < k; i++) out[oo + i] += s * b[bo + i];
+                float s = a[r * m + j];
+                for (int i = 0; i < k; i++) out[r * k + i] += s * b[j * k + i];
             }
         }
+        return out;
+    }
+
+    /** a (n × m) · b (m × k) over the ring */
+    private static long[] product(Ring ring, long[] a, long[] b, int n, int m, int k) {
+        long[] out = new long[n * k];
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < m; j++) {
+                long s = a[r * m + j];
+                for (int i = 0; i < k; i++) out[r * k + i] += s * b[j * k + i];
+            }
+        }
+        for (int i = 0; i < out.length; i++) out[i] = ring.wrap(out[i]);
+        return out;
     }
 }

@@ -25,13 +25,15 @@ public final class TokenInferAttack implements Attack {
     /** Trains on the attacker's own runs, reading each at (site, layer) in {@code view}. */
     public static TokenInferAttack train(List<LabelledObservation> runs, Site site, int layer, View view, int vocab, Mlp.Options options) {
         if (runs.isEmpty()) throw new IllegalArgumentException("TokenInfer needs training runs");
-        int width = runs.getFirst().observation().inDim(site, layer), count = 0;
+        int count = 0;
         for (var r : runs) count += r.tokens().length;
+        var first = runs.getFirst().observation();
+        int width = view.observed(first, site, layer).length / first.positions(site, layer);
         float[] x = new float[count * width];
         int[] y = new int[count];
         int at = 0;
         for (var r : runs) {
-            float[] rows = view.rows(r.observation(), site, layer);
+            float[] rows = view.observed(r.observation(), site, layer);
             if (rows.length != r.tokens().length * width) {
                 throw new IllegalArgumentException("a training run has " + rows.length / width + " rows at " + site.label() + " but " + r.tokens().length + " tokens");
             }
@@ -51,7 +53,7 @@ public final class TokenInferAttack implements Attack {
 
     @Override
     public int[] guess(Observation o) {
-        float[] rows = view.rows(o, site, layer);
+        float[] rows = view.observed(o, site, layer);
         return mlp.predict(rows, rows.length / mlp.inputs());
     }
 }

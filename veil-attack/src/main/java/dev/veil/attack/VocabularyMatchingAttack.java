@@ -42,9 +42,9 @@ public final class VocabularyMatchingAttack implements Attack {
 
     @Override
     public int[] guess(Observation o) {
-        int width = shadow.inDim(site), vocab = shadow.config().vocabSize();
-        float[] observed = view.rows(o, site, layer);
-        int n = observed.length / width;
+        int vocab = shadow.config().vocabSize(), n = o.positions(site, layer);
+        float[] observed = view.observed(o, site, layer);
+        int width = observed.length / n;
         int[] g = new int[n];
         if (site == Site.QKV && layer == 0) {
             Object key = view == View.RAW ? View.RAW : o.base(site, layer);
@@ -63,7 +63,7 @@ public final class VocabularyMatchingAttack implements Attack {
     /** Every vocabulary token's vector at the site, after {@code prefix}, in this attack's view. */
     private float[] candidates(Observation o, ShadowDecoder.Prefix prefix) {
         float[] raw = shadow.run(prefix, vocabulary, shadow.config().vocabSize(), site, layer).target();
-        return view.project(o, site, layer, raw);
+        return view.candidates(o, site, layer, raw);
     }
 
     /** Index of the candidate row nearest to x[off, off + width). */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.attack.VocabularyMatchingAttack.Distance;
-import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.ring.Numeric;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,10 +37,10 @@ class AttacksTest {
         int[][] plainAnswer = new int[1][];
         Stories.plain(prompt, 12, plainAnswer);
         var rec = new Observation.Recorder();
-        var remo = new SimulatedRemo(Stories.MODEL.config(), new LocalLinearOps(Stories.MODEL.config(), Stories.MODEL.linear()), rec, 0.5, null, 100f, 3);
+        var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), Numeric.FLOAT, rec, 0.5, null, 100, 3);
         var run = VictimRun.run(Stories.MODEL, remo, rec, prompt, 12);
         assertArrayEquals(plainAnswer[0], run.answer(), "ReMO restores E·W, so greedy output is unchanged");
-        assertEquals(32, run.observation().base(Site.QKV, 0).m());
+        assertEquals(32, run.observation().base(Site.QKV, 0).rows());
         int hits = matches(run.positionTokens(), new VocabularyMatchingAttack(shadow, Site.QKV, 0, Distance.L2, View.RAW).guess(run.observation()));
         assertTrue(hits <= 2, "naive matching on masked rows found " + hits);
     }
@@ -48,11 +48,18 @@ class AttacksTest {
     @Test
     void nullSpaceProjectionRecoversEveryTokenUnderPaperRemo() {
         int[] prompt = Stories.prompt(PROMPT);
-        for (double fraction : new double[] {0.5, 15.0 / 16}) {
-            var rec = new Observation.Recorder();
-            var remo = new SimulatedRemo(Stories.MODEL.config(), new LocalLinearOps(Stories.MODEL.config(), Stories.MODEL.linear()), rec, fraction, null, 10f, 5);
-            var run = VictimRun.run(Stories.MODEL, remo, rec, prompt, 4);
-            assertArrayEquals(run.positionTokens(), new NullSpaceProjectionAttack(shadow, Site.QKV, 0).guess(run.observation()), "m/d " + fraction);
+        for (Numeric numeric : new Numeric[] {Numeric.FLOAT, Numeric.Z32, Numeric.Z64}) {
+            for (double fraction : new double[] {1.0 / 16, 0.5, 15.0 / 16}) {
+                var rec = new Observation.Recorder();
+                var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), numeric, rec, fraction, null, 10, 5);
+                var run = VictimRun.run(Stories.MODEL, remo, rec, prompt, 4);
+                assertArrayEquals(run.positionTokens(), new NullSpaceProjectionAttack(shadow, Site.QKV, 0).guess(run.observation()),
+                        numeric + " m/d " + fraction);
+                if (numeric.exact()) {
+                    int hits = matches(run.positionTokens(), new VocabularyMatchingAttack(shadow, Site.QKV, 0, Distance.L2, View.RAW).guess(run.observation()));
+                    assertTrue(hits <= 2, "naive matching on ring-masked rows found " + hits);
+                }
+            }
         }
     }
 
@@ -61,7 +68,7 @@ class AttacksTest {
         int[] prompt = Stories.prompt("Lily and Ben played with a red ball.");
         Observation o = Stories.plain(prompt, 1, null);
         int[] truth = java.util.Arrays.copyOf(prompt, o.positions());
-        assertArrayEquals(truth, new InversionAttack(shadow, Site.QKV, 0, View.RAW, 150, 0.05f, 1).guess(o));
+        assertArrayEquals(truth, new InversionAttack(shadow, Site.QKV, 0, View.RAW, 100, 0.2f, 1).guess(o));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.veil.attack.Scheme;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
+import dev.veil.engine.ring.Numeric;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,8 +27,11 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--m", defaultValue = "1/8", description = "ReMO: m as a fraction of d_in, e.g. 1/8 or 0.125 (default 1/8)")
     String m;
 
-    @Option(names = "--mask-scale", defaultValue = "100", description = "ReMO (float): standard deviation of the mask entries (default 100)")
-    float maskScale;
+    @Option(names = "--mask-scale", defaultValue = "1", description = "ReMO, float mode: standard deviation σ of a mask entry (default 1, the node's default)")
+    double maskScale;
+
+    @Option(names = "--numeric", defaultValue = "float", description = "ReMO: float, exact (= z64), z64 or z32 (default float)")
+    String numeric;
 
     @Option(names = "--epsilon", defaultValue = "1", description = "CMIF: privacy budget per replaced token")
     double epsilon;
@@ -41,7 +45,7 @@ final class AttackCommand implements Callable<Integer> {
         var progress = new ProgressBar(System.err);
         Scheme s = switch (scheme) {
             case "plain" -> Scheme.plain(model);
-            case "remo" -> Scheme.simulatedRemo(model, fraction(m), maskScale);
+            case "remo" -> new TalariaScheme(model, workload.model.getFileName().toString(), fraction(m), Numeric.parse(numeric), maskScale);
             case "cmif" -> throw new IllegalArgumentException("scheme cmif is not in this build yet (its sanitizer lands with the CMIF work)");
             default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, cmif)");
         };

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  * memory against the model file plus the KV cache.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style).")
+        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style); "
+                + "with --mode remo, ReMO over loopback TCP against the plain engine in the same run.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
@@ -49,8 +50,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens")
     long seed;
 
+    @Option(names = "--mode", defaultValue = "plain",
+            description = "plain (the engine alone) or remo (a weights server and a trusted node over loopback TCP, against plain in the same run)")
+    String mode;
+
+    @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
+    java.util.List<Double> sweep;
+
+    @picocli.CommandLine.Mixin RemoOptions remo;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        switch (mode) {
+            case "plain" -> { }
+            case "remo" -> {
+                return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo)");
+        }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
@@ -66,8 +83,8 @@ final class BenchCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "veil bench: %s (%s), %d threads, %d warm-up + %d timed runs per test%n",
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
-        double[] pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
-        double[] tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
+        Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
+        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
@@ -77,15 +94,17 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
                 model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
         out.printf(Locale.ROOT, "threads          %d (%s floats per vector)%n", Parallel.threads(), FloatTensor.F_SPECIES.length());
-        if (pp != null) out.printf(Locale.ROOT, "pp%-14d %.2f ± %.2f tokens/s%n", promptTokens, mean(pp), sd(pp));
-        if (tg != null) out.printf(Locale.ROOT, "tg%-14d %.2f ± %.2f tokens/s%n", genTokens, mean(tg), sd(tg));
+        if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());
+        if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
             double bound = bandwidth / weightBytes;
             out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound, weightBytes / 1048576.0);
-            out.printf(Locale.ROOT, "decode/bound     %.1f%%%n", 100 * mean(tg) / bound);
+            out.printf(Locale.ROOT, "decode/bound     %.1f%%%n", 100 * tg.mean() / bound);
         }
-        if (pp != null && tg != null) out.printf(Locale.ROOT, "prefill/decode   %.2fx%n", mean(pp) / mean(tg));
+        if (pp != null && tg != null) {
+            out.printf(Locale.ROOT, "prefill/decode   %.2fx   (%.2fx per CPU-second)%n", pp.mean() / tg.mean(), pp.cpuMean() / tg.cpuMean());
+        }
         if (peak > 0) {
             long budget = fileBytes + cache.byteSize();
             out.printf(Locale.ROOT, "peak memory      %.1f MiB resident (VmHWM) vs %.1f MiB model file + %.1f MiB KV cache: %.2fx%n",
@@ -94,18 +113,39 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Seconds per run → tokens/s per timed run, after the warm-up runs. */
-    private double[] run(String name, java.util.function.IntSupplier test) {
-        double[] rates = new double[repetitions];
+    /**
+     * Tokens/s of each timed run, after the warm-up runs. Also records the process's CPU time: on a machine shared
+     * with other work, tokens per CPU-second of the pool's threads shows what the run would reach alone.
+     */
+    private Result run(String name, java.util.function.IntSupplier test) {
+        double[] rates = new double[repetitions], cpuRates = new double[repetitions];
         for (int i = 0; i < warmup + repetitions; i++) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = cpuNanos();
             int tokens = test.getAsInt();
-            double s = (System.nanoTime() - t0) / 1e9;
+            double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
             boolean timed = i >= warmup;
-            if (timed) rates[i - warmup] = tokens / s;
-            System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s%n", name, timed ? "timed" : "warm-up", i + 1, tokens / s);
+            if (timed) {
+                rates[i - warmup] = tokens / s;
+                cpuRates[i - warmup] = tokens / (cpu / Parallel.threads());
+            }
+            System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %d cores)%n", name, timed ? "timed" : "warm-up",
+                    i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Parallel.threads());
         }
-        return rates;
+        return new Result(rates, cpuRates);
+    }
+
+    private record Result(double[] rates, double[] cpuRates) {
+        double mean() { return BenchCommand.mean(rates); }
+        double cpuMean() { return BenchCommand.mean(cpuRates); }
+        String format() {
+            return String.format(Locale.ROOT, "%.2f ± %.2f tokens/s   (%.2f ± %.2f per %d CPU-seconds of the process)",
+                    BenchCommand.mean(rates), sd(rates), cpuMean(), sd(cpuRates), Parallel.threads());
+        }
+    }
+
+    private static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private int prefill(Forward forward, KVCache cache, int vocab) {

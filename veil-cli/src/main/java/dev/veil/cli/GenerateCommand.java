@@ -4,10 +4,14 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.engine.ring.Numeric;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.tokenizer.ChatPrompt;
 import dev.veil.engine.tokenizer.ChatTemplate;
+import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
+import java.io.IOException;
+import java.util.List;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,8 +30,9 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--scheme", defaultValue = "plain",
-            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked) "
-                    + "or remo-otp (the same with one-time-pad masks, exact modes only; see docs/otp.md)")
+            description = {"plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked),",
+                    "remo-otp (the same with one-time-pad masks, exact modes only; see docs/otp.md)",
+                    "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)"})
     String scheme;
 
     @Option(names = "--transcript", description = "remo, remo-otp: record the weights server's view of every call to this file")
@@ -41,6 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
+    @Mixin CmifOptions cmif;
     @Mixin OtpOptions otpOptions;
 
     @Override
@@ -49,10 +55,10 @@ final class GenerateCommand implements Callable<Integer> {
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
         if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
-        int[] input = chat
-                ? ChatTemplate.forModel(tok, m.config().architecture())
-                        .render(ChatTemplate.singleTurn(system, sampling.prompt), true).tokens()
-                : SamplingOptions.input(tok, sampling.prompt);
+        ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture())
+                .render(ChatTemplate.singleTurn(system, sampling.prompt), true) : null;
+        int[] input = chat ? rendered.tokens() : SamplingOptions.input(tok, sampling.prompt);
+        if (scheme.equals("cmif")) return cmif(m, input, chat ? userTokens(m, rendered) : SamplingOptions.userTokens(tok, input), sampler);
 
         if (transcript != null && scheme.equals("plain")) throw new IllegalArgumentException("--transcript needs --scheme remo or remo-otp");
         String id = model.getFileName().toString();
@@ -72,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
                     OtpReport.setup(System.err, otp.node);
                     yield otp.node.linear();
                 }
-                default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp)");
+                default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp, cmif)");
             };
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
             // A chat answer reads as a text of its own; a plain prompt's continuation follows its last token.
@@ -91,5 +97,39 @@ final class GenerateCommand implements Callable<Integer> {
             if (writer != null) writer.close();
         }
         return 0;
+    }
+
+    /** CMIF in one process: sanitize, run the layers on the in-process weights server, report the spend. */
+    private int cmif(Model m, int[] input, boolean[] user, Sampler sampler) throws IOException {
+        var tok = m.tokenizer();
+        try (var split = new CmifInProcess(m, model.getFileName().toString(), cmif.sanitizer(m))) {
+            System.err.println("veil: CMIF in-process; sanitizer " + cmif.describe());
+            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
+            long t0 = System.nanoTime();
+            var result = split.node.generate(input, user, sampling.maxTokens, sampler, stream::accept);
+            stream.finish();
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("%n[%d prompt + %d generated tokens in %.2f s, %.1f tokens/s]%n",
+                    input.length, result.generated().length, s, (input.length + result.generated().length) / s);
+            CmifReport.request(System.err, tok, input, result);
+        }
+        return 0;
+    }
+
+    /**
+     * The user's own tokens of a chat: not the template's, and not the system prompt (an instruction, which
+     * CMIF never touches): those are the positions the system-only rendering does not already cover.
+     */
+    private boolean[] userTokens(Model m, ChatPrompt rendered) {
+        boolean[] user = rendered.template();
+        for (int i = 0; i < user.length; i++) user[i] = !user[i];
+        if (system != null) {
+            int[] prefix = ChatTemplate.forModel(m.tokenizer(), m.config().architecture())
+                    .render(List.of(new ChatTemplate.Message(ChatTemplate.Role.SYSTEM, system)), false).tokens();
+            int[] all = rendered.tokens();
+            for (int i = 0; i < Math.min(prefix.length, all.length) && prefix[i] == all[i]; i++) user[i] = false;
+        }
+        return user;
     }
 }

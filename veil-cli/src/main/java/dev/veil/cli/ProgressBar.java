@@ -2,9 +2,13 @@ package dev.veil.cli;
 
 import java.io.PrintStream;
 
-/** A one-line progress bar on stderr, redrawn at most every 100 ms; a new stage starts a new line. */
+/**
+ * A one-line progress bar on stderr, redrawn at most every 100 ms on a terminal (every 5 s into a log); a new
+ * stage starts a new line.
+ */
 final class ProgressBar {
     private final PrintStream err;
+    private final long interval = System.console() != null ? 100_000_000L : 5_000_000_000L;
     private String stage = "";
     private long last;
 
@@ -15,7 +19,7 @@ final class ProgressBar {
     synchronized void update(String stage, int done, int total) {
         long now = System.nanoTime();
         boolean newStage = !stage.equals(this.stage);
-        if (!newStage && done < total && now - last < 100_000_000L) return;
+        if (!newStage && done < total && now - last < interval) return;
         if (newStage && !this.stage.isEmpty()) err.println();
         this.stage = stage;
         last = now;

@@ -25,6 +25,13 @@ final class SamplingOptions {
         return new Sampler(temperature, topK, topP, minP, seed);
     }
 
+    /** Which positions of {@link #input}'s result are the user's text (a sanitizer may change them): all but BOS. */
+    static boolean[] userTokens(Tokenizer tok, int[] input) {
+        boolean[] user = new boolean[input.length];
+        for (int i = 0; i < input.length; i++) user[i] = !(i == 0 && input[0] == tok.bos());
+        return user;
+    }
+
     /** BOS (when the model's texts start with one, or the prompt is empty) and the prompt's tokens. */
     static int[] input(Tokenizer tok, String text) {
         int[] encoded = tok.encode(text);

@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
 
 /** The untrusted side of Talaria as a process: loads only the weight matrices and serves masked linear calls. */
 @Command(name = "weights-server", mixinStandardHelpOptions = true,
-        description = "Serve a model's linear layers (Q, K, V, O, gate, up, down, LM head) to trusted nodes over TCP/TLS; runs until stopped.")
+        description = {"Serve a model's linear layers (Q, K, V, O, gate, up, down, LM head) to trusted nodes over TCP/TLS (ReMO),",
+                "and its decoder stack with per-session KV caches (CMIF); runs until stopped."})
 final class WeightsServerCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only its weight matrices are loaded)")
+    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used)")
     Path model;
 
     @Option(names = "--model-id", description = "name nodes must ask for (default: the model's file name)")
@@ -43,12 +44,13 @@ final class WeightsServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model m = ModelLoader.load(model, null, ModelParts.WEIGHTS);
+        // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
+        Model m = ModelLoader.load(model, null, ModelParts.ALL);
         String id = modelId != null ? modelId : model.getFileName().toString();
         var dims = ModelDims.of(m.config());
         var tls = keyStore == null ? null : Tls.server(keyStore, password == null ? new char[0] : password.toCharArray());
         var writer = transcript == null ? null : new TranscriptWriter(transcript, id, dims);
-        var weights = new WeightsServer(id, m.config(), m.linear(), writer);
+        var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer);
         var server = TcpServer.start(weights, host, port, tls);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

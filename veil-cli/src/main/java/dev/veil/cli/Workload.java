@@ -51,6 +51,9 @@ final class Workload {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the victim's secrets, sampling of text, and training")
     long seed;
 
+    @Option(names = "--transcript", description = "keep the victim's weights-server transcript in this file (default: a temporary file)")
+    Path transcript;
+
     Model loadModel() throws IOException {
         if (prompts <= 0 || answerTokens < 0 || trainSentences <= 0 || epochs <= 0 || hidden <= 0 || inversionSteps < 0) {
             throw new IllegalArgumentException("--prompts, --train-sentences, --epochs and --hidden must be positive; --answer-tokens and --inversion-steps not negative");
@@ -63,8 +66,8 @@ final class Workload {
 
     Experiment experiment(Model m, SentenceEncoder encoder) {
         Scores.SequenceSimilarity sim = encoder == null ? null : Scores.SequenceSimilarity.sentences(encoder, m.tokenizer()::decode);
-        return new Experiment(m, new Experiment.Config(answerTokens, new Mlp.Options(hidden, epochs, 128, 2e-3f, seed),
-                inversionSteps, deepLayer, seed), sim);
+        return new Experiment(m, model.getFileName().toString(), new Experiment.Config(answerTokens,
+                new Mlp.Options(hidden, epochs, 128, 2e-3f, seed), inversionSteps, deepLayer, seed, transcript), sim);
     }
 
     private Path corpus() {

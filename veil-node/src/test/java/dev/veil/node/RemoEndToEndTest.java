@@ -30,6 +30,15 @@ class RemoEndToEndTest {
 
     /** Greedy prefill + decode with both; returns the largest relative logit difference; exact asserts equal bits. */
     static double compare(Model model, LinearOps plain, LinearOps remo, int[] prompt, int steps, boolean exact) {
+        return compare(model, plain, remo, prompt, steps, exact, true);
+    }
+
+    /**
+     * Runs the prompt and {@code steps} greedy steps through both, feeding both the plain run's tokens; checks
+     * bit-identical logits ({@code exact}) or the same greedy choice ({@code sameTokens}) at every step, and
+     * returns the largest relative logit difference.
+     */
+    static double compare(Model model, LinearOps plain, LinearOps remo, int[] prompt, int steps, boolean exact, boolean sameTokens) {
         LlamaConfig c = model.config();
         var a = new Forward(c, model.node(), plain);
         var b = new Forward(c, model.node(), remo);
@@ -43,10 +52,10 @@ class RemoEndToEndTest {
             int last = la.length / c.vocabSize() - 1;
             int ta = Sampler.greedy().sample(la, last * c.vocabSize(), c.vocabSize());
             int tb = Sampler.greedy().sample(lb, last * c.vocabSize(), c.vocabSize());
-            assertEquals(ta, tb, "greedy token differs at step " + step);
+            if (sameTokens) assertEquals(ta, tb, "greedy token differs at step " + step);
             if (step == steps) return worst;
             la = a.forward(new int[] {ta}, ca, false);
-            lb = b.forward(new int[] {tb}, cb, false);
+            lb = b.forward(new int[] {ta}, cb, false);
         }
     }
 
@@ -83,6 +92,21 @@ class RemoEndToEndTest {
             double worst = compare(model, Numeric.FLOAT.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 16, false);
             assertTrue(worst < 1e-4, "relative logit difference " + worst); // about 2e-6 at mask scale 1
             assertTrue(split.node.stats().calls() > 0 && split.node.channel().traffic().bytesSent() > 0);
+        }
+    }
+
+    /** F16 pools trade precision for memory: off by about 3e-4·σ, which can flip a near-tie (it does on stories260K). */
+    @Test
+    void f16PoolsHalveThePoolsAtABoundedPrecisionCost() throws Exception {
+        Model model = stories();
+        var config = new RemoConfig(MaskSize.fraction(0.25), Numeric.FLOAT, 1.0, dev.veil.engine.tensor.GGMLType.F16);
+        try (var split = new SplitRuntime(model, config, null)) {
+            double worst = compare(model, Numeric.FLOAT.plain(model.config(), model.linear()), split.node.linear(), PROMPT, 24, false, false);
+            System.out.printf("stories260K, F16 pools: max relative logit difference %.2e%n", worst);
+            assertTrue(worst < 1e-2, "relative logit difference " + worst);
+            var f32 = new SplitRuntime(model, RemoConfig.of(MaskSize.fraction(0.25), Numeric.FLOAT), null);
+            assertEquals(f32.node.pool().byteSize(), 2 * split.node.pool().byteSize());
+            f32.close();
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 /** Binary payloads of {@link Message}s, little-endian, as PROTOCOL.md lays them out. */
 public final class Codec {
     public static final int HELLO = 1, WELCOME = 2, SETUP = 3, SETUP_REPLY = 4, LINEAR = 5, LINEAR_REPLY = 6, ERROR = 7;
+    public static final int DECODE = 8, DECODE_REPLY = 9, END_SESSION = 10, SESSION_ENDED = 11;
     static final int F32 = 1, Z32 = 2, Z64 = 3;
     private static final int MAX_STRING = 4096;
 
@@ -24,6 +25,10 @@ public final class Codec {
             case Message.Linear l -> LINEAR;
             case Message.LinearReply l -> LINEAR_REPLY;
             case Message.Error e -> ERROR;
+            case Message.Decode d -> DECODE;
+            case Message.DecodeReply d -> DECODE_REPLY;
+            case Message.EndSession e -> END_SESSION;
+            case Message.SessionEnded e -> SESSION_ENDED;
         };
     }
 
@@ -36,6 +41,10 @@ public final class Codec {
             case Message.Linear l -> 5 + rowsSize(l.input());
             case Message.LinearReply l -> 12 + rowsSize(l.output());
             case Message.Error e -> 2 + stringSize(e.text());
+            case Message.Decode d -> 12 + rowsSize(d.hidden());
+            case Message.DecodeReply d -> 8 + rowsSize(d.hidden());
+            case Message.EndSession e -> 8;
+            case Message.SessionEnded e -> 8;
         };
         if (size > Integer.MAX_VALUE - Frame.HEADER_BYTES) throw new ProtocolException(ErrorCode.TOO_LARGE, "message of " + size + " bytes is too large");
         ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
@@ -70,6 +79,16 @@ public final class Codec {
                 b.putShort((short) e.code().code);
                 putString(b, e.text());
             }
+            case Message.Decode d -> {
+                b.putLong(d.session()).putInt(d.position());
+                putRows(b, d.hidden());
+            }
+            case Message.DecodeReply d -> {
+                b.putLong(d.serverNanos());
+                putRows(b, d.hidden());
+            }
+            case Message.EndSession e -> b.putLong(e.session());
+            case Message.SessionEnded e -> b.putLong(e.session());
         }
         return b.array();
     }
@@ -99,6 +118,18 @@ public final class Codec {
                     yield new Message.LinearReply(getRows(b), nanos, batch);
                 }
                 case ERROR -> new Message.Error(ErrorCode.of(b.getShort()), getString(b));
+                case DECODE -> {
+                    long session = b.getLong();
+                    int position = b.getInt();
+                    if (position < 0) throw bad("negative position " + position);
+                    yield new Message.Decode(session, position, getRows(b));
+                }
+                case DECODE_REPLY -> {
+                    long nanos = b.getLong();
+                    yield new Message.DecodeReply(getRows(b), nanos);
+                }
+                case END_SESSION -> new Message.EndSession(b.getLong());
+                case SESSION_ENDED -> new Message.SessionEnded(b.getLong());
                 default -> throw bad("unknown message type " + type);
             };
             if (b.hasRemaining()) throw bad(b.remaining() + " trailing bytes after a message of type " + type);

@@ -1,9 +1,11 @@
 package dev.veil.protocol;
 
 /**
- * Everything that crosses between a trusted node and a weights server (PROTOCOL.md). Requests carry only
- * public bases and masked activations; replies only products with the weights. There is no field for a
- * token, a seed or a session: the weights server can keep no per-session state.
+ * Everything that crosses between a trusted node and a weights server (PROTOCOL.md). Talaria's requests carry
+ * only public bases and masked activations, replies only products with the weights; there is no field for a
+ * token, a seed or a session, so the server keeps no per-session state. CMIF's {@link Decode} is the one
+ * exception: the server runs the whole decoder stack on (sanitized) input embeddings and keeps the session's
+ * KV cache, named by a random handle the node draws.
  */
 public sealed interface Message {
     /** Node → server, first on a connection: which model the node runs. */
@@ -26,6 +28,22 @@ public sealed interface Message {
 
     /** Server → node: Ô = Ê·Wᵀ (n × d_out), with the server's compute time and the rows of the batch it ran in. */
     record LinearReply(Rows output, long serverNanos, int batchRows) implements Message {}
+
+    /**
+     * Node → server (CMIF): run the decoder layers on a session's input hidden states (n × dim embeddings of
+     * sanitized tokens) at positions {@code position ..}; position 0 starts the session afresh, a position
+     * before the session's end rewinds it.
+     */
+    record Decode(long session, int position, Rows hidden) implements Message {}
+
+    /** Server → node (CMIF): the hidden states after the last layer (n × dim), and the server's compute time. */
+    record DecodeReply(Rows hidden, long serverNanos) implements Message {}
+
+    /** Node → server (CMIF): forget a session's KV cache. */
+    record EndSession(long session) implements Message {}
+
+    /** Server → node (CMIF): the session is gone (also when it was unknown). */
+    record SessionEnded(long session) implements Message {}
 
     /** Either way: the request failed. */
     record Error(ErrorCode code, String text) implements Message {}

@@ -54,6 +54,10 @@ class CodecTest {
                 new Message.Linear(id, r),
                 new Message.LinearReply(r, rnd.nextLong(), rows),
                 new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
+                new Message.Decode(rnd.nextLong(), rnd.nextInt(1 << 20), r),
+                new Message.DecodeReply(r, rnd.nextLong()),
+                new Message.EndSession(rnd.nextLong()),
+                new Message.SessionEnded(-1L),
             };
             for (Message m : messages) {
                 var buf = new ByteArrayOutputStream();
@@ -67,6 +71,13 @@ class CodecTest {
                     case Message.Linear l -> { assertEquals(l.matrix(), ((Message.Linear) back).matrix()); assertRowsEqual(l.input(), ((Message.Linear) back).input()); }
                     case Message.SetupReply s -> { assertRowsEqual(s.restoration(), ((Message.SetupReply) back).restoration()); assertArrayEquals(s.rowScales(), ((Message.SetupReply) back).rowScales()); }
                     case Message.LinearReply l -> { assertRowsEqual(l.output(), ((Message.LinearReply) back).output()); assertEquals(l.serverNanos(), ((Message.LinearReply) back).serverNanos()); }
+                    case Message.Decode d -> {
+                        var b = (Message.Decode) back;
+                        assertEquals(d.session(), b.session());
+                        assertEquals(d.position(), b.position());
+                        assertRowsEqual(d.hidden(), b.hidden());
+                    }
+                    case Message.DecodeReply d -> { assertRowsEqual(d.hidden(), ((Message.DecodeReply) back).hidden()); assertEquals(d.serverNanos(), ((Message.DecodeReply) back).serverNanos()); }
                     default -> assertEquals(m, back);
                 }
             }
@@ -88,6 +99,9 @@ class CodecTest {
             assertEquals(ErrorCode.BAD_FRAME, e.code());
         }
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(42, good)).code());
+        // a decode at a negative position is rejected
+        byte[] decode = Codec.encode(new Message.Decode(1, 0, randomRows(rnd, 0, 1, 2)));
+        assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.DECODE, patch(decode, 11, (byte) 0x80))).code());
         // a negative layer is rejected, too
         byte[] negative = patch(good, 4, (byte) 0x80);
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, negative)).code());

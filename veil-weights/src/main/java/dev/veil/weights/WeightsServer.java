@@ -3,6 +3,7 @@ package dev.veil.weights;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.LinearWeights;
 import dev.veil.engine.model.LlamaConfig;
+import dev.veil.engine.model.NodeParams;
 import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingLinearOps;
 import dev.veil.protocol.ErrorCode;
@@ -18,12 +19,15 @@ import dev.veil.protocol.transport.Service;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The weights server: multiplies rows by a weight matrix, nothing else. Setup calls get Rpub = Mpub·Wᵀ, linear
  * calls Ô = Ê·Wᵀ, in float (the engine's kernels) or over a ring (16- or 8-bit weights quantized per output row
  * on first use, wrap-around integer products). It keeps nothing between calls; concurrent calls on one matrix
- * run as one batched multiply. Optionally records every call to a transcript.
+ * run as one batched multiply. With the layers' norms it also runs CMIF's decoder stack on input embeddings,
+ * keeping each session's KV cache ({@link DecoderStack}). Optionally records every call to a transcript.
  */
 public final class WeightsServer implements Service, AutoCloseable {
     private final String modelId;
@@ -35,11 +39,26 @@ public final class WeightsServer implements Service, AutoCloseable {
     private final LinearBatcher batcher;
     private final TranscriptWriter transcript;
     private final int maxPayload;
+    private final DecoderStack decoder;
+    private final ExecutorService decodeThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("veil-decode-", 0).factory());
 
     /**
+     * A server of masked linear calls only (Talaria).
+     *
      * @param transcript where to record every call, or null
      */
     public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, TranscriptWriter transcript) {
+        this(modelId, config, weights, null, transcript);
+    }
+
+    /**
+     * A server of masked linear calls and, when {@code layers} is given, of CMIF's decoder stack: the per-layer
+     * norms it needs (only those are kept), with the session KV caches.
+     *
+     * @param layers the model's weight-free parameters, of which only the per-layer ones are kept; or null
+     * @param transcript where to record every call, or null
+     */
+    public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, NodeParams layers, TranscriptWriter transcript) {
         if (weights == null) throw new IllegalArgumentException("the weights server needs the model's weight matrices");
         this.modelId = modelId;
         this.config = config;
@@ -49,6 +68,7 @@ public final class WeightsServer implements Service, AutoCloseable {
         this.transcript = transcript;
         this.maxPayload = Frame.DEFAULT_MAX_PAYLOAD;
         this.batcher = new LinearBatcher(this::multiply, 4096);
+        this.decoder = layers == null ? null : new DecoderStack(config, layers, weights);
     }
 
     public String modelId() { return modelId; }
@@ -74,10 +94,34 @@ public final class WeightsServer implements Service, AutoCloseable {
                 check(l.matrix(), l.input());
                 yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos(), r.batchRows()));
             }
+            case Message.Decode d -> {
+                greeted(peer);
+                var stack = decoder();
+                yield CompletableFuture.supplyAsync(() -> stack.decode(peer, d), decodeThreads);
+            }
+            case Message.EndSession e -> {
+                greeted(peer);
+                yield CompletableFuture.completedFuture(decoder().end(peer, e.session()));
+            }
             default -> throw new ProtocolException(ErrorCode.BAD_FRAME, "a weights server does not accept " + request.getClass().getSimpleName());
         };
         if (transcript == null || request instanceof Message.Hello) return reply;
         return reply.whenComplete((r, e) -> transcript.record(peer.id(), request, r != null ? r : Service.error(e)));
+    }
+
+    private DecoderStack decoder() {
+        if (decoder == null) throw new ProtocolException(ErrorCode.SERVER_ERROR, "this weights server does not run CMIF's decoder stack (started without the layers' norms)");
+        return decoder;
+    }
+
+    @Override
+    public void disconnected(Peer peer) {
+        if (decoder != null) decoder.disconnected(peer);
+    }
+
+    /** CMIF sessions open over all connections. */
+    public int openSessions() {
+        return decoder == null ? 0 : decoder.openSessions();
     }
 
     private Message hello(Peer peer, Message.Hello h) {
@@ -128,6 +172,13 @@ public final class WeightsServer implements Service, AutoCloseable {
         }
     }
 
+    /** Bytes of the weights quantized so far for ring calls (held beside the mapped originals). */
+    public long ringBytes() {
+        synchronized (ringOps) {
+            return ringOps.values().stream().mapToLong(RingLinearOps::byteSize).sum();
+        }
+    }
+
     /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying (since start). */
     public long[] stats() {
         return batcher.stats();
@@ -136,5 +187,6 @@ public final class WeightsServer implements Service, AutoCloseable {
     @Override
     public void close() {
         batcher.close();
+        decodeThreads.shutdown();
     }
 }

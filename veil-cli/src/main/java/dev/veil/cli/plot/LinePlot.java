@@ -22,9 +22,10 @@ import javax.imageio.ImageIO;
 public final class LinePlot {
     private static final int W = 720, H = 440, LEFT = 70, RIGHT = 170, TOP = 40, BOTTOM = 60;
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-            new Color(0x9467bd), new Color(0xff7f0e), new Color(0x555555)};
+            new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b)};
+    private static final Color GREY = new Color(0x777777);
 
-    /** One line; NaN values are gaps. */
+    /** One line; NaN values are gaps; a dashed line is a reference (grey, no markers). */
     public record Series(String name, double[] y, boolean dashed) {}
 
     private final String title, xLabel, yLabel;
@@ -65,6 +66,13 @@ public final class LinePlot {
         Files.writeString(file, svg.finish(), StandardCharsets.UTF_8);
     }
 
+    /** The smallest of 1, 2, 2.5, 5 × 10^k that cuts the range into at most 8 steps. */
+    static double niceStep(double range) {
+        double base = Math.pow(10, Math.floor(Math.log10(range / 8)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) if (range / (m * base) <= 8) return m * base;
+        return 10 * base;
+    }
+
     private double px(int i) {
         int n = xTicks.size();
         return LEFT + (n == 1 ? 0.5 : (double) i / (n - 1)) * (W - LEFT - RIGHT);
@@ -77,8 +85,9 @@ public final class LinePlot {
     private void draw(Canvas c) {
         Color axis = new Color(0x333333), grid = new Color(0xdddddd);
         c.text(W / 2.0 - RIGHT / 2.0 + LEFT / 2.0, 24, title, 15, axis, "middle", true);
-        for (int t = 0; t <= 5; t++) {
-            double v = yMin + t * (yMax - yMin) / 5, y = py(v);
+        double step = niceStep(yMax - yMin);
+        for (double v = Math.ceil(yMin / step - 1e-9) * step; v <= yMax + 1e-9; v += step) {
+            double y = py(v);
             c.line(LEFT, y, W - RIGHT, y, grid, 1, false);
             c.text(LEFT - 8, y + 4, String.format(Locale.ROOT, "%.2f", v), 11, axis, "end", false);
         }
@@ -92,7 +101,7 @@ public final class LinePlot {
         c.verticalText(18, (TOP + H - BOTTOM) / 2.0, yLabel, 12, axis);
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
-            Color color = PALETTE[s % PALETTE.length];
+            Color color = line.dashed() ? GREY : PALETTE[s % PALETTE.length];
             for (int i = 0; i + 1 < line.y().length; i++) {
                 if (Double.isNaN(line.y()[i]) || Double.isNaN(line.y()[i + 1])) continue;
                 c.line(px(i), py(line.y()[i]), px(i + 1), py(line.y()[i + 1]), color, 2, line.dashed());

@@ -36,7 +36,7 @@ public final class RequestCost {
         Sanitizer sanitizer = Sanitizers.create(name, space, counts, params, cacheDir);
         var generator = new Generator(model, new LocalLinearOps(model.config(), model.linear()));
         var random = ExactRandom.create();
-        int warmup = Math.min(5, prompts.size());
+        int warmup = Math.min(10, prompts.size());
         double[] shares = new double[prompts.size()], micros = new double[prompts.size()], millis = new double[prompts.size()];
         for (int round = 0; round < 2; round++) {
             for (int r = 0; r < (round == 0 ? warmup : prompts.size()); r++) {

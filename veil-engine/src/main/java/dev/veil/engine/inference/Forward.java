@@ -36,16 +36,34 @@ public final class Forward {
      * values, and returns the logits of the last token (vocab values) or of every token (n × vocab).
      */
     public float[] forward(int[] tokens, KVCache cache, boolean allLogits) {
-        int n = tokens.length, dim = c.dim(), start = cache.length;
+        float[] x = embed(tokens);
+        layers(x, tokens.length, cache);
+        return head(x, tokens.length, allLogits);
+    }
+
+    /** The embedding rows of {@code tokens} (n × dim): the input of the first layer. */
+    public float[] embed(int[] tokens) {
+        int n = tokens.length, dim = c.dim();
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
-        if (start + n > cache.capacity) {
-            throw new IllegalArgumentException("sequence of " + (start + n) + " tokens exceeds the context of " + cache.capacity);
-        }
         float[] x = new float[n * dim];
         for (int r = 0; r < n; r++) {
             int t = tokens[r];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
             p.tokenEmbedding().copyRow(t, dim, x, r * dim);
+        }
+        return x;
+    }
+
+    /**
+     * The decoder layers, in place on {@code x} (n × dim hidden states) at the positions following those
+     * already in {@code cache}; appends their keys and values. Needs only the layers' norms and weights.
+     */
+    public void layers(float[] x, int n, KVCache cache) {
+        int dim = c.dim(), start = cache.length;
+        if (n == 0) throw new IllegalArgumentException("no tokens to run");
+        if (x.length < n * dim) throw new IllegalArgumentException("hidden states hold " + x.length + " values, need " + n + "x" + dim);
+        if (start + n > cache.capacity) {
+            throw new IllegalArgumentException("sequence of " + (start + n) + " tokens exceeds the context of " + cache.capacity);
         }
         int qkvDim = Projection.QKV.outDim(c), hidden = c.hiddenDim();
         float[] xb = new float[n * dim], qkv = new float[n * qkvDim], att = new float[n * c.qDim()];
@@ -69,8 +87,11 @@ public final class Forward {
             addInPlace(x, delta, n * dim);
         }
         cache.length = start + n;
+    }
 
-        int rows = allLogits ? n : 1;
+    /** Final norm and LM head: the logits of the last of the n rows of {@code x}, or of every row. */
+    public float[] head(float[] x, int n, boolean allLogits) {
+        int dim = c.dim(), rows = allLogits ? n : 1;
         float[] last = new float[rows * dim];
         System.arraycopy(x, (n - rows) * dim, last, 0, rows * dim);
         float[] normed = new float[rows * dim];

@@ -25,23 +25,42 @@ public final class Generator {
      * final stop token).
      */
     public int[] generate(int[] prompt, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        if (prompt.length == 0) throw new IllegalArgumentException("prompt must hold at least one token (BOS)");
         int context = forward.config().contextLength();
-        if (prompt.length >= context) {
-            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in the context of " + context);
-        }
+        checkPrompt(prompt, context);
         var cache = new KVCache(forward.config(), Math.min(context, prompt.length + Math.max(maxTokens, 1)));
+        return generate(tokens -> forward.forward(tokens, cache, false), tokenizer, cache.capacity(), prompt, maxTokens, sampler, onToken);
+    }
+
+    /** One forward pass: runs tokens at the positions after those already run, returns the last one's logits. */
+    public interface Step {
+        float[] run(int[] tokens);
+    }
+
+    /**
+     * The generation loop over any forward step (a local forward pass, or one whose layers run elsewhere), for
+     * a sequence of at most {@code capacity} positions.
+     */
+    public static int[] generate(Step step, Tokenizer tokenizer, int capacity, int[] prompt, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        checkPrompt(prompt, capacity);
         int[] out = new int[maxTokens];
-        int count = 0;
-        float[] logits = forward.forward(prompt, cache, false);
+        int count = 0, positions = prompt.length;
+        float[] logits = step.run(prompt);
         while (count < maxTokens) {
             int next = sampler.sample(logits);
             if (tokenizer.isStop(next)) break;
             out[count++] = next;
             onToken.accept(next);
-            if (count == maxTokens || cache.length() == cache.capacity()) break;
-            logits = forward.forward(new int[] {next}, cache, false);
+            if (count == maxTokens || positions == capacity) break;
+            logits = step.run(new int[] {next});
+            positions++;
         }
         return Arrays.copyOf(out, count);
+    }
+
+    private static void checkPrompt(int[] prompt, int context) {
+        if (prompt.length == 0) throw new IllegalArgumentException("prompt must hold at least one token (BOS)");
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in the context of " + context);
+        }
     }
 }

@@ -30,6 +30,19 @@ public final class KVCache {
         return 2L * keys.length * keys[0].length * Float.BYTES;
     }
 
+    /** A copy with room for {@code newCapacity} positions (a cache that grows with its sequence). */
+    public KVCache resized(LlamaConfig c, int newCapacity) {
+        if (newCapacity < length) throw new IllegalArgumentException("cannot shrink a cache of " + length + " positions to " + newCapacity);
+        var bigger = new KVCache(c, newCapacity);
+        int used = length * c.kvDim();
+        for (int l = 0; l < keys.length; l++) {
+            System.arraycopy(keys[l], 0, bigger.keys[l], 0, used);
+            System.arraycopy(values[l], 0, bigger.values[l], 0, used);
+        }
+        bigger.length = length;
+        return bigger;
+    }
+
     /** Forgets positions from {@code newLength} on (to rewind a sequence). */
     public void truncate(int newLength) {
         if (newLength < 0 || newLength > length) throw new IllegalArgumentException("cannot truncate to " + newLength);

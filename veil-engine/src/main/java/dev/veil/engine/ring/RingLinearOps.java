@@ -42,6 +42,13 @@ public final class RingLinearOps implements LinearOps {
         matrix(p, layer).multiply(ring, x, n, out);
     }
 
+    /** Bytes of the matrices quantized so far. */
+    public long byteSize() {
+        long sum = 0;
+        for (int i = 0; i < matrices.length(); i++) if (matrices.get(i) != null) sum += matrices.get(i).byteSize();
+        return sum;
+    }
+
     /** The quantized matrix of {@code p} at {@code layer} (fused projections stacked), quantizing it on first use. */
     public RingMatrix matrix(Projection p, int layer) {
         if (layer < 0 || layer >= c.layers()) throw new IllegalArgumentException("layer " + layer + " outside 0.." + (c.layers() - 1));

@@ -30,8 +30,12 @@ abstract sealed class BlockTensor extends FloatTensor permits Q8_0Tensor, Q4_0Te
     /** Decodes {@code blocks} whole blocks from block {@code first} into dst[dstOffset...]. */
     abstract void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks);
 
+    /**
+     * Ranges with partial blocks. Subclasses send whole-block ranges to their kernel themselves: were that call
+     * made here, every format's kernel would meet at one call site and C2 would compile them worse together.
+     */
     @Override
-    public final float dot(long offset, float[] x, int xOffset, int n) {
+    public float dot(long offset, float[] x, int xOffset, int n) {
         int head = (int) Math.min(n, Math.floorMod(-offset, (long) block)), blocks = (n - head) / block;
         int middle = blocks * block;
         float sum = dotScalar(offset, x, xOffset, head);

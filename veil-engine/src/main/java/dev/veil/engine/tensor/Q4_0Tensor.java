@@ -37,16 +37,25 @@ public final class Q4_0Tensor extends BlockTensor {
 
     @Override
     void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks) {
+        int len = F_SPECIES.length();
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
-            float d = f16(segment, o);
-            int at = dstOffset + b * 32;
-            for (int i = 0; i < 16; i++) {
-                int q = segment.get(BYTE, o + 2 + i);
-                dst[at + i] = d * ((q & 15) - 8);
-                dst[at + 16 + i] = d * (((q >> 4) & 15) - 8);
+            var d = FloatVector.broadcast(F_SPECIES, f16(segment, o));
+            for (int i = 0; i < 16; i += len) {
+                var q = ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE);
+                var lo = (FloatVector) q.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
+                var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
+                lo.mul(d).intoArray(dst, dstOffset + b * 32 + i);
+                hi.mul(d).intoArray(dst, dstOffset + b * 32 + 16 + i);
             }
         }
+    }
+
+    /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        if ((offset | n) % 32 == 0) return dotBlocks(offset / 32, x, xOffset, n / 32);
+        return super.dot(offset, x, xOffset, n);
     }
 
     @Override
@@ -99,9 +108,9 @@ public final class Q4_0Tensor extends BlockTensor {
             var v = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
             ShortVector lo = v.and((short) 15), hi = v.lanewise(VectorOperators.LSHR, 4);
             ShortVector p = lo.mul(ShortVector.fromArray(S256, a.q, xo)).add(hi.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
-            float scale = f16(segment, o) * a.d[xBlock + b];
-            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, scale), acc);
-            offset += scale * a.sums[xBlock + b];
+            float d = f16(segment, o);
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, d * a.d[xBlock + b]), acc);
+            offset += d * a.scaledSums[xBlock + b];
         }
         return acc.reduceLanes(VectorOperators.ADD) - 8f * offset;
     }

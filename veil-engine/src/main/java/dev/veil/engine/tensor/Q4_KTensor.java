@@ -1,5 +1,6 @@
 package dev.veil.engine.tensor;
 
+import static dev.veil.engine.tensor.Layouts.I_SPECIES;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 import static dev.veil.engine.tensor.Layouts.u8;
@@ -7,6 +8,7 @@ import static dev.veil.engine.tensor.Layouts.u8;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -59,7 +61,18 @@ public final class Q4_KTensor extends BlockTensor {
         }
     }
 
-    /** Dequantizes a vector of nibbles to d·sc·q - dmin·m in registers and multiplies it with x. */
+    /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        if ((offset | n) % 256 == 0) return dotBlocks(offset / 256, x, xOffset, n / 256);
+        return super.dot(offset, x, xOffset, n);
+    }
+
+    /**
+     * Per 64 values (two sub-blocks sharing 32 bytes): nibbles widened to int lanes with constant shifts,
+     * dequantized to d·sc·q - dmin·m in registers (one FMA) and multiplied with x. Kept small and free of
+     * variable shifts so that C2 compiles every vector operation to instructions.
+     */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
         FloatVector acc = FloatVector.zero(F_SPECIES);
@@ -68,15 +81,18 @@ public final class Q4_KTensor extends BlockTensor {
             long o = (first + b) * BLOCK_BYTES;
             float d = f16(segment, o), dmin = f16(segment, o + 2);
             for (int c = 0; c < 4; c++) {
-                float d1 = d * scaleMin(segment, o + 4, 2 * c, true), m1 = -dmin * scaleMin(segment, o + 4, 2 * c, false);
-                float d2 = d * scaleMin(segment, o + 4, 2 * c + 1, true), m2 = -dmin * scaleMin(segment, o + 4, 2 * c + 1, false);
+                var d1 = FloatVector.broadcast(F_SPECIES, d * scaleMin(segment, o + 4, 2 * c, true));
+                var m1 = FloatVector.broadcast(F_SPECIES, -dmin * scaleMin(segment, o + 4, 2 * c, false));
+                var d2 = FloatVector.broadcast(F_SPECIES, d * scaleMin(segment, o + 4, 2 * c + 1, true));
+                var m2 = FloatVector.broadcast(F_SPECIES, -dmin * scaleMin(segment, o + 4, 2 * c + 1, false));
                 int xo = xOffset + b * 256 + 64 * c;
                 for (int l = 0; l < 32; l += len) {
-                    var q = ByteVector.fromMemorySegment(B, segment, o + 16 + 32 * c + l, LE);
-                    var lo = (FloatVector) q.and((byte) 15).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                    var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                    acc = lo.fma(d1, m1).fma(FloatVector.fromArray(F_SPECIES, x, xo + l), acc);
-                    acc = hi.fma(d2, m2).fma(FloatVector.fromArray(F_SPECIES, x, xo + 32 + l), acc);
+                    var q = (IntVector) ByteVector.fromMemorySegment(B, segment, o + 16 + 32 * c + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I_SPECIES, 0);
+                    var lo = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).fma(d1, m1);
+                    var hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2);
+                    acc = lo.fma(FloatVector.fromArray(F_SPECIES, x, xo + l), acc);
+                    acc = hi.fma(FloatVector.fromArray(F_SPECIES, x, xo + 32 + l), acc);
                 }
             }
         }

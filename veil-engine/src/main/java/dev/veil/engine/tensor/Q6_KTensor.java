@@ -1,6 +1,7 @@
 package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.BYTE;
+import static dev.veil.engine.tensor.Layouts.I_SPECIES;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 import static dev.veil.engine.tensor.Layouts.u8;
@@ -8,6 +9,7 @@ import static dev.veil.engine.tensor.Layouts.u8;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -54,7 +56,18 @@ public final class Q6_KTensor extends BlockTensor {
         }
     }
 
-    /** Reassembles 6-bit values in byte lanes, converts them to floats and scales them in registers. */
+    /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        if ((offset | n) % 256 == 0) return dotBlocks(offset / 256, x, xOffset, n / 256);
+        return super.dot(offset, x, xOffset, n);
+    }
+
+    /**
+     * One group of 16 values (one scale) at a time: low and high bits shifted into place in int lanes (by
+     * per-lane shift counts, which compile to one instruction), converted, scaled and multiplied with x. The
+     * loop body stays small on purpose: C2 must inline every vector operation to compile it to instructions.
+     */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
         FloatVector acc = FloatVector.zero(F_SPECIES);
@@ -62,30 +75,26 @@ public final class Q6_KTensor extends BlockTensor {
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
             float d = f16(segment, o + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
-                int xo = xOffset + b * 256 + 128 * half;
-                for (int l = 0; l < 32; l += len) {
-                    int is = l / 16;
-                    var a = ByteVector.fromMemorySegment(B, segment, ql + l, LE);
-                    var c = ByteVector.fromMemorySegment(B, segment, ql + 32 + l, LE);
-                    var h = ByteVector.fromMemorySegment(B, segment, qh + l, LE);
-                    var q1 = a.and((byte) 15).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    var q2 = c.and((byte) 15).or(h.lanewise(VectorOperators.LSHL, 2).and((byte) 0x30));
-                    var q3 = a.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(h.and((byte) 0x30));
-                    var q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
-                    acc = term(q1, d * segment.get(BYTE, sc + is), x, xo + l, acc);
-                    acc = term(q2, d * segment.get(BYTE, sc + is + 2), x, xo + 32 + l, acc);
-                    acc = term(q3, d * segment.get(BYTE, sc + is + 4), x, xo + 64 + l, acc);
-                    acc = term(q4, d * segment.get(BYTE, sc + is + 6), x, xo + 96 + l, acc);
+            for (int g = 0; g < 16; g++) {
+                // value 128·half + 32·k + l (l < 32) has scale 8·half + 2·k + l/16: group g is that scale's index
+                int half = g >> 3, k = (g >> 1) & 3, l0 = (g & 1) * 16;
+                long ql = o + 64 * half + 32 * (k & 1), qh = o + 128 + 32 * half;
+                var scale = FloatVector.broadcast(F_SPECIES, d * segment.get(BYTE, o + 192 + g));
+                IntVector lowShift = IntVector.broadcast(I_SPECIES, 4 * (k >> 1)), highShift = IntVector.broadcast(I_SPECIES, 2 * k);
+                int xo = xOffset + b * 256 + 128 * half + 32 * k;
+                for (int l = l0; l < l0 + 16; l += len) {
+                    var low = widen(ql + l).lanewise(VectorOperators.LSHR, lowShift).and(15);
+                    var high = widen(qh + l).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
+                    var q = (FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0);
+                    acc = q.mul(scale).fma(FloatVector.fromArray(F_SPECIES, x, xo + l), acc);
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static FloatVector term(ByteVector q, float scale, float[] x, int xo, FloatVector acc) {
-        var v = (FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-        return v.mul(scale).fma(FloatVector.fromArray(F_SPECIES, x, xo), acc);
+    /** F_SPECIES.length() bytes at {@code at}, zero-extended to int lanes. */
+    private IntVector widen(long at) {
+        return (IntVector) ByteVector.fromMemorySegment(B, segment, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I_SPECIES, 0);
     }
 }

@@ -11,13 +11,13 @@ final class Q8Activations {
 
     final short[] q;
     final float[] d;
-    /** Per block, Σ q (lets Q4_0 fold its -8 offset into one multiply per block). */
-    final int[] sums;
+    /** Per block, d·Σ q (lets Q4_0 fold its -8 offset into one multiply per block). */
+    final float[] scaledSums;
 
     private Q8Activations(int values) {
         q = new short[values];
         d = new float[values / BLOCK];
-        sums = new int[values / BLOCK];
+        scaledSums = new float[values / BLOCK];
     }
 
     /** Quantizes x[0, n·cols); cols must be a multiple of 32. */
@@ -35,7 +35,7 @@ final class Q8Activations {
                 sum += v;
             }
             a.d[b] = d;
-            a.sums[b] = sum;
+            a.scaledSums[b] = d * sum;
         }
         return a;
     }

@@ -32,12 +32,22 @@ public final class Q8_0Tensor extends BlockTensor {
 
     @Override
     void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks) {
+        int len = F_SPECIES.length();
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
-            float d = f16(segment, o);
-            int at = dstOffset + b * 32;
-            for (int i = 0; i < 32; i++) dst[at + i] = d * segment.get(BYTE, o + 2 + i);
+            var d = FloatVector.broadcast(F_SPECIES, f16(segment, o));
+            for (int i = 0; i < 32; i += len) {
+                var q = (FloatVector) ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE).convertShape(VectorOperators.B2F, F_SPECIES, 0);
+                q.mul(d).intoArray(dst, dstOffset + b * 32 + i);
+            }
         }
+    }
+
+    /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        if ((offset | n) % 32 == 0) return dotBlocks(offset / 32, x, xOffset, n / 32);
+        return super.dot(offset, x, xOffset, n);
     }
 
     @Override

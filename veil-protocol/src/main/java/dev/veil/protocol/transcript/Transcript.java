@@ -17,6 +17,11 @@ public record Transcript(String modelId, ModelDims shape, List<TranscriptEntry> 
         return bases;
     }
 
+    /** The CMIF decoder-stack calls, in order (each names its connection, session and first position). */
+    public List<TranscriptEntry> decodeCalls() {
+        return entries.stream().filter(TranscriptEntry::isDecode).toList();
+    }
+
     /** The masked linear calls, in order. */
     public List<TranscriptEntry> linearCalls() {
         return entries.stream().filter(TranscriptEntry::isLinear).toList();

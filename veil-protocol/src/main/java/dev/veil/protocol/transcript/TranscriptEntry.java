@@ -19,7 +19,12 @@ public record TranscriptEntry(int connection, long nanos, Message request, Messa
         return request instanceof Message.Linear;
     }
 
-    /** The matrix the call was about, or null (hello). */
+    /** A CMIF decoder-stack call: {@link #input()} is the input embeddings, {@link #output()} the final hidden states. */
+    public boolean isDecode() {
+        return request instanceof Message.Decode;
+    }
+
+    /** The matrix the call was about, or null (hello, decode). */
     public MatrixId matrix() {
         return switch (request) {
             case Message.Setup s -> s.matrix();
@@ -28,20 +33,22 @@ public record TranscriptEntry(int connection, long nanos, Message request, Messa
         };
     }
 
-    /** What the server received: Mpub for setup, Ê for a linear call; null otherwise. */
+    /** What the server received: Mpub for setup, Ê for a linear call, input embeddings for a decode; null otherwise. */
     public Rows input() {
         return switch (request) {
             case Message.Setup s -> s.base();
             case Message.Linear l -> l.input();
+            case Message.Decode d -> d.hidden();
             default -> null;
         };
     }
 
-    /** What the server returned: Rpub or Ô; null when the call failed or carried no tensor. */
+    /** What the server returned: Rpub, Ô or final hidden states; null when the call failed or carried no tensor. */
     public Rows output() {
         return switch (reply) {
             case Message.SetupReply s -> s.restoration();
             case Message.LinearReply l -> l.output();
+            case Message.DecodeReply d -> d.hidden();
             default -> null;
         };
     }

@@ -50,6 +50,8 @@ public final class InMemoryChannel implements Channel {
 
     @Override
     public void close() {
+        if (closed) return;
         closed = true;
+        service.disconnected(peer);
     }
 }

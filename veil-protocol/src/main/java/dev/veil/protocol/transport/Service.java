@@ -10,6 +10,9 @@ import java.util.concurrent.CompletionException;
 public interface Service {
     CompletableFuture<Message> handle(Peer peer, Message request);
 
+    /** The peer's connection ended: state kept for it (CMIF sessions) can go. */
+    default void disconnected(Peer peer) {}
+
     /** Runs {@code service} on {@code request}; any failure becomes an ERROR reply with a one-line text. */
     static CompletableFuture<Message> answer(Service service, Peer peer, Message request) {
         CompletableFuture<Message> reply;

@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 
 /**
- * Serves a {@link Service} over TCP (TLS when a context is given). Each connection gets a virtual thread that
- * reads frames and hands requests to the service; replies are written as they complete, in any order. A
+ * Serves a {@link Service} over TCP (TLS when a context is given). Each connection gets a platform thread that
+ * reads frames and hands requests to the service (a platform thread wakes straight from its blocking read; a
+ * virtual thread needs the poller and then a carrier, which doubled the loopback round trip); replies are
+ * written as they complete, in any order. A
  * malformed message gets an ERROR reply and the connection goes on; a frame that breaks the stream (bad
  * magic, another version, over the size limit, stalled halfway) gets an ERROR and the connection is closed.
  */
@@ -64,7 +66,7 @@ public final class TcpServer implements AutoCloseable {
             try {
                 Socket s = listener.accept();
                 connections.add(s);
-                Thread.ofVirtual().name("veil-conn-" + s.getRemoteSocketAddress()).start(() -> serve(s));
+                Thread.ofPlatform().daemon().name("veil-conn-" + s.getRemoteSocketAddress()).start(() -> serve(s));
             } catch (IOException e) {
                 if (!closed) System.err.println("veil: accept failed: " + e.getMessage());
             }
@@ -101,6 +103,7 @@ public final class TcpServer implements AutoCloseable {
             // the peer went away or sent garbage TLS; nothing to answer
         } finally {
             connections.remove(socket);
+            service.disconnected(peer);
         }
     }
 

@@ -1,0 +1,25 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.node.cmif.CmifNode;
+import dev.veil.node.cmif.Sanitizer;
+import dev.veil.protocol.transport.InMemoryChannel;
+import dev.veil.weights.WeightsServer;
+import java.time.Duration;
+
+/** CMIF's roles in one process: a weights server running the decoder stack and a CMIF node, joined in memory. */
+final class CmifInProcess implements AutoCloseable {
+    final WeightsServer server;
+    final CmifNode node;
+
+    CmifInProcess(Model model, String modelId, Sanitizer sanitizer) {
+        server = new WeightsServer(modelId, model.config(), model.linear(), model.node(), null);
+        node = CmifNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), sanitizer);
+    }
+
+    @Override
+    public void close() {
+        node.close();
+        server.close();
+    }
+}

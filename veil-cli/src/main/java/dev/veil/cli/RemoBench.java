@@ -1,0 +1,199 @@
+package dev.veil.cli;
+
+import dev.veil.engine.Parallel;
+import dev.veil.engine.inference.Forward;
+import dev.veil.engine.inference.KVCache;
+import dev.veil.engine.inference.LinearOps;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.node.MaskSize;
+import dev.veil.node.RemoConfig;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.protocol.transport.TcpServer;
+import dev.veil.weights.WeightsServer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * {@code veil bench --mode remo}: ReMO against the plain engine in one run. A weights server and a trusted node
+ * in this process are joined by a loopback TCP socket; their runs are interleaved with the plain engine's.
+ * Reports prefill and decode tokens/s and their ratio (medians), bytes on the wire per token, where a ReMO
+ * decode step spends its time, each role's memory, and the set-up cost and pool memory against m.
+ */
+final class RemoBench {
+    private final Path model, tokenizer;
+    private final int promptTokens, genTokens, repetitions, warmup;
+    private final RemoOptions remo;
+    private final List<Double> sweep;
+    private final PrintStream out = System.out;
+
+    RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoOptions remo, List<Double> sweep) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.promptTokens = promptTokens;
+        this.genTokens = genTokens;
+        this.repetitions = repetitions;
+        this.warmup = warmup;
+        this.remo = remo;
+        this.sweep = sweep == null ? List.of() : sweep;
+    }
+
+    int run() throws Exception {
+        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0) throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0");
+        Model m = ModelLoader.load(model, tokenizer);
+        var c = m.config();
+        if (Math.max(promptTokens, genTokens + 1) > c.contextLength()) throw new IllegalArgumentException("test longer than the context of " + c.contextLength());
+        String id = model.getFileName().toString();
+        LinearOps plain = remo.numeric().plain(c, m.linear());
+
+        try (var weights = new WeightsServer(id, c, m.linear(), null);
+             var server = TcpServer.start(weights, "127.0.0.1", 0, null);
+             var node = connect(m, id, server.port(), remo.config())) {
+            out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(), c.hiddenDim(),
+                    c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()));
+            out.printf(Locale.ROOT, "remo             %s, over loopback TCP; %d threads (load average %s); medians of %d runs after %d warm-up%n",
+                    remo.describe(), Parallel.threads(), loadAverage(), repetitions, warmup);
+            out.printf(Locale.ROOT, "setup            %.0f ms, %s exchanged; restoration pools %s (%.1f%% of the weight matrices)%n",
+                    node.pool().setupNanos() / 1e6, RemoReport.bytes(node.pool().setupBytes()), RemoReport.bytes(node.pool().byteSize()),
+                    100.0 * node.pool().byteSize() / m.linear().byteSize());
+            if (promptTokens > 0) prefill(m, plain, node);
+            if (genTokens > 0) decode(m, plain, node);
+            memory(m, weights, node);
+            if (!sweep.isEmpty()) sweep(m, id, server.port(), plain);
+        }
+        return 0;
+    }
+
+    private static TrustedNode connect(Model m, String id, int port, RemoConfig config) {
+        return TrustedNode.connect(m, id, TcpChannel.connect("127.0.0.1", port, null, Duration.ofSeconds(600)), config);
+    }
+
+    private void prefill(Model m, LinearOps plain, TrustedNode node) {
+        int[] tokens = new Random(7).ints(promptTokens, 0, m.config().vocabSize()).toArray();
+        double[] p = new double[repetitions], r = new double[repetitions];
+        long bytes = 0;
+        for (int i = 0; i < warmup + repetitions; i++) {
+            double tp = time(() -> new Forward(m.config(), m.node(), plain).forward(tokens, new KVCache(m.config(), promptTokens), false));
+            long b0 = traffic(node);
+            double tr = time(() -> new Forward(m.config(), m.node(), node.linear()).forward(tokens, new KVCache(m.config(), promptTokens), false));
+            if (i >= warmup) {
+                p[i - warmup] = promptTokens / tp;
+                r[i - warmup] = promptTokens / tr;
+                bytes = traffic(node) - b0;
+            }
+            System.err.printf(Locale.ROOT, "  prefill run %d: plain %.1f, remo %.1f tokens/s%n", i + 1, promptTokens / tp, promptTokens / tr);
+        }
+        out.printf(Locale.ROOT, "prefill %-8d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f; %s on the wire per prompt token%n",
+                promptTokens, median(p), median(r), median(r) / median(p), RemoReport.bytes(bytes / promptTokens));
+    }
+
+    private void decode(Model m, LinearOps plain, TrustedNode node) {
+        double[] p = new double[repetitions], r = new double[repetitions];
+        double[][] shares = new double[repetitions][];
+        long bytes = 0;
+        int[][] tokens = new int[2][];
+        for (int i = 0; i < warmup + repetitions; i++) {
+            double tp = time(() -> tokens[0] = greedy(m, plain));
+            node.stats().reset();
+            long b0 = traffic(node);
+            double tr = time(() -> tokens[1] = greedy(m, node.linear()));
+            if (i >= warmup) {
+                p[i - warmup] = genTokens / tp;
+                r[i - warmup] = genTokens / tr;
+                bytes = traffic(node) - b0;
+                var s = node.stats();
+                double wall = tr * 1e9;
+                shares[i - warmup] = new double[] {s.maskNanos() / wall, s.restoreNanos() / wall, s.transportNanos() / wall, s.serverNanos() / wall,
+                        (wall - s.maskNanos() - s.restoreNanos() - s.roundTripNanos()) / wall};
+            }
+            System.err.printf(Locale.ROOT, "  decode run %d: plain %.2f, remo %.2f tokens/s%n", i + 1, genTokens / tp, genTokens / tr);
+        }
+        int mid = indexOfMedian(r);
+        double[] sh = shares[mid];
+        out.printf(Locale.ROOT, "decode %-9d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f; %s on the wire per token; same tokens: %s%n",
+                genTokens, median(p), median(r), median(r) / median(p), RemoReport.bytes(bytes / genTokens), Arrays.equals(tokens[0], tokens[1]) ? "yes" : "no");
+        out.printf(Locale.ROOT, "decode time      mask %.1f%%, restore %.1f%%, transport %.1f%%, server %.1f%%, node's weight-free ops %.1f%%%n",
+                100 * sh[0], 100 * sh[1], 100 * sh[2], 100 * sh[3], 100 * sh[4]);
+    }
+
+    private void memory(Model m, WeightsServer weights, TrustedNode node) {
+        var c = m.config();
+        var n = m.node();
+        long norms = 4L * c.dim() * (2L * c.layers() + 1);
+        if (n.qNorm() != null) norms += 8L * c.headDim() * c.layers();
+        if (n.qkvBias() != null) norms += 4L * (c.qDim() + 2L * c.kvDim()) * c.layers();
+        long kv = new KVCache(c, Math.max(1, Math.max(promptTokens, genTokens + 1))).byteSize();
+        long nodeBytes = n.tokenEmbedding().segment().byteSize() + norms + kv + node.pool().byteSize();
+        out.printf(Locale.ROOT, "memory           weights server: %s of weight matrices%s; trusted node: %s (embedding %s, norms %s, KV cache %s, pools %s)%n",
+                RemoReport.bytes(m.linear().byteSize()), weights.ringBytes() > 0 ? " + " + RemoReport.bytes(weights.ringBytes()) + " quantized for the ring" : "",
+                RemoReport.bytes(nodeBytes), RemoReport.bytes(n.tokenEmbedding().segment().byteSize()), RemoReport.bytes(norms), RemoReport.bytes(kv),
+                RemoReport.bytes(node.pool().byteSize()));
+    }
+
+    private void sweep(Model m, String id, int port, LinearOps plain) {
+        out.printf("%nm/d_in    setup ms  setup bytes  pool memory  pool/weights  decode remo/plain%n");
+        for (double f : sweep) {
+            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale, remo.poolType);
+            try (var node = connect(m, id, port, config)) {
+                double ratio = Double.NaN;
+                if (genTokens > 0) {
+                    double[] q = new double[repetitions];
+                    for (int i = 0; i < warmup + repetitions; i++) {
+                        double tp = time(() -> greedy(m, plain)), tr = time(() -> greedy(m, node.linear()));
+                        if (i >= warmup) q[i - warmup] = tp / tr;
+                    }
+                    ratio = median(q);
+                }
+                out.printf(Locale.ROOT, "%-9.4f %9.0f %12s %12s %12.1f%% %18.3f%n", f, node.pool().setupNanos() / 1e6, RemoReport.bytes(node.pool().setupBytes()),
+                        RemoReport.bytes(node.pool().byteSize()), 100.0 * node.pool().byteSize() / m.linear().byteSize(), ratio);
+            }
+        }
+    }
+
+    /** genTokens greedy decode steps from BOS on a fresh cache. */
+    private int[] greedy(Model m, LinearOps ops) {
+        var f = new Forward(m.config(), m.node(), ops);
+        var cache = new KVCache(m.config(), genTokens + 1);
+        int[] out = new int[genTokens];
+        int token = 1;
+        for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
+        return out;
+    }
+
+    /** The 1-minute load average, which says how much else competed for the cores (Linux only). */
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static long traffic(TrustedNode node) {
+        return node.channel().traffic().bytesSent() + node.channel().traffic().bytesReceived();
+    }
+
+    private static double time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static double median(double[] v) {
+        return v[indexOfMedian(v)];
+    }
+
+    private static int indexOfMedian(double[] v) {
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> Double.compare(v[a], v[b]));
+        return idx[v.length / 2];
+    }
+}

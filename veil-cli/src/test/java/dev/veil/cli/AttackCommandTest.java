@@ -1,0 +1,75 @@
+package dev.veil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.Shared;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** `veil attack` end to end on a few SST-2 prompts: the table, and the TRA lines that end its output. */
+class AttackCommandTest {
+    static String[] run(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        PrintStream savedOut = System.out, savedErr = System.err;
+        int rc;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            rc = Main.run(args);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8).strip().split("\n");
+    }
+
+    static String[] small(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("attack", "--model", Shared.storiesBin().toString(),
+                "--corpus", Shared.path("data/sst2").toString(), "--prompts", "3", "--answer-tokens", "6", "--train-sentences", "30",
+                "--epochs", "2", "--hidden", "32", "--inversion-steps", "30", "--no-similarity"));
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void plainEndsWithOneTraLinePerAttack() {
+        String[] lines = run(small("--scheme", "plain"));
+        List<String> tail = Arrays.asList(lines).subList(lines.length - 4, lines.length);
+        for (String l : tail) assertTrue(l.matches("TRA [a-z-]+ prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"), l);
+        assertEquals("TRA vocab-matching prompt=100.00% answer=100.00%", tail.get(1));
+        assertTrue(tail.get(0).startsWith("TRA frequency-prior "), tail.get(0));
+        assertTrue(tail.get(3).startsWith("TRA inversion "), tail.get(3));
+    }
+
+    @Test
+    void remoOnTheRealSplitRuntimeFallsToTheNullSpaceAttack() {
+        String[] lines = run(small("--scheme", "remo", "--m", "3/4", "--numeric", "z32"));
+        String all = String.join("\n", lines);
+        assertTrue(all.contains("\nTRA null-space prompt=100.00% answer=100.00%"), all);
+        assertTrue(lines[lines.length - 1].startsWith("TRA null-space-token-infer "), all);
+    }
+
+    @Test
+    void badSchemeIsAOneLineError() {
+        var err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(1, Main.run(small("--scheme", "magic")));
+            assertEquals(1, Main.run(small("--scheme", "remo", "--m", "2")));
+        } finally {
+            System.setErr(saved);
+        }
+        String[] lines = err.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(2, lines.length, String.join("\n", lines));
+        assertTrue(lines[0].startsWith("veil: unknown scheme 'magic'"), lines[0]);
+        assertTrue(lines[1].startsWith("veil: --m must be a fraction"), lines[1]);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.veil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.Shared;
+import dev.veil.engine.inference.Generator;
+import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.protocol.Message;
+import dev.veil.protocol.transcript.TranscriptReader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `veil weights-server` and `veil node --scheme cmif` as two processes, and `veil generate --scheme cmif`. */
+@Timeout(120)
+class CmifCommandsTest {
+    @TempDir Path dir;
+
+    private ProcessBuilder veil(String... args) {
+        var p = TalariaProcessesTest.veil(args);
+        p.environment().put("VEIL_CACHE", dir.resolve("cache").toString());
+        return p;
+    }
+
+    private static String corpus() {
+        return Shared.path("data/sst2/test.tsv").toString();
+    }
+
+    @Test
+    void nodeProcessWithNothingReplacedGeneratesThePlainText() throws Exception {
+        String model = Shared.storiesBin().toString(), prompt = "Lily and Ben went to the park";
+        Path transcript = dir.resolve("cmif.veiltr");
+        Process server = veil("weights-server", "--model", model, "--port", "0", "--transcript", transcript.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String err;
+        try {
+            String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
+            assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
+            Process node = veil("node", "--scheme", "cmif", "--epsilon", "inf", "--corpus", corpus(), "--model", model,
+                    "--weights-server", listening.substring("listening on ".length()), "--prompt", prompt, "--max-tokens", "40").start();
+            String text = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(node.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, node.exitValue(), err);
+
+            var m = ModelLoader.load(Shared.storiesBin(), null);
+            int[] input = SamplingOptions.input(m.tokenizer(), prompt);
+            int[] plain = new Generator(m, new LocalLinearOps(m.config(), m.linear())).generate(input, 40, Sampler.greedy(), t -> {});
+            assertEquals(m.tokenizer().decode(input[input.length - 1], plain).strip(), text.strip());
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertTrue(err.contains("the weights server saw \"" + prompt + "\""), err);
+        var t = TranscriptReader.readAll(transcript);
+        assertEquals(40, t.decodeCalls().size(), "a prefill and 39 decode steps");
+        assertTrue(t.linearCalls().isEmpty(), "CMIF makes no per-matrix calls");
+        assertTrue(t.entries().getLast().request() instanceof Message.EndSession);
+    }
+
+    @Test
+    void inProcessGenerateReportsTheSpendAndBadSettingsAreOneLineErrors() throws Exception {
+        String model = Shared.storiesBin().toString();
+        Process p = veil("generate", "--model", model, "--scheme", "cmif", "--sanitizer", "custext+", "--epsilon", "2",
+                "--corpus", corpus(), "--prompt", "Lily saw a big dog", "--max-tokens", "8").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(!out.isBlank());
+        assertTrue(err.matches("(?s).*privacy spend: \\d+ tokens? × ε 2\\.0 = \\d+\\.0.*"), err);
+
+        for (String[] args : new String[][] {
+                {"generate", "--model", model, "--scheme", "cmif", "--epsilon", "0", "--corpus", corpus()},
+                {"generate", "--model", model, "--scheme", "cmif", "--sanitizer", "magic", "--corpus", corpus()},
+                {"generate", "--model", model, "--scheme", "cmif", "--corpus", dir.resolve("none.txt").toString()},
+                {"node", "--model", model, "--scheme", "cmif", "--weights-server", "127.0.0.1:1", "--corpus", corpus(), "--prompt", "x"}}) {
+            Process bad = veil(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String e = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(1, bad.exitValue(), e);
+            List<String> lines = e.lines().filter(l -> !l.startsWith("WARNING")).toList();
+            assertEquals(1, lines.size(), e);
+            assertTrue(lines.getFirst().startsWith("veil: "), e);
+        }
+    }
+}
