@@ -7,7 +7,6 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.tokenizer.ChatPrompt;
 import dev.veil.engine.tokenizer.ChatTemplate;
-import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import java.io.IOException;
@@ -74,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
                     yield split.node.linear();
                 }
                 case "remo-otp" -> {
-                    otp = new OtpSplit(m, id, otpOptions.config(remo.numeric(Numeric.Z64)), writer);
+                    otp = new OtpSplit(m, id, otpOptions.config(remo.ringFallback()), writer);
                     OtpReport.setup(System.err, otp.node);
                     yield otp.node.linear();
                 }

@@ -5,7 +5,6 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
-import dev.veil.engine.ring.Numeric;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifNode;
 import dev.veil.node.otp.OneTimePadNode;
@@ -90,7 +89,7 @@ final class NodeCommand implements Callable<Integer> {
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
         String id = modelId != null ? modelId : model.getFileName().toString();
         if (sanitizer != null) return runCmif(CmifNode.connect(m, id, channel, sanitizer), sampler);
-        if (scheme.equals("remo-otp")) return runOtp(OneTimePadNode.connect(m, id, channel, otpOptions.config(remo.numeric(Numeric.Z64))), m);
+        if (scheme.equals("remo-otp")) return runOtp(OneTimePadNode.connect(m, id, channel, otpOptions.config(remo.ringFallback())), m);
         try (var node = TrustedNode.connect(m, id, channel, remo.config())) {
             RemoReport.setup(System.err, node, remo.describe());
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

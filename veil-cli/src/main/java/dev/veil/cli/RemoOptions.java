@@ -27,13 +27,17 @@ final class RemoOptions {
             + "adds a relative error of about 3e-4·σ) (default: ${DEFAULT-VALUE})")
     GGMLType poolType;
 
+    /** The mode when --numeric is not given: float, unless the command needs a ring (remo-otp sets Z_2^64). */
+    Numeric fallback = Numeric.FLOAT;
+
     Numeric numeric() {
-        return numeric(Numeric.FLOAT);
+        return numeric == null ? fallback : Numeric.parse(numeric);
     }
 
-    /** The numeric mode given, else {@code fallback}. */
-    Numeric numeric(Numeric fallback) {
-        return numeric == null ? fallback : Numeric.parse(numeric);
+    /** For remo-otp: the numeric mode given, else Z_2^64 (also for {@link #config()} from now on). */
+    Numeric ringFallback() {
+        fallback = Numeric.Z64;
+        return numeric();
     }
 
     RemoConfig config() {

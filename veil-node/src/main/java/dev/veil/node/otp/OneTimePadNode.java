@@ -54,11 +54,16 @@ public final class OneTimePadNode implements AutoCloseable {
      * the weight matrices; only their quantized copies are kept.
      */
     public static OneTimePadNode connect(Model model, String modelId, Channel channel, OtpConfig config) {
-        if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         if (model.linear() == null) throw new IllegalArgumentException("remo-otp's trusted node needs the model's weight matrices too");
-        var welcome = TrustedNode.greet(model, modelId, channel);
+        return connect(model, new RingLinearOps(model.config(), model.linear(), config.numeric().ring), modelId, channel, config);
+    }
+
+    /** As {@link #connect(Model, String, Channel, OtpConfig)}, with weights already quantized for the ring (shared, e.g. with the plain exact mode). */
+    public static OneTimePadNode connect(Model model, RingLinearOps ringOps, String modelId, Channel channel, OtpConfig config) {
+        if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         Ring ring = config.numeric().ring;
-        var ringOps = new RingLinearOps(model.config(), model.linear(), ring);
+        if (ringOps.ring() != ring) throw new IllegalArgumentException("weights quantized for " + ringOps.ring() + ", not " + ring);
+        var welcome = TrustedNode.greet(model, modelId, channel);
         var stats = new OtpStats();
         var producer = new PadProducer(config.producers(), stats);
         Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
