@@ -58,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
 
+    @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
+    java.util.List<Integer> batchSweep;
+
     @picocli.CommandLine.Mixin RemoOptions remo;
     @picocli.CommandLine.Mixin OtpOptions otp;
 
@@ -69,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
                 return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
             }
             case "remo-otp" -> {
-                return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp).run();
+                return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
             }
             default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp)");
         }

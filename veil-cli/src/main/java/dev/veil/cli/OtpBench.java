@@ -11,6 +11,7 @@ import dev.veil.engine.ring.Numeric;
 import dev.veil.engine.ring.RingLinearOps;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.otp.OtpConfig;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import java.io.PrintStream;
@@ -43,9 +44,10 @@ final class OtpBench {
     private final int genTokens, repetitions, warmup;
     private final RemoOptions remo;
     private final OtpOptions otp;
+    private final List<Integer> batchSweep;
     private final PrintStream out = System.out;
 
-    OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoOptions remo, OtpOptions otp) {
+    OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoOptions remo, OtpOptions otp, List<Integer> batchSweep) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.genTokens = genTokens;
@@ -53,6 +55,7 @@ final class OtpBench {
         this.warmup = warmup;
         this.remo = remo;
         this.otp = otp;
+        this.batchSweep = batchSweep == null ? List.of() : batchSweep;
     }
 
     int run() throws Exception {
@@ -72,6 +75,7 @@ final class OtpBench {
              var otpNode = OneTimePadNode.connect(m, exact, id, channel(server), otpConfig)) {
             System.err.println("veil bench: filling the pad pools...");
             otpNode.awaitFull(Duration.ofMinutes(10));
+            double rotationSet = otpNode.stats().rotationCpuNanos() / 1e6; // every matrix's first vectors: one full rotation
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices (%s quantized for %s)%n", id, c.dim(),
                     c.hiddenDim(), c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()), RemoReport.bytes(otpNode.weightBytes()), numeric);
             out.printf(Locale.ROOT, "run              decode %d tokens greedy from BOS; medians of %d runs after %d warm-up; %d kernel threads per process "
@@ -85,7 +89,7 @@ final class OtpBench {
             String[] names = {"plain float", "plain exact", "remo " + remo.describe().replaceFirst(",.*", ""), "remo-otp"};
             List<List<Sample>> samples = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             int[][] tokens = new int[4][];
-            long producerCpu = 0, producedRows = 0, dryRows = 0;
+            long padCpu = 0, producedRows = 0, dryRows = 0;
             for (int i = 0; i < warmup + repetitions; i++) {
                 boolean timed = i >= warmup;
                 Sample[] s = new Sample[4];
@@ -94,11 +98,11 @@ final class OtpBench {
                 s[2] = decode(m, remoNode.linear(), remoNode.channel(), null, server, tokens, 2);
                 otpNode.awaitFull(Duration.ofMinutes(10)); // each run starts with full pools; the producers refill while it runs
                 var st = otpNode.stats();
-                long p0 = st.producerCpuNanos(), r0 = st.producedRows(), d0 = st.dryRows();
+                long p0 = st.padCpuNanos(), r0 = st.producedRows(), d0 = st.dryRows();
                 s[3] = decode(m, otpNode.linear(), otpNode.channel(), otpNode, server, tokens, 3);
                 otpNode.awaitFull(Duration.ofMinutes(10)); // the rows this run used, made again: its whole precompute
                 if (timed) {
-                    producerCpu += st.producerCpuNanos() - p0;
+                    padCpu += st.padCpuNanos() - p0;
                     producedRows += st.producedRows() - r0;
                     dryRows += st.dryRows() - d0;
                     for (int k = 0; k < 4; k++) samples.get(k).add(s[k]);
@@ -106,7 +110,9 @@ final class OtpBench {
                 System.err.printf(Locale.ROOT, "  run %d%s: ms/token %s%n", i + 1, timed ? "" : " (warm-up)",
                         Arrays.stream(s).map(x -> String.format(Locale.ROOT, "%.1f", x.wall)).toList());
             }
-            double precompute = producerCpu / 1e6 / (producedRows / (double) otpNode.matrixCount()); // ms per token's worth of pads
+            // ms per token's worth of pads, plus the vectors redrawn every rotateAfter checks (one check per matrix and token)
+            double pads = padCpu / 1e6 / (producedRows / (double) otpNode.matrixCount()), rotations = rotationSet / otpConfig.rotateAfter();
+            double precompute = pads + rotations;
             double plainExactCpu = median(samples.get(1), Sample::cpu), plainFloatCpu = median(samples.get(0), Sample::cpu);
             boolean same = Arrays.equals(tokens[1], tokens[2]) && Arrays.equals(tokens[1], tokens[3]);
 
@@ -126,18 +132,41 @@ final class OtpBench {
                         k < 2 ? "-" : RemoReport.bytes((long) median(x, Sample::bytes)), RemoReport.bytes(memory[k]));
             }
             var st = otpNode.stats();
-            out.printf(Locale.ROOT, "%nremo-otp precompute: %.2f ms CPU per token's worth of pads (%d rows over %d matrices, pads and Freivalds vectors) = %.3f of the "
-                    + "plain exact engine's CPU per token, %.3f of the float engine's%n", precompute, producedRows, otpNode.matrixCount(),
+            out.printf(Locale.ROOT, "%nremo-otp precompute: %.2f ms CPU per token = pads %.2f (%d rows over %d matrices) + Freivalds vectors %.3f "
+                    + "(a full set: %.1f ms, redrawn every %d checks); %.3f of the plain exact engine's CPU per token, %.3f of the float engine's%n",
+                    precompute, pads, producedRows, otpNode.matrixCount(), rotations, rotationSet, otpConfig.rotateAfter(),
                     precompute / plainExactCpu, precompute / plainFloatCpu);
-            out.printf(Locale.ROOT, "remo-otp pools:      %s when full (%d rows per matrix), Freivalds vectors %s; rows made on the spot in timed runs: %d; "
-                    + "checks %d, faults %d%n", RemoReport.bytes(otpNode.poolCapacityBytes()), otpConfig.poolRows(), RemoReport.bytes(otpNode.checkBytes()),
-                    dryRows, st.checks(), st.faults());
+            int[] rounds = otpNode.checkRounds();
+            out.printf(Locale.ROOT, "remo-otp pools:      %s when full (%d rows per matrix), Freivalds vectors %s (%d to %d rounds per matrix); "
+                    + "rows made on the spot in timed runs: %d; checks %d, faults %d%n", RemoReport.bytes(otpNode.poolCapacityBytes()), otpConfig.poolRows(),
+                    RemoReport.bytes(otpNode.checkBytes()), rounds[0], rounds[1], dryRows, st.checks(), st.faults());
             out.printf(Locale.ROOT, "remo-otp online:     mask %.1f%%, restore %.1f%%, check %.1f%% of its call time (the rest: round trip)%n",
                     share(st.maskNanos(), st), share(st.restoreNanos(), st), share(st.checkNanos(), st));
             out.printf(Locale.ROOT, "same tokens:         plain exact, remo and remo-otp %s%n", same ? "yes" : "NO");
+            if (!batchSweep.isEmpty()) batchSweep(m, exact, id, server, otpConfig, plainExactCpu, plainFloatCpu);
             if (Files.isRegularFile(Path.of("/proc/loadavg"))) out.printf("load average now:    %s%n", RemoBench.loadAverage());
         }
         return 0;
+    }
+
+    /** Pad CPU per token's worth against the batch size: what one pass over W for many rows saves. */
+    private void batchSweep(Model m, RingLinearOps exact, String id, ServerProcess server, OtpConfig base, double plainExactCpu, double plainFloatCpu)
+            throws InterruptedException {
+        out.printf("%npad batch   pad CPU ms/token   / plain exact   / plain float%n");
+        for (int b : batchSweep) {
+            if (b < 1) throw new IllegalArgumentException("--sweep-batch sizes must be at least 1");
+            var config = base.withPool(Math.max(b, base.poolRows()), b, 1);
+            double[] perToken = new double[repetitions];
+            for (int i = 0; i < repetitions; i++) {
+                try (var node = OneTimePadNode.connect(m, exact, id, channel(server), config)) {
+                    node.awaitFull(Duration.ofMinutes(10));
+                    perToken[i] = node.stats().padCpuNanos() / 1e6 / (node.stats().producedRows() / (double) node.matrixCount());
+                }
+            }
+            Arrays.sort(perToken);
+            double p = perToken[repetitions / 2];
+            out.printf(Locale.ROOT, "%-9d %18.2f %15.3f %14.3f%n", b, p, p / plainExactCpu, p / plainFloatCpu);
+        }
     }
 
     private static double share(long part, dev.veil.node.otp.OtpStats s) {

@@ -83,6 +83,11 @@ final class FreivaldsCheck implements PadProducer.Job {
         return rounds;
     }
 
+    /** Whether the first vectors are drawn. */
+    boolean ready() {
+        return secret != null;
+    }
+
     /**
      * Why the reply ô (n × d_out) to ê (n × d_in), restored to {@code restored} from input rows q, is wrong; null
      * when it passes.
@@ -123,6 +128,11 @@ final class FreivaldsCheck implements PadProducer.Job {
         stats.rotations.increment();
         rotationQueued.set(false);
         return false;
+    }
+
+    @Override
+    public java.util.concurrent.atomic.LongAdder cpu() {
+        return stats.rotationCpu;
     }
 
     private Secret secret(MaskRandom random) {

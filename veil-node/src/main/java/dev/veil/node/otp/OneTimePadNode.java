@@ -65,7 +65,7 @@ public final class OneTimePadNode implements AutoCloseable {
         if (ringOps.ring() != ring) throw new IllegalArgumentException("weights quantized for " + ringOps.ring() + ", not " + ring);
         var welcome = TrustedNode.greet(model, modelId, channel);
         var stats = new OtpStats();
-        var producer = new PadProducer(config.producers(), stats);
+        var producer = new PadProducer(config.producers());
         Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
         long bytes = 0;
         for (MatrixId id : RestorationPool.matrices(ModelDims.of(model.config()))) {
@@ -109,10 +109,10 @@ public final class OneTimePadNode implements AutoCloseable {
         faults.accept(message);
     }
 
-    /** Waits until every pool is full (or the timeout passes); returns whether they are. */
+    /** Waits until every pool is full and every check has its vectors (or the timeout passes); returns whether they are. */
     public boolean awaitFull(java.time.Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!matrices.values().stream().allMatch(m -> m.pads().full())) {
+        while (!matrices.values().stream().allMatch(m -> m.pads().full() && m.check().ready())) {
             if (System.nanoTime() > end || !producer.running()) return false;
             Thread.sleep(2);
         }
@@ -137,6 +137,12 @@ public final class OneTimePadNode implements AutoCloseable {
     /** Bytes of the quantized weight matrices the node holds (the change of trust: docs/otp.md). */
     public long weightBytes() {
         return weightBytes;
+    }
+
+    /** Rounds of Freivalds' test, smallest and largest over the matrices (fixed per matrix by its d_in and the ring). */
+    public int[] checkRounds() {
+        var r = matrices.values().stream().mapToInt(m -> m.check().rounds()).summaryStatistics();
+        return new int[] {r.getMin(), r.getMax()};
     }
 
     /** Outsourced matrices (pools). */

@@ -87,6 +87,11 @@ final class PadPool implements PadProducer.Job {
         return false;
     }
 
+    @Override
+    public java.util.concurrent.atomic.LongAdder cpu() {
+        return stats.padCpu;
+    }
+
     /** Queues this pool with the producer when it has room for a batch and is not queued yet. */
     private void schedule() {
         if (needsRefill() && producer.running() && scheduled.compareAndSet(false, true)) producer.submit(this);
