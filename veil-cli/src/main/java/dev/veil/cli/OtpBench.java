@@ -74,7 +74,7 @@ final class OtpBench {
              var remoNode = TrustedNode.connect(m, id, channel(server), remoConfig);
              var otpNode = OneTimePadNode.connect(m, exact, id, channel(server), otpConfig)) {
             System.err.println("veil bench: filling the pad pools...");
-            otpNode.awaitFull(Duration.ofMinutes(10));
+            otpNode.awaitTopUp(Duration.ofMinutes(10));
             double rotationSet = otpNode.stats().rotationCpuNanos() / 1e6; // every matrix's first vectors: one full rotation
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices (%s quantized for %s)%n", id, c.dim(),
                     c.hiddenDim(), c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()), RemoReport.bytes(otpNode.weightBytes()), numeric);
@@ -96,11 +96,11 @@ final class OtpBench {
                 s[0] = decode(m, plainFloat, null, null, server, tokens, 0);
                 s[1] = decode(m, exact, null, null, server, tokens, 1);
                 s[2] = decode(m, remoNode.linear(), remoNode.channel(), null, server, tokens, 2);
-                otpNode.awaitFull(Duration.ofMinutes(10)); // each run starts with full pools; the producers refill while it runs
+                otpNode.awaitTopUp(Duration.ofMinutes(10)); // each run starts with topped-up pools; the producers refill while it runs
                 var st = otpNode.stats();
                 long p0 = st.padCpuNanos(), r0 = st.producedRows(), d0 = st.dryRows();
                 s[3] = decode(m, otpNode.linear(), otpNode.channel(), otpNode, server, tokens, 3);
-                otpNode.awaitFull(Duration.ofMinutes(10)); // the rows this run used, made again: its whole precompute
+                otpNode.awaitTopUp(Duration.ofMinutes(10)); // refills done: CPU and rows below count whole batches
                 if (timed) {
                     padCpu += st.padCpuNanos() - p0;
                     producedRows += st.producedRows() - r0;
@@ -159,7 +159,7 @@ final class OtpBench {
             double[] perToken = new double[repetitions];
             for (int i = 0; i < repetitions; i++) {
                 try (var node = OneTimePadNode.connect(m, exact, id, channel(server), config)) {
-                    node.awaitFull(Duration.ofMinutes(10));
+                    node.awaitTopUp(Duration.ofMinutes(10));
                     perToken[i] = node.stats().padCpuNanos() / 1e6 / (node.stats().producedRows() / (double) node.matrixCount());
                 }
             }

@@ -16,11 +16,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerProcess implements AutoCloseable {
     private final Process process;
+    private final Thread reaper;
     final int port;
 
     private ServerProcess(Process process, int port) {
         this.process = process;
         this.port = port;
+        this.reaper = new Thread(process::destroy); // the child goes with this process, however it ends
+        Runtime.getRuntime().addShutdownHook(reaper);
     }
 
     static ServerProcess start(Path model, String modelId) throws IOException {
@@ -44,6 +47,11 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs anyway
+        }
         process.destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();

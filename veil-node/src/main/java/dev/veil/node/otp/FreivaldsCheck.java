@@ -83,9 +83,9 @@ final class FreivaldsCheck implements PadProducer.Job {
         return rounds;
     }
 
-    /** Whether the first vectors are drawn. */
+    /** Whether the vectors are drawn and no redraw is queued. */
     boolean ready() {
-        return secret != null;
+        return secret != null && !rotationQueued.get();
     }
 
     /**

@@ -109,10 +109,14 @@ public final class OneTimePadNode implements AutoCloseable {
         faults.accept(message);
     }
 
-    /** Waits until every pool is full and every check has its vectors (or the timeout passes); returns whether they are. */
-    public boolean awaitFull(java.time.Duration timeout) throws InterruptedException {
+    /**
+     * Waits until the producers are idle: every pool topped up (a pool is refilled a whole batch at a time, once it
+     * has room for one; at the start they fill completely) and every check's vectors drawn. Returns false if the
+     * timeout passed first or there are no producers.
+     */
+    public boolean awaitTopUp(java.time.Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!matrices.values().stream().allMatch(m -> m.pads().full() && m.check().ready())) {
+        while (!matrices.values().stream().allMatch(m -> m.pads().toppedUp() && m.check().ready()) || producer.busy()) {
             if (System.nanoTime() > end || !producer.running()) return false;
             Thread.sleep(2);
         }

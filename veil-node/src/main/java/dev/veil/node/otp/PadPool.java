@@ -107,8 +107,9 @@ final class PadPool implements PadProducer.Job {
         }
     }
 
-    boolean full() {
-        return size() == capacity;
+    /** Whether the producer has nothing to do here: the pool is within a batch of full and no refill is queued. */
+    boolean toppedUp() {
+        return !scheduled.get() && !needsRefill();
     }
 
     /** Bytes of pads held now (rows are kept as longs in either ring). */
