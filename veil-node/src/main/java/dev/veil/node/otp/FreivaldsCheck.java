@@ -111,7 +111,7 @@ final class FreivaldsCheck implements PadProducer.Job {
                 agree &= ring.wrap(left) == ring.wrap(right); // every row and round, so the time does not tell where it failed
             }
         }
-        if (checks.incrementAndGet() % rotateAfter == 0 && rotationQueued.compareAndSet(false, true)) producer.submit(this);
+        if (checks.incrementAndGet() % rotateAfter == 0) rotateLater();
         return agree ? null : "Freivalds check failed";
     }
 
@@ -119,6 +119,11 @@ final class FreivaldsCheck implements PadProducer.Job {
     void rotate(MaskRandom random) {
         secret = draw(random);
         stats.rotations.increment();
+    }
+
+    /** Queues a redraw in the background, as after every {@code rotateAfter} checks. */
+    void rotateLater() {
+        if (rotationQueued.compareAndSet(false, true)) producer.submit(this);
     }
 
     /** Background draw: the first vectors, then periodic rotations. */

@@ -123,6 +123,11 @@ public final class OneTimePadNode implements AutoCloseable {
         return true;
     }
 
+    /** Redraws every matrix's secret Freivalds vectors in the background now (they are also redrawn periodically). */
+    public void rotateChecks() {
+        matrices.values().forEach(m -> m.check().rotateLater());
+    }
+
     /** Bytes of all pools when full: the node's memory budget for precomputed pads. */
     public long poolCapacityBytes() {
         return matrices.values().stream().mapToLong(m -> m.pads().capacityBytes()).sum();
