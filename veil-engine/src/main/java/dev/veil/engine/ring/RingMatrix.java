@@ -70,13 +70,61 @@ public final class RingMatrix {
         return 2L * weights.length + 4L * rowScales.length;
     }
 
-    /** out[r·rows + j] = Σ_i x[r·cols + i] · w[j][i] in the ring, for n input rows. */
+    /**
+     * out[r·rows + j] = Σ_i x[r·cols + i] · w[j][i] in the ring, for n input rows. Several input rows are tiled
+     * against panels of weight rows (both stay in cache), four rows per widened weight vector.
+     */
     public void multiply(Ring ring, long[] x, int n, long[] out) {
         check(x, n, out);
-        Parallel.forEach(rows, j -> {
-            int w = j * cols;
-            for (int r = 0; r < n; r++) out[r * rows + j] = ring.wrap(dot(w, x, r * cols));
+        if (n == 1) {
+            Parallel.forEach(rows, j -> out[j] = ring.wrap(dot(j * cols, x, 0)));
+            return;
+        }
+        int panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
+        Parallel.forEach(panels, p -> {
+            int first = p * PANEL_ROWS, last = Math.min(rows, first + PANEL_ROWS);
+            for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+                int r1 = Math.min(n, r0 + BLOCK_ROWS);
+                for (int j = first; j < last; j++) {
+                    int r = r0;
+                    for (; r + 4 <= r1; r += 4) dot4(ring, j, x, r, out);
+                    for (; r < r1; r++) out[r * rows + j] = ring.wrap(dot(j * cols, x, r * cols));
+                }
+            }
         });
+    }
+
+    /** Weight rows per parallel task, and input rows per block: both fit in a core's L2 cache. */
+    private static final int PANEL_ROWS = 32, BLOCK_ROWS = 16;
+
+    /** Output j of input rows r..r+3, converting each weight vector once. */
+    private void dot4(Ring ring, int j, long[] x, int r, long[] out) {
+        int w = j * cols, x0 = r * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        var a0 = LongVector.zero(L);
+        var a1 = a0;
+        var a2 = a0;
+        var a3 = a0;
+        int i = 0, upper = S.loopBound(cols);
+        for (; i < upper; i += S.length()) {
+            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
+            a0 = a0.add(wl.mul(LongVector.fromArray(L, x, x0 + i)));
+            a1 = a1.add(wl.mul(LongVector.fromArray(L, x, x1 + i)));
+            a2 = a2.add(wl.mul(LongVector.fromArray(L, x, x2 + i)));
+            a3 = a3.add(wl.mul(LongVector.fromArray(L, x, x3 + i)));
+        }
+        long s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
+                s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            long wv = weights[w + i];
+            s0 += x[x0 + i] * wv;
+            s1 += x[x1 + i] * wv;
+            s2 += x[x2 + i] * wv;
+            s3 += x[x3 + i] * wv;
+        }
+        out[r * rows + j] = ring.wrap(s0);
+        out[(r + 1) * rows + j] = ring.wrap(s1);
+        out[(r + 2) * rows + j] = ring.wrap(s2);
+        out[(r + 3) * rows + j] = ring.wrap(s3);
     }
 
     /** Plain scalar twin of {@link #multiply}. */
