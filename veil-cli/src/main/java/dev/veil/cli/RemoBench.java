@@ -51,11 +51,11 @@ final class RemoBench {
         var c = m.config();
         if (Math.max(promptTokens, genTokens + 1) > c.contextLength()) throw new IllegalArgumentException("test longer than the context of " + c.contextLength());
         String id = model.getFileName().toString();
-        LinearOps plain = remo.numeric().plain(c, m.linear());
-
         try (var weights = new WeightsServer(id, c, m.linear(), null);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null);
              var node = connect(m, id, server.port(), remo.config())) {
+            // exact mode: the server's quantized weights serve as the plain baseline too (one copy in memory)
+            LinearOps plain = remo.numeric().exact() ? weights.ring(remo.numeric().ring) : remo.numeric().plain(c, m.linear());
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(), c.hiddenDim(),
                     c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()));
             out.printf(Locale.ROOT, "remo             %s, over loopback TCP; %d threads (load average %s); medians of %d runs after %d warm-up%n",
@@ -77,48 +77,75 @@ final class RemoBench {
 
     private void prefill(Model m, LinearOps plain, TrustedNode node) {
         int[] tokens = new Random(7).ints(promptTokens, 0, m.config().vocabSize()).toArray();
-        double[] p = new double[repetitions], r = new double[repetitions];
+        var p = new Runs(repetitions);
+        var r = new Runs(repetitions);
         long bytes = 0;
         for (int i = 0; i < warmup + repetitions; i++) {
-            double tp = time(() -> new Forward(m.config(), m.node(), plain).forward(tokens, new KVCache(m.config(), promptTokens), false));
+            boolean timed = i >= warmup;
+            p.time(timed, i - warmup, promptTokens, () -> new Forward(m.config(), m.node(), plain).forward(tokens, new KVCache(m.config(), promptTokens), false));
             long b0 = traffic(node);
-            double tr = time(() -> new Forward(m.config(), m.node(), node.linear()).forward(tokens, new KVCache(m.config(), promptTokens), false));
-            if (i >= warmup) {
-                p[i - warmup] = promptTokens / tp;
-                r[i - warmup] = promptTokens / tr;
-                bytes = traffic(node) - b0;
-            }
-            System.err.printf(Locale.ROOT, "  prefill run %d: plain %.1f, remo %.1f tokens/s%n", i + 1, promptTokens / tp, promptTokens / tr);
+            r.time(timed, i - warmup, promptTokens, () -> new Forward(m.config(), m.node(), node.linear()).forward(tokens, new KVCache(m.config(), promptTokens), false));
+            if (timed) bytes = traffic(node) - b0;
+            System.err.printf(Locale.ROOT, "  prefill run %d: plain %.1f, remo %.1f tokens/s%n", i + 1, p.last, r.last);
         }
-        out.printf(Locale.ROOT, "prefill %-8d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f; %s on the wire per prompt token%n",
-                promptTokens, median(p), median(r), median(r) / median(p), RemoReport.bytes(bytes / promptTokens));
+        out.printf(Locale.ROOT, "prefill %-8d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f (%.3f per CPU-second); %s on the wire per prompt token%n",
+                promptTokens, median(p.rates), median(r.rates), median(r.rates) / median(p.rates), median(r.cpuRates) / median(p.cpuRates),
+                RemoReport.bytes(bytes / promptTokens));
+    }
+
+    /** Tokens per second and per CPU-second (of the whole process: node and server alike) of each timed run. */
+    private static final class Runs {
+        final double[] rates, cpuRates;
+        double last;
+
+        Runs(int n) {
+            rates = new double[n];
+            cpuRates = new double[n];
+        }
+
+        double time(boolean timed, int index, int tokens, Runnable run) {
+            long t0 = System.nanoTime(), c0 = cpuNanos();
+            run.run();
+            double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
+            last = tokens / s;
+            if (timed) {
+                rates[index] = last;
+                cpuRates[index] = tokens / cpu;
+            }
+            return s;
+        }
+    }
+
+    private static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private void decode(Model m, LinearOps plain, TrustedNode node) {
-        double[] p = new double[repetitions], r = new double[repetitions];
+        var p = new Runs(repetitions);
+        var r = new Runs(repetitions);
         double[][] shares = new double[repetitions][];
         long bytes = 0;
         int[][] tokens = new int[2][];
         for (int i = 0; i < warmup + repetitions; i++) {
-            double tp = time(() -> tokens[0] = greedy(m, plain));
+            boolean timed = i >= warmup;
+            p.time(timed, i - warmup, genTokens, () -> tokens[0] = greedy(m, plain));
             node.stats().reset();
             long b0 = traffic(node);
-            double tr = time(() -> tokens[1] = greedy(m, node.linear()));
-            if (i >= warmup) {
-                p[i - warmup] = genTokens / tp;
-                r[i - warmup] = genTokens / tr;
+            double tr = r.time(timed, i - warmup, genTokens, () -> tokens[1] = greedy(m, node.linear()));
+            if (timed) {
                 bytes = traffic(node) - b0;
                 var s = node.stats();
                 double wall = tr * 1e9;
                 shares[i - warmup] = new double[] {s.maskNanos() / wall, s.restoreNanos() / wall, s.transportNanos() / wall, s.serverNanos() / wall,
                         (wall - s.maskNanos() - s.restoreNanos() - s.roundTripNanos()) / wall};
             }
-            System.err.printf(Locale.ROOT, "  decode run %d: plain %.2f, remo %.2f tokens/s%n", i + 1, genTokens / tp, genTokens / tr);
+            System.err.printf(Locale.ROOT, "  decode run %d: plain %.2f, remo %.2f tokens/s%n", i + 1, p.last, r.last);
         }
-        int mid = indexOfMedian(r);
-        double[] sh = shares[mid];
-        out.printf(Locale.ROOT, "decode %-9d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f; %s on the wire per token; same tokens: %s%n",
-                genTokens, median(p), median(r), median(r) / median(p), RemoReport.bytes(bytes / genTokens), Arrays.equals(tokens[0], tokens[1]) ? "yes" : "no");
+        double[] sh = shares[indexOfMedian(r.rates)];
+        out.printf(Locale.ROOT, "decode %-9d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f (%.3f per CPU-second); %s on the wire per token; same tokens: %s%n",
+                genTokens, median(p.rates), median(r.rates), median(r.rates) / median(p.rates), median(r.cpuRates) / median(p.cpuRates),
+                RemoReport.bytes(bytes / genTokens), Arrays.equals(tokens[0], tokens[1]) ? "yes" : "no");
         out.printf(Locale.ROOT, "decode time      mask %.1f%%, restore %.1f%%, transport %.1f%%, server %.1f%%, node's weight-free ops %.1f%%%n",
                 100 * sh[0], 100 * sh[1], 100 * sh[2], 100 * sh[3], 100 * sh[4]);
     }
@@ -140,7 +167,7 @@ final class RemoBench {
     private void sweep(Model m, String id, int port, LinearOps plain) {
         out.printf("%nm/d_in    setup ms  setup bytes  pool memory  pool/weights  decode remo/plain%n");
         for (double f : sweep) {
-            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale, remo.poolType);
+            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale);
             try (var node = connect(m, id, port, config)) {
                 double ratio = Double.NaN;
                 if (genTokens > 0) {

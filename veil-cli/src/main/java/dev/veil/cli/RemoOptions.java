@@ -1,7 +1,6 @@
 package dev.veil.cli;
 
 import dev.veil.engine.ring.Numeric;
-import dev.veil.engine.tensor.GGMLType;
 import dev.veil.node.MaskSize;
 import dev.veil.node.RemoConfig;
 import picocli.CommandLine.Option;
@@ -23,6 +22,7 @@ final class RemoOptions {
             description = "float mode: standard deviation of each mask entry (default: ${DEFAULT-VALUE}); ring masks are uniform")
     double maskScale;
 
+<<<<<<< HEAD
     @Option(names = "--pool-type", defaultValue = "F32", description = "float mode: hold Mpub and Rpub as F32 or F16 (half the memory; "
             + "adds a relative error of about 3e-4·σ) (default: ${DEFAULT-VALUE})")
     GGMLType poolType;
@@ -30,6 +30,8 @@ final class RemoOptions {
     /** The mode when --numeric is not given: float, unless the command needs a ring (remo-otp sets Z_2^64). */
     Numeric fallback = Numeric.FLOAT;
 
+=======
+>>>>>>> main
     Numeric numeric() {
         return numeric == null ? fallback : Numeric.parse(numeric);
     }
@@ -42,14 +44,14 @@ final class RemoOptions {
 
     RemoConfig config() {
         MaskSize size = m != null ? MaskSize.rows(m) : MaskSize.fraction(mFraction);
-        return new RemoConfig(size, numeric(), maskScale, poolType);
+        return new RemoConfig(size, numeric(), maskScale);
     }
 
     /** For messages: "m = d_in/8, float" and the like. */
     String describe() {
         var c = config();
         String rank = m != null ? "m = " + m : "m = " + trim(mFraction) + "·d_in";
-        return rank + ", " + c.numeric() + (c.numeric().exact() ? "" : ", mask scale " + trim(maskScale) + ", " + poolType + " pools");
+        return rank + ", " + c.numeric() + (c.numeric().exact() ? "" : ", mask scale " + trim(maskScale));
     }
 
     private static String trim(double v) {

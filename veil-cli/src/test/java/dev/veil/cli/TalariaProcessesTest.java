@@ -69,21 +69,28 @@ class TalariaProcessesTest {
     }
 
     @Test
-    void cliErrorsAreOneLine() throws Exception {
+    void cliErrorsAreOneLine() {
         String model = Shared.storiesBin().toString();
         for (String[] args : new String[][] {
                 {"node", "--model", model, "--weights-server", "nohost", "--prompt", "x"},
                 {"node", "--model", model, "--weights-server", "127.0.0.1:1", "--prompt", "x"},
                 {"generate", "--model", model, "--scheme", "magic"},
                 {"generate", "--model", model, "--scheme", "remo", "--numeric", "float64"},
-                {"generate", "--model", model, "--scheme", "remo", "--m-fraction", "1.5"}}) {
-            Process p = veil(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(1, p.exitValue(), err);
-            List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING")).toList();
-            assertEquals(1, lines.size(), err);
-            assertTrue(lines.getFirst().startsWith("veil: "), err);
+                {"generate", "--model", model, "--scheme", "remo", "--m-fraction", "1.5"},
+                {"bench", "--model", model, "--mode", "remo", "--m", "0"}}) {
+            var err = new java.io.ByteArrayOutputStream();
+            var saved = System.err;
+            int code;
+            try {
+                System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+                code = Main.run(args);
+            } finally {
+                System.setErr(saved);
+            }
+            String text = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals(1, code, text);
+            assertEquals(1, text.lines().count(), text);
+            assertTrue(text.startsWith("veil: "), text);
         }
     }
 

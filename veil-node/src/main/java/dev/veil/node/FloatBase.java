@@ -1,9 +1,6 @@
 package dev.veil.node;
 
 import dev.veil.engine.tensor.F32Tensor;
-import dev.veil.engine.tensor.FloatTensor;
-import dev.veil.engine.tensor.FloatTensors;
-import dev.veil.engine.tensor.GGMLType;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Rows;
 
@@ -13,13 +10,13 @@ import dev.veil.protocol.Rows;
  * with σ: O = Ô − Mpvt·Rpub cancels a term of size σ·|W|.
  */
 final class FloatBase extends PublicBase {
-    private final FloatTensor mpubT, rpubT;
+    private final F32Tensor mpubT, rpubT;
     private final double privateScale;
 
-    FloatBase(MatrixId id, int m, int dIn, int dOut, float[] mpub, float[] rpub, double maskScale, GGMLType poolType) {
+    FloatBase(MatrixId id, int m, int dIn, int dOut, float[] mpub, float[] rpub, double maskScale) {
         super(id, m, dIn, dOut);
-        this.mpubT = pool(poolType, transpose(mpub, m, dIn));
-        this.rpubT = pool(poolType, transpose(rpub, m, dOut));
+        this.mpubT = F32Tensor.of(transpose(mpub, m, dIn));
+        this.rpubT = F32Tensor.of(transpose(rpub, m, dOut));
         this.privateScale = maskScale / Math.sqrt(m);
     }
 
@@ -48,13 +45,9 @@ final class FloatBase extends PublicBase {
         };
     }
 
-    private static FloatTensor pool(GGMLType type, float[] values) {
-        return type == GGMLType.F32 ? F32Tensor.of(values) : FloatTensors.quantize(type, values);
-    }
-
     @Override
     long byteSize() {
-        return mpubT.segment().byteSize() + rpubT.segment().byteSize();
+        return 4L * m * (dIn + dOut);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.veil.node;
 
-import dev.veil.engine.tensor.GGMLType;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
@@ -37,13 +36,10 @@ public abstract sealed class PublicBase permits FloatBase, RingBase {
             return new RingBase(id, ring, m, dIn, dOut, base, r.data(), reply.rowScales());
         }
         float[] base = random.uniform(m * dIn, 1.0);
-        if (config.poolType() == GGMLType.F16) { // held exactly as F16 on the node
-            for (int i = 0; i < base.length; i++) base[i] = Float.float16ToFloat(Float.floatToFloat16(base[i]));
-        }
         var reply = channel.call(new Message.Setup(id, new Rows.Floats(m, dIn, base)), Message.SetupReply.class);
         if (!(reply.restoration() instanceof Rows.Floats r)) throw badReply(id, "a float restoration pool");
         checkShape(id, r, m, dOut);
-        return new FloatBase(id, m, dIn, dOut, base, r.data(), config.maskScale(), config.poolType());
+        return new FloatBase(id, m, dIn, dOut, base, r.data(), config.maskScale());
     }
 
     /** Masks rows x[xOffset, xOffset + n·d_in) with a fresh private mask. */

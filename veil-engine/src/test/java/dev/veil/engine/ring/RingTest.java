@@ -15,7 +15,7 @@ class RingTest {
         var rnd = new SplittableRandom(7);
         for (Ring ring : Ring.values()) {
             for (int trial = 0; trial < 20; trial++) {
-                int rows = 1 + rnd.nextInt(40), cols = 1 + rnd.nextInt(70), n = 1 + rnd.nextInt(5);
+                int rows = 1 + rnd.nextInt(80), cols = 1 + rnd.nextInt(70), n = 1 + rnd.nextInt(40); // tiles, 4-row groups and tails
                 float[] w = new float[rows * cols];
                 for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
                 RingMatrix m = RingMatrix.quantize(ring, cols, new FloatTensor[] {F32Tensor.of(w)}, new int[] {rows});
