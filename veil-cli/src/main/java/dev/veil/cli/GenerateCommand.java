@@ -29,14 +29,9 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--scheme", defaultValue = "plain",
-<<<<<<< HEAD
-            description = {"plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked),",
-                    "remo-otp (the same with one-time-pad masks, exact modes only; see docs/otp.md)",
-                    "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)"})
-=======
-            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked) "
+            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked), "
+                    + "remo-otp (the same with one-time-pad masks, exact modes only; see docs/otp.md) "
                     + "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)")
->>>>>>> main
     String scheme;
 
     @Option(names = "--transcript", description = "remo, remo-otp: record the weights server's view of every call to this file")

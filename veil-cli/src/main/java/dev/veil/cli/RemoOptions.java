@@ -22,16 +22,9 @@ final class RemoOptions {
             description = "float mode: standard deviation of each mask entry (default: ${DEFAULT-VALUE}); ring masks are uniform")
     double maskScale;
 
-<<<<<<< HEAD
-    @Option(names = "--pool-type", defaultValue = "F32", description = "float mode: hold Mpub and Rpub as F32 or F16 (half the memory; "
-            + "adds a relative error of about 3e-4·σ) (default: ${DEFAULT-VALUE})")
-    GGMLType poolType;
-
     /** The mode when --numeric is not given: float, unless the command needs a ring (remo-otp sets Z_2^64). */
     Numeric fallback = Numeric.FLOAT;
 
-=======
->>>>>>> main
     Numeric numeric() {
         return numeric == null ? fallback : Numeric.parse(numeric);
     }
