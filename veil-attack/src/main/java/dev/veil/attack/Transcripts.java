@@ -22,7 +22,7 @@ import java.util.Map;
  * than one row is a prefill, which starts a new sequence (a decode step carries one row). This needs prompts of
  * at least two tokens (BOS and one more) and sequences run one after another, which the attack lab's workload
  * guarantees. CMIF's decoder-stack calls name their session (the server keeps its KV cache), so there a
- * sequence is simply a session's calls, in order.
+ * sequence is simply a session's calls ({@link CmifTranscripts}).
  */
 public final class Transcripts {
     private Transcripts() {}
@@ -33,21 +33,8 @@ public final class Transcripts {
 
     public static List<Observation> observations(Transcript t) {
         List<Observation> sequences = talaria(t);
-        sequences.addAll(cmif(t));
+        sequences.addAll(CmifTranscripts.observations(t));
         return sequences;
-    }
-
-    /** CMIF: one sequence per session, DECODER_STACK exchanges (input embeddings in, final hidden states out). */
-    static List<Observation> cmif(Transcript t) {
-        Map<Long, List<Exchange>> sessions = new java.util.LinkedHashMap<>();
-        for (TranscriptEntry e : t.decodeCalls()) {
-            if (!(e.reply() instanceof Message.DecodeReply) || !(e.request() instanceof Message.Decode d)) continue;
-            if (d.position() == 0) sessions.remove(d.session()); // a restart begins the session afresh
-            sessions.computeIfAbsent(d.session(), k -> new ArrayList<>()).add(new Exchange(Site.DECODER_STACK, 0, e.input(), e.output()));
-        }
-        List<Observation> out = new ArrayList<>();
-        for (List<Exchange> s : sessions.values()) out.add(new Observation(s, Map.of()));
-        return out;
     }
 
     static List<Observation> talaria(Transcript t) {
