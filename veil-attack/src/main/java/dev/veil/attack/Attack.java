@@ -10,4 +10,12 @@ public interface Attack {
      * fed back), i.e. per row the server received at the attack's site.
      */
     int[] guess(Observation observation);
+
+    /**
+     * The attack's own guess of the token after the last position (the answer's last token, never fed back), or
+     * -1 to let the lab run the model on the guesses and take its greedy choice.
+     */
+    default int next(Observation observation) {
+        return -1;
+    }
 }

@@ -40,7 +40,8 @@ public final class AttackLab {
         }
         int p = o.promptLength();
         int[] prompt = Arrays.copyOfRange(g, Math.min(1, p), p);
-        int next = nextToken(g);
+        int next = attack.next(o);
+        if (next < 0) next = nextToken(g);
         int[] answer = Arrays.copyOfRange(g, p, g.length);
         if (!model.tokenizer().isStop(next) && g.length < model.config().contextLength()) {
             answer = Arrays.copyOf(answer, answer.length + 1);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The attack lab's workload: victim prompts (with greedy answers) through a scheme, the attacker's own runs on
@@ -45,15 +46,12 @@ public final class Experiment {
     }
 
     public Outcome run(Scheme scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
-        List<VictimRun> runs = victimRuns(scheme, victimPrompts, progress);
-        List<VictimRun> training = new ArrayList<>();
-        try (Scheme.Deployment own = scheme.attacker(runs.getFirst().observation(), config.seed() ^ 0x5DEECE66DL)) {
-            for (int[] p : publicPrompts) {
-                training.add(own.run(p, config.answerTokens()));
-                progress.update(scheme.name() + ": attacker's own runs", training.size(), publicPrompts.size());
-            }
-        }
-        List<Attack> attacks = attacks(runs.getFirst().observation(), training, progress, scheme.name());
+        List<VictimRun> runs = throughTranscript(config.transcript(), w -> scheme.victim(config.seed(), w), victimPrompts,
+                scheme.name() + ": victim workload", progress);
+        Observation sample = runs.getFirst().observation();
+        List<VictimRun> training = throughTranscript(null, w -> scheme.attacker(sample, config.seed() ^ 0x5DEECE66DL, w), publicPrompts,
+                scheme.name() + ": attacker's own runs", progress);
+        List<Attack> attacks = attacks(sample, training, progress, scheme.name());
         var lab = new AttackLab(model, similarity);
         List<AttackLab.Result> results = new ArrayList<>();
         int total = attacks.size() * runs.size();
@@ -66,19 +64,20 @@ public final class Experiment {
     }
 
     /**
-     * Runs the victim workload with the server writing its transcript, then reads the observations back from
-     * that file: the attacks see exactly what the transcript holds.
+     * Runs prompts through a deployment whose weights server writes its transcript, then reads the observations
+     * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth.
      */
-    List<VictimRun> victimRuns(Scheme scheme, List<int[]> prompts, Progress progress) throws IOException {
-        Path file = config.transcript() != null ? config.transcript() : Files.createTempFile("veil-victim", ".transcript");
+    List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, Scheme.Deployment> deployment, List<int[]> prompts,
+                                      String stage, Progress progress) throws IOException {
+        Path file = keep != null ? keep : Files.createTempFile("veil", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
         try {
             try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
-                 Scheme.Deployment victim = scheme.victim(config.seed(), writer)) {
+                 Scheme.Deployment d = deployment.apply(writer)) {
                 for (int[] p : prompts) {
-                    if (p.length < 2) throw new IllegalArgumentException("victim prompts need BOS and at least one token");
-                    truth.add(victim.run(p, config.answerTokens()));
-                    progress.update(scheme.name() + ": victim workload", truth.size(), prompts.size());
+                    if (p.length < 2) throw new IllegalArgumentException("prompts need BOS and at least one token");
+                    truth.add(d.run(p, config.answerTokens()));
+                    progress.update(stage, truth.size(), prompts.size());
                 }
             }
             List<Observation> seen = Transcripts.read(file);
@@ -89,7 +88,7 @@ public final class Experiment {
             for (int i = 0; i < truth.size(); i++) runs.add(new VictimRun(seen.get(i), truth.get(i).prompt(), truth.get(i).answer()));
             return runs;
         } finally {
-            if (config.transcript() == null) Files.deleteIfExists(file);
+            if (keep == null) Files.deleteIfExists(file);
         }
     }
 
@@ -100,6 +99,13 @@ public final class Experiment {
         List<Attack> attacks = new ArrayList<>();
         attacks.add(FrequencyPrior.fit(training.stream().map(VictimRun::prompt).toList(),
                 training.stream().map(VictimRun::answer).toList(), vocab, true));
+        if (sample.exchanges().getFirst().site() == Site.DECODER_STACK) { // CMIF
+            attacks.add(new EmbeddingInversionAttack(shadow));
+            progress.update(scheme + ": training token-infer", 0, 1);
+            attacks.add(TokenInferAttack.train(labelled, Site.DECODER_STACK, 0, View.RAW, vocab, config.mlp()));
+            attacks.add(new HiddenStateAttack(model));
+            return attacks;
+        }
         boolean masked = sample.base(Site.QKV, 0) != null;
         attacks.add(new VocabularyMatchingAttack(shadow, Site.QKV, 0, VocabularyMatchingAttack.Distance.L2, View.RAW));
         if (masked) attacks.add(new NullSpaceProjectionAttack(shadow, Site.QKV, 0));
@@ -113,8 +119,10 @@ public final class Experiment {
             progress.update(scheme + ": training null-space-token-infer", 0, 1);
             attacks.add(TokenInferAttack.train(labelled, Site.QKV, 0, View.NULL_SPACE, vocab, config.mlp()));
         }
-        if (config.inversionSteps() > 0 && !sample.ring()) { // gradients do not pass a ring's wrap-around
-            attacks.add(new InversionAttack(shadow, Site.QKV, 0, masked ? View.NULL_SPACE : View.RAW, config.inversionSteps(), 0.2f, config.seed()));
+        if (config.inversionSteps() > 0) {
+            // Gradients do not pass a ring's wrap-around: over a ring the inversion can only fit the raw rows.
+            View view = masked && !sample.ring() ? View.NULL_SPACE : View.RAW;
+            attacks.add(new InversionAttack(shadow, Site.QKV, 0, view, config.inversionSteps(), 0.2f, config.seed()));
         }
         return attacks;
     }

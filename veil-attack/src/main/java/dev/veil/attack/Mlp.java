@@ -2,11 +2,15 @@ package dev.veil.attack;
 
 import dev.veil.engine.Parallel;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A one-hidden-layer classifier (standardized input → ReLU → softmax over tokens), trained with Adam on
  * cross-entropy. Training is deterministic under its seed whatever the thread count: each mini-batch is cut
- * into a fixed number of shards whose gradients are summed in shard order.
+ * into a fixed number of shards whose gradients are summed in shard order (on one machine: the vector width
+ * fixes the order of the sums in the dot products).
  */
 public final class Mlp {
     /** @param hidden hidden units; @param epochs passes over the data; @param batch mini-batch size */
@@ -23,6 +27,7 @@ public final class Mlp {
     }
 
     private static final int SHARDS = 8;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private final int in, hidden, classes;
     private final float[] mean, invStd;
@@ -86,9 +91,7 @@ public final class Mlp {
                 int end = Math.min(count, start + o.batch()), size = end - start, from = start;
                 Parallel.forEach(SHARDS, sh -> {
                     for (float[] g : grads[sh]) java.util.Arrays.fill(g, 0f);
-                    int a = from + size * sh / SHARDS, b = from + size * (sh + 1) / SHARDS;
-                    float[] z = new float[hidden], p = new float[classes], dh = new float[hidden], xs = new float[in];
-                    for (int r = a; r < b; r++) backprop(x, order[r], y[order[r]], grads[sh], z, p, dh, xs);
+                    backprop(x, y, order, from + size * sh / SHARDS, from + size * (sh + 1) / SHARDS, grads[sh]);
                 });
                 step++;
                 float lr = o.learningRate() * (float) (0.5 * (1 + Math.cos(Math.PI * epoch / o.epochs())));
@@ -108,42 +111,80 @@ public final class Mlp {
         }
     }
 
-    /** Adds the cross-entropy gradient of one example to g = {w1, b1, w2, b2}. */
-    private void backprop(float[] x, int row, int label, float[][] g, float[] z, float[] p, float[] dh, float[] xs) {
-        standardize(x, row * in, xs);
-        hidden(xs, z);
-        logits(z, p);
-        softmax(p);
-        p[label] -= 1f;
-        java.util.Arrays.fill(dh, 0f);
+    /**
+     * Adds the cross-entropy gradients of examples order[a, b) to g = {w1, b1, w2, b2}. Loops run class by class
+     * over all the shard's examples, so each row of w2 and of its gradient is read once per shard, not once per
+     * example.
+     */
+    private void backprop(float[] x, int[] y, int[] order, int a, int b, float[][] g) {
+        int n = b - a;
+        float[] xs = new float[n * in], z = new float[n * hidden], p = new float[n * classes], dh = new float[n * hidden];
+        for (int r = 0; r < n; r++) {
+            standardize(x, order[a + r] * in, xs, r * in);
+            hidden(xs, r * in, z, r * hidden);
+        }
         for (int c = 0; c < classes; c++) {
-            float d = p[c];
-            g[3][c] += d;
-            int o = c * hidden;
-            for (int h = 0; h < hidden; h++) {
-                g[2][o + h] += d * z[h];
-                dh[h] += d * w2[o + h];
+            for (int r = 0; r < n; r++) p[r * classes + c] = b2[c] + dot(w2, c * hidden, z, r * hidden, hidden);
+        }
+        for (int r = 0; r < n; r++) {
+            softmax(p, r * classes, classes);
+            p[r * classes + y[order[a + r]]] -= 1f;
+        }
+        for (int c = 0; c < classes; c++) {
+            for (int r = 0; r < n; r++) {
+                float d = p[r * classes + c];
+                g[3][c] += d;
+                axpy(d, z, r * hidden, g[2], c * hidden, hidden);
+                axpy(d, w2, c * hidden, dh, r * hidden, hidden);
             }
         }
-        for (int h = 0; h < hidden; h++) {
-            if (z[h] <= 0f) continue;
-            float d = dh[h];
-            g[1][h] += d;
-            int o = h * in;
-            for (int i = 0; i < in; i++) g[0][o + i] += d * xs[i];
+        for (int r = 0; r < n; r++) {
+            for (int h = 0; h < hidden; h++) {
+                if (z[r * hidden + h] <= 0f) continue;
+                float d = dh[r * hidden + h];
+                g[1][h] += d;
+                axpy(d, xs, r * in, g[0], h * in, in);
+            }
         }
+    }
+
+    /** y[yOff, yOff + n) += a · x[xOff, xOff + n) */
+    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+            FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    /** x[xOff, xOff + n) · y[yOff, yOff + n) */
+    private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        var acc = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += x[xOff + i] * y[yOff + i];
+        return sum;
     }
 
     /** Most likely class of each row of x (n × in). */
     public int[] predict(float[] x, int n) {
         int[] out = new int[n];
         Parallel.forEach(n, r -> {
-            float[] xs = new float[in], z = new float[hidden], p = new float[classes];
-            standardize(x, r * in, xs);
-            hidden(xs, z);
-            logits(z, p);
+            float[] xs = new float[in], z = new float[hidden];
+            standardize(x, r * in, xs, 0);
+            hidden(xs, 0, z, 0);
             int best = 0;
-            for (int c = 1; c < classes; c++) if (p[c] > p[best]) best = c;
+            float bestLogit = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                float logit = b2[c] + dot(w2, c * hidden, z, 0, hidden);
+                if (logit > bestLogit) {
+                    bestLogit = logit;
+                    best = c;
+                }
+            }
             out[r] = best;
         });
         return out;
@@ -153,37 +194,23 @@ public final class Mlp {
         return in;
     }
 
-    private void standardize(float[] x, int off, float[] xs) {
-        for (int i = 0; i < in; i++) xs[i] = (x[off + i] - mean[i]) * invStd[i];
+    private void standardize(float[] x, int off, float[] xs, int xsOff) {
+        for (int i = 0; i < in; i++) xs[xsOff + i] = (x[off + i] - mean[i]) * invStd[i];
     }
 
-    private void hidden(float[] xs, float[] z) {
-        for (int h = 0; h < hidden; h++) {
-            float s = b1[h];
-            int o = h * in;
-            for (int i = 0; i < in; i++) s += w1[o + i] * xs[i];
-            z[h] = Math.max(s, 0f);
-        }
+    private void hidden(float[] xs, int xsOff, float[] z, int zOff) {
+        for (int h = 0; h < hidden; h++) z[zOff + h] = Math.max(b1[h] + dot(w1, h * in, xs, xsOff, in), 0f);
     }
 
-    private void logits(float[] z, float[] p) {
-        for (int c = 0; c < classes; c++) {
-            float s = b2[c];
-            int o = c * hidden;
-            for (int h = 0; h < hidden; h++) s += w2[o + h] * z[h];
-            p[c] = s;
-        }
-    }
-
-    private static void softmax(float[] p) {
+    private static void softmax(float[] p, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
-        for (float v : p) max = Math.max(max, v);
+        for (int i = 0; i < n; i++) max = Math.max(max, p[off + i]);
         float sum = 0f;
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (float) Math.exp(p[i] - max);
-            sum += p[i];
+        for (int i = 0; i < n; i++) {
+            p[off + i] = (float) Math.exp(p[off + i] - max);
+            sum += p[off + i];
         }
-        for (int i = 0; i < p.length; i++) p[i] /= sum;
+        for (int i = 0; i < n; i++) p[off + i] /= sum;
     }
 
     private static float[] gaussian(int n, double sd, SplittableRandom random) {

@@ -53,31 +53,19 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
         return positions(head.site(), head.layer());
     }
 
-    /** Width of the rows received at (site, layer). */
-    public int inDim(Site site, int layer) {
-        return first(site, layer).inDim();
-    }
-
     /**
      * Prompt length (BOS included): the rows of the first forward pass, i.e. those received at the first call's
-     * site before the first LM-head call (a long prefill may come in several calls).
+     * site before the first LM-head call (a long prefill may come in several calls); for CMIF, the first call.
      */
     public int promptLength() {
         if (exchanges.isEmpty()) throw new IllegalStateException("empty observation");
         Exchange head = exchanges.getFirst();
+        if (head.site() == Site.DECODER_STACK) return head.rows(); // CMIF: one call per forward pass
         int n = 0;
         for (Exchange e : exchanges) {
             if (e.site() == Site.LM_HEAD && head.site() != Site.LM_HEAD) break;
             if (e.site() == head.site() && e.layer() == head.layer()) n += e.rows();
         }
-        return n;
-    }
-
-    /** Number of forward passes (prefill plus decode steps). */
-    public int steps() {
-        Exchange head = exchanges.getFirst();
-        int n = 0;
-        for (Exchange e : exchanges) if (e.site() == head.site() && e.layer() == head.layer()) n++;
         return n;
     }
 
@@ -89,11 +77,6 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
     /** Whether the server computed over a ring (the exact mode). */
     public boolean ring() {
         return exchanges.getFirst().received() instanceof Rows.RingElements;
-    }
-
-    private Exchange first(Site site, int layer) {
-        for (Exchange e : exchanges) if (e.site() == site && e.layer() == layer) return e;
-        throw new IllegalArgumentException("the server saw no call at " + site.label() + " layer " + layer);
     }
 
     private Rows concat(Site site, int layer, boolean in) {

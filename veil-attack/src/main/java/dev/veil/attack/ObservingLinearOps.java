@@ -2,7 +2,9 @@ package dev.veil.attack;
 
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
+import dev.veil.engine.model.LlamaConfig;
 import dev.veil.protocol.Rows;
+import java.util.Arrays;
 
 /**
  * Sits where the weights server sits: records every input it is asked to multiply and every output it returns,
@@ -12,9 +14,9 @@ import dev.veil.protocol.Rows;
 public final class ObservingLinearOps implements LinearOps {
     private final LinearOps server;
     private final Observation.Recorder recorder;
-    private final dev.veil.engine.model.LlamaConfig config;
+    private final LlamaConfig config;
 
-    public ObservingLinearOps(dev.veil.engine.model.LlamaConfig config, LinearOps server, Observation.Recorder recorder) {
+    public ObservingLinearOps(LlamaConfig config, LinearOps server, Observation.Recorder recorder) {
         this.config = config;
         this.server = server;
         this.recorder = recorder;
@@ -25,6 +27,6 @@ public final class ObservingLinearOps implements LinearOps {
         server.apply(p, layer, x, n, out);
         int in = p.inDim(config), width = p.outDim(config);
         recorder.exchange(new Exchange(Site.of(p), p.perLayer() ? layer : 0,
-                new Rows.Floats(n, in, java.util.Arrays.copyOf(x, n * in)), new Rows.Floats(n, width, java.util.Arrays.copyOf(out, n * width))));
+                new Rows.Floats(n, in, Arrays.copyOf(x, n * in)), new Rows.Floats(n, width, Arrays.copyOf(out, n * width))));
     }
 }

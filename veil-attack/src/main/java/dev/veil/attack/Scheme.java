@@ -19,8 +19,11 @@ public interface Scheme {
      */
     Deployment victim(long seed, TranscriptWriter transcript);
 
-    /** The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets. */
-    Deployment attacker(Observation victimView, long seed);
+    /**
+     * The attacker's deployment: the public parameters in {@code victimView} (bases), its own secrets; its
+     * server writes to {@code transcript}.
+     */
+    Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript);
 
     /**
      * A running deployment: runs a sequence and returns the truth (and, for in-process simulations, what its
@@ -46,14 +49,17 @@ public interface Scheme {
             }
 
             @Override
-            public Deployment attacker(Observation victimView, long seed) {
-                return victim(seed, null);
+            public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+                return victim(seed, transcript);
             }
         };
     }
 
-    /** ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}. */
-    static Scheme simulatedRemo(Model model, double mFraction, Numeric numeric, double maskScale) {
+    /**
+     * ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}.
+     * {@code m} is a fraction of d_in when below 1, else a rank.
+     */
+    static Scheme simulatedRemo(Model model, double m, Numeric numeric, double maskScale) {
         return new Scheme() {
             @Override public String name() { return "remo"; }
 
@@ -63,13 +69,13 @@ public interface Scheme {
             }
 
             @Override
-            public Deployment attacker(Observation victimView, long seed) {
-                return deployment(victimView.bases(), seed, null);
+            public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+                return deployment(victimView.bases(), seed, transcript);
             }
 
             private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
                 var rec = new Observation.Recorder(transcript);
-                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, mFraction, bases, maskScale, seed);
+                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, m, bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };

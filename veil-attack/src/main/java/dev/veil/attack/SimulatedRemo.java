@@ -35,11 +35,11 @@ public final class SimulatedRemo implements LinearOps {
     private final Map<Observation.Key, Rows> bases = new HashMap<>(), restoration = new HashMap<>();
 
     /**
+     * @param m           rank of the public bases: a fraction of d_in when below 1, else a count (capped at d_in − 1)
      * @param publicBases the deployment's bases (the attacker copies the victim's), or null to draw new ones
-     *                    with m = round(mFraction · d_in) per matrix
      */
     public SimulatedRemo(LlamaConfig config, LinearWeights weights, Numeric numeric, Observation.Recorder recorder,
-                         double mFraction, Map<Observation.Key, Rows> publicBases, double maskScale, long seed) {
+                         double m, Map<Observation.Key, Rows> publicBases, double maskScale, long seed) {
         if (!(maskScale > 0)) throw new IllegalArgumentException("mask scale must be positive");
         this.c = config;
         this.numeric = numeric;
@@ -51,7 +51,7 @@ public final class SimulatedRemo implements LinearOps {
         for (Projection p : Projection.values()) {
             for (int l = 0; l < (p.perLayer() ? c.layers() : 1); l++) {
                 var key = new Observation.Key(Site.of(p), l);
-                Rows base = publicBases != null ? publicBases.get(key) : drawBase(mFor(p.inDim(c), mFraction), p.inDim(c));
+                Rows base = publicBases != null ? publicBases.get(key) : drawBase(mFor(p.inDim(c), m), p.inDim(c));
                 if (base == null || base.cols() != p.inDim(c) || (base instanceof Rows.RingElements) != numeric.exact()) {
                     throw new IllegalArgumentException("no usable public base for " + p + " layer " + l);
                 }
@@ -63,10 +63,14 @@ public final class SimulatedRemo implements LinearOps {
         }
     }
 
-    /** m for a matrix with d_in inputs at fraction f of d_in: at least 1, below d_in (as the node rounds it). */
-    public static int mFor(int dIn, double fraction) {
-        if (!(fraction > 0 && fraction < 1)) throw new IllegalArgumentException("m/d must be in (0, 1), got " + fraction);
-        return Math.max(1, Math.min(dIn - 1, (int) Math.round(fraction * dIn)));
+    /**
+     * The rank for a matrix with d_in inputs, as the node computes it: {@code m} · d_in rounded when m is a
+     * fraction below 1, else m itself; at least 1 and below d_in.
+     */
+    public static int mFor(int dIn, double m) {
+        if (!(m > 0) || Double.isInfinite(m)) throw new IllegalArgumentException("m must be a positive count or a fraction of d_in, got " + m);
+        int rows = m < 1 ? (int) Math.round(m * dIn) : (int) Math.min(Integer.MAX_VALUE, Math.round(m));
+        return Math.max(1, Math.min(dIn - 1, rows));
     }
 
     @Override

@@ -21,7 +21,8 @@ import java.util.Map;
  * every forward pass ends with its one LM-head call, and a forward pass whose first-layer QKV calls carry more
  * than one row is a prefill, which starts a new sequence (a decode step carries one row). This needs prompts of
  * at least two tokens (BOS and one more) and sequences run one after another, which the attack lab's workload
- * guarantees.
+ * guarantees. CMIF's decoder-stack calls name their session (the server keeps its KV cache), so there a
+ * sequence is simply a session's calls ({@link CmifTranscripts}).
  */
 public final class Transcripts {
     private Transcripts() {}
@@ -31,6 +32,12 @@ public final class Transcripts {
     }
 
     public static List<Observation> observations(Transcript t) {
+        List<Observation> sequences = talaria(t);
+        sequences.addAll(CmifTranscripts.observations(t));
+        return sequences;
+    }
+
+    static List<Observation> talaria(Transcript t) {
         Map<Observation.Key, Rows> bases = new HashMap<>();
         t.publicBases().forEach((id, base) -> bases.put(key(id), base));
         List<List<Exchange>> forwards = new ArrayList<>();

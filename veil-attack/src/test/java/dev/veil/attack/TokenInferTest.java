@@ -46,7 +46,7 @@ class TokenInferTest {
 
         var remo = Scheme.simulatedRemo(Stories.MODEL, 0.25, Numeric.Z64, 1);
         var victim = remo.victim(7, null).run(Stories.prompt(VICTIM), 6);
-        var own = remo.attacker(victim.observation(), 8);
+        var own = remo.attacker(victim.observation(), 8, null);
         var nullSpace = TokenInferAttack.train(runs(own), Site.QKV, 0, View.NULL_SPACE, 512, options);
         assertAccuracyOnSeenTokens(nullSpace, victim);
     }

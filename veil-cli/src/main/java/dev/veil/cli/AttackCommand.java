@@ -21,10 +21,11 @@ import picocli.CommandLine.Option;
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Attack a scheme from the weights server's seat and report how much of the prompts and answers leaks.")
 final class AttackCommand implements Callable<Integer> {
-    @Option(names = "--scheme", required = true, description = "plain, remo or cmif")
+    @Option(names = "--scheme", required = true, description = "plain, remo, remo-otp or cmif")
     String scheme;
 
-    @Option(names = "--m", defaultValue = "1/8", description = "ReMO: m as a fraction of d_in, e.g. 1/8 or 0.125 (default 1/8)")
+    @Option(names = {"--m", "--m-fraction"}, defaultValue = "1/8",
+            description = "ReMO: rank m of the public bases, as a fraction of d_in (1/8, 0.125) or a count (8) (default 1/8)")
     String m;
 
     @Option(names = "--mask-scale", defaultValue = "1", description = "ReMO, float mode: standard deviation σ of a mask entry (default 1, the node's default)")
@@ -33,8 +34,11 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--numeric", defaultValue = "float", description = "ReMO: float, exact (= z64), z64 or z32 (default float)")
     String numeric;
 
-    @Option(names = "--epsilon", defaultValue = "1", description = "CMIF: privacy budget per replaced token")
-    double epsilon;
+    @Option(names = "--epsilon", defaultValue = "1", description = "CMIF: ε per sanitized token, or inf (default 1)")
+    String epsilon;
+
+    @Option(names = "--sanitizer", defaultValue = "rnm", description = "CMIF: rnm (CMIF's own), santext+ or custext+ (default rnm)")
+    String sanitizer;
 
     @Mixin
     Workload workload = new Workload();
@@ -43,11 +47,13 @@ final class AttackCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Model model = workload.loadModel();
         var progress = new ProgressBar(System.err);
+        String id = workload.model.getFileName().toString();
         Scheme s = switch (scheme) {
             case "plain" -> Scheme.plain(model);
-            case "remo" -> new TalariaScheme(model, workload.model.getFileName().toString(), fraction(m), Numeric.parse(numeric), maskScale);
-            case "cmif" -> throw new IllegalArgumentException("scheme cmif is not in this build yet (its sanitizer lands with the CMIF work)");
-            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, cmif)");
+            case "remo" -> new TalariaScheme(model, id, rank(m), Numeric.parse(numeric), maskScale);
+            case "remo-otp" -> new OtpScheme(model, id, Numeric.parse(numeric.equals("float") ? "z64" : numeric));
+            case "cmif" -> new CmifScheme(model, id, workload.sanitizer(model, sanitizer, UtilityCommand.parseEpsilon(epsilon)));
+            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp, cmif)");
         };
         try (var encoder = !workload.noSimilarity ? new SentenceEncoder() : null) {
             var outcome = workload.experiment(model, encoder).run(s, workload.victimPrompts(model), workload.publicPrompts(model), progress::update);
@@ -57,15 +63,15 @@ final class AttackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Parses "1/8" or "0.125". */
-    static double fraction(String s) {
+    /** Parses m: a fraction of d_in ("1/8", "0.125") or a whole rank ("8"). */
+    static double rank(String s) {
         try {
             int slash = s.indexOf('/');
             double v = slash < 0 ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, slash)) / Double.parseDouble(s.substring(slash + 1));
-            if (!(v > 0 && v < 1)) throw new NumberFormatException();
+            if (!(v > 0 && (v < 1 || v == Math.rint(v))) || Double.isInfinite(v)) throw new NumberFormatException();
             return v;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125; got '" + s + "'");
+            throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125, or a whole rank like 8; got '" + s + "'");
         }
     }
 

@@ -8,11 +8,11 @@ import dev.veil.weights.WeightsServer;
 import java.time.Duration;
 
 /** CMIF's roles in one process: a weights server running the decoder stack and a CMIF node, joined in memory. */
-final class CmifInProcess implements AutoCloseable {
-    final WeightsServer server;
-    final CmifNode node;
+public final class CmifInProcess implements AutoCloseable {
+    public final WeightsServer server;
+    public final CmifNode node;
 
-    CmifInProcess(Model model, String modelId, Sanitizer sanitizer) {
+    public CmifInProcess(Model model, String modelId, Sanitizer sanitizer) {
         server = new WeightsServer(modelId, model.config(), model.linear(), model.node(), null);
         node = CmifNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), sanitizer);
     }

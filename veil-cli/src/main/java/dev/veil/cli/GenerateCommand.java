@@ -27,8 +27,8 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--scheme", defaultValue = "plain",
-            description = {"plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked)",
-                    "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)"})
+            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked) "
+                    + "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)")
     String scheme;
 
     @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")

@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
  * one per line of standard input, each a new session.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = {"Run the trusted node against a weights server: generate text with every linear layer outsourced under ReMO masks",
-                "(--scheme remo), or with a sanitized prompt and the decoder layers on the server (--scheme cmif --epsilon E)."})
+        description = {"Run the trusted node against a weights server: generate text with every linear",
+                "layer outsourced under ReMO masks (--scheme remo), or with a sanitized prompt",
+                "and the decoder layers on the server (--scheme cmif --epsilon E)."})
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only embedding, norms and tokenizer are loaded)")
     Path model;

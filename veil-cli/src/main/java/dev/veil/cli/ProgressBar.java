@@ -3,33 +3,33 @@ package dev.veil.cli;
 import java.io.PrintStream;
 
 /**
- * A one-line progress bar on stderr, redrawn at most every 100 ms on a terminal (every 5 s into a log); a new
- * stage starts a new line.
+ * A progress bar on stderr, redrawn as a new line at every tenth of a stage (and at its start and end), so that
+ * it reads the same on a terminal, in a log file, and through the {@code veil} launcher's stderr filter, which
+ * passes whole lines only.
  */
 final class ProgressBar {
+    private static final int WIDTH = 30;
     private final PrintStream err;
-    private final long interval = System.console() != null ? 100_000_000L : 5_000_000_000L;
     private String stage = "";
-    private long last;
+    private int shown = -1;
 
     ProgressBar(PrintStream err) {
         this.err = err;
     }
 
     synchronized void update(String stage, int done, int total) {
-        long now = System.nanoTime();
+        int filled = total <= 0 ? 0 : (int) ((long) WIDTH * Math.min(done, total) / total);
         boolean newStage = !stage.equals(this.stage);
-        if (!newStage && done < total && now - last < interval) return;
-        if (newStage && !this.stage.isEmpty()) err.println();
+        if (!newStage && filled < shown + WIDTH / 10 && done < total) return;
+        if (!newStage && done >= total && filled == shown) return;
         this.stage = stage;
-        last = now;
-        int width = 30, filled = total <= 0 ? 0 : (int) ((long) width * done / total);
-        err.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + done + "/" + total + " " + stage);
+        shown = filled;
+        err.println("[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total + " " + stage);
         err.flush();
     }
 
     synchronized void finish() {
-        if (!stage.isEmpty()) err.println();
         stage = "";
+        shown = -1;
     }
 }

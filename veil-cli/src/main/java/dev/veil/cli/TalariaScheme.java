@@ -17,9 +17,10 @@ import java.time.Duration;
 /**
  * ReMO under attack: the victim is Talaria's real split runtime (a weights server that writes its transcript
  * and a trusted node, joined in-process); the attacker imitates it with {@link Scheme#simulatedRemo} on the
- * public bases it saw. The node's masks come from its DRBG, so the victim's secrets ignore the seed.
+ * public bases it saw. The node's masks come from its DRBG, so the victim's secrets ignore the seed. {@code m}
+ * is a fraction of d_in when below 1, else the rank of every base.
  */
-record TalariaScheme(Model model, String modelId, double mFraction, Numeric numeric, double maskScale) implements Scheme {
+record TalariaScheme(Model model, String modelId, double m, Numeric numeric, double maskScale) implements Scheme {
     @Override
     public String name() {
         return "remo";
@@ -29,7 +30,7 @@ record TalariaScheme(Model model, String modelId, double mFraction, Numeric nume
     public Deployment victim(long seed, TranscriptWriter transcript) {
         var server = new WeightsServer(modelId, model.config(), model.linear(), transcript);
         var node = TrustedNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)),
-                new RemoConfig(MaskSize.fraction(mFraction), numeric, maskScale));
+                new RemoConfig(m < 1 ? MaskSize.fraction(m) : MaskSize.rows((int) m), numeric, maskScale));
         return new Deployment() {
             @Override
             public VictimRun run(int[] prompt, int answerTokens) {
@@ -46,7 +47,7 @@ record TalariaScheme(Model model, String modelId, double mFraction, Numeric nume
     }
 
     @Override
-    public Deployment attacker(Observation victimView, long seed) {
-        return Scheme.simulatedRemo(model, mFraction, numeric, maskScale).attacker(victimView, seed);
+    public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
+        return Scheme.simulatedRemo(model, m, numeric, maskScale).attacker(victimView, seed, transcript);
     }
 }

@@ -21,9 +21,10 @@ import picocli.CommandLine.Option;
 
 /** SST-2 accuracy of a classifier trained and tested on sanitized text, against ε, and the sanitizer's cost. */
 @Command(name = "utility", mixinStandardHelpOptions = true,
-        description = {"Utility of the CMIF sanitizers: SST-2 accuracy of a logistic regression on averaged GloVe vectors,",
-                "trained and tested on sanitized text, for each sanitizer and ε; then the sanitizer's share of a",
-                "whole request on a model (token level). Writes utility.md, utility.tsv, utility.png, utility.svg."})
+        description = {"Utility of the CMIF sanitizers: SST-2 accuracy of a logistic regression on",
+                "averaged GloVe vectors, trained and tested on sanitized text, per sanitizer and ε;",
+                "then the sanitizer's share of a whole CMIF request on a model (token level).",
+                "Writes utility.md, utility.tsv, utility.png and utility.svg."})
 final class UtilityCommand implements Callable<Integer> {
     @Option(names = "--sanitizer", split = ",", defaultValue = "rnm,santext+,custext+",
             description = "rnm, santext+, custext+ (comma-separated; default all)")
@@ -86,7 +87,7 @@ final class UtilityCommand implements Callable<Integer> {
         List<RequestCost.Result> costs = new ArrayList<>();
         if (costRequests > 0) {
             var m = ModelLoader.load(model != null ? model : shared().resolve("models/stories260K/stories260K.bin"), null);
-            var cost = new RequestCost(m, train.sentences());
+            var cost = new RequestCost(m, dir.resolve("train.tsv"), cacheDir);
             var prompts = test.sentences().subList(0, Math.min(costRequests, test.size()));
             for (String s : sanitizers) {
                 var r = cost.measure(s, base.withEpsilon(costEpsilon), cacheDir, prompts, costTokens);
@@ -127,7 +128,7 @@ final class UtilityCommand implements Callable<Integer> {
         sb.setLength(sb.length() - 2);
         sb.append(".\n");
         if (!costs.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nSanitizer share of a whole request (token level, ε %s, %d generated tokens, median over %d requests):%n%n",
+            sb.append(String.format(Locale.ROOT, "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
                     label(costEpsilon), costTokens, costs.getFirst().requests()));
             sb.append("| sanitizer | sanitizer µs | request ms | share |\n|---|---|---|---|\n");
             for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n", c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));

@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 
 /** The untrusted side of Talaria as a process: loads only the weight matrices and serves masked linear calls. */
 @Command(name = "weights-server", mixinStandardHelpOptions = true,
-        description = {"Serve a model's linear layers (Q, K, V, O, gate, up, down, LM head) to trusted nodes over TCP/TLS (ReMO),",
-                "and its decoder stack with per-session KV caches (CMIF); runs until stopped."})
+        description = {"Serve a model's linear layers (Q, K, V, O, gate, up, down, LM head) to trusted",
+                "nodes over TCP/TLS (ReMO), and its decoder stack with per-session KV caches",
+                "(CMIF); runs until stopped."})
 final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used)")
     Path model;

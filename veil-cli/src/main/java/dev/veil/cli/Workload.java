@@ -7,6 +7,11 @@ import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.node.cmif.CorpusCounts;
+import dev.veil.node.cmif.EmbeddingSpace;
+import dev.veil.node.cmif.Sanitizer;
+import dev.veil.node.cmif.SanitizerParams;
+import dev.veil.node.cmif.Sanitizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +73,16 @@ final class Workload {
         Scores.SequenceSimilarity sim = encoder == null ? null : Scores.SequenceSimilarity.sentences(encoder, m.tokenizer()::decode);
         return new Experiment(m, model.getFileName().toString(), new Experiment.Config(answerTokens,
                 new Mlp.Options(hidden, epochs, 128, 2e-3f, seed), inversionSteps, deepLayer, seed, transcript), sim);
+    }
+
+    /**
+     * CMIF's sanitizer over the model's embedding table, at ε per token (CMIF's K, p, Δ and sensitive share),
+     * with token frequencies counted on the public training text.
+     */
+    Sanitizer sanitizer(Model m, String name, double epsilon) throws IOException {
+        var space = EmbeddingSpace.fromModel(m);
+        long[] counts = CorpusCounts.of(space, corpus().resolve("train.tsv"), m.tokenizer()::encode, Sanitizers.defaultCacheDir());
+        return Sanitizers.create(name, space, counts, SanitizerParams.defaults(epsilon), Sanitizers.defaultCacheDir());
     }
 
     private Path corpus() {

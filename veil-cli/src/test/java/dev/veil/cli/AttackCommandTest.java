@@ -53,7 +53,27 @@ class AttackCommandTest {
         String[] lines = run(small("--scheme", "remo", "--m", "3/4", "--numeric", "z32"));
         String all = String.join("\n", lines);
         assertTrue(all.contains("\nTRA null-space prompt=100.00% answer=100.00%"), all);
-        assertTrue(lines[lines.length - 1].startsWith("TRA null-space-token-infer "), all);
+        assertTrue(all.contains("\nTRA null-space-token-infer "), all);
+        assertTrue(lines[lines.length - 1].startsWith("TRA inversion "), all); // over a ring it can only fit the raw rows
+    }
+
+    @Test
+    void cmifLeavesAnswersOnTheServer() {
+        String all = String.join("\n", run(small("--scheme", "cmif", "--epsilon", "2")));
+        assertTrue(all.contains("\nTRA nn-inversion prompt="), all);
+        assertTrue(all.contains("\nTRA hidden-state prompt="), all);
+        assertTrue(all.matches("(?s).*\nTRA nn-inversion prompt=[\\d.]+% answer=100\\.00%.*"), all);
+        assertTrue(all.matches("(?s).*\nTRA hidden-state prompt=[\\d.]+% answer=100\\.00%.*"), all);
+    }
+
+    @Test
+    void oneTimePadsLeaveNaiveMatchingNothing() {
+        String[] lines = run(small("--scheme", "remo-otp", "--numeric", "z32"));
+        String all = String.join("\n", lines);
+        var m = java.util.regex.Pattern.compile("\nTRA vocab-matching prompt=([\\d.]+)%").matcher(all);
+        assertTrue(m.find(), all);
+        assertTrue(Double.parseDouble(m.group(1)) < 20, all);
+        assertTrue(!all.contains("null-space"), all);
     }
 
     @Test
@@ -63,7 +83,7 @@ class AttackCommandTest {
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(1, Main.run(small("--scheme", "magic")));
-            assertEquals(1, Main.run(small("--scheme", "remo", "--m", "2")));
+            assertEquals(1, Main.run(small("--scheme", "remo", "--m", "2.5")));
         } finally {
             System.setErr(saved);
         }

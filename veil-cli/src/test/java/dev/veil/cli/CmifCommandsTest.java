@@ -3,6 +3,7 @@ package dev.veil.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.attack.CmifTranscripts;
 import dev.veil.engine.Shared;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
@@ -65,6 +66,11 @@ class CmifCommandsTest {
         assertEquals(40, t.decodeCalls().size(), "a prefill and 39 decode steps");
         assertTrue(t.linearCalls().isEmpty(), "CMIF makes no per-matrix calls");
         assertTrue(t.entries().getLast().request() instanceof Message.EndSession);
+        // The attack lab reads it as one sequence whose first call is the (unsanitized, at ε = ∞) prompt.
+        var sequences = CmifTranscripts.read(transcript);
+        assertEquals(1, sequences.size());
+        assertEquals(SamplingOptions.input(ModelLoader.load(Shared.storiesBin(), null).tokenizer(), prompt).length, sequences.getFirst().promptLength());
+        assertEquals(40 + sequences.getFirst().promptLength() - 1, sequences.getFirst().positions());
     }
 
     @Test
@@ -79,18 +85,29 @@ class CmifCommandsTest {
         assertTrue(!out.isBlank());
         assertTrue(err.matches("(?s).*privacy spend: \\d+ tokens? × ε 2\\.0 = \\d+\\.0.*"), err);
 
-        for (String[] args : new String[][] {
-                {"generate", "--model", model, "--scheme", "cmif", "--epsilon", "0", "--corpus", corpus()},
-                {"generate", "--model", model, "--scheme", "cmif", "--sanitizer", "magic", "--corpus", corpus()},
-                {"generate", "--model", model, "--scheme", "cmif", "--corpus", dir.resolve("none.txt").toString()},
-                {"node", "--model", model, "--scheme", "cmif", "--weights-server", "127.0.0.1:1", "--corpus", corpus(), "--prompt", "x"}}) {
-            Process bad = veil(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            String e = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(1, bad.exitValue(), e);
-            List<String> lines = e.lines().filter(l -> !l.startsWith("WARNING")).toList();
-            assertEquals(1, lines.size(), e);
-            assertTrue(lines.getFirst().startsWith("veil: "), e);
+        // Bad settings, in this JVM: one line each, no stack trace.
+        var errors = new java.io.ByteArrayOutputStream();
+        var saved = System.err;
+        System.setProperty("veil.cache", dir.resolve("cache").toString());
+        try {
+            System.setErr(new java.io.PrintStream(errors, true, StandardCharsets.UTF_8));
+            for (String[] args : new String[][] {
+                    {"generate", "--model", model, "--scheme", "cmif", "--epsilon", "0", "--corpus", corpus()},
+                    {"generate", "--model", model, "--scheme", "cmif", "--sanitizer", "magic", "--corpus", corpus()},
+                    {"generate", "--model", model, "--scheme", "cmif", "--corpus", dir.resolve("none.txt").toString()},
+                    {"node", "--model", model, "--scheme", "cmif", "--weights-server", "127.0.0.1:1", "--corpus", corpus(), "--prompt", "x"}}) {
+                assertEquals(1, Main.run(args), String.join(" ", args));
+            }
+        } finally {
+            System.setErr(saved);
+            System.clearProperty("veil.cache");
         }
+        List<String> lines = errors.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        for (String line : lines) assertTrue(line.startsWith("veil: "), line);
+        assertTrue(lines.get(0).contains("ε must be positive"), lines.get(0));
+        assertTrue(lines.get(1).contains("unknown sanitizer 'magic'"), lines.get(1));
+        assertTrue(lines.get(2).contains("corpus not found"), lines.get(2));
+        assertTrue(lines.get(3).contains("cannot connect to weights server 127.0.0.1:1"), lines.get(3));
     }
 }

@@ -1,22 +1,24 @@
 package dev.veil.cli.utility;
 
-import dev.veil.engine.inference.Generator;
-import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.cli.CmifInProcess;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
+import dev.veil.node.cmif.CorpusCounts;
 import dev.veil.node.cmif.EmbeddingSpace;
 import dev.veil.node.cmif.ExactRandom;
+import dev.veil.node.cmif.Sanitized;
 import dev.veil.node.cmif.Sanitizer;
 import dev.veil.node.cmif.SanitizerParams;
 import dev.veil.node.cmif.Sanitizers;
-import dev.veil.node.cmif.SensitiveSet;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The sanitizer's share of a whole request, token level: prompt → tokenize → sanitize (BOS is template) →
- * prefill and generate on the model. Times are per request; the share is the median over requests.
+ * The sanitizer's share of a whole CMIF request, token level: prompt → tokenize → sanitize (BOS is template) →
+ * embed → decoder layers on the weights server (in process, through the codec) → final norm, LM head, sampling,
+ * for every generated token. Times are per request; the share is the median over requests.
  */
 public final class RequestCost {
     /** @param share median sanitizer time / request time; micros median sanitizer time per request */
@@ -26,38 +28,58 @@ public final class RequestCost {
     private final EmbeddingSpace space;
     private final long[] counts;
 
-    public RequestCost(Model model, List<String> corpus) {
+    /** @param corpus text file whose token counts define the sensitive set (see {@link CorpusCounts}) */
+    public RequestCost(Model model, Path corpus, Path cacheDir) throws IOException {
         this.model = model;
         this.space = EmbeddingSpace.fromModel(model);
-        this.counts = SensitiveSet.count(space, corpus.stream().map(model.tokenizer()::encode).toList());
+        this.counts = CorpusCounts.of(space, corpus, model.tokenizer()::encode, cacheDir);
     }
 
     public Result measure(String name, SanitizerParams params, Path cacheDir, List<String> prompts, int generate) {
-        Sanitizer sanitizer = Sanitizers.create(name, space, counts, params, cacheDir);
-        var generator = new Generator(model, new LocalLinearOps(model.config(), model.linear()));
-        var random = ExactRandom.create();
+        var sanitizer = new Timed(Sanitizers.create(name, space, counts, params, cacheDir));
         int warmup = Math.min(10, prompts.size());
         double[] shares = new double[prompts.size()], micros = new double[prompts.size()], millis = new double[prompts.size()];
-        for (int round = 0; round < 2; round++) {
-            for (int r = 0; r < (round == 0 ? warmup : prompts.size()); r++) {
-                long t0 = System.nanoTime();
-                int[] encoded = model.tokenizer().encode(prompts.get(r));
-                int[] ids = new int[encoded.length + 1];
-                ids[0] = model.tokenizer().bos();
-                System.arraycopy(encoded, 0, ids, 1, encoded.length);
-                boolean[] editable = new boolean[ids.length];
-                Arrays.fill(editable, 1, ids.length, true);
-                long t1 = System.nanoTime();
-                int[] sanitized = sanitizer.sanitize(ids, editable, random).ids();
-                long t2 = System.nanoTime();
-                generator.generate(sanitized, generate, Sampler.greedy(), t -> {});
-                long t3 = System.nanoTime();
-                shares[r] = (double) (t2 - t1) / (t3 - t0);
-                micros[r] = (t2 - t1) / 1e3;
-                millis[r] = (t3 - t0) / 1e6;
+        try (var split = new CmifInProcess(model, "request-cost", sanitizer)) {
+            for (int round = 0; round < 2; round++) {
+                for (int r = 0; r < (round == 0 ? warmup : prompts.size()); r++) {
+                    long t0 = System.nanoTime();
+                    int[] encoded = model.tokenizer().encode(prompts.get(r));
+                    int[] ids = new int[encoded.length + 1];
+                    ids[0] = model.tokenizer().bos();
+                    System.arraycopy(encoded, 0, ids, 1, encoded.length);
+                    boolean[] editable = new boolean[ids.length];
+                    Arrays.fill(editable, 1, ids.length, true);
+                    split.node.generate(ids, editable, generate, Sampler.greedy(), t -> {});
+                    long total = System.nanoTime() - t0;
+                    shares[r] = (double) sanitizer.lastNanos / total;
+                    micros[r] = sanitizer.lastNanos / 1e3;
+                    millis[r] = total / 1e6;
+                }
             }
         }
         return new Result(name, median(shares), median(micros), median(millis), prompts.size());
+    }
+
+    /** Times each call of the sanitizer it wraps. */
+    private static final class Timed implements Sanitizer {
+        private final Sanitizer inner;
+        long lastNanos;
+
+        Timed(Sanitizer inner) {
+            this.inner = inner;
+        }
+
+        @Override public String name() { return inner.name(); }
+
+        @Override public double epsilon() { return inner.epsilon(); }
+
+        @Override
+        public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
+            long t0 = System.nanoTime();
+            var s = inner.sanitize(ids, editable, random);
+            lastNanos = System.nanoTime() - t0;
+            return s;
+        }
     }
 
     private static double median(double[] v) {

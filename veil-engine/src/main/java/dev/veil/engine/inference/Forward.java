@@ -3,6 +3,7 @@ package dev.veil.engine.inference;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.model.LlamaConfig;
 import dev.veil.engine.model.NodeParams;
+import dev.veil.engine.tensor.VectorMath;
 
 /**
  * The decoder forward pass. Everything here is weight-free (embedding lookup, RMSNorm, RoPE, attention over the
@@ -79,10 +80,7 @@ public final class Forward {
 
             rmsnormRows(xb, x, p.ffnNorm()[l], n, dim);
             linear.apply(Projection.GATE_UP, l, xb, n, gu);
-            for (int r = 0; r < n; r++) {
-                int g = r * 2 * hidden, a = r * hidden;
-                for (int i = 0; i < hidden; i++) act[a + i] = silu(gu[g + i]) * gu[g + hidden + i];
-            }
+            Parallel.forEach(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
             linear.apply(Projection.FFN_DOWN, l, act, n, delta);
             addInPlace(x, delta, n * dim);
         }
@@ -148,10 +146,7 @@ public final class Forward {
             float[] scores = new float[len];
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < len; t++) {
-                float s = 0f;
-                int k = t * kvDim + kvOff;
-                for (int i = 0; i < hd; i++) s += qkv[q + i] * keys[k + i];
-                scores[t] = s * scale;
+                scores[t] = VectorMath.dot(qkv, q, keys, t * kvDim + kvOff, hd) * scale;
                 max = Math.max(max, scores[t]);
             }
             float sum = 0f;
@@ -163,7 +158,7 @@ public final class Forward {
             for (int t = 0; t < len; t++) {
                 float w = scores[t] / sum;
                 int v = t * kvDim + kvOff;
-                for (int i = 0; i < hd; i++) att[out + i] += w * values[v + i];
+                VectorMath.axpy(w, values, v, att, out, hd);
             }
         });
     }
@@ -177,10 +172,6 @@ public final class Forward {
         for (int i = 0; i < size; i++) ss += x[xOff + i] * x[xOff + i];
         float inv = (float) (1.0 / Math.sqrt(ss / size + c.rmsEps()));
         for (int i = 0; i < size; i++) out[outOff + i] = gain[i] * (inv * x[xOff + i]);
-    }
-
-    private static float silu(float v) {
-        return v / (1f + (float) Math.exp(-v));
     }
 
     private static void addInPlace(float[] x, float[] d, int n) {

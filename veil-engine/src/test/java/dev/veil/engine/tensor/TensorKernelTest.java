@@ -150,6 +150,29 @@ class TensorKernelTest {
     }
 
     @Test
+    void vectorMathMatchesScalarLoops() {
+        var rnd = new Random(9);
+        for (int trial = 0; trial < 40; trial++) {
+            int n = rnd.nextInt(200), ao = rnd.nextInt(5), bo = rnd.nextInt(5);
+            float[] a = gaussian(rnd, ao + n), b = gaussian(rnd, bo + n), y = gaussian(rnd, bo + n), y2 = y.clone();
+            double dot = 0, scale = 0;
+            for (int i = 0; i < n; i++) {
+                dot += (double) a[ao + i] * b[bo + i];
+                scale += Math.abs(a[ao + i] * b[bo + i]);
+            }
+            assertEquals(dot, VectorMath.dot(a, ao, b, bo, n), 1e-5 * scale + 1e-30);
+            VectorMath.axpy(0.37f, a, ao, y, bo, n);
+            for (int i = 0; i < n; i++) assertEquals(y2[bo + i] + 0.37f * a[ao + i], y[bo + i], 1e-5f * (1 + Math.abs(y[bo + i])));
+            float[] out = new float[n];
+            VectorMath.siluGate(a, ao, b, bo, out, 0, n);
+            for (int i = 0; i < n; i++) {
+                double g = a[ao + i], expected = g / (1 + Math.exp(-g)) * b[bo + i];
+                assertEquals(expected, out[i], 1e-5 * (1 + Math.abs(expected)));
+            }
+        }
+    }
+
+    @Test
     void badShapesAndSizesAreRejectedWithAMessage() {
         var t = randomTensor(GGMLType.Q4_0, 64, new Random(1));
         var e = assertThrows(IllegalArgumentException.class, () -> t.matmul(new float[32], 1, 3, 32, new float[3], 3, 0));

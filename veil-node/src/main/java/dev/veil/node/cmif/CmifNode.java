@@ -27,6 +27,7 @@ public final class CmifNode implements AutoCloseable {
     private final Channel channel;
     private final Sanitizer sanitizer;
     private final SecureRandom handles = new SecureRandom();
+    private final ThreadLocal<ExactRandom> random = ThreadLocal.withInitial(ExactRandom::create);
 
     private CmifNode(Model model, Channel channel, Sanitizer sanitizer) {
         this.model = model;
@@ -72,7 +73,7 @@ public final class CmifNode implements AutoCloseable {
      * time, ended afterwards.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        Sanitized s = sanitizer.sanitize(prompt, editable, ExactRandom.create());
+        Sanitized s = sanitizer.sanitize(prompt, editable, random.get());
         try (var session = new Session()) {
             int[] out = Generator.generate(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler, onToken);
             return new Result(s.ids(), s, out);

@@ -1,0 +1,48 @@
+package dev.veil.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorized helpers over float arrays for the weight-free parts of the forward pass (attention). */
+public final class VectorMath {
+    private static final VectorSpecies<Float> F = FloatTensor.F_SPECIES;
+
+    private VectorMath() {}
+
+    /** Σ a[aOffset + i]·b[bOffset + i] for i &lt; n. */
+    public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0, upper = F.loopBound(n);
+        for (; i < upper; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[aOffset + i] * b[bOffset + i];
+        return sum;
+    }
+
+    /** y[yOffset + i] += alpha·x[xOffset + i] for i &lt; n. */
+    public static void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
+        var a = FloatVector.broadcast(F, alpha);
+        int i = 0, upper = F.loopBound(n);
+        for (; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, xOffset + i).fma(a, FloatVector.fromArray(F, y, yOffset + i)).intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) y[yOffset + i] += alpha * x[xOffset + i];
+    }
+
+    /** out[i] = silu(gate[gateOffset + i])·up[upOffset + i] for i &lt; n, with silu(v) = v / (1 + e^-v). */
+    public static void siluGate(float[] gate, int gateOffset, float[] up, int upOffset, float[] out, int outOffset, int n) {
+        int i = 0, upper = F.loopBound(n);
+        for (; i < upper; i += F.length()) {
+            var g = FloatVector.fromArray(F, gate, gateOffset + i);
+            var silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(F, up, upOffset + i)).intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[gateOffset + i];
+            out[outOffset + i] = g / (1f + (float) Math.exp(-g)) * up[upOffset + i];
+        }
+    }
+}
