@@ -30,7 +30,8 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0"));
+                "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
+                "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
         if (line == null || !line.startsWith("listening on ")) {
