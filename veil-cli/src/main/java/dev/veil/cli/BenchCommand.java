@@ -51,13 +51,18 @@ final class BenchCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--mode", defaultValue = "plain",
-            description = "plain (the engine alone) or remo (a weights server and a trusted node over loopback TCP, against plain in the same run)")
+            description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
+                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md)")
     String mode;
 
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
 
+    @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
+    java.util.List<Integer> batchSweep;
+
     @picocli.CommandLine.Mixin RemoOptions remo;
+    @picocli.CommandLine.Mixin OtpOptions otp;
 
     @Override
     public Integer call() throws Exception {
@@ -66,7 +71,10 @@ final class BenchCommand implements Callable<Integer> {
             case "remo" -> {
                 return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
             }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo)");
+            case "remo-otp" -> {
+                return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp)");
         }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");

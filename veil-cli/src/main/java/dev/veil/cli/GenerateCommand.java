@@ -7,6 +7,8 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.tokenizer.ChatPrompt;
 import dev.veil.engine.tokenizer.ChatTemplate;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.transcript.TranscriptWriter;
 import java.io.IOException;
 import java.util.List;
 import java.io.PrintStream;
@@ -27,9 +29,13 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--scheme", defaultValue = "plain",
-            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked) "
+            description = "plain (the engine alone), remo (weights server and trusted node in-process, every linear layer masked), "
+                    + "remo-otp (the same with one-time-pad masks, exact modes only; see docs/otp.md) "
                     + "or cmif (in-process: the prompt sanitized, the decoder layers on the weights server)")
     String scheme;
+
+    @Option(names = "--transcript", description = "remo, remo-otp: record the weights server's view of every call to this file")
+    Path transcript;
 
     @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")
     boolean chat;
@@ -40,6 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
     @Mixin CmifOptions cmif;
+    @Mixin OtpOptions otpOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -52,17 +59,26 @@ final class GenerateCommand implements Callable<Integer> {
         int[] input = chat ? rendered.tokens() : SamplingOptions.input(tok, sampling.prompt);
         if (scheme.equals("cmif")) return cmif(m, input, chat ? userTokens(m, rendered) : SamplingOptions.userTokens(tok, input), sampler);
 
+        if (transcript != null && scheme.equals("plain")) throw new IllegalArgumentException("--transcript needs --scheme remo or remo-otp");
+        String id = model.getFileName().toString();
+        var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
         InProcessSplit split = null;
-        LinearOps linear = switch (scheme) {
-            case "plain" -> remo.numeric().plain(m.config(), m.linear());
-            case "remo" -> {
-                split = new InProcessSplit(m, model.getFileName().toString(), remo.config());
-                RemoReport.setup(System.err, split.node, remo.describe());
-                yield split.node.linear();
-            }
-            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, cmif)");
-        };
+        OtpSplit otp = null;
         try {
+            LinearOps linear = switch (scheme) {
+                case "plain" -> remo.numeric().plain(m.config(), m.linear());
+                case "remo" -> {
+                    split = new InProcessSplit(m, id, remo.config(), writer);
+                    RemoReport.setup(System.err, split.node, remo.describe());
+                    yield split.node.linear();
+                }
+                case "remo-otp" -> {
+                    otp = new OtpSplit(m, id, otpOptions.config(remo.ringFallback()), writer);
+                    OtpReport.setup(System.err, otp.node);
+                    yield otp.node.linear();
+                }
+                default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp, cmif)");
+            };
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
             // A chat answer reads as a text of its own; a plain prompt's continuation follows its last token.
             var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
@@ -73,8 +89,11 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.printf("%n[%d prompt + %d generated tokens in %.2f s, %.1f tokens/s]%n",
                     input.length, generated.length, s, (input.length + generated.length) / s);
             if (split != null) RemoReport.calls(System.err, split.node, input.length + generated.length);
+            if (otp != null) OtpReport.calls(System.err, otp.node, input.length + generated.length);
         } finally {
             if (split != null) split.close();
+            if (otp != null) otp.close();
+            if (writer != null) writer.close();
         }
         return 0;
     }

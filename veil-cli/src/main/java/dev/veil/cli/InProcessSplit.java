@@ -13,7 +13,12 @@ final class InProcessSplit implements AutoCloseable {
     final TrustedNode node;
 
     InProcessSplit(Model model, String modelId, RemoConfig config) {
-        server = new WeightsServer(modelId, model.config(), model.linear(), null);
+        this(model, modelId, config, null);
+    }
+
+    /** @param transcript where the weights server records every call, or null */
+    InProcessSplit(Model model, String modelId, RemoConfig config, dev.veil.protocol.transcript.TranscriptWriter transcript) {
+        server = new WeightsServer(modelId, model.config(), model.linear(), transcript);
         node = TrustedNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), config);
     }
 

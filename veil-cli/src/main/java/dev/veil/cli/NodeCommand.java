@@ -1,11 +1,13 @@
 package dev.veil.cli;
 
+import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifNode;
+import dev.veil.node.otp.OneTimePadNode;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
@@ -15,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +25,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The trusted node as a process. ReMO: loads only what needs no weight matrices, connects to a weights server,
- * sets up the public bases and generates with every linear layer masked. CMIF: keeps the embedding, final norm
+ * sets up the public bases and generates with every linear layer masked. remo-otp: loads the weight matrices too
+ * and masks every call with a one-time pad (docs/otp.md). CMIF: keeps the embedding, final norm
  * and LM head, sanitizes each prompt and lets the server run the decoder layers. One prompt from --prompt, else
  * one per line of standard input, each a new session.
  */
@@ -56,12 +60,14 @@ final class NodeCommand implements Callable<Integer> {
     boolean stdin;
 
     @Option(names = "--scheme", defaultValue = "remo",
-            description = "remo (every linear layer masked) or cmif (sanitized prompt, decoder layers on the server) (default: ${DEFAULT-VALUE})")
+            description = {"remo (every linear layer masked), remo-otp (masked with one-time pads; the node loads the weight matrices too:",
+                    "docs/otp.md) or cmif (sanitized prompt, decoder layers on the server) (default: ${DEFAULT-VALUE})"})
     String scheme;
 
     @Mixin SamplingOptions sampling;
     @Mixin RemoOptions remo;
     @Mixin CmifOptions cmif;
+    @Mixin OtpOptions otpOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -76,28 +82,48 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + address + "'");
         }
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
-        if (!scheme.equals("remo") && !scheme.equals("cmif")) throw new IllegalArgumentException("unknown scheme '" + scheme + "' (remo, cmif)");
-        // CMIF's node also holds the LM head; ReMO's holds no weight matrix at all.
-        Model m = ModelLoader.load(model, tokenizer, scheme.equals("cmif") ? ModelParts.ALL : ModelParts.NODE);
+        if (!List.of("remo", "remo-otp", "cmif").contains(scheme)) throw new IllegalArgumentException("unknown scheme '" + scheme + "' (remo, remo-otp, cmif)");
+        // CMIF's node also holds the LM head, remo-otp's every weight matrix; ReMO's holds no weight matrix at all.
+        Model m = ModelLoader.load(model, tokenizer, scheme.equals("remo") ? ModelParts.NODE : ModelParts.ALL);
         var sanitizer = scheme.equals("cmif") ? cmif.sanitizer(m) : null;
         var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
         String id = modelId != null ? modelId : model.getFileName().toString();
         if (sanitizer != null) return runCmif(CmifNode.connect(m, id, channel, sanitizer), sampler);
+        if (scheme.equals("remo-otp")) return runOtp(OneTimePadNode.connect(m, id, channel, otpOptions.config(remo.ringFallback())), m);
         try (var node = TrustedNode.connect(m, id, channel, remo.config())) {
             RemoReport.setup(System.err, node, remo.describe());
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
             int tokens = 0;
             long t0 = System.nanoTime();
             if (!stdin && !sampling.prompt.isEmpty()) {
-                tokens += session(node, sampling.prompt, sampler, out);
+                tokens += session(m, node.generator(), sampling.prompt, sampler, out);
             } else {
                 var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                for (String line; (line = in.readLine()) != null; ) tokens += session(node, line, sampling.sampler(), out);
+                for (String line; (line = in.readLine()) != null; ) tokens += session(m, node.generator(), line, sampling.sampler(), out);
             }
             double s = (System.nanoTime() - t0) / 1e9;
             System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", tokens, s, tokens / s);
             RemoReport.calls(System.err, node, tokens);
+        }
+        return 0;
+    }
+
+    private int runOtp(OneTimePadNode node, Model m) throws IOException {
+        try (node) {
+            OtpReport.setup(System.err, node);
+            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            int tokens = 0;
+            long t0 = System.nanoTime();
+            if (!stdin && !sampling.prompt.isEmpty()) {
+                tokens += session(m, node.generator(), sampling.prompt, sampling.sampler(), out);
+            } else {
+                var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) tokens += session(m, node.generator(), line, sampling.sampler(), out);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", tokens, s, tokens / s);
+            OtpReport.calls(System.err, node, tokens);
         }
         return 0;
     }
@@ -125,11 +151,11 @@ final class NodeCommand implements Callable<Integer> {
         CmifReport.request(System.err, tok, input, result);
     }
 
-    private int session(TrustedNode node, String prompt, Sampler sampler, PrintStream out) {
-        var tok = node.model().tokenizer();
+    private int session(Model m, Generator generator, String prompt, Sampler sampler, PrintStream out) {
+        var tok = m.tokenizer();
         int[] input = SamplingOptions.input(tok, prompt);
         var stream = new TextStream(tok, input[input.length - 1], out);
-        int[] generated = node.generator().generate(input, sampling.maxTokens, sampler, stream::accept);
+        int[] generated = generator.generate(input, sampling.maxTokens, sampler, stream::accept);
         stream.finish();
         return input.length + generated.length;
     }

@@ -51,11 +51,11 @@ final class RemoBench {
         var c = m.config();
         if (Math.max(promptTokens, genTokens + 1) > c.contextLength()) throw new IllegalArgumentException("test longer than the context of " + c.contextLength());
         String id = model.getFileName().toString();
-        LinearOps plain = remo.numeric().plain(c, m.linear());
-
         try (var weights = new WeightsServer(id, c, m.linear(), null);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null);
              var node = connect(m, id, server.port(), remo.config())) {
+            // exact mode: the server's quantized weights serve as the plain baseline too (one copy in memory)
+            LinearOps plain = remo.numeric().exact() ? weights.ring(remo.numeric().ring) : remo.numeric().plain(c, m.linear());
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(), c.hiddenDim(),
                     c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()));
             out.printf(Locale.ROOT, "remo             %s, over loopback TCP; %d threads (load average %s); medians of %d runs after %d warm-up%n",

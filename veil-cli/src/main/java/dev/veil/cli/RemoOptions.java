@@ -14,16 +14,25 @@ final class RemoOptions {
     @Option(names = "--m", description = "rank m as a number of rows (overrides --m-fraction; capped at d_in - 1)")
     Integer m;
 
-    @Option(names = "--numeric", defaultValue = "float",
-            description = "float (the engine's kernels), exact (integer ring Z_2^64) or z32 (Z_2^32) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--numeric",
+            description = "float (the engine's kernels), exact (integer ring Z_2^64) or z32 (Z_2^32) (default: float; exact for remo-otp)")
     String numeric;
 
     @Option(names = "--mask-scale", defaultValue = "1",
             description = "float mode: standard deviation of each mask entry (default: ${DEFAULT-VALUE}); ring masks are uniform")
     double maskScale;
 
+    /** The mode when --numeric is not given: float, unless the command needs a ring (remo-otp sets Z_2^64). */
+    Numeric fallback = Numeric.FLOAT;
+
     Numeric numeric() {
-        return Numeric.parse(numeric);
+        return numeric == null ? fallback : Numeric.parse(numeric);
+    }
+
+    /** For remo-otp: the numeric mode given, else Z_2^64 (also for {@link #config()} from now on). */
+    Numeric ringFallback() {
+        fallback = Numeric.Z64;
+        return numeric();
     }
 
     RemoConfig config() {

@@ -40,6 +40,9 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "key store password (default: $VEIL_TLS_PASSWORD)")
     String password;
 
+    @Option(names = "--exit-with", hidden = true, description = "stop when the process with this id ends (a benchmark's child server)")
+    Long parent;
+
     @Option(names = "--transcript", description = "record every call (masked inputs and outputs, public bases) to this file")
     Path transcript;
 
@@ -71,6 +74,9 @@ final class WeightsServerCommand implements Callable<Integer> {
                 writer == null ? "" : ", recording to " + transcript);
         System.out.printf("listening on %s:%d%n", host, server.port());
         System.out.flush();
+        if (parent != null) {
+            ProcessHandle.of(parent).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
+        }
         stopped.await();
         return 0;
     }

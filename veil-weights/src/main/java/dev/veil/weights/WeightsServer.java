@@ -166,7 +166,11 @@ public final class WeightsServer implements Service, AutoCloseable {
         return base instanceof Rows.RingElements e ? ring(e.ring()).matrix(id.projection(), id.layer()).rowScales() : new float[0];
     }
 
-    private RingLinearOps ring(Ring ring) {
+    /**
+     * The server's quantized weights for {@code ring}. The plain engine's exact mode is this same computation
+     * without masks, so an in-process benchmark or demo can use it as its baseline instead of a second copy.
+     */
+    public RingLinearOps ring(Ring ring) {
         synchronized (ringOps) {
             return ringOps.computeIfAbsent(ring, r -> new RingLinearOps(config, weights, r));
         }

@@ -66,7 +66,8 @@ public final class RingKernels {
         out[(r + 3) * outStride + outOffset + j] = ring.wrap(s3);
     }
 
-    static long dot(long[] a, int ao, long[] x, int xo, int n) {
+    /** Σ_k a[ao + k] · x[xo + k] for k &lt; n, wrapping in Z_2^64 (reduce with {@link Ring#wrap} for Z_2^32). */
+    public static long dot(long[] a, int ao, long[] x, int xo, int n) {
         var acc = LongVector.zero(RingMatrix.L);
         int i = 0, upper = RingMatrix.L.loopBound(n);
         for (; i < upper; i += RingMatrix.L.length()) {

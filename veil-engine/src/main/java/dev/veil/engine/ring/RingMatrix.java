@@ -80,18 +80,20 @@ public final class RingMatrix {
             Parallel.forEach(rows, j -> out[j] = ring.wrap(dot(j * cols, x, 0)));
             return;
         }
-        int panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
-        Parallel.forEach(panels, p -> {
-            int first = p * PANEL_ROWS, last = Math.min(rows, first + PANEL_ROWS);
-            for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
-                int r1 = Math.min(n, r0 + BLOCK_ROWS);
-                for (int j = first; j < last; j++) {
-                    int r = r0;
-                    for (; r + 4 <= r1; r += 4) dot4(ring, j, x, r, out);
-                    for (; r < r1; r++) out[r * rows + j] = ring.wrap(dot(j * cols, x, r * cols));
-                }
+        Parallel.forEach((rows + PANEL_ROWS - 1) / PANEL_ROWS, p -> panel(ring, p, x, n, out));
+    }
+
+    /** Outputs of weight rows [p·PANEL_ROWS, (p+1)·PANEL_ROWS) for all n input rows, a block of inputs at a time. */
+    private void panel(Ring ring, int p, long[] x, int n, long[] out) {
+        int first = p * PANEL_ROWS, last = Math.min(rows, first + PANEL_ROWS);
+        for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+            int r1 = Math.min(n, r0 + BLOCK_ROWS);
+            for (int j = first; j < last; j++) {
+                int r = r0;
+                for (; r + 4 <= r1; r += 4) dot4(ring, j, x, r, out);
+                for (; r < r1; r++) out[r * rows + j] = ring.wrap(dot(j * cols, x, r * cols));
             }
-        });
+        }
     }
 
     /** Weight rows per parallel task, and input rows per block: both fit in a core's L2 cache. */
@@ -140,17 +142,12 @@ public final class RingMatrix {
     }
 
     /**
-     * {@link #multiply} for a batch, on the calling thread only: each weight row is read once for all n input
-     * rows, four at a time sharing every widened weight vector. A background producer computing many rows ahead
-     * of need uses this, so it never takes the kernel pool's threads from the forward pass.
+     * {@link #multiply} on the calling thread only (the same tiling, panel after panel): a background producer
+     * computing many rows ahead of need uses it, so it never takes the kernel pool's threads from the forward pass.
      */
     public void multiplyBatch(Ring ring, long[] x, int n, long[] out) {
         check(x, n, out);
-        for (int j = 0; j < rows; j++) {
-            int w = j * cols, r = 0;
-            for (; r + 4 <= n; r += 4) dot4(ring, w, x, r, out, j);
-            for (; r < n; r++) out[r * rows + j] = ring.wrap(dot(w, x, r * cols));
-        }
+        for (int p = 0; p < (rows + PANEL_ROWS - 1) / PANEL_ROWS; p++) panel(ring, p, x, n, out);
     }
 
     /**
@@ -188,35 +185,6 @@ public final class RingMatrix {
                 out[t * cols + i] = ring.wrap(sum);
             }
         }
-    }
-
-    /** Four input rows r..r+3 against weight row j (at w). */
-    private void dot4(Ring ring, int w, long[] x, int r, long[] out, int j) {
-        var a0 = LongVector.zero(L);
-        var a1 = a0;
-        var a2 = a0;
-        var a3 = a0;
-        int x0 = r * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, i = 0, upper = S.loopBound(cols);
-        for (; i < upper; i += S.length()) {
-            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
-            a0 = a0.add(wl.mul(LongVector.fromArray(L, x, x0 + i)));
-            a1 = a1.add(wl.mul(LongVector.fromArray(L, x, x1 + i)));
-            a2 = a2.add(wl.mul(LongVector.fromArray(L, x, x2 + i)));
-            a3 = a3.add(wl.mul(LongVector.fromArray(L, x, x3 + i)));
-        }
-        long s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        long s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            long wi = weights[w + i];
-            s0 += x[x0 + i] * wi;
-            s1 += x[x1 + i] * wi;
-            s2 += x[x2 + i] * wi;
-            s3 += x[x3 + i] * wi;
-        }
-        out[r * rows + j] = ring.wrap(s0);
-        out[(r + 1) * rows + j] = ring.wrap(s1);
-        out[(r + 2) * rows + j] = ring.wrap(s2);
-        out[(r + 3) * rows + j] = ring.wrap(s3);
     }
 
     private long dot(int w, long[] x, int xo) {

@@ -21,11 +21,9 @@ import java.util.stream.IntStream;
  *
  * <p>u is put on a grid of {@value #GRID} steps and sampled exactly by {@link ExponentialMechanism}.
  */
-public final class CusTextPlus implements Sanitizer {
+public final class CusTextPlus extends TokenSanitizer {
     static final long GRID = 1L << 12;
 
-    private final EmbeddingSpace space;
-    private final SanitizerParams params;
     private final int[][] sets;       // per set: its members
     private final int[] setOf;        // per id: its set, -1 when not eligible
     private final int[][] costs;     // per id: GRID - quantized u(x, member), in the set's order
@@ -33,8 +31,7 @@ public final class CusTextPlus implements Sanitizer {
     private final long epsilonNum;
 
     public CusTextPlus(EmbeddingSpace space, long[] counts, SanitizerParams params) {
-        this.space = space;
-        this.params = params;
+        super("custext+", space, null, params);
         int n = space.size(), k = params.k(), dim = space.dim();
         float[] unit = space.unitRows();
         F32Tensor unitMatrix = F32Tensor.of(unit);
@@ -71,25 +68,15 @@ public final class CusTextPlus implements Sanitizer {
         epsilonNum = params.off() ? 0 : params.epsilonNumerator();
     }
 
-    @Override public String name() { return "custext+"; }
-
-    @Override public double epsilon() { return params.epsilon(); }
-
+    /** Eligible and not a stop word. */
     @Override
-    public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
-        if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
-        int[] out = ids.clone();
-        boolean[] mechanized = new boolean[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            int x = ids[i];
-            if (!editable[i] || x < 0 || x >= space.size() || setOf[x] < 0 || stopWord[x]) continue;
-            mechanized[i] = true;
-            if (!params.off()) {
-                int[] members = sets[setOf[x]];
-                out[i] = members[ExponentialMechanism.sample(costs[x], members.length, GRID, epsilonNum, random)];
-            }
-        }
-        return new Sanitized(out, mechanized, params.epsilon());
+    boolean candidate(int x) { return setOf[x] >= 0 && !stopWord[x]; }
+
+    /** The exponential mechanism over x's output set. */
+    @Override
+    int choose(int x, ExactRandom random) {
+        int[] members = sets[setOf[x]];
+        return members[ExponentialMechanism.sample(costs[x], members.length, GRID, epsilonNum, random)];
     }
 
     /** The output set of x (its members), or an empty array. */

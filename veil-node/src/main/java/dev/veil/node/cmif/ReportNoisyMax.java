@@ -11,22 +11,17 @@ package dev.veil.node.cmif;
  * and P[r ≥ a + 2D + 1] ≥ e^{-ε} P[r ≥ a] for the discrete Laplace. The scale is rounded up, never down.
  * As in CMIF, the guarantee is between inputs that share a candidate list.
  */
-public final class ReportNoisyMax implements Sanitizer {
+public final class ReportNoisyMax extends TokenSanitizer {
     static final long GRID = 1L << 12;
     private static final long SCALE_DENOMINATOR = 1L << 16;
 
-    private final EmbeddingSpace space;
     private final Neighbors neighbors;
-    private final SensitiveSet sensitive;
-    private final SanitizerParams params;
     private final long[] scores;   // quantized normalized scores, size × K
     private final long scaleNum;   // noise scale in grid steps = scaleNum / SCALE_DENOMINATOR
 
     public ReportNoisyMax(EmbeddingSpace space, Neighbors neighbors, SensitiveSet sensitive, SanitizerParams params) {
-        this.space = space;
+        super("rnm", space, sensitive, params);
         this.neighbors = neighbors;
-        this.sensitive = sensitive;
-        this.params = params;
         int k = neighbors.k();
         scores = new long[space.size() * k];
         for (int x = 0; x < space.size(); x++) {
@@ -42,29 +37,8 @@ public final class ReportNoisyMax implements Sanitizer {
         }
     }
 
-    @Override public String name() { return "rnm"; }
-
-    @Override public double epsilon() { return params.epsilon(); }
-
-    @Override
-    public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
-        if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
-        int[] out = ids.clone();
-        boolean[] mechanized = new boolean[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            int x = ids[i];
-            if (!editable[i] || x < 0 || x >= space.size() || !space.eligible(x)) continue;
-            if (params.off()) {
-                mechanized[i] = true;
-            } else if (sensitive.contains(x) || random.bernoulli(params.p())) {
-                mechanized[i] = true;
-                out[i] = choose(x, random);
-            }
-        }
-        return new Sanitized(out, mechanized, params.epsilon());
-    }
-
     /** Report Noisy Max over the candidates of x. */
+    @Override
     int choose(int x, ExactRandom random) {
         return neighbors.candidate(x, argmax(scores, x * neighbors.k(), neighbors.k(), scaleNum, SCALE_DENOMINATOR, random));
     }

@@ -11,12 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link ExponentialMechanism}; the rounding moves each distance by at most 1/(2·GRID), so the metric-DP bound
  * exp(ε d(x, x')) holds with d(x, x') + 1/GRID.
  */
-public final class SanTextPlus implements Sanitizer {
+public final class SanTextPlus extends TokenSanitizer {
     static final long GRID = 1L << 10;
 
-    private final EmbeddingSpace space;
-    private final SensitiveSet sensitive;
-    private final SanitizerParams params;
     private final F32Tensor outputs;      // the sensitive rows, |S| × dim
     private final float[] outputNorms;    // |y|²
     private final long epsilonNum;
@@ -25,10 +22,8 @@ public final class SanTextPlus implements Sanitizer {
     private final int cacheEntries;
 
     public SanTextPlus(EmbeddingSpace space, SensitiveSet sensitive, SanitizerParams params) {
+        super("santext+", space, sensitive, params);
         if (sensitive.size() == 0) throw new IllegalArgumentException("SanText+ needs a non-empty sensitive set");
-        this.space = space;
-        this.sensitive = sensitive;
-        this.params = params;
         int dim = space.dim(), n = sensitive.size();
         float[] rows = new float[n * dim];
         outputNorms = new float[n];
@@ -47,27 +42,11 @@ public final class SanTextPlus implements Sanitizer {
 
     private static final int CACHE_INTS = 16 << 20; // 64 MiB of cached distances at most
 
-    @Override public String name() { return "santext+"; }
-
-    @Override public double epsilon() { return params.epsilon(); }
-
+    /** The exponential mechanism over the sensitive ids. */
     @Override
-    public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
-        if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
-        int[] out = ids.clone();
-        boolean[] mechanized = new boolean[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            int x = ids[i];
-            if (!editable[i] || x < 0 || x >= space.size() || !space.eligible(x)) continue;
-            if (params.off()) {
-                mechanized[i] = true;
-            } else if (sensitive.contains(x) || random.bernoulli(params.p())) {
-                mechanized[i] = true;
-                int[] costs = costs(x);
-                out[i] = sensitive.id(ExponentialMechanism.sample(costs, costs.length, GRID, epsilonNum, random));
-            }
-        }
-        return new Sanitized(out, mechanized, params.epsilon());
+    int choose(int x, ExactRandom random) {
+        int[] costs = costs(x);
+        return sensitive.id(ExponentialMechanism.sample(costs, costs.length, GRID, epsilonNum, random));
     }
 
     private int[] costs(int x) {

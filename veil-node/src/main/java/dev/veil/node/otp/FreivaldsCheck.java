@@ -4,7 +4,6 @@ import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingKernels;
 import dev.veil.engine.ring.RingMatrix;
 import dev.veil.node.MaskRandom;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -84,6 +83,11 @@ final class FreivaldsCheck implements PadProducer.Job {
         return rounds;
     }
 
+    /** Whether the vectors are drawn and no redraw is queued. */
+    boolean ready() {
+        return secret != null && !rotationQueued.get();
+    }
+
     /**
      * Why the reply ô (n × d_out) to ê (n × d_in), restored to {@code restored} from input rows q, is wrong; null
      * when it passes.
@@ -100,17 +104,26 @@ final class FreivaldsCheck implements PadProducer.Job {
             }
         }
         Secret s = secret(random);
-        long[] left = new long[n * rounds], right = new long[n * rounds];
-        RingKernels.matmul(ring, s.r, rounds, dOut, o, n, left, rounds, 0);
-        RingKernels.matmul(ring, s.u, rounds, dIn, e, n, right, rounds, 0);
-        if (checks.incrementAndGet() % rotateAfter == 0 && rotationQueued.compareAndSet(false, true)) producer.submit(this);
-        return Arrays.equals(left, right) ? null : "Freivalds check failed";
+        boolean agree = true;
+        for (int r = 0; r < n; r++) { // on the calling thread: rounds·(d_in + d_out) per row is too little to fork for
+            for (int i = 0; i < rounds; i++) {
+                long left = RingKernels.dot(s.r, i * dOut, o, r * dOut, dOut), right = RingKernels.dot(s.u, i * dIn, e, r * dIn, dIn);
+                agree &= ring.wrap(left) == ring.wrap(right); // every row and round, so the time does not tell where it failed
+            }
+        }
+        if (checks.incrementAndGet() % rotateAfter == 0) rotateLater();
+        return agree ? null : "Freivalds check failed";
     }
 
     /** Draws new vectors now (after a fault: the server has learnt that its error was seen). */
     void rotate(MaskRandom random) {
         secret = draw(random);
         stats.rotations.increment();
+    }
+
+    /** Queues a redraw in the background, as after every {@code rotateAfter} checks. */
+    void rotateLater() {
+        if (rotationQueued.compareAndSet(false, true)) producer.submit(this);
     }
 
     /** Background draw: the first vectors, then periodic rotations. */
@@ -120,6 +133,11 @@ final class FreivaldsCheck implements PadProducer.Job {
         stats.rotations.increment();
         rotationQueued.set(false);
         return false;
+    }
+
+    @Override
+    public java.util.concurrent.atomic.LongAdder cpu() {
+        return stats.rotationCpu;
     }
 
     private Secret secret(MaskRandom random) {

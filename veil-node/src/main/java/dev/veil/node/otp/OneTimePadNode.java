@@ -54,13 +54,18 @@ public final class OneTimePadNode implements AutoCloseable {
      * the weight matrices; only their quantized copies are kept.
      */
     public static OneTimePadNode connect(Model model, String modelId, Channel channel, OtpConfig config) {
-        if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         if (model.linear() == null) throw new IllegalArgumentException("remo-otp's trusted node needs the model's weight matrices too");
-        var welcome = TrustedNode.greet(model, modelId, channel);
+        return connect(model, new RingLinearOps(model.config(), model.linear(), config.numeric().ring), modelId, channel, config);
+    }
+
+    /** As {@link #connect(Model, String, Channel, OtpConfig)}, with weights already quantized for the ring (shared, e.g. with the plain exact mode). */
+    public static OneTimePadNode connect(Model model, RingLinearOps ringOps, String modelId, Channel channel, OtpConfig config) {
+        if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         Ring ring = config.numeric().ring;
-        var ringOps = new RingLinearOps(model.config(), model.linear(), ring);
+        if (ringOps.ring() != ring) throw new IllegalArgumentException("weights quantized for " + ringOps.ring() + ", not " + ring);
+        var welcome = TrustedNode.greet(model, modelId, channel);
         var stats = new OtpStats();
-        var producer = new PadProducer(config.producers(), stats);
+        var producer = new PadProducer(config.producers());
         Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
         long bytes = 0;
         for (MatrixId id : RestorationPool.matrices(ModelDims.of(model.config()))) {
@@ -104,14 +109,23 @@ public final class OneTimePadNode implements AutoCloseable {
         faults.accept(message);
     }
 
-    /** Waits until every pool is full (or the timeout passes); returns whether they are. */
-    public boolean awaitFull(java.time.Duration timeout) throws InterruptedException {
+    /**
+     * Waits until the producers are idle: every pool topped up (a pool is refilled a whole batch at a time, once it
+     * has room for one; at the start they fill completely) and every check's vectors drawn. Returns false if the
+     * timeout passed first or there are no producers.
+     */
+    public boolean awaitTopUp(java.time.Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        while (!matrices.values().stream().allMatch(m -> m.pads().full())) {
+        while (!matrices.values().stream().allMatch(m -> m.pads().toppedUp() && m.check().ready()) || producer.busy()) {
             if (System.nanoTime() > end || !producer.running()) return false;
             Thread.sleep(2);
         }
         return true;
+    }
+
+    /** Redraws every matrix's secret Freivalds vectors in the background now (they are also redrawn periodically). */
+    public void rotateChecks() {
+        matrices.values().forEach(m -> m.check().rotateLater());
     }
 
     /** Bytes of all pools when full: the node's memory budget for precomputed pads. */
@@ -132,6 +146,12 @@ public final class OneTimePadNode implements AutoCloseable {
     /** Bytes of the quantized weight matrices the node holds (the change of trust: docs/otp.md). */
     public long weightBytes() {
         return weightBytes;
+    }
+
+    /** Rounds of Freivalds' test, smallest and largest over the matrices (fixed per matrix by its d_in and the ring). */
+    public int[] checkRounds() {
+        var r = matrices.values().stream().mapToInt(m -> m.check().rounds()).summaryStatistics();
+        return new int[] {r.getMin(), r.getMax()};
     }
 
     /** Outsourced matrices (pools). */

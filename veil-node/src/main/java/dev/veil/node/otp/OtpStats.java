@@ -11,7 +11,7 @@ public final class OtpStats {
     final LongAdder calls = new LongAdder(), rows = new LongAdder(), mask = new LongAdder(), roundTrip = new LongAdder(),
             server = new LongAdder(), restore = new LongAdder(), check = new LongAdder(), checks = new LongAdder(),
             faults = new LongAdder(), retries = new LongAdder(), dryRows = new LongAdder(), dryNanos = new LongAdder(),
-            producedRows = new LongAdder(), producerCpu = new LongAdder(), rotations = new LongAdder();
+            producedRows = new LongAdder(), padCpu = new LongAdder(), rotationCpu = new LongAdder(), rotations = new LongAdder();
 
     public long calls() { return calls.sum(); }
 
@@ -46,7 +46,13 @@ public final class OtpStats {
     public long producedRows() { return producedRows.sum(); }
 
     /** CPU time of the background producers: pads and secret rotations. */
-    public long producerCpuNanos() { return producerCpu.sum(); }
+    public long producerCpuNanos() { return padCpu.sum() + rotationCpu.sum(); }
+
+    /** The producers' CPU time for pads. */
+    public long padCpuNanos() { return padCpu.sum(); }
+
+    /** The producers' CPU time for drawing Freivalds vectors (r and Wᵀ·r). */
+    public long rotationCpuNanos() { return rotationCpu.sum(); }
 
     /** Secret vector sets redrawn (periodically or after a fault). */
     public long rotations() { return rotations.sum(); }
@@ -56,7 +62,7 @@ public final class OtpStats {
 
     public void reset() {
         for (LongAdder a : new LongAdder[] {calls, rows, mask, roundTrip, server, restore, check, checks, faults, retries, dryRows, dryNanos,
-                producedRows, producerCpu, rotations}) {
+                producedRows, padCpu, rotationCpu, rotations}) {
             a.reset();
         }
     }

@@ -87,6 +87,11 @@ final class PadPool implements PadProducer.Job {
         return false;
     }
 
+    @Override
+    public java.util.concurrent.atomic.LongAdder cpu() {
+        return stats.padCpu;
+    }
+
     /** Queues this pool with the producer when it has room for a batch and is not queued yet. */
     private void schedule() {
         if (needsRefill() && producer.running() && scheduled.compareAndSet(false, true)) producer.submit(this);
@@ -102,8 +107,9 @@ final class PadPool implements PadProducer.Job {
         }
     }
 
-    boolean full() {
-        return size() == capacity;
+    /** Whether the producer has nothing to do here: the pool is within a batch of full and no refill is queued. */
+    boolean toppedUp() {
+        return !scheduled.get() && !needsRefill();
     }
 
     /** Bytes of pads held now (rows are kept as longs in either ring). */

@@ -17,16 +17,18 @@ final class PadProducer implements AutoCloseable {
     /** One step of background work; returns true when the job wants to run again (round-robin). */
     interface Job {
         boolean step(MaskRandom random);
+
+        /** Where the job's CPU time is counted. */
+        java.util.concurrent.atomic.LongAdder cpu();
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final OtpStats stats;
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
-    PadProducer(int threadCount, OtpStats stats) {
-        this.stats = stats;
+    PadProducer(int threadCount) {
         for (int i = 0; i < threadCount; i++) threads.add(Thread.ofPlatform().daemon().name("veil-pad-producer-" + i).start(this::run));
     }
 
@@ -44,19 +46,24 @@ final class PadProducer implements AutoCloseable {
         try {
             while (!closed) {
                 Job job = queue.take();
-                long c0 = THREADS.getCurrentThreadCpuTime();
-                boolean again = job.step(random);
-                stats.producerCpu.add(THREADS.getCurrentThreadCpuTime() - c0);
-                if (again) queue.add(job);
+                running.incrementAndGet();
+                try {
+                    long c0 = THREADS.getCurrentThreadCpuTime();
+                    boolean again = job.step(random);
+                    job.cpu().add(THREADS.getCurrentThreadCpuTime() - c0);
+                    if (again) queue.add(job);
+                } finally {
+                    running.decrementAndGet();
+                }
             }
         } catch (InterruptedException e) {
             // closed
         }
     }
 
-    /** Jobs waiting (an idle producer has none). */
-    int pending() {
-        return queue.size();
+    /** Whether a job is queued or running. */
+    boolean busy() {
+        return !queue.isEmpty() || running.get() > 0;
     }
 
     @Override

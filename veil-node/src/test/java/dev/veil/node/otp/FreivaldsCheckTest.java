@@ -39,7 +39,7 @@ class FreivaldsCheckTest {
         int rows = 12, cols = 8;
         RingMatrix w = matrix(ring, rows, cols, 5);
         var stats = new OtpStats();
-        try (var producer = new PadProducer(0, stats)) {
+        try (var producer = new PadProducer(0)) {
             var check = new FreivaldsCheck(ring, w, 1, 1 << 30, producer, stats);
             assertEquals(1, check.rounds());
             var random = new MaskRandom();
@@ -72,7 +72,7 @@ class FreivaldsCheckTest {
         int rows = 12, cols = 8;
         RingMatrix w = matrix(ring, rows, cols, 9);
         var stats = new OtpStats();
-        try (var producer = new PadProducer(0, stats)) {
+        try (var producer = new PadProducer(0)) {
             var check = new FreivaldsCheck(ring, w, 1, 1 << 30, producer, stats);
             var random = new MaskRandom();
             var rnd = new SplittableRandom(1);

@@ -55,7 +55,7 @@ class OneTimePadEndToEndTest {
         Model model = stories();
         for (Numeric numeric : new Numeric[] {Numeric.Z64, Numeric.Z32}) {
             try (var rt = new OtpRuntime(model, OtpConfig.of(numeric))) {
-                assertTrue(rt.node.awaitFull(Duration.ofSeconds(30)));
+                assertTrue(rt.node.awaitTopUp(Duration.ofSeconds(30)));
                 assertSameLogits(model, numeric.plain(model.config(), model.linear()), rt.node.linear(), PROMPT, 24);
                 var s = rt.node.stats();
                 assertEquals(0, s.faults());
@@ -105,7 +105,7 @@ class OneTimePadEndToEndTest {
         Model model = stories();
         var config = OtpConfig.of(Numeric.Z64).withPool(8, 4, 1);
         try (var rt = new OtpRuntime(model, config)) {
-            assertTrue(rt.node.awaitFull(Duration.ofSeconds(30)));
+            assertTrue(rt.node.awaitTopUp(Duration.ofSeconds(30)));
             var c = model.config();
             long perToken = 0; // (d_in + d_out) longs of every matrix
             for (var p : dev.veil.engine.inference.Projection.values()) perToken += (long) (p.perLayer() ? c.layers() : 1) * (p.inDim(c) + p.outDim(c));

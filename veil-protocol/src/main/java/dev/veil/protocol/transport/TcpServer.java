@@ -26,6 +26,9 @@ import javax.net.ssl.SSLContext;
  * magic, another version, over the size limit, stalled halfway) gets an ERROR and the connection is closed.
  */
 public final class TcpServer implements AutoCloseable {
+    /** Requests one connection may have pending at once; beyond it the server stops reading that connection. */
+    public static final int MAX_IN_FLIGHT = 256;
+
     private final ServerSocket listener;
     private final Service service;
     private final int maxPayload;
@@ -75,6 +78,7 @@ public final class TcpServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         var peer = new Peer(String.valueOf(socket.getRemoteSocketAddress()));
+        var inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
         try (socket) {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(stallMillis);
@@ -97,7 +101,11 @@ public final class TcpServer implements AutoCloseable {
                     continue;
                 }
                 int id = f.requestId();
-                Service.answer(service, peer, request).thenAccept(reply -> send(out, socket, id, reply));
+                inFlight.acquireUninterruptibly(); // back-pressure: stop reading while too many calls are pending
+                Service.answer(service, peer, request).thenAccept(reply -> {
+                    inFlight.release();
+                    send(out, socket, id, reply);
+                });
             }
         } catch (IOException e) {
             // the peer went away or sent garbage TLS; nothing to answer

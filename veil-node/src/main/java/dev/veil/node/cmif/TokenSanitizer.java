@@ -1,0 +1,48 @@
+package dev.veil.node.cmif;
+
+/**
+ * The per-token loop the three mechanisms share: each editable candidate token that is sensitive, or picked with
+ * probability p otherwise, goes through the mechanism ({@link #choose}) and spends ε. With no sensitive set
+ * (CusText+) every candidate goes through it. Off (ε = ∞), candidates are marked but kept.
+ */
+abstract class TokenSanitizer implements Sanitizer {
+    private final String name;
+    final EmbeddingSpace space;
+    final SensitiveSet sensitive;   // null: every candidate is sanitized
+    final SanitizerParams params;
+
+    TokenSanitizer(String name, EmbeddingSpace space, SensitiveSet sensitive, SanitizerParams params) {
+        this.name = name;
+        this.space = space;
+        this.sensitive = sensitive;
+        this.params = params;
+    }
+
+    @Override public final String name() { return name; }
+
+    @Override public final double epsilon() { return params.epsilon(); }
+
+    /** Whether id x (in the space) may be sanitized at all. */
+    boolean candidate(int x) { return space.eligible(x); }
+
+    /** The mechanism: a random replacement for candidate x. */
+    abstract int choose(int x, ExactRandom random);
+
+    @Override
+    public final Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
+        if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
+        int[] out = ids.clone();
+        boolean[] mechanized = new boolean[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            int x = ids[i];
+            if (!editable[i] || x < 0 || x >= space.size() || !candidate(x)) continue;
+            if (params.off()) {
+                mechanized[i] = true;
+            } else if (sensitive == null || sensitive.contains(x) || random.bernoulli(params.p())) {
+                mechanized[i] = true;
+                out[i] = choose(x, random);
+            }
+        }
+        return new Sanitized(out, mechanized, params.epsilon());
+    }
+}
