@@ -3,40 +3,21 @@ package dev.veil.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.veil.engine.gguf.GGUFFile;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** veil make-model, convert and info, run as the CLI runs them. */
 class ModelCommandsTest {
     @TempDir Path dir;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    private PrintStream savedOut, savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    private String out = "", err = "";
 
     private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args);
+        var run = CliRun.of(args);
+        out = run.out();
+        err = run.err();
+        return run.code();
     }
 
     private static Path shared(String relative) {
@@ -48,14 +29,14 @@ class ModelCommandsTest {
     void makeModelThenInfo() throws Exception {
         Path p = dir.resolve("m.gguf");
         assertEquals(0, run("make-model", "--shape", "tiny-qwen2", "--seed", "3", "--layers", "1",
-                "--tokenizer", shared("models/stories260K/tok512.bin").toString(), "--out", p.toString()), err.toString());
-        assertTrue(out.toString().contains("custom-qwen2-256 F32"), out.toString());
+                "--tokenizer", shared("models/stories260K/tok512.bin").toString(), "--out", p.toString()), err);
+        assertTrue(out.contains("custom-qwen2-256 F32"), out);
         var f = GGUFFile.open(p);
         assertEquals(1L, f.metadata().get("qwen2.block_count"));
         assertTrue(f.hasTensor("blk.0.attn_q.bias"));
 
-        assertEquals(0, run("info", p.toString()), err.toString());
-        String info = out.toString();
+        assertEquals(0, run("info", p.toString()), err);
+        String info = out;
         assertTrue(info.contains("GGUF v3"), info);
         assertTrue(info.contains("model: qwen2, dim 256, hidden 512, 1 layers, 4 heads (2 kv, head size 64), vocab 512"), info);
         assertTrue(info.contains("blk.0.attn_q.bias"), info);
@@ -65,10 +46,10 @@ class ModelCommandsTest {
     void convertThenInfo() throws Exception {
         Path p = dir.resolve("stories.gguf");
         assertEquals(0, run("convert", "--model", shared("models/stories260K/stories260K.bin").toString(), "--out", p.toString()),
-                err.toString());
+                err);
         assertTrue(Files.size(p) > 1_000_000);
-        assertEquals(0, run("info", p.toString()), err.toString());
-        assertTrue(out.toString().contains("tokenizer.ggml.tokens"), out.toString());
+        assertEquals(0, run("info", p.toString()), err);
+        assertTrue(out.contains("tokenizer.ggml.tokens"), out);
     }
 
     @Test
@@ -76,15 +57,15 @@ class ModelCommandsTest {
         Path bogus = dir.resolve("bogus.gguf");
         Files.writeString(bogus, "GGUF");
         assertEquals(1, run("info", bogus.toString()));
-        assertEquals("veil: " + bogus + ": truncated: file ends at byte 4 inside the header", err.toString().strip());
+        assertEquals("veil: " + bogus + ": truncated: file ends at byte 4 inside the header", err.strip());
         assertEquals(1, run("info", dir.resolve("none.gguf").toString()));
-        assertTrue(err.toString().startsWith("veil: model file not found"), err.toString());
+        assertTrue(err.startsWith("veil: model file not found"), err);
         assertEquals(1, run("make-model", "--shape", "nope", "--out", dir.resolve("x.gguf").toString()));
-        assertTrue(err.toString().startsWith("veil: unknown model shape 'nope'"), err.toString());
+        assertTrue(err.startsWith("veil: unknown model shape 'nope'"), err);
         assertEquals(1, run("make-model", "--dim", "64", "--out", dir.resolve("x.gguf").toString()));
-        assertTrue(err.toString().startsWith("veil: give --shape, or all of"), err.toString());
+        assertTrue(err.startsWith("veil: give --shape, or all of"), err);
         assertFalse(Files.exists(dir.resolve("x.gguf")));
         assertNotEquals(0, run("convert", "--model", bogus.toString(), "--out", dir.resolve("y.gguf").toString()));
-        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertEquals(1, err.strip().lines().count(), err);
     }
 }

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,21 +13,10 @@ import org.junit.jupiter.api.Timeout;
 class OtpBenchTest {
     @Test
     void reportsTheNodesCpuPerTokenForEveryScheme() {
-        var out = new ByteArrayOutputStream();
-        var saved = System.out;
-        var savedErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            code = Main.run("bench", "--mode", "remo-otp", "--model", Shared.storiesBin().toString(), "-n", "6", "-r", "1", "--warmup", "0",
+        var run = CliRun.of("bench", "--mode", "remo-otp", "--model", Shared.storiesBin().toString(), "-n", "6", "-r", "1", "--warmup", "0",
                     "--m", "8", "--pool-rows", "8", "--pool-batch", "4", "--sweep-batch", "1,4");
-        } finally {
-            System.setOut(saved);
-            System.setErr(savedErr);
-        }
-        String o = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, o);
+        String o = run.out();
+        assertEquals(0, run.code(), o);
         String number = "([0-9.]+)";
         for (String scheme : new String[] {"plain float", "plain exact", "remo m = 8"}) {
             assertTrue(Pattern.compile(Pattern.quote(scheme) + " +" + number + " +- +" + number).matcher(o).find(), scheme + " in:\n" + o);

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -14,21 +11,10 @@ import org.junit.jupiter.api.Test;
 class RemoBenchTest {
     @Test
     void reportsRatiosBytesSharesMemoryAndTheSweep() {
-        var out = new ByteArrayOutputStream();
-        var saved = System.out;
-        var savedErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            code = Main.run("bench", "--mode", "remo", "--model", Shared.storiesBin().toString(), "-p", "8", "-n", "8", "-r", "1",
+        var run = CliRun.of("bench", "--mode", "remo", "--model", Shared.storiesBin().toString(), "-p", "8", "-n", "8", "-r", "1",
                     "--warmup", "0", "--numeric", "exact", "--sweep-m", "0.25,0.5");
-        } finally {
-            System.setOut(saved);
-            System.setErr(savedErr);
-        }
-        String o = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, o);
+        String o = run.out();
+        assertEquals(0, run.code(), o);
         var decode = Pattern.compile("decode 8 +plain ([0-9.]+) tokens/s, remo ([0-9.]+) tokens/s: remo/plain ([0-9.]+) \\(([0-9.]+) per CPU-second\\); "
                 + "([0-9.]+) KiB on the wire per token; same tokens: yes").matcher(o);
         assertTrue(decode.find(), o);
