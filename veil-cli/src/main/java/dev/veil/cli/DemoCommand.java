@@ -5,7 +5,7 @@ import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptReader;
@@ -69,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         try (var writer = new TranscriptWriter(file, id, ModelDims.of(m.config()));
              var weights = new WeightsServer(id, m.config(), m.linear(), writer);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null);
-             var node = TrustedNode.connect(m, id, TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(60)), remo.config())) {
+             var node = RemoNode.connect(m, id, TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(60)), remo.config())) {
             out.printf("weights server on 127.0.0.1:%d; trusted node connected (%s)%n", server.port(), remo.describe());
             RemoReport.setup(out, node, remo.describe());
             var firstQkv = new float[1][];

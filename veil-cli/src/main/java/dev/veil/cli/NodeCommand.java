@@ -5,9 +5,9 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.node.cmif.CmifNode;
-import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.otp.OtpNode;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
@@ -90,8 +90,8 @@ final class NodeCommand implements Callable<Integer> {
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
         String id = modelId != null ? modelId : model.getFileName().toString();
         if (sanitizer != null) return runCmif(CmifNode.connect(m, id, channel, sanitizer), sampler);
-        if (scheme.equals("remo-otp")) return runOtp(OneTimePadNode.connect(m, id, channel, otpOptions.config(remo.ringFallback())), m);
-        try (var node = TrustedNode.connect(m, id, channel, remo.config())) {
+        if (scheme.equals("remo-otp")) return runOtp(OtpNode.connect(m, id, channel, otpOptions.config(remo.ringFallback())), m);
+        try (var node = RemoNode.connect(m, id, channel, remo.config())) {
             RemoReport.setup(System.err, node, remo.describe());
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
             int tokens = 0;
@@ -109,7 +109,7 @@ final class NodeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int runOtp(OneTimePadNode node, Model m) throws IOException {
+    private int runOtp(OtpNode node, Model m) throws IOException {
         try (node) {
             OtpReport.setup(System.err, node);
             var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

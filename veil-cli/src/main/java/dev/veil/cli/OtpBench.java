@@ -9,8 +9,8 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.engine.ring.RingLinearOps;
-import dev.veil.node.TrustedNode;
-import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.remo.RemoNode;
+import dev.veil.node.otp.OtpNode;
 import dev.veil.node.otp.OtpConfig;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
@@ -70,8 +70,8 @@ final class OtpBench {
         LinearOps plainFloat = Numeric.FLOAT.plain(c, m.linear());
         var remoConfig = remo.config();
         try (var server = ServerProcess.start(model, id);
-             var remoNode = TrustedNode.connect(m, id, channel(server), remoConfig);
-             var otpNode = OneTimePadNode.connect(m, exact, id, channel(server), otpConfig)) {
+             var remoNode = RemoNode.connect(m, id, channel(server), remoConfig);
+             var otpNode = OtpNode.connect(m, exact, id, channel(server), otpConfig)) {
             System.err.println("veil bench: filling the pad pools...");
             otpNode.awaitTopUp(Duration.ofMinutes(10));
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices (%s quantized for %s)%n", id, c.dim(),
@@ -163,7 +163,7 @@ final class OtpBench {
             var config = base.withPool(Math.max(b, base.poolRows()), b, 1);
             double[] perToken = new double[repetitions];
             for (int i = 0; i < repetitions; i++) {
-                try (var node = OneTimePadNode.connect(m, exact, id, channel(server), config)) {
+                try (var node = OtpNode.connect(m, exact, id, channel(server), config)) {
                     node.awaitTopUp(Duration.ofMinutes(10));
                     perToken[i] = node.stats().padCpuNanos() / 1e6 / (node.stats().producedRows() / (double) node.matrixCount());
                 }
@@ -184,7 +184,7 @@ final class OtpBench {
     }
 
     /** genTokens greedy decode steps from BOS on a fresh cache, measured. */
-    private Sample decode(Model m, LinearOps ops, Channel channel, OneTimePadNode otpNode, ServerProcess server, int[][] tokens, int slot) {
+    private Sample decode(Model m, LinearOps ops, Channel channel, OtpNode otpNode, ServerProcess server, int[][] tokens, int slot) {
         var f = new Forward(m.config(), m.node(), ops);
         var cache = new KVCache(m.config(), genTokens + 1);
         int[] out = new int[genTokens];

@@ -1,6 +1,6 @@
 package dev.veil.cli;
 
-import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.otp.OtpNode;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -8,7 +8,7 @@ import java.util.Locale;
 final class OtpReport {
     private OtpReport() {}
 
-    static void setup(PrintStream err, OneTimePadNode node) {
+    static void setup(PrintStream err, OtpNode node) {
         var c = node.config();
         err.printf(Locale.ROOT, "[remo-otp: %s; %d matrices quantized on the node (%s); pad pools of %d rows (%s when full), %d producer%s; "
                         + "Freivalds check on %s to 2^-%d]%n",
@@ -17,7 +17,7 @@ final class OtpReport {
                 c.checkBits());
     }
 
-    static void calls(PrintStream err, OneTimePadNode node, int tokens) {
+    static void calls(PrintStream err, OtpNode node, int tokens) {
         var s = node.stats();
         var t = node.channel().traffic();
         double total = Math.max(1, s.maskNanos() + s.restoreNanos() + s.checkNanos() + s.roundTripNanos());

@@ -6,7 +6,7 @@ import dev.veil.attack.VictimRun;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
-import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.otp.OtpNode;
 import dev.veil.node.otp.OtpConfig;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.InMemoryChannel;
@@ -26,7 +26,7 @@ record OtpScheme(Model model, String modelId, Numeric numeric) implements Scheme
     @Override
     public Deployment victim(long seed, TranscriptWriter transcript) {
         var server = new WeightsServer(modelId, model.config(), model.linear(), transcript);
-        var node = OneTimePadNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), OtpConfig.of(numeric));
+        var node = OtpNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), OtpConfig.of(numeric));
         return new Deployment() {
             @Override
             public VictimRun run(int[] prompt, int answerTokens) {

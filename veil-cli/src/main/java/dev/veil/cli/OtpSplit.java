@@ -1,7 +1,7 @@
 package dev.veil.cli;
 
 import dev.veil.engine.model.Model;
-import dev.veil.node.otp.OneTimePadNode;
+import dev.veil.node.otp.OtpNode;
 import dev.veil.node.otp.OtpConfig;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.InMemoryChannel;
@@ -11,12 +11,12 @@ import java.time.Duration;
 /** remo-otp's roles in one process: a weights server and a one-time-pad node joined by the in-memory transport. */
 final class OtpSplit implements AutoCloseable {
     final WeightsServer server;
-    final OneTimePadNode node;
+    final OtpNode node;
 
     /** @param transcript where the weights server records every call, or null */
     OtpSplit(Model model, String modelId, OtpConfig config, TranscriptWriter transcript) {
         server = new WeightsServer(modelId, model.config(), model.linear(), transcript);
-        node = OneTimePadNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), config);
+        node = OtpNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)), config);
     }
 
     @Override

@@ -7,9 +7,9 @@ import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.node.MaskSize;
-import dev.veil.node.RemoConfig;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.MaskSize;
+import dev.veil.node.remo.RemoConfig;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.TcpServer;
 import dev.veil.weights.WeightsServer;
@@ -71,11 +71,11 @@ final class RemoBench {
         return 0;
     }
 
-    private static TrustedNode connect(Model m, String id, int port, RemoConfig config) {
-        return TrustedNode.connect(m, id, TcpChannel.connect("127.0.0.1", port, null, Duration.ofSeconds(600)), config);
+    private static RemoNode connect(Model m, String id, int port, RemoConfig config) {
+        return RemoNode.connect(m, id, TcpChannel.connect("127.0.0.1", port, null, Duration.ofSeconds(600)), config);
     }
 
-    private void prefill(Model m, LinearOps plain, TrustedNode node) {
+    private void prefill(Model m, LinearOps plain, RemoNode node) {
         int[] tokens = new Random(7).ints(promptTokens, 0, m.config().vocabSize()).toArray();
         var p = new Runs(repetitions);
         var r = new Runs(repetitions);
@@ -121,7 +121,7 @@ final class RemoBench {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
-    private void decode(Model m, LinearOps plain, TrustedNode node) {
+    private void decode(Model m, LinearOps plain, RemoNode node) {
         var p = new Runs(repetitions);
         var r = new Runs(repetitions);
         double[][] shares = new double[repetitions][];
@@ -150,7 +150,7 @@ final class RemoBench {
                 100 * sh[0], 100 * sh[1], 100 * sh[2], 100 * sh[3], 100 * sh[4]);
     }
 
-    private void memory(Model m, WeightsServer weights, TrustedNode node) {
+    private void memory(Model m, WeightsServer weights, RemoNode node) {
         var c = m.config();
         var n = m.node();
         long norms = 4L * c.dim() * (2L * c.layers() + 1);
@@ -203,7 +203,7 @@ final class RemoBench {
         }
     }
 
-    private static long traffic(TrustedNode node) {
+    private static long traffic(RemoNode node) {
         return node.channel().traffic().bytesSent() + node.channel().traffic().bytesReceived();
     }
 

@@ -1,8 +1,8 @@
 package dev.veil.cli;
 
 import dev.veil.engine.ring.Numeric;
-import dev.veil.node.MaskSize;
-import dev.veil.node.RemoConfig;
+import dev.veil.node.remo.MaskSize;
+import dev.veil.node.remo.RemoConfig;
 import picocli.CommandLine.Option;
 
 /** ReMO's settings, shared by the commands that mask: the rank m of the public bases, numeric mode, mask scale. */

@@ -1,6 +1,6 @@
 package dev.veil.cli;
 
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.RemoNode;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -8,14 +8,14 @@ import java.util.Locale;
 final class RemoReport {
     private RemoReport() {}
 
-    static void setup(PrintStream err, TrustedNode node, String settings) {
+    static void setup(PrintStream err, RemoNode node, String settings) {
         var pool = node.pool();
         err.printf(Locale.ROOT, "[remo: %s; set up %d public bases in %.0f ms (%s exchanged), restoration pools hold %s]%n",
-                settings, dev.veil.node.RestorationPool.matrices(dev.veil.protocol.ModelDims.of(node.model().config())).size(),
+                settings, dev.veil.node.remo.RestorationPool.matrices(dev.veil.protocol.ModelDims.of(node.model().config())).size(),
                 pool.setupNanos() / 1e6, bytes(pool.setupBytes()), bytes(pool.byteSize()));
     }
 
-    static void calls(PrintStream err, TrustedNode node, int tokens) {
+    static void calls(PrintStream err, RemoNode node, int tokens) {
         var s = node.stats();
         var t = node.channel().traffic();
         double total = s.maskNanos() + s.restoreNanos() + s.roundTripNanos();

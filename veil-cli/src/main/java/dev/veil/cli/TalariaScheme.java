@@ -6,9 +6,9 @@ import dev.veil.attack.VictimRun;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
-import dev.veil.node.MaskSize;
-import dev.veil.node.RemoConfig;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.MaskSize;
+import dev.veil.node.remo.RemoConfig;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.InMemoryChannel;
 import dev.veil.weights.WeightsServer;
@@ -29,7 +29,7 @@ record TalariaScheme(Model model, String modelId, double m, Numeric numeric, dou
     @Override
     public Deployment victim(long seed, TranscriptWriter transcript) {
         var server = new WeightsServer(modelId, model.config(), model.linear(), transcript);
-        var node = TrustedNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)),
+        var node = RemoNode.connect(model, modelId, new InMemoryChannel(server, Duration.ofSeconds(600)),
                 new RemoConfig(m < 1 ? MaskSize.fraction(m) : MaskSize.rows((int) m), numeric, maskScale));
         return new Deployment() {
             @Override

@@ -10,9 +10,9 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
-import dev.veil.node.MaskSize;
-import dev.veil.node.RemoConfig;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.MaskSize;
+import dev.veil.node.remo.RemoConfig;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.protocol.transport.InMemoryChannel;
 import dev.veil.weights.WeightsServer;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class ReadmeApiTest {
         assertTrue(model.tokenizer().decode(answer).startsWith("Once upon a time, there was a little girl named Lily."));
 
         var server = new WeightsServer("stories", model.config(), model.linear(), null);
-        var node = TrustedNode.connect(model, "stories", new InMemoryChannel(server, Duration.ofMinutes(1)),
+        var node = RemoNode.connect(model, "stories", new InMemoryChannel(server, Duration.ofMinutes(1)),
                 RemoConfig.of(MaskSize.fraction(0.125), Numeric.Z64));
         try (node; server) {
             int[] same = node.generator().generate(prompt, 64, Sampler.greedy(), token -> {});

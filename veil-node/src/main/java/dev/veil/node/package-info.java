@@ -1,6 +1,6 @@
 /**
- * The trusted node: holds what needs no linear weights (embedding, norms, tokenizer, config), every
- * session's KV cache and all ReMO secrets; runs every weight-free operation and outsources each linear layer
- * to a weights server behind a fresh mask ({@link dev.veil.node.MaskedLinear}).
+ * The trusted node: holds what needs no linear weights (embedding, norms, tokenizer, config), every session's
+ * KV cache and every secret. Each protection scheme lives in a package of its own ({@code remo}, {@code otp},
+ * {@code cmif}); this package holds what they share.
  */
 package dev.veil.node;

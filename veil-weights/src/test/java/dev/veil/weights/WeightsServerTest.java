@@ -96,7 +96,7 @@ class WeightsServerTest {
     /** The weights server's module must not see the trusted node's code: not in its pom, not on its class path. */
     @Test
     void weightsServerCannotReachTheTrustedNode() throws Exception {
-        assertThrows(ClassNotFoundException.class, () -> Class.forName("dev.veil.node.TrustedNode"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("dev.veil.node.remo.RemoNode"));
         assertThrows(ClassNotFoundException.class, () -> Class.forName("dev.veil.node.MaskRandom"));
         String pom = Files.readString(Path.of("pom.xml"));
         assertTrue(pom.contains("<artifactId>veil-weights</artifactId>"), "run from the module directory");

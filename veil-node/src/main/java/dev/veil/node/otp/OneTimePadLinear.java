@@ -17,13 +17,13 @@ import dev.veil.protocol.Rows;
  * retried, checked, with fresh pads. One per session (it owns the session's DRBG).
  */
 public final class OneTimePadLinear implements LinearOps {
-    private final OneTimePadNode node;
+    private final OtpNode node;
     private final OtpConfig config;
     private final Ring ring;
     private final OtpStats stats;
     private final MaskRandom random = new MaskRandom();
 
-    OneTimePadLinear(OneTimePadNode node) {
+    OneTimePadLinear(OtpNode node) {
         this.node = node;
         this.config = node.config();
         this.ring = config.numeric().ring;
@@ -37,7 +37,7 @@ public final class OneTimePadLinear implements LinearOps {
         for (int r = 0; r < n; r += chunk) call(m, x, r * dIn, Math.min(chunk, n - r), out, r * dOut);
     }
 
-    private void call(OneTimePadNode.Matrix m, float[] x, int xOffset, int n, float[] out, int outOffset) {
+    private void call(OtpNode.Matrix m, float[] x, int xOffset, int n, float[] out, int outOffset) {
         int dIn = m.w().cols(), dOut = m.w().rows();
         long t0 = System.nanoTime();
         long[] q = new long[n * dIn];
@@ -88,7 +88,7 @@ public final class OneTimePadLinear implements LinearOps {
         }
     }
 
-    private long[] output(OneTimePadNode.Matrix m, Rows output, int n, int dOut) {
+    private long[] output(OtpNode.Matrix m, Rows output, int n, int dOut) {
         if (!(output instanceof Rows.RingElements r) || r.ring() != ring || r.rows() != n || r.cols() != dOut) {
             throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server's reply for " + m.id() + " is wrong: expected " + n + "x" + dOut
                     + " values over " + ring);

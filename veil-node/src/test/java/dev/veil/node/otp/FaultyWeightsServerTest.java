@@ -40,7 +40,7 @@ class FaultyWeightsServerTest {
         };
     }
 
-    static int[] generate(OneTimePadNode node) {
+    static int[] generate(OtpNode node) {
         return node.generator().generate(new int[] {1, 403, 407}, 12, Sampler.greedy(), t -> {});
     }
 

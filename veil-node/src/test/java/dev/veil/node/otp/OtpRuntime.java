@@ -13,12 +13,12 @@ import java.util.function.UnaryOperator;
 final class OtpRuntime implements AutoCloseable {
     final WeightsServer weights;
     final TcpServer server;
-    final OneTimePadNode node;
+    final OtpNode node;
 
     OtpRuntime(Model model, OtpConfig config, TranscriptWriter transcript, UnaryOperator<Service> wrap) throws Exception {
         weights = new WeightsServer("test-model", model.config(), model.linear(), transcript);
         server = TcpServer.start(wrap.apply(weights), "127.0.0.1", 0, null);
-        node = OneTimePadNode.connect(model, "test-model", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), config);
+        node = OtpNode.connect(model, "test-model", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), config);
     }
 
     OtpRuntime(Model model, OtpConfig config) throws Exception {

@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,11 +30,11 @@ class FailureTest {
         var config = RemoConfig.of(MaskSize.fraction(0.25), Numeric.Z64);
         try (var weights = new WeightsServer("stories", stories.config(), stories.linear(), null);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null)) {
-            var e = assertThrows(ProtocolException.class, () -> TrustedNode.connect(stories, "llama-3",
+            var e = assertThrows(ProtocolException.class, () -> RemoNode.connect(stories, "llama-3",
                     TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5)), config));
             assertEquals(ErrorCode.UNKNOWN_MODEL, e.code());
             assertEquals("weights server: this weights server serves model 'stories', not 'llama-3'", e.getMessage());
-            var shape = assertThrows(ProtocolException.class, () -> TrustedNode.connect(other, "stories",
+            var shape = assertThrows(ProtocolException.class, () -> RemoNode.connect(other, "stories",
                     TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5)), config));
             assertTrue(shape.getMessage().startsWith("weights server's model 'stories' has shape"), shape.getMessage());
         }

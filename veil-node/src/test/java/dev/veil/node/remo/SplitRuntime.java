@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 import dev.veil.engine.model.Model;
 import dev.veil.protocol.transcript.TranscriptWriter;
@@ -11,12 +11,12 @@ import java.time.Duration;
 final class SplitRuntime implements AutoCloseable {
     final WeightsServer weights;
     final TcpServer server;
-    final TrustedNode node;
+    final RemoNode node;
 
     SplitRuntime(Model model, RemoConfig config, TranscriptWriter transcript) throws Exception {
         weights = new WeightsServer("test-model", model.config(), model.linear(), transcript);
         server = TcpServer.start(weights, "127.0.0.1", 0, null);
-        node = TrustedNode.connect(model, "test-model", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), config);
+        node = RemoNode.connect(model, "test-model", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), config);
     }
 
     @Override

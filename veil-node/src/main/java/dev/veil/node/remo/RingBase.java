@@ -1,5 +1,6 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
+import dev.veil.node.MaskRandom;
 import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingKernels;
 import dev.veil.protocol.MatrixId;

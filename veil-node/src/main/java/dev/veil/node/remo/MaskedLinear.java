@@ -1,5 +1,6 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
+import dev.veil.node.MaskRandom;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
 import dev.veil.protocol.MatrixId;

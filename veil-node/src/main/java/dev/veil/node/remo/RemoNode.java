@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.model.Model;
@@ -13,14 +13,14 @@ import dev.veil.protocol.transport.Channel;
  * server, and the restoration pool set up over it. Each {@link #generator()} is a session with its own KV
  * cache and its own mask generator; sessions may run concurrently.
  */
-public final class TrustedNode implements AutoCloseable {
+public final class RemoNode implements AutoCloseable {
     private final Model model;
     private final Channel channel;
     private final RemoConfig config;
     private final RestorationPool pool;
     private final RemoStats stats = new RemoStats();
 
-    private TrustedNode(Model model, Channel channel, RemoConfig config, RestorationPool pool) {
+    private RemoNode(Model model, Channel channel, RemoConfig config, RestorationPool pool) {
         this.model = model;
         this.channel = channel;
         this.config = config;
@@ -31,11 +31,11 @@ public final class TrustedNode implements AutoCloseable {
      * Greets the weights server, checks it serves the same model shape, and sets up every public base. Only the
      * node's part of {@code model} is kept, even if the whole model was loaded.
      */
-    public static TrustedNode connect(Model model, String modelId, Channel channel, RemoConfig config) {
+    public static RemoNode connect(Model model, String modelId, Channel channel, RemoConfig config) {
         if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
         var welcome = greet(model, modelId, channel);
-        return new TrustedNode(nodePart, channel, config, RestorationPool.setup(channel, welcome.shape(), config, welcome.maxFrameBytes()));
+        return new RemoNode(nodePart, channel, config, RestorationPool.setup(channel, welcome.shape(), config, welcome.maxFrameBytes()));
     }
 
     /** Says hello and checks the weights server serves a model of {@code model}'s shape; returns its welcome. */

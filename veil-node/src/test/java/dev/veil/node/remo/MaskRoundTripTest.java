@@ -1,5 +1,6 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
+import dev.veil.node.MaskRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -6,8 +6,8 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingLinearOps;
 import dev.veil.engine.ring.RingMatrix;
-import dev.veil.node.RestorationPool;
-import dev.veil.node.TrustedNode;
+import dev.veil.node.remo.RestorationPool;
+import dev.veil.node.remo.RemoNode;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transport.Channel;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * and to check the server's answers with Freivalds' test. Each {@link #generator()} is a session with its own
  * KV cache and DRBG; pools, checks and the channel are shared.
  */
-public final class OneTimePadNode implements AutoCloseable {
+public final class OtpNode implements AutoCloseable {
     /** One outsourced matrix as the node holds it: the quantized weights, its pads, its check. */
     record Matrix(MatrixId id, RingMatrix w, float[] rowScales, PadPool pads, FreivaldsCheck check) {}
 
@@ -36,7 +36,7 @@ public final class OneTimePadNode implements AutoCloseable {
     private final long weightBytes;
     private volatile Consumer<String> faults = message -> System.err.println("veil: " + message);
 
-    private OneTimePadNode(Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
+    private OtpNode(Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
                            OtpStats stats, long weightBytes) {
         this.model = model;
         this.channel = channel;
@@ -53,17 +53,17 @@ public final class OneTimePadNode implements AutoCloseable {
      * ring (as the server does) and starts filling the pad pools. {@code model} must hold the node's part and
      * the weight matrices; only their quantized copies are kept.
      */
-    public static OneTimePadNode connect(Model model, String modelId, Channel channel, OtpConfig config) {
+    public static OtpNode connect(Model model, String modelId, Channel channel, OtpConfig config) {
         if (model.linear() == null) throw new IllegalArgumentException("remo-otp's trusted node needs the model's weight matrices too");
         return connect(model, new RingLinearOps(model.config(), model.linear(), config.numeric().ring), modelId, channel, config);
     }
 
     /** As {@link #connect(Model, String, Channel, OtpConfig)}, with weights already quantized for the ring (shared, e.g. with the plain exact mode). */
-    public static OneTimePadNode connect(Model model, RingLinearOps ringOps, String modelId, Channel channel, OtpConfig config) {
+    public static OtpNode connect(Model model, RingLinearOps ringOps, String modelId, Channel channel, OtpConfig config) {
         if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         Ring ring = config.numeric().ring;
         if (ringOps.ring() != ring) throw new IllegalArgumentException("weights quantized for " + ringOps.ring() + ", not " + ring);
-        var welcome = TrustedNode.greet(model, modelId, channel);
+        var welcome = RemoNode.greet(model, modelId, channel);
         var stats = new OtpStats();
         var producer = new PadProducer(config.producers());
         Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
@@ -75,7 +75,7 @@ public final class OneTimePadNode implements AutoCloseable {
                     new FreivaldsCheck(ring, w, config.checkBits(), config.rotateAfter(), producer, stats)));
         }
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
-        return new OneTimePadNode(nodePart, channel, config, welcome.maxFrameBytes(), matrices, producer, stats, bytes);
+        return new OtpNode(nodePart, channel, config, welcome.maxFrameBytes(), matrices, producer, stats, bytes);
     }
 
     /** A new session: the engine's generator over a fresh {@link OneTimePadLinear}. */

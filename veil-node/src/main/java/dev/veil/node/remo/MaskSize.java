@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 /** The rank m of the public bases: an absolute count, or a fraction of each matrix's input width d_in. */
 public record MaskSize(int absolute, double fraction) {

@@ -1,5 +1,6 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
+import dev.veil.node.MaskRandom;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;

@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

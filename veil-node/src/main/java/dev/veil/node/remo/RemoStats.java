@@ -1,4 +1,4 @@
-package dev.veil.node;
+package dev.veil.node.remo;
 
 import java.util.concurrent.atomic.LongAdder;
 
