@@ -26,6 +26,13 @@ public final class Main {
 
     public static int run(String... args) {
         var cli = new CommandLine(new Main());
+        cli.setUsageHelpAutoWidth(true);
+        // A usage error is one line too, with where to read more; never the whole usage text.
+        cli.setParameterExceptionHandler((e, args2) -> {
+            var cmd = e.getCommandLine();
+            cmd.getErr().println("veil: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName(" ") + " --help')");
+            return 1;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("veil: " + message(e));
             if (Boolean.getBoolean("veil.debug")) e.printStackTrace(cmd.getErr());

@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
@@ -12,6 +13,8 @@ import dev.veil.engine.ring.RingLinearOps;
 import dev.veil.node.remo.RemoNode;
 import dev.veil.node.otp.OtpNode;
 import dev.veil.node.otp.OtpConfig;
+import dev.veil.node.otp.OtpScheme;
+import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import java.io.PrintStream;
@@ -41,26 +44,25 @@ final class OtpBench {
 
     private final Path model, tokenizer;
     private final int genTokens, repetitions, warmup;
-    private final RemoOptions remo;
-    private final OtpOptions otp;
+    private final RemoScheme remo;
+    private final OtpConfig otpConfig;
     private final List<Integer> batchSweep;
     private final PrintStream out = System.out;
 
-    OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoOptions remo, OtpOptions otp, List<Integer> batchSweep) {
+    OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp, List<Integer> batchSweep) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.genTokens = genTokens;
         this.repetitions = repetitions;
         this.warmup = warmup;
         this.remo = remo;
-        this.otp = otp;
+        this.otpConfig = otp.config();
         this.batchSweep = batchSweep == null ? List.of() : batchSweep;
     }
 
     int run() throws Exception {
         if (genTokens < 1 || repetitions < 1 || warmup < 0) throw new IllegalArgumentException("need -n >= 1, -r >= 1, --warmup >= 0");
-        Numeric numeric = remo.ringFallback();
-        var otpConfig = otp.config(numeric);
+        Numeric numeric = otpConfig.numeric();
         Model m = ModelLoader.load(model, tokenizer);
         var c = m.config();
         if (genTokens + 1 > c.contextLength()) throw new IllegalArgumentException("test longer than the context of " + c.contextLength());
@@ -75,7 +77,7 @@ final class OtpBench {
             System.err.println("veil bench: filling the pad pools...");
             otpNode.awaitTopUp(Duration.ofMinutes(10));
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices (%s quantized for %s)%n", id, c.dim(),
-                    c.hiddenDim(), c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()), RemoReport.bytes(otpNode.weightBytes()), numeric);
+                    c.hiddenDim(), c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()), Bytes.format(otpNode.weightBytes()), numeric);
             out.printf(Locale.ROOT, "run              decode %d tokens greedy from BOS; medians of %d runs after %d warm-up; %d kernel threads per process "
                     + "(load average %s); weights server in a child process over loopback TCP%n", genTokens, repetitions, warmup, Parallel.threads(),
                     RemoBench.loadAverage());
@@ -134,7 +136,7 @@ final class OtpBench {
                 out.printf(Locale.ROOT, "%-20s %12.2f %12s %12.2f %10.3f %10.3f %12.2f %12s %12s %14s%n", names[k], total, k == 3 ? String.format(Locale.ROOT, "%.2f", pre) : "-",
                         k == 3 ? online : total, total / plainExactCpu, total / plainFloatCpu, median(x, Sample::wall),
                         k < 2 ? "-" : String.format(Locale.ROOT, "%.2f", median(x, Sample::server)),
-                        k < 2 ? "-" : RemoReport.bytes((long) median(x, Sample::bytes)), RemoReport.bytes(memory[k]));
+                        k < 2 ? "-" : Bytes.format((long) median(x, Sample::bytes)), Bytes.format(memory[k]));
             }
             var st = otpNode.stats();
             out.printf(Locale.ROOT, "%nremo-otp precompute: %.2f ms CPU per token = pads %.2f (%d rows over %d matrices) + Freivalds vectors %.3f "
@@ -143,8 +145,8 @@ final class OtpBench {
                     precompute / plainExactCpu, precompute / plainFloatCpu);
             int[] rounds = otpNode.checkRounds();
             out.printf(Locale.ROOT, "remo-otp pools:      %s when full (%d rows per matrix), Freivalds vectors %s (%d to %d rounds per matrix); "
-                    + "rows made on the spot in timed runs: %d; checks %d, faults %d%n", RemoReport.bytes(otpNode.poolCapacityBytes()), otpConfig.poolRows(),
-                    RemoReport.bytes(otpNode.checkBytes()), rounds[0], rounds[1], dryRows, st.checks(), st.faults());
+                    + "rows made on the spot in timed runs: %d; checks %d, faults %d%n", Bytes.format(otpNode.poolCapacityBytes()), otpConfig.poolRows(),
+                    Bytes.format(otpNode.checkBytes()), rounds[0], rounds[1], dryRows, st.checks(), st.faults());
             out.printf(Locale.ROOT, "remo-otp online:     mask %.1f%%, restore %.1f%%, check %.1f%% of its call time (the rest: round trip)%n",
                     share(st.maskNanos(), st), share(st.restoreNanos(), st), share(st.checkNanos(), st));
             out.printf(Locale.ROOT, "same tokens:         plain exact, remo and remo-otp %s%n", same ? "yes" : "NO");
@@ -191,7 +193,7 @@ final class OtpBench {
         long b0 = channel == null ? 0 : channel.traffic().bytesSent() + channel.traffic().bytesReceived();
         long s0 = server.cpuNanos(), p0 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos();
         long c0 = threadsCpuNanos(), t0 = System.nanoTime();
-        int token = m.tokenizer() != null && m.tokenizer().bos() >= 0 ? m.tokenizer().bos() : 1;
+        int token = BenchCommand.startToken(m);
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
         long t1 = System.nanoTime(), c1 = threadsCpuNanos();
         long p1 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos(), s1 = server.cpuNanos();

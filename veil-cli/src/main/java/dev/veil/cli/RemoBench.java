@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
@@ -10,6 +11,7 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.remo.MaskSize;
 import dev.veil.node.remo.RemoConfig;
 import dev.veil.node.remo.RemoNode;
+import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.TcpServer;
 import dev.veil.weights.WeightsServer;
@@ -30,11 +32,12 @@ import java.util.Random;
 final class RemoBench {
     private final Path model, tokenizer;
     private final int promptTokens, genTokens, repetitions, warmup;
-    private final RemoOptions remo;
+    private final RemoScheme remo;
+    private final RemoConfig config;
     private final List<Double> sweep;
     private final PrintStream out = System.out;
 
-    RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoOptions remo, List<Double> sweep) {
+    RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoScheme remo, List<Double> sweep) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.promptTokens = promptTokens;
@@ -42,6 +45,7 @@ final class RemoBench {
         this.repetitions = repetitions;
         this.warmup = warmup;
         this.remo = remo;
+        this.config = remo.config();
         this.sweep = sweep == null ? List.of() : sweep;
     }
 
@@ -53,15 +57,15 @@ final class RemoBench {
         String id = model.getFileName().toString();
         try (var weights = new WeightsServer(id, c, m.linear(), null);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null);
-             var node = connect(m, id, server.port(), remo.config())) {
+             var node = connect(m, id, server.port(), config)) {
             // exact mode: the server's quantized weights serve as the plain baseline too (one copy in memory)
-            LinearOps plain = remo.numeric().exact() ? weights.ring(remo.numeric().ring) : remo.numeric().plain(c, m.linear());
+            LinearOps plain = config.numeric().exact() ? weights.ring(config.numeric().ring) : config.numeric().plain(c, m.linear());
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(), c.hiddenDim(),
-                    c.layers(), c.vocabSize(), RemoReport.bytes(m.linear().byteSize()));
+                    c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()));
             out.printf(Locale.ROOT, "remo             %s, over loopback TCP; %d threads (load average %s); medians of %d runs after %d warm-up%n",
                     remo.describe(), Parallel.threads(), loadAverage(), repetitions, warmup);
             out.printf(Locale.ROOT, "setup            %.0f ms, %s exchanged; restoration pools %s (%.1f%% of the weight matrices)%n",
-                    node.pool().setupNanos() / 1e6, RemoReport.bytes(node.pool().setupBytes()), RemoReport.bytes(node.pool().byteSize()),
+                    node.pool().setupNanos() / 1e6, Bytes.format(node.pool().setupBytes()), Bytes.format(node.pool().byteSize()),
                     100.0 * node.pool().byteSize() / m.linear().byteSize());
             if (promptTokens > 0) prefill(m, plain, node);
             if (genTokens > 0) decode(m, plain, node);
@@ -90,7 +94,7 @@ final class RemoBench {
         }
         out.printf(Locale.ROOT, "prefill %-8d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f (%.3f per CPU-second); %s on the wire per prompt token%n",
                 promptTokens, median(p.rates), median(r.rates), median(r.rates) / median(p.rates), median(r.cpuRates) / median(p.cpuRates),
-                RemoReport.bytes(bytes / promptTokens));
+                Bytes.format(bytes / promptTokens));
     }
 
     /** Tokens per second and per CPU-second (of the whole process: node and server alike) of each timed run. */
@@ -145,7 +149,7 @@ final class RemoBench {
         double[] sh = shares[indexOfMedian(r.rates)];
         out.printf(Locale.ROOT, "decode %-9d plain %.2f tokens/s, remo %.2f tokens/s: remo/plain %.3f (%.3f per CPU-second); %s on the wire per token; same tokens: %s%n",
                 genTokens, median(p.rates), median(r.rates), median(r.rates) / median(p.rates), median(r.cpuRates) / median(p.cpuRates),
-                RemoReport.bytes(bytes / genTokens), Arrays.equals(tokens[0], tokens[1]) ? "yes" : "no");
+                Bytes.format(bytes / genTokens), Arrays.equals(tokens[0], tokens[1]) ? "yes" : "no");
         out.printf(Locale.ROOT, "decode time      mask %.1f%%, restore %.1f%%, transport %.1f%%, server %.1f%%, node's weight-free ops %.1f%%%n",
                 100 * sh[0], 100 * sh[1], 100 * sh[2], 100 * sh[3], 100 * sh[4]);
     }
@@ -159,16 +163,16 @@ final class RemoBench {
         long kv = new KVCache(c, Math.max(1, Math.max(promptTokens, genTokens + 1))).byteSize();
         long nodeBytes = n.tokenEmbedding().segment().byteSize() + norms + kv + node.pool().byteSize();
         out.printf(Locale.ROOT, "memory           weights server: %s of weight matrices%s; trusted node: %s (embedding %s, norms %s, KV cache %s, pools %s)%n",
-                RemoReport.bytes(m.linear().byteSize()), weights.ringBytes() > 0 ? " + " + RemoReport.bytes(weights.ringBytes()) + " quantized for the ring" : "",
-                RemoReport.bytes(nodeBytes), RemoReport.bytes(n.tokenEmbedding().segment().byteSize()), RemoReport.bytes(norms), RemoReport.bytes(kv),
-                RemoReport.bytes(node.pool().byteSize()));
+                Bytes.format(m.linear().byteSize()), weights.ringBytes() > 0 ? " + " + Bytes.format(weights.ringBytes()) + " quantized for the ring" : "",
+                Bytes.format(nodeBytes), Bytes.format(n.tokenEmbedding().segment().byteSize()), Bytes.format(norms), Bytes.format(kv),
+                Bytes.format(node.pool().byteSize()));
     }
 
     private void sweep(Model m, String id, int port, LinearOps plain) {
         out.printf("%nm/d_in    setup ms  setup bytes  pool memory  pool/weights  decode remo/plain%n");
         for (double f : sweep) {
-            var config = new RemoConfig(MaskSize.fraction(f), remo.numeric(), remo.maskScale);
-            try (var node = connect(m, id, port, config)) {
+            var swept = new RemoConfig(MaskSize.fraction(f), config.numeric(), config.maskScale());
+            try (var node = connect(m, id, port, swept)) {
                 double ratio = Double.NaN;
                 if (genTokens > 0) {
                     double[] q = new double[repetitions];
@@ -178,8 +182,8 @@ final class RemoBench {
                     }
                     ratio = median(q);
                 }
-                out.printf(Locale.ROOT, "%-9.4f %9.0f %12s %12s %12.1f%% %18.3f%n", f, node.pool().setupNanos() / 1e6, RemoReport.bytes(node.pool().setupBytes()),
-                        RemoReport.bytes(node.pool().byteSize()), 100.0 * node.pool().byteSize() / m.linear().byteSize(), ratio);
+                out.printf(Locale.ROOT, "%-9.4f %9.0f %12s %12s %12.1f%% %18.3f%n", f, node.pool().setupNanos() / 1e6, Bytes.format(node.pool().setupBytes()),
+                        Bytes.format(node.pool().byteSize()), 100.0 * node.pool().byteSize() / m.linear().byteSize(), ratio);
             }
         }
     }
@@ -189,7 +193,7 @@ final class RemoBench {
         var f = new Forward(m.config(), m.node(), ops);
         var cache = new KVCache(m.config(), genTokens + 1);
         int[] out = new int[genTokens];
-        int token = 1;
+        int token = BenchCommand.startToken(m);
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
         return out;
     }

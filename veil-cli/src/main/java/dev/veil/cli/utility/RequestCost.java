@@ -1,8 +1,8 @@
 package dev.veil.cli.utility;
 
-import dev.veil.cli.CmifInProcess;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
+import dev.veil.node.cmif.CmifScheme;
 import dev.veil.node.cmif.CorpusCounts;
 import dev.veil.node.cmif.EmbeddingSpace;
 import dev.veil.node.cmif.ExactRandom;
@@ -10,6 +10,7 @@ import dev.veil.node.cmif.Sanitized;
 import dev.veil.node.cmif.Sanitizer;
 import dev.veil.node.cmif.SanitizerParams;
 import dev.veil.node.cmif.Sanitizers;
+import dev.veil.weights.InProcessWeightsServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,7 +40,7 @@ public final class RequestCost {
         var sanitizer = new Timed(Sanitizers.create(name, space, counts, params, cacheDir));
         int warmup = Math.min(10, prompts.size());
         double[] shares = new double[prompts.size()], micros = new double[prompts.size()], millis = new double[prompts.size()];
-        try (var split = new CmifInProcess(model, "request-cost", sanitizer)) {
+        try (var node = CmifScheme.of(sanitizer).open(model, "request-cost", List.of(new InProcessWeightsServer(model, "request-cost", null)))) {
             for (int round = 0; round < 2; round++) {
                 for (int r = 0; r < (round == 0 ? warmup : prompts.size()); r++) {
                     long t0 = System.nanoTime();
@@ -49,7 +50,9 @@ public final class RequestCost {
                     System.arraycopy(encoded, 0, ids, 1, encoded.length);
                     boolean[] editable = new boolean[ids.length];
                     Arrays.fill(editable, 1, ids.length, true);
-                    split.node.generate(ids, editable, generate, Sampler.greedy(), t -> {});
+                    try (var session = node.session()) {
+                        session.generate(ids, editable, generate, Sampler.greedy(), t -> {});
+                    }
                     long total = System.nanoTime() - t0;
                     shares[r] = (double) sanitizer.lastNanos / total;
                     micros[r] = sanitizer.lastNanos / 1e3;

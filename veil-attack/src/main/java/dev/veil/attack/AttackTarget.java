@@ -7,10 +7,11 @@ import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
 
 /**
- * A protection scheme under attack. It makes deployments: the victim's, and the attacker's own imitation of it
- * (same public parameters, which the server saw, with the attacker's own secrets), used to make training data.
+ * A protection scheme as the attack lab deploys it (the node runs it as a {@code dev.veil.node.Scheme}). It makes
+ * deployments: the victim's, and the attacker's own imitation of it (same public parameters, which the server
+ * saw, with the attacker's own secrets), used to make training data.
  */
-public interface Scheme {
+public interface AttackTarget {
     String name();
 
     /**
@@ -37,8 +38,8 @@ public interface Scheme {
     }
 
     /** No protection: the server multiplies plain activations. */
-    static Scheme plain(Model model) {
-        return new Scheme() {
+    static AttackTarget plain(Model model) {
+        return new AttackTarget() {
             @Override public String name() { return "plain"; }
 
             @Override
@@ -59,8 +60,8 @@ public interface Scheme {
      * ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}.
      * {@code m} is a fraction of d_in when below 1, else a rank.
      */
-    static Scheme simulatedRemo(Model model, double m, Numeric numeric, double maskScale) {
-        return new Scheme() {
+    static AttackTarget simulatedRemo(Model model, double m, Numeric numeric, double maskScale) {
+        return new AttackTarget() {
             @Override public String name() { return "remo"; }
 
             @Override

@@ -1,0 +1,28 @@
+package dev.veil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** A usage error is one line, `veil: ...` with a pointer to --help, and exit code 1; never the whole usage text. */
+class UsageErrorsTest {
+    static void assertOneLine(String expected, String... args) {
+        var run = CliRun.of(args);
+        assertEquals(1, run.code(), run.err());
+        assertEquals(expected, run.err().strip());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void badValuesUnknownOptionsAndMissingOnesAreOneLine() {
+        assertOneLine("veil: Invalid value for option '--max-tokens': 'many' is not an int (see 'veil generate --help')",
+                "generate", "--model", "m.gguf", "--max-tokens", "many");
+        assertOneLine("veil: Unknown option: '--colour' (see 'veil demo --help')", "demo", "--colour");
+        assertOneLine("veil: Missing required option: '--model=<model>' (see 'veil generate --help')", "generate");
+    }
+
+    @Test
+    void aSchemeParameterThatDoesNotApplyIsOneLine() {
+        assertOneLine("veil: --epsilon does not apply to --scheme remo", "generate", "--model", "m.gguf", "--scheme", "remo", "--epsilon", "1");
+    }
+}
