@@ -42,7 +42,11 @@ public final class Main {
     }
 
     static String message(Throwable e) {
-        if (e instanceof java.nio.file.NoSuchFileException) return "file not found: " + e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException n && n.getFile() != null) {
+            var parent = java.nio.file.Path.of(n.getFile()).toAbsolutePath().getParent();
+            return parent != null && !java.nio.file.Files.isDirectory(parent) ? "no folder " + parent + " (for " + n.getFile() + ")"
+                    : "file not found: " + n.getFile();
+        }
         if (e instanceof OutOfMemoryError) return "out of memory (raise -Xmx via VEIL_JAVA_OPTS)";
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
