@@ -7,6 +7,10 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.experiments.bench.Decoding;
+import dev.veil.experiments.bench.MemoryBandwidth;
+import dev.veil.experiments.bench.OtpBench;
+import dev.veil.experiments.bench.RemoBench;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.otp.OtpScheme;
@@ -78,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
         OtpScheme otp = mode.equals("remo-otp") ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
         params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode);
         if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
-        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
+        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep, Main.class.getName()).run();
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
@@ -95,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
-        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, startToken(m)));
+        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, Decoding.startToken(m)));
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
@@ -171,11 +175,6 @@ final class BenchCommand implements Callable<Integer> {
         int token = bos;
         for (int i = 0; i < genTokens; i++) token = argmax(forward.forward(new int[] {token}, cache, false));
         return genTokens;
-    }
-
-    /** Where a decode test starts: BOS, or token 0 for a model without one (many BPE GGUFs have no bos_token_id). */
-    static int startToken(Model m) {
-        return m.tokenizer() != null && m.tokenizer().bos() >= 0 ? m.tokenizer().bos() : 0;
     }
 
     private static int argmax(float[] v) {

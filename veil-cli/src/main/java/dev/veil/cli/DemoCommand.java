@@ -79,7 +79,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
-        if (transcripts != null && !Files.isDirectory(transcripts)) throw new IllegalArgumentException("--transcripts: no folder " + transcripts);
+        if (transcripts != null && !Files.isDirectory(transcripts)) {
+            throw new IllegalArgumentException("--transcripts: no folder " + transcripts);
+        }
         // Every scheme, plain too, in exact ring arithmetic unless --numeric says otherwise: then all give the same tokens.
         var params = new SchemeParams(parameters.given(), Map.of("numeric", "exact"));
         Scheme plain = Schemes.type("plain").create(params);
@@ -107,7 +109,8 @@ final class DemoCommand implements Callable<Integer> {
         List<String> summary = new ArrayList<>();
         for (Scheme scheme : list) {
             out.println();
-            Path file = transcripts != null ? transcripts.resolve(scheme.name() + ".transcript") : Files.createTempFile("veil-demo", ".transcript");
+            Path file = transcripts != null ? transcripts.resolve(scheme.name() + ".transcript")
+                    : Files.createTempFile("veil-demo", ".transcript");
             try {
                 summary.add(run(scheme, m, id, input, max, reference, file, shadow, out));
             } finally {
@@ -124,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
      * One scheme over loopback TCP: its text, the server's view of the first prompt token, and an attack on the
      * transcript; returns the attack's result, one line.
      */
-    private String run(Scheme scheme, Model m, String id, int[] input, int max, int[] reference, Path file, ShadowDecoder shadow, PrintStream out)
-            throws Exception {
+    private String run(Scheme scheme, Model m, String id, int[] input, int max, int[] reference, Path file, ShadowDecoder shadow,
+                       PrintStream out) throws Exception {
         var tok = m.tokenizer();
         List<WeightsServer> weightsServers = new ArrayList<>();
         List<TcpServer> servers = new ArrayList<>();
@@ -140,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 try (TrustedNode node = Deployments.open(scheme, m, id, channels); var session = node.session()) {
                     out.printf("== %s (%s): weights server%s on 127.0.0.1:%s over TCP%n", scheme.name(), scheme.describe(),
-                            servers.size() == 1 ? "" : "s", String.join(", ", servers.stream().map(s -> String.valueOf(s.port())).toList()));
+                            servers.size() == 1 ? "" : "s", String.join(", ", servers.stream().map(s -> "" + s.port()).toList()));
                     out.println(node.setupReport());
                     answer = session.generate(input, SamplingOptions.userTokens(tok, input), max, Sampler.greedy(), t -> {});
                 }
@@ -157,7 +160,9 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("the weights server's transcript: %d calls; the first, %s layer %d, carried %d rows%n", o.exchanges().size(),
                 first.site().label(), first.layer(), first.rows());
         float[] truth = first.site() == Site.QKV && first.layer() == 0 ? firstQkvInput(m, input) : null;
-        if (truth != null) out.printf("prompt token '%s' after RMSNorm (the true input, first values): %s%n", tok.piece(input[1]), head(truth));
+        if (truth != null) {
+            out.printf("prompt token '%s' after RMSNorm (the true input, first values): %s%n", tok.piece(input[1]), head(truth));
+        }
         out.printf("what the weights server received in its place:             %s%n", row(o.receivedRows(first.site(), first.layer()), 1));
 
         Attack attack = quickestStrongAttack(o, shadow);

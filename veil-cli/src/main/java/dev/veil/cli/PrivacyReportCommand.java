@@ -5,7 +5,7 @@ import dev.veil.attack.Experiment;
 import dev.veil.attack.AttackTarget;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
-import dev.veil.cli.plot.LinePlot;
+import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;

@@ -17,7 +17,8 @@ final class SchemeParameters {
     @Spec CommandSpec spec; // this mixin's own options: the parameters
 
     @Option(names = {"--m", "--m-fraction"}, paramLabel = "M",
-            description = "remo: rank of each public base, a fraction of d_in (1/8, 0.125) or a count (8) (default: " + RemoScheme.DEFAULT_M + ")")
+            description = "remo: rank of each public base, a fraction of d_in (1/8, 0.125) or a count (8) "
+                    + "(default: " + RemoScheme.DEFAULT_M + ")")
     String m;
 
     @Option(names = "--numeric", paramLabel = "MODE",
@@ -43,11 +44,13 @@ final class SchemeParameters {
     String checkRate;
 
     @Option(names = "--check-bits", paramLabel = "B",
-            description = "remo-otp: a wrong checked reply passes with probability at most 2^-B (default: " + OtpConfig.DEFAULT_CHECK_BITS + ")")
+            description = "remo-otp: a wrong checked reply passes with probability at most 2^-B "
+                    + "(default: " + OtpConfig.DEFAULT_CHECK_BITS + ")")
     String checkBits;
 
     @Option(names = "--rotate-after", paramLabel = "N",
-            description = "remo-otp: checks of a matrix before its secret vectors are redrawn (default: " + OtpConfig.DEFAULT_ROTATE_AFTER + ")")
+            description = "remo-otp: checks of a matrix before its secret vectors are redrawn "
+                    + "(default: " + OtpConfig.DEFAULT_ROTATE_AFTER + ")")
     String rotateAfter;
 
     @Option(names = "--retries", paramLabel = "N",
@@ -69,11 +72,13 @@ final class SchemeParameters {
     @Option(names = "--delta", paramLabel = "Δ", description = "cmif: sensitivity of the normalized scores (default: 1)")
     String delta;
 
-    @Option(names = "--sensitive-share", paramLabel = "S", description = "cmif: least frequent share of tokens always sanitized (default: 0.2)")
+    @Option(names = "--sensitive-share", paramLabel = "S",
+            description = "cmif: least frequent share of tokens always sanitized (default: 0.2)")
     String sensitiveShare;
 
     @Option(names = "--corpus", paramLabel = "FILE",
-            description = "cmif: text whose token frequencies pick the sensitive tokens, one per line (default: the shared SST-2 training set)")
+            description = "cmif: text whose token frequencies pick the sensitive tokens, one per line "
+                    + "(default: the shared SST-2 training set)")
     String corpus;
 
     /** The parameters given on the command line, by name ("m" → "1/8"). */

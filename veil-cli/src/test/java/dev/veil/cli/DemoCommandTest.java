@@ -21,7 +21,8 @@ class DemoCommandTest {
         assertEquals(0, run.code(), run.err());
         assertEquals(2, o.split("same tokens as plain: yes \\(8 generated\\)", -1).length - 1, o);
         // ReMO's masked rows give the whole prompt away; one-time pads leave vocabulary matching nothing
-        assertTrue(o.contains("null-space attack on the transcript recovers 8 of 8 prompt tokens (100%): \"Once upon a time, there was a\""), o);
+        assertTrue(o.contains("null-space attack on the transcript recovers 8 of 8 prompt tokens (100%): "
+                + "\"Once upon a time, there was a\""), o);
         var otp = Pattern.compile("\n  remo-otp +vocab-matching +recovers (\\d+) of 8 prompt tokens").matcher(o);
         assertTrue(otp.find(), o);
         assertTrue(Integer.parseInt(otp.group(1)) <= 2, o);

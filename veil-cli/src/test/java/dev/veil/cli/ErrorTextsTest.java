@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Error texts name the host, port or path they are about, in one line. */
 class ErrorTextsTest {
+    static final String STORIES = Shared.storiesBin().toString();
     @TempDir Path dir;
 
     static String error(String... args) {
@@ -30,12 +31,12 @@ class ErrorTextsTest {
     void aMissingOutputFolderIsNamed() {
         Path file = dir.resolve("no-such-folder").resolve("t.transcript");
         assertEquals("veil: no folder " + file.getParent() + " (for " + file + ")",
-                error("generate", "--model", Shared.storiesBin().toString(), "--prompt", "x", "--max-tokens", "1", "--transcript", file.toString()));
+                error("generate", "--model", STORIES, "--prompt", "x", "--max-tokens", "1", "--transcript", file.toString()));
     }
 
     @Test
     void anUnknownHostIsNamed() {
-        String e = error("node", "--model", Shared.storiesBin().toString(), "--weights-server", "no-such-host.invalid:7000", "--prompt", "x");
+        String e = error("node", "--model", STORIES, "--weights-server", "no-such-host.invalid:7000", "--prompt", "x");
         assertEquals("veil: cannot connect to weights server no-such-host.invalid:7000: unknown host 'no-such-host.invalid'", e);
     }
 
@@ -43,7 +44,7 @@ class ErrorTextsTest {
     void aPortInUseIsNamed() throws Exception {
         try (var taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            String e = error("weights-server", "--model", Shared.storiesBin().toString(), "--host", "127.0.0.1", "--port", String.valueOf(port));
+            String e = error("weights-server", "--model", STORIES, "--host", "127.0.0.1", "--port", String.valueOf(port));
             assertTrue(e.startsWith("veil: cannot listen on 127.0.0.1:" + port + ": "), e);
             assertTrue(e.endsWith("(port " + port + " is taken)"), e);
         }

@@ -23,6 +23,7 @@ class UsageErrorsTest {
 
     @Test
     void aSchemeParameterThatDoesNotApplyIsOneLine() {
-        assertOneLine("veil: --epsilon does not apply to --scheme remo", "generate", "--model", "m.gguf", "--scheme", "remo", "--epsilon", "1");
+        assertOneLine("veil: --epsilon does not apply to --scheme remo",
+                "generate", "--model", "m.gguf", "--scheme", "remo", "--epsilon", "1");
     }
 }

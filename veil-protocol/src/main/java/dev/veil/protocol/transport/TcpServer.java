@@ -53,7 +53,8 @@ public final class TcpServer implements AutoCloseable {
         ServerSocket listener;
         try {
             InetAddress address = InetAddress.getByName(host);
-            listener = tls == null ? new ServerSocket(port, 64, address) : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+            listener = tls == null ? new ServerSocket(port, 64, address)
+                    : tls.getServerSocketFactory().createServerSocket(port, 64, address);
         } catch (java.net.UnknownHostException e) {
             throw new IOException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'", e);
         } catch (java.net.BindException e) {

@@ -1,4 +1,4 @@
-package dev.veil.cli;
+package dev.veil.experiments.bench;
 
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
@@ -29,7 +29,7 @@ import java.util.Random;
  * Reports prefill and decode tokens/s and their ratio (medians), bytes on the wire per token, where a ReMO
  * decode step spends its time, each role's memory, and the set-up cost and pool memory against m.
  */
-final class RemoBench {
+public final class RemoBench {
     private final Path model, tokenizer;
     private final int promptTokens, genTokens, repetitions, warmup;
     private final RemoScheme remo;
@@ -37,7 +37,7 @@ final class RemoBench {
     private final List<Double> sweep;
     private final PrintStream out = System.out;
 
-    RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoScheme remo, List<Double> sweep) {
+    public RemoBench(Path model, Path tokenizer, int promptTokens, int genTokens, int repetitions, int warmup, RemoScheme remo, List<Double> sweep) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.promptTokens = promptTokens;
@@ -49,7 +49,7 @@ final class RemoBench {
         this.sweep = sweep == null ? List.of() : sweep;
     }
 
-    int run() throws Exception {
+    public int run() throws Exception {
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0) throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0");
         Model m = ModelLoader.load(model, tokenizer);
         var c = m.config();
@@ -63,7 +63,7 @@ final class RemoBench {
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(), c.hiddenDim(),
                     c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()));
             out.printf(Locale.ROOT, "remo             %s, over loopback TCP; %d threads (load average %s); medians of %d runs after %d warm-up%n",
-                    remo.describe(), Parallel.threads(), loadAverage(), repetitions, warmup);
+                    remo.describe(), Parallel.threads(), Decoding.loadAverage(), repetitions, warmup);
             out.printf(Locale.ROOT, "setup            %.0f ms, %s exchanged; restoration pools %s (%.1f%% of the weight matrices)%n",
                     node.pool().setupNanos() / 1e6, Bytes.format(node.pool().setupBytes()), Bytes.format(node.pool().byteSize()),
                     100.0 * node.pool().byteSize() / m.linear().byteSize());
@@ -193,18 +193,9 @@ final class RemoBench {
         var f = new Forward(m.config(), m.node(), ops);
         var cache = new KVCache(m.config(), genTokens + 1);
         int[] out = new int[genTokens];
-        int token = BenchCommand.startToken(m);
+        int token = Decoding.startToken(m);
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
         return out;
-    }
-
-    /** The 1-minute load average, which says how much else competed for the cores (Linux only). */
-    static String loadAverage() {
-        try {
-            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (java.io.IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 
     private static long traffic(RemoNode node) {

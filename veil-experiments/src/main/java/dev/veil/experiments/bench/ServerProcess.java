@@ -1,4 +1,4 @@
-package dev.veil.cli;
+package dev.veil.experiments.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
  * {@code veil weights-server} as a child process on a free loopback port: for benchmarks that must tell the
  * trusted node's CPU time from the server's (each process's own counters then separate them).
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final Thread reaper;
-    final int port;
+    public final int port;
 
     private ServerProcess(Process process, int port) {
         this.process = process;
@@ -26,10 +26,11 @@ final class ServerProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    static ServerProcess start(Path model, String modelId) throws IOException {
+    /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
+    public static ServerProcess start(Path model, String modelId, String main) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -42,7 +43,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** CPU time the server process has used so far (all its threads), or -1 where the system does not tell. */
-    long cpuNanos() {
+    public long cpuNanos() {
         return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
 

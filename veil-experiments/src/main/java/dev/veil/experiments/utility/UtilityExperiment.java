@@ -1,4 +1,4 @@
-package dev.veil.cli.utility;
+package dev.veil.experiments.utility;
 
 import dev.veil.engine.Parallel;
 import dev.veil.node.cmif.EmbeddingSpace;

@@ -1,4 +1,4 @@
-package dev.veil.cli.plot;
+package dev.veil.experiments.plot;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

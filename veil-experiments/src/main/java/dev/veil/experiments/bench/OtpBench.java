@@ -1,4 +1,4 @@
-package dev.veil.cli;
+package dev.veil.experiments.bench;
 
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
@@ -36,7 +36,7 @@ import java.util.Locale;
  * measured per thread, per token's worth of pads) and the online path (masking, restoring, checking, the
  * weight-free layers). Medians of the timed runs.
  */
-final class OtpBench {
+public final class OtpBench {
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** One timed decode, per token: wall ms, this process's CPU ms, the producers' CPU ms within it, the server's CPU ms, wire bytes. */
@@ -47,9 +47,13 @@ final class OtpBench {
     private final RemoScheme remo;
     private final OtpConfig otpConfig;
     private final List<Integer> batchSweep;
+    private final String serverMain;
     private final PrintStream out = System.out;
 
-    OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp, List<Integer> batchSweep) {
+    /** @param serverMain the main class whose {@code weights-server} command runs the server process (the CLI's) */
+    public OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp, List<Integer> batchSweep,
+                    String serverMain) {
+        this.serverMain = serverMain;
         this.model = model;
         this.tokenizer = tokenizer;
         this.genTokens = genTokens;
@@ -60,7 +64,7 @@ final class OtpBench {
         this.batchSweep = batchSweep == null ? List.of() : batchSweep;
     }
 
-    int run() throws Exception {
+    public int run() throws Exception {
         if (genTokens < 1 || repetitions < 1 || warmup < 0) throw new IllegalArgumentException("need -n >= 1, -r >= 1, --warmup >= 0");
         Numeric numeric = otpConfig.numeric();
         Model m = ModelLoader.load(model, tokenizer);
@@ -71,7 +75,7 @@ final class OtpBench {
         var exact = new RingLinearOps(c, m.linear(), numeric.ring);
         LinearOps plainFloat = Numeric.FLOAT.plain(c, m.linear());
         var remoConfig = remo.config();
-        try (var server = ServerProcess.start(model, id);
+        try (var server = ServerProcess.start(model, id, serverMain);
              var remoNode = RemoNode.connect(m, id, channel(server), remoConfig);
              var otpNode = OtpNode.connect(m, exact, id, channel(server), otpConfig)) {
             System.err.println("veil bench: filling the pad pools...");
@@ -80,7 +84,7 @@ final class OtpBench {
                     c.hiddenDim(), c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()), Bytes.format(otpNode.weightBytes()), numeric);
             out.printf(Locale.ROOT, "run              decode %d tokens greedy from BOS; medians of %d runs after %d warm-up; %d kernel threads per process "
                     + "(load average %s); weights server in a child process over loopback TCP%n", genTokens, repetitions, warmup, Parallel.threads(),
-                    RemoBench.loadAverage());
+                    Decoding.loadAverage());
             out.printf(Locale.ROOT, "remo-otp         pools of %d rows, batches of %d, %d producer thread%s; Freivalds on %s of calls to 2^-%d, %d retries%n",
                     otpConfig.poolRows(), otpConfig.batchRows(), otpConfig.producers(), otpConfig.producers() == 1 ? "" : "s",
                     otpConfig.checkRate() >= 1 ? "100%" : String.format(Locale.ROOT, "%.0f%%", 100 * otpConfig.checkRate()), otpConfig.checkBits(),
@@ -151,7 +155,7 @@ final class OtpBench {
                     share(st.maskNanos(), st), share(st.restoreNanos(), st), share(st.checkNanos(), st));
             out.printf(Locale.ROOT, "same tokens:         plain exact, remo and remo-otp %s%n", same ? "yes" : "NO");
             if (!batchSweep.isEmpty()) batchSweep(m, exact, id, server, otpConfig, plainExactCpu, plainFloatCpu);
-            if (Files.isRegularFile(Path.of("/proc/loadavg"))) out.printf("load average now:    %s%n", RemoBench.loadAverage());
+            if (Files.isRegularFile(Path.of("/proc/loadavg"))) out.printf("load average now:    %s%n", Decoding.loadAverage());
         }
         return 0;
     }
@@ -193,7 +197,7 @@ final class OtpBench {
         long b0 = channel == null ? 0 : channel.traffic().bytesSent() + channel.traffic().bytesReceived();
         long s0 = server.cpuNanos(), p0 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos();
         long c0 = threadsCpuNanos(), t0 = System.nanoTime();
-        int token = BenchCommand.startToken(m);
+        int token = Decoding.startToken(m);
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
         long t1 = System.nanoTime(), c1 = threadsCpuNanos();
         long p1 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos(), s1 = server.cpuNanos();

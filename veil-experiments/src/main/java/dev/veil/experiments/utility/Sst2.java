@@ -1,4 +1,4 @@
-package dev.veil.cli.utility;
+package dev.veil.experiments.utility;
 
 import java.io.IOException;
 import java.nio.file.Files;

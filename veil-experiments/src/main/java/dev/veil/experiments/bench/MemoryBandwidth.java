@@ -1,4 +1,4 @@
-package dev.veil.cli;
+package dev.veil.experiments.bench;
 
 import dev.veil.engine.Parallel;
 import java.lang.foreign.Arena;
@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The machine's memory read bandwidth as the engine's kernels see it: a vectorized sum, on the engine's pool,
  * over an off-heap buffer far larger than the caches (like the mapped weights that decode streams).
  */
-final class MemoryBandwidth {
+public final class MemoryBandwidth {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     static volatile float sink;
@@ -20,7 +20,7 @@ final class MemoryBandwidth {
     private MemoryBandwidth() {}
 
     /** Best of {@code passes} timed passes over {@code bytes} bytes, in bytes per second. */
-    static double measure(long bytes, int passes) {
+    public static double measure(long bytes, int passes) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buffer = arena.allocate(bytes, 4096);
             buffer.fill((byte) 1);  // fault every page in before timing

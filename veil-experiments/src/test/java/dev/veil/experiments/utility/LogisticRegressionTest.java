@@ -1,4 +1,4 @@
-package dev.veil.cli.utility;
+package dev.veil.experiments.utility;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
