@@ -1,6 +1,7 @@
 package dev.veil.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,5 +26,17 @@ class UsageErrorsTest {
     void aSchemeParameterThatDoesNotApplyIsOneLine() {
         assertOneLine("veil: --epsilon does not apply to --scheme remo",
                 "generate", "--model", "m.gguf", "--scheme", "remo", "--epsilon", "1");
+    }
+
+    @Test
+    void theCommandListGivesEveryCommandsWholeFirstSentence() {
+        var run = CliRun.of("--help");
+        assertEquals(0, run.code());
+        // weights-server's description spans several lines in its source; the list must not stop mid-sentence
+        String list = run.out().substring(run.out().indexOf("Commands:")).replaceAll("\\s+", " ");
+        assertTrue(list.contains(" weights-server Serve a model's linear layers"), list);
+        for (String line : list.split(" (?=(generate|bench|weights-server|node|demo|utility|attack|privacy-report) [A-Z])")) {
+            if (!line.startsWith("Commands:")) assertTrue(line.strip().endsWith(".") || line.contains(" help "), line);
+        }
     }
 }

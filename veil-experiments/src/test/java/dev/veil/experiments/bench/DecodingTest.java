@@ -14,6 +14,9 @@ class DecodingTest {
         var m = ModelLoader.load(Shared.storiesBin(), null);
         assertEquals(m.tokenizer().bos(), Decoding.startToken(m));
         assertEquals(1, Decoding.startToken(m));
+        // a model without BOS (many BPE GGUFs; here one without a tokenizer) starts at token 0, not at -1
+        var bare = dev.veil.engine.InMemoryModels.create(dev.veil.engine.InMemoryModels.llama(), 3);
+        assertEquals(0, Decoding.startToken(bare));
     }
 
     @Test
