@@ -9,7 +9,6 @@ import dev.veil.node.remo.RemoNode;
 import dev.veil.node.cmif.CmifNode;
 import dev.veil.node.otp.OtpNode;
 import dev.veil.protocol.transport.TcpChannel;
-import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -47,11 +46,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
     String modelId;
 
-    @Option(names = "--tls-truststore", description = "PKCS#12 trust store with the server's certificate: connect over TLS")
-    Path trustStore;
-
-    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "trust store password (default: $VEIL_TLS_PASSWORD)")
-    String password;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin EvidenceOptions evidence;
 
     @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
     int timeout;
@@ -86,8 +82,10 @@ final class NodeCommand implements Callable<Integer> {
         // CMIF's node also holds the LM head, remo-otp's every weight matrix; ReMO's holds no weight matrix at all.
         Model m = ModelLoader.load(model, tokenizer, scheme.equals("remo") ? ModelParts.NODE : ModelParts.ALL);
         var sanitizer = scheme.equals("cmif") ? cmif.sanitizer(m) : null;
-        var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
+        var tls = tlsOptions.context("node", host, "weights-server");
+        evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
         var channel = TcpChannel.connect(host, port, tls, Duration.ofSeconds(timeout));
+        evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
         String id = modelId != null ? modelId : model.getFileName().toString();
         if (sanitizer != null) return runCmif(CmifNode.connect(m, id, channel, sanitizer), sampler);
         if (scheme.equals("remo-otp")) return runOtp(OtpNode.connect(m, id, channel, otpOptions.config(remo.ringFallback())), m);
