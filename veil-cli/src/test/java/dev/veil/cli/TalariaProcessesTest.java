@@ -54,7 +54,7 @@ class TalariaProcessesTest {
             assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
             String address = listening.substring("listening on ".length());
 
-            var nodeBuilder = veil("node", "--model", model, "--weights-server", address, "--tls-dir", keys.resolve("node").toString(),
+            var nodeBuilder = veil("node", "--scheme", "remo", "--model", model, "--weights-server", address, "--tls-dir", keys.resolve("node").toString(),
                     "--attestation", "simulated", "--numeric", "exact", "--m-fraction", "0.25", "--prompt", "Lily and Ben", "--max-tokens", "30");
             Process node = nodeBuilder.redirectError(dir.resolve("node.log").toFile()).start();
             String text = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
