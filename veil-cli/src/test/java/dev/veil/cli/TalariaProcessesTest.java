@@ -37,6 +37,7 @@ class TalariaProcessesTest {
     }
 
     @Test
+    @Timeout(300) // two processes and three refused nodes; slow only on a loaded machine
     void attestedNodeAndWeightsServerProcessesGenerateThePlainTextOverMutualTls(@TempDir Path dir) throws Exception {
         Path keys = dir.resolve("keys"), transcript = dir.resolve("t.veiltr"), policy = dir.resolve("policy.properties");
         var made = CliRun.of("keys", "--out", keys.toString());

@@ -19,7 +19,16 @@ import java.util.stream.Stream;
 public final class CodeMeasurement {
     private CodeMeasurement() {}
 
+    private static volatile byte[] classPath;
+
+    /** This process's class path, measured once (it does not change while the process runs). */
     public static byte[] ofClassPath() {
+        byte[] m = classPath;
+        if (m == null) classPath = m = measureClassPath();
+        return m.clone();
+    }
+
+    private static byte[] measureClassPath() {
         var entries = new ArrayList<Path>();
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) if (!e.isEmpty()) entries.add(Path.of(e));
         return of(entries);
