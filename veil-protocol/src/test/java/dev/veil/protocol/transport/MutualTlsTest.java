@@ -85,6 +85,20 @@ class MutualTlsTest {
         ctx.init(null, tmf.getTrustManagers(), null);
         var e = refused(ctx);
         assertTrue(e.getMessage().contains("presented no certificate"), e.getMessage());
+        // and the server's own side: a raw TLS client without a certificate that sends a HELLO anyway gets no frame
+        try (var s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5000);
+            try {
+                s.startHandshake();
+                s.getOutputStream().write(new byte[] {'V', 'L', 1, 1, 1, 0, 0, 0, 3, 0, 1, 0, 'x'});
+                s.getOutputStream().flush();
+                int got = s.getInputStream().read();
+                assertEquals(-1, got, "the server sent data to a peer without a certificate");
+            } catch (java.io.IOException refusedByServer) {
+                // certificate_required alert, or the connection reset: nothing from Veil either way
+            }
+        }
+        assertEquals(0, requests.get());
     }
 
     @Test
