@@ -25,7 +25,9 @@ final class AttestationOptions {
         }
         if (!tls.tls()) throw new IllegalArgumentException("--attestation-policy needs --tls-dir: evidence is bound to the node's TLS key");
         var verifier = new AttestationVerifier(AttestationPolicy.load(policy), allowSimulated);
-        if (allowSimulated) System.err.println("veil " + who + ": WARNING: accepting SIMULATED attestation (--allow-simulated-attestation)");
+        if (allowSimulated) {
+            System.err.println("veil " + who + ": WARNING: accepting SIMULATED attestation (--allow-simulated-attestation)");
+        }
         return new AttestedService(inner, verifier, Clock.systemUTC(), line -> System.err.println("veil " + who + ": " + line));
     }
 

@@ -18,7 +18,8 @@ final class EvidenceOptions {
             description = "evidence to present after the TLS handshake: sev-snp (configfs-tsm), simulated (proves nothing), none (default)")
     String kind;
 
-    @Option(names = "--vcek", paramLabel = "FILE", description = "this chip's VCEK or VLEK certificate (PEM or DER, then optionally its ASK) when the host supplies none")
+    @Option(names = "--vcek", paramLabel = "FILE",
+            description = "this chip's VCEK or VLEK certificate (PEM or DER, then optionally its ASK) when the host supplies none")
     Path vcek;
 
     private AttestationProvider provider;

@@ -61,8 +61,10 @@ final class KeysCommand implements Callable<Integer> {
             if (shared == null) KeyFiles.ownerOnly(dir.resolve(KeyFiles.PASSWORD), new String(password) + "\n");
             System.out.println(dir + "/  " + role.id + (role == Role.PROXY ? "" : " " + String.join(", ", names)));
         }
-        System.err.printf("veil keys: CA and %d identities valid %d days; the CA's private key was not kept%s%n", Role.values().length, days,
-                shared == null ? "; each role's key store password is in its directory's `password` file (move it out, then use --tls-password-file)" : "");
+        System.err.printf("veil keys: CA and %d identities valid %d days; the CA's private key was not kept%s%n",
+                Role.values().length, days,
+                shared == null ? "; each role's key store password is in its directory's `password` file"
+                        + " (move it out, then use --tls-password-file)" : "");
         return 0;
     }
 

@@ -45,7 +45,8 @@ final class TlsOptions {
             return null;
         }
         if (!insecurePlaintext) {
-            throw new IllegalArgumentException(host + " is not a loopback address: give --tls-dir DIR (made by `veil keys`), or --insecure-plaintext");
+            throw new IllegalArgumentException(host + " is not a loopback address: give --tls-dir DIR (made by `veil keys`),"
+                    + " or --insecure-plaintext");
         }
         plaintextBeyondLoopback = true;
         System.err.println(warning());
@@ -55,7 +56,8 @@ final class TlsOptions {
 
     /** The warning to repeat in every report, or null when the links are TLS or loopback. */
     String warning() {
-        return plaintextBeyondLoopback ? "veil: WARNING: --insecure-plaintext: this link is unauthenticated and unencrypted beyond loopback" : null;
+        return plaintextBeyondLoopback
+                ? "veil: WARNING: --insecure-plaintext: this link is unauthenticated and unencrypted beyond loopback" : null;
     }
 
     void warnAgain() {

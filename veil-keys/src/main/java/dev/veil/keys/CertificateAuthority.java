@@ -86,7 +86,9 @@ public final class CertificateAuthority {
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
             if (role.server && !hosts.isEmpty()) {
                 var names = new ArrayList<GeneralName>();
-                for (String h : hosts) names.add(isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+                for (String h : hosts) {
+                    names.add(isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+                }
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             }
             return sign(b, keys);

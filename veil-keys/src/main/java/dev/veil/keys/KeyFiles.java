@@ -26,7 +26,8 @@ public final class KeyFiles {
 
     private KeyFiles() {}
 
-    public static void write(Path dir, PrivateKey key, X509Certificate certificate, X509Certificate ca, char[] password) throws IOException {
+    public static void write(Path dir, PrivateKey key, X509Certificate certificate, X509Certificate ca, char[] password)
+            throws IOException {
         Files.createDirectories(dir);
         try {
             var identity = KeyStore.getInstance("PKCS12");
@@ -45,7 +46,8 @@ public final class KeyFiles {
 
     /** A certificate in PEM. */
     public static String pem(X509Certificate c) throws GeneralSecurityException {
-        return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        var base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        return "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(c.getEncoded())
                 + "\n-----END CERTIFICATE-----\n";
     }
 

@@ -100,7 +100,8 @@ public final class AmdChain {
         try {
             c.checkValidity(Date.from(now));
         } catch (GeneralSecurityException e) {
-            throw new AttestationException("certificate '" + c.getSubjectX500Principal().getName() + "' is not valid now: " + e.getMessage());
+            throw new AttestationException("certificate '" + c.getSubjectX500Principal().getName() + "' is not valid now: "
+                    + e.getMessage());
         }
     }
 

@@ -67,7 +67,9 @@ public record AttestationPolicy(Set<String> measurements, TcbVersion minTcb, boo
     private static AttestationPolicy parse(Reader in) throws IOException {
         var p = new Properties();
         p.load(in);
-        for (String k : p.stringPropertyNames()) if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown key '" + k + "' (" + KEYS + ")");
+        for (String k : p.stringPropertyNames()) {
+            if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown key '" + k + "' (" + KEYS + ")");
+        }
         var ms = new LinkedHashSet<String>();
         for (String m : p.getProperty("measurement", "").split("[,\\s]+")) {
             if (m.isEmpty()) continue;
@@ -75,7 +77,8 @@ public record AttestationPolicy(Set<String> measurements, TcbVersion minTcb, boo
             if (!hex.matches("[0-9a-f]{96}")) throw new IllegalArgumentException("measurement '" + m + "' is not 48 bytes of hex");
             ms.add(hex);
         }
-        return new AttestationPolicy(ms, p.containsKey("min-tcb") ? TcbVersion.parse(p.getProperty("min-tcb")) : new TcbVersion(0, 0, 0, 0, 0),
+        var minTcb = p.containsKey("min-tcb") ? TcbVersion.parse(p.getProperty("min-tcb")) : new TcbVersion(0, 0, 0, 0, 0);
+        return new AttestationPolicy(ms, minTcb,
                 bool(p, "allow-debug"), integer(p, "max-vmpl", 0), integer(p, "min-report-version", 2), bool(p, "allow-migration-agent"));
     }
 

@@ -58,7 +58,8 @@ public final class AttestationVerifier {
     public Verified verify(Evidence evidence, PublicKey tlsKey, byte[] nonce) {
         boolean simulated = evidence.kind() == Evidence.Kind.SIMULATED;
         if (simulated && !allowSimulated) {
-            throw new AttestationException("SIMULATED attestation refused (start the verifier with --allow-simulated-attestation to accept it)");
+            throw new AttestationException("SIMULATED attestation refused"
+                    + " (start the verifier with --allow-simulated-attestation to accept it)");
         }
         SnpReport report = SnpReport.parse(evidence.report());
         checkSignature(report, evidence, simulated);
@@ -101,11 +102,15 @@ public final class AttestationVerifier {
         if (r.version() < policy.minReportVersion()) {
             throw new AttestationException("report version " + r.version() + " is below the policy's " + policy.minReportVersion());
         }
-        if (r.debugAllowed() && !policy.allowDebug()) throw new AttestationException("the guest allows debugging (policy bit DEBUG), which the policy refuses");
+        if (r.debugAllowed() && !policy.allowDebug()) {
+            throw new AttestationException("the guest allows debugging (policy bit DEBUG), which the policy refuses");
+        }
         if ((r.policy() & SnpReport.POLICY_MIGRATE_MA) != 0 && !policy.allowMigrationAgent()) {
             throw new AttestationException("the guest allows a migration agent, which the policy refuses");
         }
-        if (r.vmpl() > policy.maxVmpl()) throw new AttestationException("report from VMPL " + r.vmpl() + ", the policy allows up to " + policy.maxVmpl());
+        if (r.vmpl() > policy.maxVmpl()) {
+            throw new AttestationException("report from VMPL " + r.vmpl() + ", the policy allows up to " + policy.maxVmpl());
+        }
         String m = HexFormat.of().formatHex(r.measurement());
         if (!policy.measurements().contains(m)) throw new AttestationException("measurement " + m + " is not one the policy allows");
         if (!r.reportedTcb().atLeast(policy.minTcb())) {

@@ -51,7 +51,10 @@ public final class AttestedService implements Service {
             }
             case Message.Evidence e -> CompletableFuture.completedFuture(evidence(peer, e));
             default -> {
-                if (!peer.attested()) throw new ProtocolException(ErrorCode.NOT_ATTESTED, "this server serves attested nodes only: send CHALLENGE, then EVIDENCE");
+                if (!peer.attested()) {
+                    throw new ProtocolException(ErrorCode.NOT_ATTESTED,
+                            "this server serves attested nodes only: send CHALLENGE, then EVIDENCE");
+                }
                 yield inner.handle(peer, request);
             }
         };
@@ -60,7 +63,9 @@ public final class AttestedService implements Service {
     private Message evidence(Peer peer, Message.Evidence e) {
         Issued issued = nonces.remove(peer); // single use, whatever the outcome
         try {
-            if (peer.certificate() == null) throw new AttestationException("attestation needs a mutual TLS connection (no TLS key to bind)");
+            if (peer.certificate() == null) {
+                throw new AttestationException("attestation needs a mutual TLS connection (no TLS key to bind)");
+            }
             if (issued == null) throw new AttestationException("no nonce was issued on this connection (send CHALLENGE first)");
             if (issued.at().plus(NONCE_LIFETIME).isBefore(clock.instant())) throw new AttestationException("the nonce expired");
             var verified = verifier.verify(Evidence.of(e), peer.certificate().getPublicKey(), issued.nonce());

@@ -25,7 +25,8 @@ import java.util.UUID;
 public final class ConfigfsTsmProvider implements AttestationProvider {
     public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
     /** GUIDs of AMD's certificate table (SEV-SNP GHCB spec, "SNP Extended Guest Request"). */
-    static final UUID VCEK = UUID.fromString("63da758d-e664-4564-adc5-f4b93be8accd"), VLEK = UUID.fromString("a8074bc2-a25a-483e-aae6-39c045a0b8a1"),
+    static final UUID VCEK = UUID.fromString("63da758d-e664-4564-adc5-f4b93be8accd"),
+            VLEK = UUID.fromString("a8074bc2-a25a-483e-aae6-39c045a0b8a1"),
             ASK = UUID.fromString("4ab7b379-bbac-4fe4-a02f-05aef327c782");
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -39,7 +40,8 @@ public final class ConfigfsTsmProvider implements AttestationProvider {
      */
     public ConfigfsTsmProvider(Path root, List<X509Certificate> operatorChain) {
         if (!Files.isDirectory(root)) {
-            throw new AttestationException("no configfs-tsm report interface at " + root + " (not an SEV-SNP guest, or configfs not mounted)");
+            throw new AttestationException("no configfs-tsm report interface at " + root
+                    + " (not an SEV-SNP guest, or configfs not mounted)");
         }
         this.root = root;
         this.operatorChain = List.copyOf(operatorChain);
@@ -55,13 +57,17 @@ public final class ConfigfsTsmProvider implements AttestationProvider {
             Files.createDirectory(entry);
             try {
                 String provider = read(entry.resolve("provider")).strip();
-                if (!provider.equals("sev_guest")) throw new AttestationException("configfs-tsm provider is '" + provider + "', not sev_guest");
+                if (!provider.equals("sev_guest")) {
+                    throw new AttestationException("configfs-tsm provider is '" + provider + "', not sev_guest");
+                }
                 long before = Long.parseLong(read(entry.resolve("generation")).strip());
                 Files.write(entry.resolve("inblob"), reportData);
                 byte[] report = Files.readAllBytes(entry.resolve("outblob"));
                 byte[] aux = Files.exists(entry.resolve("auxblob")) ? Files.readAllBytes(entry.resolve("auxblob")) : new byte[0];
                 long after = Long.parseLong(read(entry.resolve("generation")).strip());
-                if (after != before + 1) throw new AttestationException("configfs-tsm entry " + entry + " was written by someone else meanwhile");
+                if (after != before + 1) {
+                    throw new AttestationException("configfs-tsm entry " + entry + " was written by someone else meanwhile");
+                }
                 List<X509Certificate> chain = aux.length > 0 ? certificateTable(aux) : operatorChain;
                 if (chain.isEmpty()) throw new AttestationException("the host supplied no VCEK and none was configured (--vcek FILE)");
                 return new Evidence(Evidence.Kind.SEV_SNP, report, Pem.encode(chain));
@@ -85,7 +91,9 @@ public final class ConfigfsTsmProvider implements AttestationProvider {
             int offset = b.getInt(at + 16), length = b.getInt(at + 20);
             if (lo == 0 && hi == 0 && offset == 0 && length == 0) break;
             UUID guid = guid(Arrays.copyOfRange(table, at, at + 16));
-            if (offset < 0 || length < 0 || (long) offset + length > table.length) throw new AttestationException("malformed certificate table entry " + guid);
+            if (offset < 0 || length < 0 || (long) offset + length > table.length) {
+                throw new AttestationException("malformed certificate table entry " + guid);
+            }
             if (!guid.equals(VCEK) && !guid.equals(VLEK) && !guid.equals(ASK)) continue;
             var certs = Pem.certificates(Arrays.copyOfRange(table, offset, offset + length));
             if (certs.isEmpty()) continue;

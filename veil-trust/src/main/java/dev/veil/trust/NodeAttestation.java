@@ -17,7 +17,9 @@ public final class NodeAttestation {
      * @return the server's one-line summary of what it accepted
      */
     public static String present(Channel channel, X509Certificate tlsCertificate, AttestationProvider provider) {
-        if (tlsCertificate == null) throw new ProtocolException(ErrorCode.NOT_ATTESTED, "attestation needs a mutual TLS connection (--tls-dir)");
+        if (tlsCertificate == null) {
+            throw new ProtocolException(ErrorCode.NOT_ATTESTED, "attestation needs a mutual TLS connection (--tls-dir)");
+        }
         byte[] nonce = channel.call(new Message.Challenge(), Message.Nonce.class).nonce();
         if (nonce.length != ReportData.NONCE_BYTES) throw new ProtocolException(ErrorCode.BAD_FRAME, "the server's nonce is not 32 bytes");
         Evidence evidence = provider.attest(ReportData.bind(tlsCertificate.getPublicKey(), nonce));

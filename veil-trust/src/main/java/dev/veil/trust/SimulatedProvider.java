@@ -58,7 +58,8 @@ public final class SimulatedProvider implements AttestationProvider {
         if (reportData.length != 64) throw new IllegalArgumentException("REPORT_DATA is 64 bytes");
         byte[] r = new byte[SnpReport.SIZE];
         var b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
-        long packedTcb = (tcb.bootloader() & 0xFFL) | (tcb.tee() & 0xFFL) << 8 | (tcb.snp() & 0xFFL) << 48 | (tcb.microcode() & 0xFFL) << 56;
+        long packedTcb = (tcb.bootloader() & 0xFFL) | (tcb.tee() & 0xFFL) << 8
+                | (tcb.snp() & 0xFFL) << 48 | (tcb.microcode() & 0xFFL) << 56; // the Milan/Genoa layout
         b.putInt(0x00, 3).putInt(0x04, 0).putLong(0x08, policy).putInt(0x30, 0).putInt(0x34, SnpReport.ECDSA_P384_SHA384);
         b.putLong(0x38, packedTcb).putLong(0x40, 0).putInt(0x48, SnpReport.SIGNED_BY_VCEK << 2);
         b.put(0x50, reportData).put(0x90, measurement);

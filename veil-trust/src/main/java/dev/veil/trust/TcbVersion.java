@@ -42,7 +42,8 @@ public record TcbVersion(int fmc, int bootloader, int tee, int snp, int microcod
                 case "tee" -> tee = v;
                 case "snp" -> snp = v;
                 case "microcode" -> uc = v;
-                default -> throw new IllegalArgumentException("unknown TCB component '" + kv[0].strip() + "' (fmc, bootloader, tee, snp, microcode)");
+                default -> throw new IllegalArgumentException("unknown TCB component '" + kv[0].strip()
+                        + "' (fmc, bootloader, tee, snp, microcode)");
             }
         }
         return new TcbVersion(fmc, bl, tee, snp, uc);

@@ -85,8 +85,8 @@ public final class TcpChannel implements Channel {
         } catch (IOException e) {
             closeQuietly(socket);
             if (handshaking) {
-                throw new ProtocolException(ErrorCode.CLOSED, "weights server " + name + " broke off the TLS handshake (it did not accept this end's certificate?): "
-                        + e.getMessage(), e);
+                throw new ProtocolException(ErrorCode.CLOSED, "weights server " + name
+                        + " broke off the TLS handshake (it did not accept this end's certificate?): " + e.getMessage(), e);
             }
             throw new ProtocolException(ErrorCode.CLOSED, "cannot connect to weights server " + name + ": " + e.getMessage(), e);
         }
@@ -110,7 +110,9 @@ public final class TcpChannel implements Channel {
             traffic.sent(frame.size());
         } catch (IOException e) {
             // Under TLS the reader is about to report why (the server's alert); else fail now.
-            if (!(socket instanceof SSLSocket)) fail(new ProtocolException(ErrorCode.CLOSED, "connection to weights server " + name + " broke: " + e.getMessage(), e));
+            if (!(socket instanceof SSLSocket)) {
+                fail(new ProtocolException(ErrorCode.CLOSED, "connection to weights server " + name + " broke: " + e.getMessage(), e));
+            }
         }
         try {
             Frame back = reply.join();
