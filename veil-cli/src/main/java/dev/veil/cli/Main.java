@@ -25,18 +25,24 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        OutOfMemory.installHandler();
         var cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("veil: " + message(e));
             if (Boolean.getBoolean("veil.debug")) e.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("veil: " + OutOfMemory.describe(e, Thread.currentThread()));
+            return 1;
+        }
     }
 
     static String message(Throwable e) {
         if (e instanceof java.nio.file.NoSuchFileException) return "file not found: " + e.getMessage();
-        if (e instanceof OutOfMemoryError) return "out of memory (raise -Xmx via VEIL_JAVA_OPTS)";
+        if (OutOfMemory.find(e) != null) return OutOfMemory.describe(OutOfMemory.find(e), Thread.currentThread());
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
