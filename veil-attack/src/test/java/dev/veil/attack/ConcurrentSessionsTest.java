@@ -165,13 +165,16 @@ class ConcurrentSessionsTest {
             boolean first = true;
             for (Exchange e : o.exchanges()) {
                 votes.merge(sender(tap, e), 1, Integer::sum);
-                pass.add(sender(tap, e));
                 if (e.site() == Site.LM_HEAD) {
+                    // A prefill's layers carry its own row count; its one-row LM-head call looks like anyone's.
                     if (first && pass.equals(java.util.Set.of(label))) purePrefills++;
+                    pass.add(sender(tap, e));
                     first = false;
                     passes++;
                     if (pass.size() == 1) pure++;
                     pass.clear();
+                } else {
+                    pass.add(sender(tap, e));
                 }
             }
             calls += o.exchanges().size();
