@@ -99,7 +99,8 @@ class NodeMaskParityTest {
         List<VictimRun> tokens = new ArrayList<>();
         try (var writer = new TranscriptWriter(file, "stories", ModelDims.of(m.config()));
              var server = new WeightsServer("stories", m.config(), m.linear(), writer);
-             var node = RemoNode.connect(m, "stories", new InMemoryChannel(server, Duration.ofSeconds(60)), new RemoConfig(size, numeric, sigma))) {
+             var node = RemoNode.connect(m, "stories", new InMemoryChannel(server, Duration.ofSeconds(60)),
+                     new RemoConfig(size, numeric, sigma))) {
             for (String s : text) {
                 int[] prompt = Stories.prompt(s);
                 int[] answer = node.generator().generate(prompt, answerTokens, Sampler.greedy(), t -> {});

@@ -45,7 +45,8 @@ final class OutOfMemory {
         long max = Runtime.getRuntime().maxMemory();
         String kind = e.getMessage() == null ? "memory" : e.getMessage().toLowerCase(Locale.ROOT);
         return String.format(Locale.ROOT, "out of %s%s%s with a heap limit of %.1f GiB; give Java more, e.g. VEIL_JAVA_OPTS=-Xmx%dg",
-                kind, where == null ? "" : " in " + where, thread == null || thread.getName().equals("main") ? "" : " (thread " + thread.getName() + ")",
+                kind, where == null ? "" : " in " + where,
+                thread == null || thread.getName().equals("main") ? "" : " (thread " + thread.getName() + ")",
                 max / (double) (1L << 30), Math.max(2, 2 * (int) Math.ceil(max / (double) (1L << 30))));
     }
 }
