@@ -18,11 +18,12 @@ final class SamplingOptions {
     @Option(names = "--top-k", defaultValue = "0", description = "0 keeps all") int topK;
     @Option(names = "--top-p", defaultValue = "1") float topP;
     @Option(names = "--min-p", defaultValue = "0") float minP;
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--seed", description = "seed of the sampler, for reproducible output (default: drawn from SecureRandom)")
+    Long seed;
 
     Sampler sampler() {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
-        return new Sampler(temperature, topK, topP, minP, seed);
+        return seed != null ? new Sampler(temperature, topK, topP, minP, seed) : new Sampler(temperature, topK, topP, minP);
     }
 
     /** Which positions of {@link #input}'s result are the user's text (a sanitizer may change them): all but BOS. */
