@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /** CMIF's settings, shared by the commands that sanitize prompts: the sanitizer, ε and its parameters. */
 final class CmifOptions {
-    @Option(names = "--sanitizer", defaultValue = "rnm", description = "CMIF: rnm, santext+ or custext+ (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sanitizer", defaultValue = "rnm", description = "CMIF: rnm, santext+, custext+ or em (default: ${DEFAULT-VALUE})")
     String sanitizer;
 
     @Option(names = "--epsilon", defaultValue = "1", description = "CMIF: ε per sanitized token, or inf for none (default: ${DEFAULT-VALUE})")
@@ -21,7 +21,7 @@ final class CmifOptions {
 
     @Option(names = "--k", defaultValue = "20", description = "CMIF: candidates per token (default: ${DEFAULT-VALUE})") int k;
     @Option(names = "--p", defaultValue = "0.3", description = "CMIF: probability of sanitizing a non-sensitive token (default: ${DEFAULT-VALUE})") double p;
-    @Option(names = "--delta", defaultValue = "1", description = "CMIF: sensitivity Δ of the normalized scores (default: ${DEFAULT-VALUE})") double delta;
+    @Option(names = "--delta", defaultValue = "1", description = "CMIF: sensitivity Δ of the normalized scores, at least 1 (default: ${DEFAULT-VALUE})") double delta;
     @Option(names = "--sensitive-share", defaultValue = "0.2", description = "CMIF: least frequent share of tokens always sanitized (default: ${DEFAULT-VALUE})") double share;
 
     @Option(names = "--corpus", description = "CMIF: text counted for token frequencies, one text per line (.tsv: text before the last tab); default: shared SST-2 training set")
