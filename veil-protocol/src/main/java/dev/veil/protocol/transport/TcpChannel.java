@@ -50,6 +50,11 @@ public final class TcpChannel implements Channel {
         Thread.ofPlatform().daemon().name("veil-channel-" + name).start(this::readReplies);
     }
 
+    @Override
+    public String peer() {
+        return "weights server " + name;
+    }
+
     /** Connects, with TLS when {@code tls} is given (the server's certificate must match {@code host}). */
     public static TcpChannel connect(String host, int port, SSLContext tls, Duration timeout) {
         String name = host + ":" + port;
