@@ -1,7 +1,5 @@
 package dev.veil.node.cmif;
 
-import dev.veil.engine.tensor.F32Tensor;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -16,53 +14,50 @@ import java.util.stream.IntStream;
  */
 public final class VocabularyExponentialMechanism extends TokenSanitizer {
     static final long GRID = 1L << 12;
-    private static final int CACHE_INTS = 16 << 20; // 64 MiB of cached costs at most
 
     private final int[] outputs;       // the eligible ids
-    private final F32Tensor unitRows;  // every id's unit vector
+    private final float[] unit;        // every id's unit vector, row-major
     private final long epsilonNum;
-    // Costs of recently sanitized tokens: frequent words recur, and computing |V| similarities dominates.
-    private final ConcurrentHashMap<Integer, int[]> costCache = new ConcurrentHashMap<>();
-    private final int cacheEntries;
 
     public VocabularyExponentialMechanism(EmbeddingSpace space, SanitizerParams params) {
         super("em", space, null, params);
         outputs = IntStream.range(0, space.size()).filter(space::eligible).toArray();
         if (outputs.length < 2) throw new IllegalArgumentException("the exponential mechanism needs at least 2 eligible tokens");
-        unitRows = F32Tensor.of(space.unitRows());
+        unit = space.unitRows();
         epsilonNum = params.off() ? 0 : params.epsilonNumerator();
-        cacheEntries = Math.max(64, CACHE_INTS / outputs.length);
     }
 
+    /**
+     * {@link ExponentialMechanism#sample} with the costs computed only for the proposals: x is eligible, so the least
+     * cost is its own, 0, and a proposal y is accepted with probability exp(-ε cost(x, y) / (2 GRID)). The expected
+     * number of proposals is |V| / Σ_y exp(-ε cost(x, y) / (2 GRID)), a few dot products even at large ε.
+     */
     @Override
     int choose(int x, ExactRandom random) {
-        int[] costs = costs(x);
-        return outputs[ExponentialMechanism.sample(costs, costs.length, GRID, epsilonNum, random)];
+        long den = 2 * GRID * SanitizerParams.EPSILON_DENOMINATOR;
+        while (true) {
+            int y = outputs[(int) random.uniform(outputs.length)];
+            if (random.bernoulliExp(Math.multiplyExact(cost(x, y), epsilonNum), den)) return y;
+        }
     }
 
     @Override
     Guarantee.Scope scope() { return Guarantee.Scope.EVERY_PAIR; }
 
-    private int[] costs(int x) {
-        int[] c = costCache.get(x);
-        if (c == null) {
-            c = new int[outputs.length];
-            int dim = space.dim();
-            float[] v = new float[dim];
-            for (int i = 0; i < dim; i++) v[i] = unitRows.getFloat((long) x * dim + i);
-            for (int j = 0; j < outputs.length; j++) {
-                // u = (1 + cos) / 2 on the grid, clamped so rounding never leaves [0, GRID]
-                float cos = outputs[j] == x ? 1f : Math.clamp(unitRows.dot((long) outputs[j] * dim, v, 0, dim), -1f, 1f);
-                c[j] = (int) (GRID - Math.round((1 + cos) / 2 * GRID));
-            }
-            if (costCache.size() < cacheEntries) costCache.put(x, c);
-        }
-        return c;
+    /** GRID − u(x, y) on the grid, u = (1 + cos) / 2 clamped so rounding never leaves [0, GRID]; 0 for y = x. */
+    long cost(int x, int y) {
+        if (x == y) return 0;
+        int dim = space.dim();
+        float dot = 0;
+        for (int i = 0; i < dim; i++) dot += unit[x * dim + i] * unit[y * dim + i];
+        float cos = Math.clamp(dot, -1f, 1f);
+        return GRID - Math.round((1 + cos) / 2 * GRID);
     }
 
-    /** The exact output distribution for x over the eligible ids (tests). */
+    /** The exact output distribution for x over the eligible ids, in {@link #outputs()} order (tests). */
     double[] probabilities(int x) {
-        int[] costs = costs(x);
+        int[] costs = new int[outputs.length];
+        for (int j = 0; j < outputs.length; j++) costs[j] = (int) cost(x, outputs[j]);
         return ExponentialMechanism.probabilities(costs, costs.length, GRID, epsilonNum);
     }
 
