@@ -49,7 +49,8 @@ public record Guarantee(String sanitizer, double epsilonPerToken, int mechanized
     public String line() {
         String verbatim = verbatimTokens == 0 ? "" : String.format(Locale.ROOT, "; %d token%s sent verbatim, not covered", verbatimTokens,
                 verbatimTokens == 1 ? "" : "s");
-        return String.format(Locale.ROOT, "privacy spend: %d token%s × ε %s = %s (%s: %s%s)", mechanizedTokens, mechanizedTokens == 1 ? "" : "s",
+        return String.format(Locale.ROOT, "privacy spend: %d token%s × ε %s = %s (%s: %s%s)", mechanizedTokens,
+                mechanizedTokens == 1 ? "" : "s",
                 format(epsilonPerToken), format(totalEpsilon), sanitizer, Double.isInfinite(epsilonPerToken) ? "sanitization off" : covers,
                 verbatim);
     }

@@ -116,7 +116,9 @@ public final class Neighbors {
         }
         for (int j = 0; j < k; j++) { // compared as similarities: near-parallel rows make the normalized scores ill-conditioned
             float similarity = lowest + scores[x * k + j] * (max - lowest);
-            if (Math.abs(similarity - cos[ids[x * k + j]]) > TOLERANCE) throw new IOException("token " + x + "'s scores are not its similarities");
+            if (Math.abs(similarity - cos[ids[x * k + j]]) > TOLERANCE) {
+                throw new IOException("token " + x + "'s scores are not its similarities");
+            }
         }
     }
 

@@ -63,7 +63,8 @@ class PrivacyGuaranteeTest {
     void theExponentialMechanismsEpsilonHoldsBetweenEveryPairOfTokens() {
         var space = Fixtures.stories();
         double epsilon = 1.0;
-        var em = (VocabularyExponentialMechanism) Sanitizers.create("em", space, Fixtures.counts(), SanitizerParams.defaults(epsilon), cache);
+        var em = (VocabularyExponentialMechanism) Sanitizers.create("em", space, Fixtures.counts(), SanitizerParams.defaults(epsilon),
+                cache);
         int[] outputs = em.outputs();
         double[][] p = new double[space.size()][];
         for (int x : outputs) p[x] = em.probabilities(x);
