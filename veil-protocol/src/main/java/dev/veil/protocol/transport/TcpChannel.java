@@ -54,6 +54,11 @@ public final class TcpChannel implements Channel {
         Thread.ofPlatform().daemon().name("veil-channel-" + name).start(this::readReplies);
     }
 
+    @Override
+    public String peer() {
+        return "weights server " + name;
+    }
+
     /**
      * Connects, over mutual TLS 1.3 when {@code tls} is given ({@link Tls#context}: the server's certificate
      * must match {@code host} and the role the context expects).
