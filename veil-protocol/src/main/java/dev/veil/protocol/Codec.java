@@ -39,7 +39,7 @@ public final class Codec {
             case Message.Setup s -> 5 + rowsSize(s.base());
             case Message.SetupReply s -> rowsSize(s.restoration()) + 4 + 4L * s.rowScales().length;
             case Message.Linear l -> 5 + rowsSize(l.input());
-            case Message.LinearReply l -> 12 + rowsSize(l.output());
+            case Message.LinearReply l -> 8 + rowsSize(l.output());
             case Message.Error e -> 2 + stringSize(e.text());
             case Message.Decode d -> 12 + rowsSize(d.hidden());
             case Message.DecodeReply d -> 8 + rowsSize(d.hidden());
@@ -72,7 +72,6 @@ public final class Codec {
             }
             case Message.LinearReply l -> {
                 b.putLong(l.serverNanos());
-                b.putInt(l.batchRows());
                 putRows(b, l.output());
             }
             case Message.Error e -> {
@@ -114,8 +113,7 @@ public final class Codec {
                 case LINEAR -> new Message.Linear(getMatrix(b), getRows(b));
                 case LINEAR_REPLY -> {
                     long nanos = b.getLong();
-                    int batch = b.getInt();
-                    yield new Message.LinearReply(getRows(b), nanos, batch);
+                    yield new Message.LinearReply(getRows(b), nanos);
                 }
                 case ERROR -> new Message.Error(ErrorCode.of(b.getShort()), getString(b));
                 case DECODE -> {

@@ -52,7 +52,7 @@ class CodecTest {
                 new Message.Setup(id, r),
                 new Message.SetupReply(r, new float[] {1f, 2.5f}),
                 new Message.Linear(id, r),
-                new Message.LinearReply(r, rnd.nextLong(), rows),
+                new Message.LinearReply(r, rnd.nextLong()),
                 new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
                 new Message.Decode(rnd.nextLong(), rnd.nextInt(1 << 20), r),
                 new Message.DecodeReply(r, rnd.nextLong()),

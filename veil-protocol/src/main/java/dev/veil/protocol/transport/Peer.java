@@ -8,7 +8,7 @@ public final class Peer {
 
     private final int id = NEXT.incrementAndGet();
     private final String address;
-    private volatile boolean greeted;
+    private volatile boolean greeted, closed;
 
     public Peer(String address) {
         this.address = address;
@@ -21,6 +21,11 @@ public final class Peer {
     public boolean greeted() { return greeted; }
 
     public void greeted(boolean value) { greeted = value; }
+
+    /** The connection has ended: state kept for this peer must not be created again. */
+    public boolean closed() { return closed; }
+
+    public void close() { closed = true; }
 
     @Override
     public String toString() {

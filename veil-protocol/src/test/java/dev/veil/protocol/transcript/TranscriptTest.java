@@ -28,7 +28,7 @@ class TranscriptTest {
         var masked = new Rows.Floats(1, 3, new float[] {0.5f, -1f, 2f});
         try (var w = new TranscriptWriter(file, "stories", shape)) {
             w.record(3, new Message.Setup(id, base), new Message.SetupReply(pool, new float[] {0.25f}));
-            w.record(4, new Message.Linear(id, masked), new Message.LinearReply(new Rows.Floats(1, 1, new float[] {9f}), 100, 2));
+            w.record(4, new Message.Linear(id, masked), new Message.LinearReply(new Rows.Floats(1, 1, new float[] {9f}), 100));
             assertEquals(2, w.records());
         }
         Transcript t = TranscriptReader.readAll(file);
