@@ -52,8 +52,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "plain",
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
-                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md)")
+                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
+                    + "or load (--sessions concurrent sessions of remo, remo-otp and cmif through one weights server for --duration; -n tokens each)")
     String mode;
+
+    @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
+    int sessions;
+
+    @Option(names = "--duration", defaultValue = "60", description = "load: seconds of load (default: ${DEFAULT-VALUE})")
+    int durationSeconds;
 
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
@@ -74,7 +81,10 @@ final class BenchCommand implements Callable<Integer> {
             case "remo-otp" -> {
                 return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
             }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp)");
+            case "load" -> {
+                return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, load)");
         }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");

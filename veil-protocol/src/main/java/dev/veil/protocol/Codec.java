@@ -159,7 +159,11 @@ public final class Codec {
         if (len > MAX_STRING) throw bad("string of " + len + " bytes");
         byte[] bytes = new byte[len];
         b.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        try { // strict: a malformed string is refused, not silently replaced (fuzzing found the lossy decode)
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw bad("a string that is not UTF-8");
+        }
     }
 
     private static void putMatrix(ByteBuffer b, MatrixId id) {

@@ -127,4 +127,13 @@ class CodecTest {
         b[at] = v;
         return b;
     }
+
+    /** Found by fuzzing (docs/hardening.md): a string that is not UTF-8 was decoded lossily instead of refused. */
+    @Test
+    void aStringThatIsNotUtf8IsRefused() {
+        byte[] error = {4, 0, 11, 0, 'w', 'r', 'o', (byte) 0xee, 'c', ' ', 's', 'h', 'a', 'p', 'e'};
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.ERROR, error));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertEquals("malformed message: a string that is not UTF-8", e.getMessage());
+    }
 }

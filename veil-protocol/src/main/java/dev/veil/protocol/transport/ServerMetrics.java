@@ -25,6 +25,11 @@ public final class ServerMetrics {
 
     public long accepted() { return accepted.sum(); }
 
+    /** Bytes of requests and replies the server holds for its peers now. */
+    public long heldBytes() { return heldBytes.getAsLong(); }
+
+    public long openConnections() { return open.getAsLong(); }
+
     public long refusedFor(String reason) { return sum(refused, reason); }
 
     public long droppedFor(String reason) { return sum(dropped, reason); }
