@@ -110,11 +110,18 @@ final class LoadBench {
         try (var weights = new WeightsServer("load", m.config(), m.linear(), m.node(), null);
              var server = TcpServer.start(weights, "127.0.0.1", 0, null, ServerLimits.defaults(), line -> {})) {
             int[][][] alone = new int[SCHEMES.size()][prompts.length][];
+            long[] aloneNanos = new long[SCHEMES.size() * prompts.length];
             for (int s = 0; s < SCHEMES.size(); s++) {
                 try (var session = open(SCHEMES.get(s), m, server.port())) {
-                    for (int k = 0; k < prompts.length; k++) alone[s][k] = session.answer(prompts[k]);
+                    for (int k = 0; k < prompts.length; k++) alone[s][k] = session.answer(prompts[k]); // also JIT warm-up
+                    for (int k = 0; k < prompts.length; k++) {
+                        long t0 = System.nanoTime();
+                        session.answer(prompts[k]);
+                        aloneNanos[s * prompts.length + k] = System.nanoTime() - t0;
+                    }
                 }
             }
+            Arrays.sort(aloneNanos);
             var heap = ManagementFactory.getMemoryMXBean();
             var maxHeap = new LongAccumulator(Math::max, 0);
             var maxHeld = new LongAccumulator(Math::max, 0);
@@ -159,7 +166,11 @@ final class LoadBench {
             out.printf(Locale.ROOT, "answers          %d, %d differ from their single-session answer, %d sessions failed%n",
                     all.length, mismatches.get(), errors.size());
             if (all.length > 0) {
-                out.printf(Locale.ROOT, "latency          p50 %.1f ms, p95 %.1f ms per answer%n", pct(all, 0.50) / 1e6, pct(all, 0.95) / 1e6);
+                double alone50 = pct(aloneNanos, 0.50) / 1e6;
+                out.printf(Locale.ROOT, "latency          p50 %.1f ms, p95 %.1f ms per answer (alone, same run: p50 %.1f ms; p50 ratio %.1fx)%n",
+                        pct(all, 0.50) / 1e6, pct(all, 0.95) / 1e6, alone50, pct(all, 0.50) / 1e6 / alone50);
+                out.printf(Locale.ROOT, "                 throughput vs one session alone (same run): %.1fx%n",
+                        all.length / wall / (1e3 / alone50));
             }
             out.printf(Locale.ROOT, "throughput       %.1f answers/s, %.1f tokens/s%n", all.length / wall, totalTokens / wall);
             out.printf(Locale.ROOT, "memory           server held at most %s for its peers; JVM heap at most %s; %d CMIF sessions left open%n",

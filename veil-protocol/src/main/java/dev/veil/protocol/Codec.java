@@ -209,7 +209,8 @@ public final class Codec {
             case Z64 -> 8;
             default -> throw bad("unknown element type " + type);
         };
-        if (rows < 0 || cols < 0 || (long) rows * cols * bytes > b.remaining()) {
+        // rows·cols < 2^62 cannot overflow a long; rows·cols·bytes could (fuzzing found a block that passed this check)
+        if (rows < 0 || cols < 0 || (long) rows * cols > b.remaining() / bytes) {
             throw bad("a " + rows + "x" + cols + " block does not fit in " + b.remaining() + " bytes");
         }
         int count = rows * cols;

@@ -3,6 +3,7 @@ package dev.veil.protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
@@ -135,5 +136,16 @@ class CodecTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.ERROR, error));
         assertEquals(ErrorCode.BAD_FRAME, e.code());
         assertEquals("malformed message: a string that is not UTF-8", e.getMessage());
+    }
+
+    /** Found by fuzzing: a block whose rows·cols·bytes overflows a long passed the size check and failed allocating. */
+    @Test
+    void aBlockWhoseSizeOverflowsIsRefused() {
+        var b = java.nio.ByteBuffer.allocate(5 + 9 + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // (2^31 - 1) x 0x60000001 elements of 8 bytes: the byte count wraps negative, the element count is 2^29 - 1
+        b.put((byte) 0).putInt(0).put((byte) 3).putInt(Integer.MAX_VALUE).putInt(0x60000001);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, b.array()));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
     }
 }
