@@ -54,7 +54,8 @@ class HostilePeerTest {
 
     @Test
     void aPeerThatNeverReadsItsRepliesStallsNobodyAndIsDropped() throws Exception {
-        var limits = ServerLimits.defaults().withWriteDeadline(Duration.ofMillis(800));
+        // the write deadline is longer than the other client's timeout: the other client must not need it
+        var limits = ServerLimits.defaults().withWriteDeadline(Duration.ofSeconds(6));
         try (var server = TcpServer.start(shared, "127.0.0.1", 0, null, limits);
              var hog = new Socket()) {
             hog.setReceiveBufferSize(4096);
@@ -64,11 +65,11 @@ class HostilePeerTest {
             for (int i = 2; i < 6; i++) out.write(frame(i, linear(1, 1f))); // 4 replies of 8 MiB, never read
             out.flush();
             Thread.sleep(300);
-            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
+            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(3))) {
                 for (int i = 0; i < 20; i++) assertEquals(3, ch.call(linear(2, 1f, 2f, 3f), Message.LinearReply.class).output().cols());
             }
             // after the write deadline the hog is dropped: its stream ends after what fitted in the buffers
-            Thread.sleep(2000);
+            Thread.sleep(7000);
             hog.setSoTimeout(10_000);
             InputStream in = hog.getInputStream();
             long read = 0;
@@ -113,7 +114,7 @@ class HostilePeerTest {
             byte[] big = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0x10, 0}; // announces 1 MiB, sends nothing
             String error = TcpTransportTest.rawReply(server, big);
             assertTrue(error.contains("before HELLO"), error);
-            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
+            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(3))) {
                 ch.exchange(new Message.Hello("m"));
                 float[] wide = new float[1 << 18]; // 1 MiB after greeting is fine
                 assertArrayEquals(new float[0], new float[0]);
