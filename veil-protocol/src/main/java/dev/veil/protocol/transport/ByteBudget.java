@@ -16,10 +16,11 @@ final class ByteBudget {
         this.tickMillis = Math.max(1, tickMillis);
     }
 
-    /** Holds {@code bytes} for {@code c}; false when the connection closes or the deadline (nanoTime) passes first. */
-    synchronized boolean acquire(Connection c, long bytes, long deadline) {
+    /** Holds {@code bytes} for {@code c}; false when the connection closes or {@code timeoutNanos} pass first. */
+    synchronized boolean acquire(Connection c, long bytes, long timeoutNanos) {
+        long start = System.nanoTime();
         while (!fits(c, bytes)) {
-            if (c.closing() || System.nanoTime() - deadline > 0) return false;
+            if (c.closing() || (timeoutNanos != Long.MAX_VALUE && System.nanoTime() - start > timeoutNanos)) return false;
             try {
                 wait(tickMillis);
             } catch (InterruptedException e) {

@@ -214,7 +214,7 @@ final class Connection {
                     + limits.maxPayload() + "; send fewer rows per call"), held, false);
             return;
         }
-        if (!server.budget.acquire(this, bound, System.nanoTime() + limits.tick().toNanos() * 4)) {
+        if (!server.budget.acquire(this, bound, limits.tick().toNanos() * 4)) {
             reply(id, new Message.Error(ErrorCode.BUSY, "the weights server is at its memory bound; retry later"), held, false);
             return;
         }
@@ -298,6 +298,11 @@ final class Connection {
 
     boolean closing() {
         return closing;
+    }
+
+    /** Called by the reaper: true when the peer has not greeted well past the greeting deadline (a TLS handshake dripped byte by byte). */
+    boolean greetingOverdue(long now) {
+        return !peer.greeted() && now - acceptedAt > limits.greetingDeadline().toNanos() + 4 * limits.tick().toNanos();
     }
 
     /** Called by the reaper: true when a reply has been waiting on this peer longer than the write deadline. */

@@ -36,7 +36,7 @@ public record ServerLimits(int maxPayload, int greetingPayload, Duration greetin
         long heapShare = Runtime.getRuntime().maxMemory() / 2;
         long total = Math.max(2L * Frame.DEFAULT_MAX_PAYLOAD, Math.min(4L << 30, heapShare));
         return new ServerLimits(Frame.DEFAULT_MAX_PAYLOAD, GREETING_PAYLOAD, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofMinutes(5), Duration.ofSeconds(30), 256, 2L * Frame.DEFAULT_MAX_PAYLOAD, total, Duration.ofMillis(250));
+                Duration.ofMinutes(15), Duration.ofSeconds(30), 256, 2L * Frame.DEFAULT_MAX_PAYLOAD, total, Duration.ofMillis(250));
     }
 
     public ServerLimits withMaxPayload(int bytes) {

@@ -146,7 +146,7 @@ public final class TcpServer implements AutoCloseable {
         }
     }
 
-    /** Drops peers whose replies have waited longer than the write deadline to be read. */
+    /** Drops peers whose replies have waited longer than the write deadline to be read, or that never greet. */
     private void reap() {
         while (!closed) {
             try {
@@ -154,6 +154,7 @@ public final class TcpServer implements AutoCloseable {
                 long now = System.nanoTime();
                 for (Connection c : connections) {
                     if (c.writeOverdue(now)) c.kill("write_deadline", "did not read its replies within " + duration(limits.writeDeadline()));
+                    if (c.greetingOverdue(now)) c.kill("greeting_deadline", "no HELLO within " + duration(limits.greetingDeadline()));
                 }
             } catch (InterruptedException e) {
                 return;

@@ -122,4 +122,33 @@ class HostilePeerTest {
             }
         }
     }
+
+    @Test
+    void connectionsAreBoundedAndMustGreetAndMayNotIdleForever() throws Exception {
+        var limits = ServerLimits.defaults().withMaxConnections(1).withGreetingDeadline(Duration.ofMillis(600))
+                .withIdleTimeout(Duration.ofMillis(900)).withTick(Duration.ofMillis(100));
+        try (var server = TcpServer.start(shared, "127.0.0.1", 0, null, limits)) {
+            try (var silent = new Socket("127.0.0.1", server.port())) { // connects, never says HELLO
+                silent.setSoTimeout(5000);
+                try (var second = new Socket("127.0.0.1", server.port())) {
+                    second.setSoTimeout(5000);
+                    String busy = ((Message.Error) Frame.read(second.getInputStream(), 1 << 16).message()).text();
+                    assertTrue(busy.contains("1 connections open"), busy);
+                }
+                String late = ((Message.Error) Frame.read(silent.getInputStream(), 1 << 16).message()).text();
+                assertTrue(late.contains("no HELLO within 600 ms"), late);
+            }
+            Thread.sleep(300); // the silent peer's slot is free again
+            try (var idle = new Socket("127.0.0.1", server.port())) {
+                idle.setSoTimeout(5000);
+                idle.getOutputStream().write(frame(1, new Message.Hello("m")));
+                Frame.read(idle.getInputStream(), 1 << 16); // the greeting's reply
+                String gone = ((Message.Error) Frame.read(idle.getInputStream(), 1 << 16).message()).text();
+                assertTrue(gone.contains("idle for 900 ms"), gone);
+            }
+            assertEquals(1, server.metrics().refusedFor("connections"));
+            assertEquals(1, server.metrics().droppedFor("greeting_deadline"));
+            assertEquals(1, server.metrics().droppedFor("idle"));
+        }
+    }
 }
