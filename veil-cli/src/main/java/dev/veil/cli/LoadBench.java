@@ -44,7 +44,9 @@ final class LoadBench {
     private final PrintStream out;
 
     LoadBench(Path model, Path tokenizer, int sessions, Duration duration, int genTokens, PrintStream out) {
-        if (sessions < 1 || genTokens < 1 || duration.isNegative()) throw new IllegalArgumentException("load needs sessions, tokens and a duration > 0");
+        if (sessions < 1 || genTokens < 1 || duration.isNegative()) {
+            throw new IllegalArgumentException("load needs sessions, tokens and a duration > 0");
+        }
         this.model = model;
         this.tokenizer = tokenizer;
         this.sessions = sessions;
@@ -167,17 +169,23 @@ final class LoadBench {
                     all.length, mismatches.get(), errors.size());
             if (all.length > 0) {
                 double alone50 = pct(aloneNanos, 0.50) / 1e6;
-                out.printf(Locale.ROOT, "latency          p50 %.1f ms, p95 %.1f ms per answer (alone, same run: p50 %.1f ms; p50 ratio %.1fx)%n",
+                out.printf(Locale.ROOT, "latency          p50 %.1f ms, p95 %.1f ms per answer"
+                        + " (alone, same run: p50 %.1f ms; p50 ratio %.1fx)%n",
                         pct(all, 0.50) / 1e6, pct(all, 0.95) / 1e6, alone50, pct(all, 0.50) / 1e6 / alone50);
                 out.printf(Locale.ROOT, "                 throughput vs one session alone (same run): %.1fx%n",
                         all.length / wall / (1e3 / alone50));
             }
             out.printf(Locale.ROOT, "throughput       %.1f answers/s, %.1f tokens/s%n", all.length / wall, totalTokens / wall);
-            out.printf(Locale.ROOT, "memory           server held at most %s for its peers; JVM heap at most %s; %d CMIF sessions left open%n",
-                    RemoReport.bytes(maxHeld.get()), RemoReport.bytes(maxHeap.get()), weights.openSessions());
+            out.printf(Locale.ROOT, "memory           server held at most %s for its peers; JVM heap at most %s;"
+                    + " %d CMIF sessions left open%n",
+                    mib(maxHeld.get()), mib(maxHeap.get()), weights.openSessions());
             errors.forEach(e -> out.println("failed           " + e));
             return mismatches.get() == 0 && errors.isEmpty() ? 0 : 1;
         }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private static long pct(long[] sorted, double q) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Timeout;
 class LoadBenchTest {
     @Test
     void sixteenMixedSessionsGetTheirSingleSessionAnswers() {
-        var run = CliRun.of("bench", "--mode", "load", "--model", Shared.storiesBin().toString(), "--sessions", "16", "--duration", "3", "-n", "8");
+        var run = CliRun.of("bench", "--mode", "load", "--model", Shared.storiesBin().toString(),
+                "--sessions", "16", "--duration", "3", "-n", "8");
         String o = run.out();
         assertEquals(0, run.code(), o + run.err());
         var answers = Pattern.compile("answers +(\\d+), 0 differ from their single-session answer, 0 sessions failed").matcher(o);

@@ -43,7 +43,8 @@ class ObservabilityTest {
             try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
                 ch.call(new Message.Hello("m"), Message.Welcome.class);
                 for (int i = 0; i < 3; i++) {
-                    ch.call(new Message.Linear(new MatrixId(Projection.QKV, 0), new Rows.Floats(1, c.dim(), secret)), Message.LinearReply.class);
+                    var call = new Message.Linear(new MatrixId(Projection.QKV, 0), new Rows.Floats(1, c.dim(), secret));
+                    ch.call(call, Message.LinearReply.class);
                 }
                 assertThrows(ProtocolException.class, () -> ch.call(new Message.Linear(new MatrixId(Projection.QKV, 0),
                         new Rows.Floats(1, 5, new float[] {1234.5678f, 0, 0, 0, 0})), Message.LinearReply.class));

@@ -41,34 +41,42 @@ public record ServerLimits(int maxPayload, int greetingPayload, Duration greetin
 
     public ServerLimits withMaxPayload(int bytes) {
         return new ServerLimits(bytes, Math.min(greetingPayload, bytes), greetingDeadline, frameDeadline, idleTimeout,
-                writeDeadline, maxConnections, Math.max(connectionBytes, bytes), Math.max(totalBytes, Math.max(connectionBytes, bytes)), tick);
+                writeDeadline, maxConnections, Math.max(connectionBytes, bytes),
+                Math.max(totalBytes, Math.max(connectionBytes, bytes)), tick);
     }
 
     public ServerLimits withFrameDeadline(Duration d) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, d, idleTimeout, writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, d, idleTimeout,
+                writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
     }
 
     public ServerLimits withGreetingDeadline(Duration d) {
-        return new ServerLimits(maxPayload, greetingPayload, d, frameDeadline, idleTimeout, writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
+        return new ServerLimits(maxPayload, greetingPayload, d, frameDeadline, idleTimeout,
+                writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
     }
 
     public ServerLimits withIdleTimeout(Duration d) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, d, writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, d,
+                writeDeadline, maxConnections, connectionBytes, totalBytes, tick);
     }
 
     public ServerLimits withWriteDeadline(Duration d) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout, d, maxConnections, connectionBytes, totalBytes, tick);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout,
+                d, maxConnections, connectionBytes, totalBytes, tick);
     }
 
     public ServerLimits withMaxConnections(int n) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout, writeDeadline, n, connectionBytes, totalBytes, tick);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout,
+                writeDeadline, n, connectionBytes, totalBytes, tick);
     }
 
     public ServerLimits withMemory(long perConnection, long total) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout, writeDeadline, maxConnections, perConnection, total, tick);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout,
+                writeDeadline, maxConnections, perConnection, total, tick);
     }
 
     public ServerLimits withTick(Duration d) {
-        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout, writeDeadline, maxConnections, connectionBytes, totalBytes, d);
+        return new ServerLimits(maxPayload, greetingPayload, greetingDeadline, frameDeadline, idleTimeout,
+                writeDeadline, maxConnections, connectionBytes, totalBytes, d);
     }
 }

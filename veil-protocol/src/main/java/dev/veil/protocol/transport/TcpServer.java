@@ -50,10 +50,19 @@ public final class TcpServer implements AutoCloseable {
     }
 
     /** Listens on {@code host:port} (port 0 picks a free one); logs connection events to {@code log}. */
-    public static TcpServer start(Service service, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log) throws IOException {
-        InetAddress address = InetAddress.getByName(host);
-        ServerSocket listener = tls == null ? new ServerSocket(port, 64, address)
-                : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+    public static TcpServer start(Service service, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log)
+            throws IOException {
+        ServerSocket listener;
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            listener = tls == null ? new ServerSocket(port, 64, address)
+                    : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+        } catch (java.net.UnknownHostException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'", e);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                    + (port != 0 && "Address already in use".equals(e.getMessage()) ? " (port " + port + " is taken)" : ""), e);
+        }
         return new TcpServer(listener, service, limits, log);
     }
 
