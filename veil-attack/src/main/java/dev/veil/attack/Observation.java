@@ -122,7 +122,7 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
             exchanges.add(e);
             if (transcript != null) {
                 transcript.record(0, new Message.Linear(Transcripts.matrix(e.site(), e.layer()), e.received()),
-                        new Message.LinearReply(e.returned(), 0, e.rows()));
+                        new Message.LinearReply(e.returned(), 0));
             }
         }
 

@@ -47,7 +47,7 @@ public final class Codec {
             case Message.Setup s -> 5 + rowsSize(s.base());
             case Message.SetupReply s -> rowsSize(s.restoration()) + 4 + 4L * s.rowScales().length;
             case Message.Linear l -> 5 + rowsSize(l.input());
-            case Message.LinearReply l -> 12 + rowsSize(l.output());
+            case Message.LinearReply l -> 8 + rowsSize(l.output());
             case Message.Error e -> 2 + stringSize(e.text());
             case Message.Decode d -> 12 + rowsSize(d.hidden());
             case Message.DecodeReply d -> 8 + rowsSize(d.hidden());
@@ -88,7 +88,6 @@ public final class Codec {
             }
             case Message.LinearReply l -> {
                 b.putLong(l.serverNanos());
-                b.putInt(l.batchRows());
                 putRows(b, l.output());
             }
             case Message.Error e -> {
@@ -138,8 +137,7 @@ public final class Codec {
                 case LINEAR -> new Message.Linear(getMatrix(b), getRows(b));
                 case LINEAR_REPLY -> {
                     long nanos = b.getLong();
-                    int batch = b.getInt();
-                    yield new Message.LinearReply(getRows(b), nanos, batch);
+                    yield new Message.LinearReply(getRows(b), nanos);
                 }
                 case ERROR -> new Message.Error(ErrorCode.of(b.getShort()), getString(b));
                 case DECODE -> {
@@ -189,7 +187,11 @@ public final class Codec {
         if (len > MAX_STRING) throw bad("string of " + len + " bytes");
         byte[] bytes = new byte[len];
         b.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        try { // strict: a malformed string is refused, not silently replaced (fuzzing found the lossy decode)
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw bad("a string that is not UTF-8");
+        }
     }
 
     private static long bytesSize(byte[] bytes) {
@@ -252,7 +254,8 @@ public final class Codec {
             case Z64 -> 8;
             default -> throw bad("unknown element type " + type);
         };
-        if (rows < 0 || cols < 0 || (long) rows * cols * bytes > b.remaining()) {
+        // rows·cols < 2^62 cannot overflow a long; rows·cols·bytes could (fuzzing found a block that passed this check)
+        if (rows < 0 || cols < 0 || (long) rows * cols > b.remaining() / bytes) {
             throw bad("a " + rows + "x" + cols + " block does not fit in " + b.remaining() + " bytes");
         }
         int count = rows * cols;

@@ -26,8 +26,11 @@ public sealed interface Message {
     /** Node → server, per outsourced call: masked activations Ê (n × d_in). */
     record Linear(MatrixId matrix, Rows input) implements Message {}
 
-    /** Server → node: Ô = Ê·Wᵀ (n × d_out), with the server's compute time and the rows of the batch it ran in. */
-    record LinearReply(Rows output, long serverNanos, int batchRows) implements Message {}
+    /**
+     * Server → node: Ô = Ê·Wᵀ (n × d_out), with the time the call spent in the server (queue and multiply). It
+     * carries nothing about other callers: not the rows of the batch it shared.
+     */
+    record LinearReply(Rows output, long serverNanos) implements Message {}
 
     /**
      * Node → server (CMIF): run the decoder layers on a session's input hidden states (n × dim embeddings of

@@ -3,6 +3,7 @@ package dev.veil.protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
@@ -52,7 +53,7 @@ class CodecTest {
                 new Message.Setup(id, r),
                 new Message.SetupReply(r, new float[] {1f, 2.5f}),
                 new Message.Linear(id, r),
-                new Message.LinearReply(r, rnd.nextLong(), rows),
+                new Message.LinearReply(r, rnd.nextLong()),
                 new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
                 new Message.Decode(rnd.nextLong(), rnd.nextInt(1 << 20), r),
                 new Message.DecodeReply(r, rnd.nextLong()),
@@ -142,5 +143,25 @@ class CodecTest {
         byte[] b = a.clone();
         b[at] = v;
         return b;
+    }
+
+    /** Found by fuzzing (docs/hardening.md): a string that is not UTF-8 was decoded lossily instead of refused. */
+    @Test
+    void aStringThatIsNotUtf8IsRefused() {
+        byte[] error = {4, 0, 11, 0, 'w', 'r', 'o', (byte) 0xee, 'c', ' ', 's', 'h', 'a', 'p', 'e'};
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.ERROR, error));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertEquals("malformed message: a string that is not UTF-8", e.getMessage());
+    }
+
+    /** Found by fuzzing: a block whose rows·cols·bytes overflows a long passed the size check and failed allocating. */
+    @Test
+    void aBlockWhoseSizeOverflowsIsRefused() {
+        var b = java.nio.ByteBuffer.allocate(5 + 9 + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // (2^31 - 1) x 0x60000001 elements of 8 bytes: the byte count wraps negative, the element count is 2^29 - 1
+        b.put((byte) 0).putInt(0).put((byte) 3).putInt(Integer.MAX_VALUE).putInt(0x60000001);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, b.array()));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
     }
 }

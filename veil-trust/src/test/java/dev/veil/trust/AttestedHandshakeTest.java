@@ -38,7 +38,7 @@ class AttestedHandshakeTest {
     final List<String> log = new CopyOnWriteArrayList<>();
     final Service inner = (peer, request) -> {
         served.incrementAndGet();
-        return CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(0, 0, new float[0]), 0, 0));
+        return CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(0, 0, new float[0]), 0));
     };
 
     @BeforeEach

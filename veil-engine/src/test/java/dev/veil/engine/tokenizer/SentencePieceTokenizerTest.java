@@ -171,4 +171,12 @@ class SentencePieceTokenizerTest {
         var e = assertThrows(ModelFormatException.class, () -> SentencePieceModel.read(bad));
         assertTrue(e.getMessage().contains("not a SentencePiece model"), e.getMessage());
     }
+
+    /** Found by fuzzing (docs/hardening.md): a previous token beyond the vocabulary escaped as an index error. */
+    @Test
+    void decodingAfterATokenOutsideTheVocabularyIsAClearError() throws Exception {
+        Tokenizer t = Llama2cLoader.loadTokenizer(Shared.storiesTokenizer(), 512);
+        var e = assertThrows(IllegalArgumentException.class, () -> t.decode(1977636767, new int[] {5}));
+        assertEquals("token 1977636767 is outside the vocabulary of 512", e.getMessage());
+    }
 }

@@ -35,7 +35,7 @@ class FaultyWeightsServerTest {
                 var out = (Rows.RingElements) r.output();
                 long[] data = out.data().clone();
                 data[data.length / 2] = out.ring().wrap(data[data.length / 2] ^ (1L << bit));
-                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos(), r.batchRows());
+                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos());
             });
         };
     }

@@ -13,8 +13,8 @@ public final class Peer {
 
     private final int id = NEXT.incrementAndGet();
     private final String address;
-    private final X509Certificate certificate;
-    private volatile boolean greeted;
+    private volatile X509Certificate certificate;
+    private volatile boolean greeted, closed;
     private volatile boolean attested;
 
     public Peer(String address) {
@@ -33,6 +33,9 @@ public final class Peer {
     /** The certificate the peer authenticated with (checked against the CA and its role), or null without TLS. */
     public X509Certificate certificate() { return certificate; }
 
+    /** Set once the TLS handshake has checked the peer's certificate. */
+    void authenticated(X509Certificate cert) { certificate = cert; }
+
     public boolean greeted() { return greeted; }
 
     public void greeted(boolean value) { greeted = value; }
@@ -40,6 +43,11 @@ public final class Peer {
     public boolean attested() { return attested; }
 
     public void attested(boolean value) { attested = value; }
+
+    /** The connection has ended: state kept for this peer must not be created again. */
+    public boolean closed() { return closed; }
+
+    public void close() { closed = true; }
 
     @Override
     public String toString() {

@@ -38,7 +38,7 @@ class MutualTlsTest {
     final Service echo = (peer, request) -> {
         requests.incrementAndGet();
         lastPeer.set(peer);
-        return CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(1, 1, new float[] {1f}), 0, 1));
+        return CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(1, 1, new float[] {1f}), 0));
     };
     TcpServer server;
 

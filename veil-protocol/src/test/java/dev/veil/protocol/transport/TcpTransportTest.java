@@ -34,7 +34,7 @@ class TcpTransportTest {
         case Message.Linear l -> {
             float[] d = ((Rows.Floats) l.input()).data().clone();
             for (int i = 0; i < d.length; i++) d[i] *= 2;
-            yield CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(l.input().rows(), l.input().cols(), d), 1, 1));
+            yield CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(l.input().rows(), l.input().cols(), d), 1));
         }
         default -> CompletableFuture.completedFuture(new Message.Error(ErrorCode.NOT_GREETED, "only linear calls here"));
     };
@@ -97,11 +97,11 @@ class TcpTransportTest {
         try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null, 1024, Duration.ofMillis(300))) {
             assertTrue(rawReply(server, "GET / HTTP/1.1\r\n\r\n".getBytes()).contains("bad magic"));
             byte[] huge = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0x10};
-            assertTrue(rawReply(server, huge).contains("exceeds the limit of 1024"));
+            assertTrue(rawReply(server, huge).contains("before HELLO; at most 1024 bytes"));
             byte[] v2 = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0, 0};
             assertTrue(rawReply(server, v2).contains("version 2 is not supported"));
             byte[] stalled = {'V', 'L', 1, 5, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2};
-            assertTrue(rawReply(server, stalled).contains("stalled"));
+            assertTrue(rawReply(server, stalled).contains("frame not complete within 300 ms"));
             byte[] malformed = {'V', 'L', 1, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1}; // a 1-byte LINEAR payload
             assertTrue(rawReply(server, malformed).contains("malformed message"));
         }
