@@ -2,7 +2,6 @@ package dev.veil.engine.tensor;
 
 import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix product every weight multiply uses.
  */
 public abstract class FloatTensor {
-    public static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** The float vector width ({@link Lanes#F}: preferred, or forced by {@code -Dveil.vectorBits}). */
+    public static final VectorSpecies<Float> F_SPECIES = Lanes.F;
 
     /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
     static final int GEMM_MIN_ROWS = 4;

@@ -6,8 +6,6 @@ package dev.veil.engine.tensor;
  */
 final class Q8Activations {
     static final int BLOCK = 32;
-    /** The integer kernels widen 16 sums to a 512-bit float vector; narrower machines use the float path. */
-    static final boolean KERNELS = FloatTensor.F_SPECIES.vectorBitSize() >= 512;
 
     final short[] q;
     final float[] d;
