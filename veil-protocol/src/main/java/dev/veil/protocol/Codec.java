@@ -32,8 +32,9 @@ public final class Codec {
         };
     }
 
-    public static byte[] encode(Message m) {
-        long size = switch (m) {
+    /** Payload bytes of {@code m} once encoded, without encoding it (for per-session traffic counts). */
+    public static long size(Message m) {
+        return switch (m) {
             case Message.Hello h -> stringSize(h.modelId());
             case Message.Welcome w -> stringSize(w.modelId()) + 7 * 4 + 4;
             case Message.Setup s -> 5 + rowsSize(s.base());
@@ -46,6 +47,10 @@ public final class Codec {
             case Message.EndSession e -> 8;
             case Message.SessionEnded e -> 8;
         };
+    }
+
+    public static byte[] encode(Message m) {
+        long size = size(m);
         if (size > Integer.MAX_VALUE - Frame.HEADER_BYTES) throw new ProtocolException(ErrorCode.TOO_LARGE, "message of " + size + " bytes is too large");
         ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
         switch (m) {

@@ -7,12 +7,17 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.LinearWeights;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.NodeParams;
+import dev.veil.node.Bytes;
+import dev.veil.node.Greeting;
+import dev.veil.node.Scheme;
+import dev.veil.node.SessionReport;
+import dev.veil.node.TrustedNode;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
-import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transport.Channel;
+import dev.veil.protocol.transport.CountingChannel;
 import java.security.SecureRandom;
 import java.util.function.IntConsumer;
 
@@ -21,7 +26,8 @@ import java.util.function.IntConsumer;
  * layers run on the weights server, which receives the embeddings of the sanitized prompt (and of each
  * generated token) and keeps the session's KV cache; it returns the final hidden states.
  */
-public final class CmifNode implements AutoCloseable {
+public final class CmifNode implements TrustedNode {
+    private final Scheme scheme;
     private final Model model;
     private final Forward local; // embedding and head only
     private final Channel channel;
@@ -29,7 +35,8 @@ public final class CmifNode implements AutoCloseable {
     private final SecureRandom handles = new SecureRandom();
     private final ThreadLocal<ExactRandom> random = ThreadLocal.withInitial(ExactRandom::create);
 
-    private CmifNode(Model model, Channel channel, Sanitizer sanitizer) {
+    private CmifNode(Scheme scheme, Model model, Channel channel, Sanitizer sanitizer) {
+        this.scheme = scheme;
         this.model = model;
         this.channel = channel;
         this.sanitizer = sanitizer;
@@ -42,6 +49,10 @@ public final class CmifNode implements AutoCloseable {
      * tokenizer, embedding, final norm and LM head (the latter from its weights, tied or not).
      */
     public static CmifNode connect(Model model, String modelId, Channel channel, Sanitizer sanitizer) {
+        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer);
+    }
+
+    static CmifNode connect(Scheme scheme, Model model, String modelId, Channel channel, Sanitizer sanitizer) {
         if (model.node() == null || model.linear() == null) {
             throw new IllegalArgumentException("the CMIF node needs the model's embedding, final norm and LM head");
         }
@@ -49,16 +60,47 @@ public final class CmifNode implements AutoCloseable {
         var nodePart = new Model(model.config(), model.tokenizer(),
                 new NodeParams(p.tokenEmbedding(), null, null, p.finalNorm(), null, null, null),
                 new LinearWeights(null, null, null, null, null, null, null, model.linear().lmHead()));
-        var welcome = channel.call(new Message.Hello(modelId), Message.Welcome.class);
-        var shape = ModelDims.of(model.config());
-        if (!welcome.shape().equals(shape)) {
-            throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server's model '" + welcome.modelId() + "' has shape " + welcome.shape()
-                    + ", the node's has " + shape);
-        }
-        return new CmifNode(nodePart, channel, sanitizer);
+        Greeting.greet(model, modelId, channel);
+        return new CmifNode(scheme, nodePart, channel, sanitizer);
     }
 
-    public Model model() { return model; }
+    @Override public Model model() { return model; }
+
+    @Override public Scheme scheme() { return scheme; }
+
+    @Override
+    public dev.veil.node.Session session() {
+        var own = new CountingChannel(channel);
+        return new dev.veil.node.Session() {
+            private Result last;
+
+            @Override
+            public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+                last = CmifNode.this.generate(own, prompt, editable, maxTokens, sampler, onToken);
+                return last.generated();
+            }
+
+            @Override
+            public SessionReport report() {
+                var t = own.traffic();
+                String name = scheme.name(), params = scheme.describe();
+                if (last == null) return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), null, 0, null);
+                var s = last.sanitized();
+                return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), s.ids(), s.totalEpsilon(), s.spendLine());
+            }
+        };
+    }
+
+    @Override
+    public String setupReport() {
+        return "[cmif: the decoder layers run on the weights server; the node sanitizes each prompt (" + scheme.describe() + ")]";
+    }
+
+    @Override
+    public String workReport(long tokens) {
+        var t = channel.traffic();
+        return "[cmif: " + t.calls() + " calls, " + Bytes.format(t.bytesSent()) + " sent + " + Bytes.format(t.bytesReceived()) + " received]";
+    }
 
     public Sanitizer sanitizer() { return sanitizer; }
 
@@ -73,8 +115,12 @@ public final class CmifNode implements AutoCloseable {
      * time, ended afterwards.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        return generate(channel, prompt, editable, maxTokens, sampler, onToken);
+    }
+
+    private Result generate(Channel channel, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         Sanitized s = sanitizer.sanitize(prompt, editable, random.get());
-        try (var session = new Session()) {
+        try (var session = new Session(channel)) {
             int[] out = Generator.generate(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler, onToken);
             return new Result(s.ids(), s, out);
         }
@@ -82,8 +128,13 @@ public final class CmifNode implements AutoCloseable {
 
     /** A sequence on the server: a random handle and the next position. */
     private final class Session implements AutoCloseable {
+        private final Channel channel;
         private final long handle = handles.nextLong();
         private int position;
+
+        Session(Channel channel) {
+            this.channel = channel;
+        }
 
         float[] step(int[] tokens) {
             int n = tokens.length, dim = model.config().dim();

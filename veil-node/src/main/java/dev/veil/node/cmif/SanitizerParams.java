@@ -20,6 +20,19 @@ public record SanitizerParams(double epsilon, int k, double p, double delta, dou
         }
     }
 
+    /** Parses ε as every command takes it: a positive number, or inf (∞) for no sanitization. */
+    public static double parseEpsilon(String s) {
+        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("inf") || t.equals("infinity") || t.equals("∞")) return Double.POSITIVE_INFINITY;
+        try {
+            double e = Double.parseDouble(t);
+            if (!(e > 0)) throw new IllegalArgumentException("ε must be positive, got " + s);
+            return e;
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException("not an ε value: '" + s + "' (a positive number or inf)");
+        }
+    }
+
     /** CMIF's settings (K 20, p 0.3, Δ 1, the least frequent 20% sensitive) at this ε. */
     public static SanitizerParams defaults(double epsilon) {
         return new SanitizerParams(epsilon, 20, 0.3, 1.0, 0.2);

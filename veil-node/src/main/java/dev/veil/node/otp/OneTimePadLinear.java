@@ -8,6 +8,7 @@ import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
+import dev.veil.protocol.transport.Channel;
 
 /**
  * The outsourced linear layer under one-time pads, as the forward pass sees it. For each call on E (n rows):
@@ -21,10 +22,12 @@ public final class OneTimePadLinear implements LinearOps {
     private final OtpConfig config;
     private final Ring ring;
     private final OtpStats stats;
+    private final Channel channel;
     private final MaskRandom random = new MaskRandom();
 
-    OneTimePadLinear(OtpNode node) {
+    OneTimePadLinear(OtpNode node, Channel channel) {
         this.node = node;
+        this.channel = channel;
         this.config = node.config();
         this.ring = config.numeric().ring;
         this.stats = node.stats();
@@ -50,7 +53,7 @@ public final class OneTimePadLinear implements LinearOps {
             long[] e = new long[q.length];
             for (int i = 0; i < e.length; i++) e[i] = ring.wrap(q[i] + pads.mask()[i]);
             long t2 = System.nanoTime();
-            var reply = node.channel().call(new Message.Linear(m.id(), new Rows.RingElements(ring, n, dIn, e)), Message.LinearReply.class);
+            var reply = channel.call(new Message.Linear(m.id(), new Rows.RingElements(ring, n, dIn, e)), Message.LinearReply.class);
             long t3 = System.nanoTime();
             long[] o = output(m, reply.output(), n, dOut);
             long[] restored = new long[o.length];

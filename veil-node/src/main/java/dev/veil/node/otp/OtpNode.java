@@ -7,7 +7,14 @@ import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingLinearOps;
 import dev.veil.engine.ring.RingMatrix;
 import dev.veil.node.remo.RestorationPool;
-import dev.veil.node.remo.RemoNode;
+import dev.veil.node.Bytes;
+import dev.veil.node.ForwardSession;
+import dev.veil.node.Greeting;
+import dev.veil.node.Scheme;
+import dev.veil.node.Session;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.CountingChannel;
+import java.util.Locale;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transport.Channel;
@@ -22,10 +29,11 @@ import java.util.function.Consumer;
  * and to check the server's answers with Freivalds' test. Each {@link #generator()} is a session with its own
  * KV cache and DRBG; pools, checks and the channel are shared.
  */
-public final class OtpNode implements AutoCloseable {
+public final class OtpNode implements TrustedNode {
     /** One outsourced matrix as the node holds it: the quantized weights, its pads, its check. */
     record Matrix(MatrixId id, RingMatrix w, float[] rowScales, PadPool pads, FreivaldsCheck check) {}
 
+    private final Scheme scheme;
     private final Model model;
     private final Channel channel;
     private final OtpConfig config;
@@ -36,8 +44,9 @@ public final class OtpNode implements AutoCloseable {
     private final long weightBytes;
     private volatile Consumer<String> faults = message -> System.err.println("veil: " + message);
 
-    private OtpNode(Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
+    private OtpNode(Scheme scheme, Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
                            OtpStats stats, long weightBytes) {
+        this.scheme = scheme;
         this.model = model;
         this.channel = channel;
         this.config = config;
@@ -63,7 +72,7 @@ public final class OtpNode implements AutoCloseable {
         if (model.node() == null) throw new IllegalArgumentException("the trusted node needs the model's embedding and norms");
         Ring ring = config.numeric().ring;
         if (ringOps.ring() != ring) throw new IllegalArgumentException("weights quantized for " + ringOps.ring() + ", not " + ring);
-        var welcome = RemoNode.greet(model, modelId, channel);
+        var welcome = Greeting.greet(model, modelId, channel);
         var stats = new OtpStats();
         var producer = new PadProducer(config.producers());
         Map<MatrixId, Matrix> matrices = new LinkedHashMap<>();
@@ -75,18 +84,48 @@ public final class OtpNode implements AutoCloseable {
                     new FreivaldsCheck(ring, w, config.checkBits(), config.rotateAfter(), producer, stats)));
         }
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
-        return new OtpNode(nodePart, channel, config, welcome.maxFrameBytes(), matrices, producer, stats, bytes);
+        return new OtpNode(new OtpScheme(config), nodePart, channel, config, welcome.maxFrameBytes(), matrices, producer, stats, bytes);
     }
 
-    /** A new session: the engine's generator over a fresh {@link OneTimePadLinear}. */
+    @Override
+    public Session session() {
+        var own = new CountingChannel(channel);
+        return new ForwardSession(scheme, new Generator(model, new OneTimePadLinear(this, own)), own.traffic());
+    }
+
+    /** A new session's generator: the engine's forward pass over a fresh {@link OneTimePadLinear}. */
     public Generator generator() {
         return new Generator(model, linear());
     }
 
     /** A fresh outsourced linear layer (its own DRBG) for a session. */
     public OneTimePadLinear linear() {
-        return new OneTimePadLinear(this);
+        return new OneTimePadLinear(this, channel);
     }
+
+    @Override
+    public String setupReport() {
+        var c = config;
+        return String.format(Locale.ROOT, "[remo-otp: %s; %d matrices quantized on the node (%s); pad pools of %d rows (%s when full), %d producer%s; "
+                        + "Freivalds check on %s to 2^-%d]",
+                c.numeric(), matrixCount(), Bytes.format(weightBytes), c.poolRows(), Bytes.format(poolCapacityBytes()), c.producers(),
+                c.producers() == 1 ? "" : "s", c.checkRate() >= 1 ? "every call" : String.format(Locale.ROOT, "%.0f%% of calls", 100 * c.checkRate()),
+                c.checkBits());
+    }
+
+    @Override
+    public String workReport(long tokens) {
+        var s = stats;
+        var t = channel.traffic();
+        double total = Math.max(1, s.maskNanos() + s.restoreNanos() + s.checkNanos() + s.roundTripNanos());
+        return String.format(Locale.ROOT, "[remo-otp: %d calls (%d rows, %d made on the spot), %d checked, %d faults; %s sent + %s received (%s per token); "
+                        + "time: mask %.0f%%, restore %.0f%%, check %.0f%%, transport %.0f%%, server %.0f%%; producers %.0f ms CPU for %d pad rows]",
+                s.calls(), s.rows(), s.dryRows(), s.checks(), s.faults(), Bytes.format(t.bytesSent()), Bytes.format(t.bytesReceived()),
+                Bytes.format((t.bytesSent() + t.bytesReceived()) / Math.max(1, tokens)), 100 * s.maskNanos() / total, 100 * s.restoreNanos() / total,
+                100 * s.checkNanos() / total, 100 * s.transportNanos() / total, 100 * s.serverNanos() / total, s.producerCpuNanos() / 1e6, s.producedRows());
+    }
+
+    @Override public Scheme scheme() { return scheme; }
 
     Matrix matrix(Projection p, int layer) {
         Matrix m = matrices.get(new MatrixId(p, p.perLayer() ? layer : 0));
@@ -159,7 +198,7 @@ public final class OtpNode implements AutoCloseable {
         return matrices.size();
     }
 
-    public Model model() { return model; }
+    @Override public Model model() { return model; }
 
     public OtpConfig config() { return config; }
 

@@ -17,6 +17,19 @@ public record MaskSize(int absolute, double fraction) {
         return new MaskSize(0, f);
     }
 
+    /** Parses m as every command takes it: a fraction of d_in ("1/8", "0.125") or a whole rank ("8"). */
+    public static MaskSize parse(String s) {
+        try {
+            int slash = s.indexOf('/');
+            double v = slash < 0 ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, slash)) / Double.parseDouble(s.substring(slash + 1));
+            if (v > 0 && v < 1) return fraction(v);
+            if (v >= 1 && v == Math.rint(v) && v <= Integer.MAX_VALUE) return rows((int) v);
+        } catch (NumberFormatException e) {
+            // the message below says what is accepted
+        }
+        throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125, or a whole rank like 8; got '" + s + "'");
+    }
+
     /** m for a matrix with d_in inputs: at least 1 and below d_in (the server refuses m >= d_in). */
     public int forInputs(int dIn) {
         int m = absolute > 0 ? absolute : (int) Math.round(fraction * dIn);
@@ -25,6 +38,8 @@ public record MaskSize(int absolute, double fraction) {
 
     @Override
     public String toString() {
-        return absolute > 0 ? "m=" + absolute : "m=" + fraction + "·d_in";
+        if (absolute > 0) return "m = " + absolute;
+        double inverse = 1 / fraction;
+        return inverse == Math.rint(inverse) ? "m = d_in/" + (long) inverse : "m = " + fraction + "·d_in";
     }
 }

@@ -1,0 +1,48 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.tokenizer.Tokenizer;
+import dev.veil.node.Scheme;
+import dev.veil.node.SessionReport;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.protocol.transport.Channel;
+import dev.veil.weights.InProcessWeightsServer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Opens a scheme's trusted node against weights servers: in this process, or already connected ones. */
+final class Deployments {
+    private Deployments() {}
+
+    /** The scheme with its weights servers in this process; the first records its view to {@code transcript} (or null). */
+    static TrustedNode inProcess(Scheme scheme, Model model, String modelId, TranscriptWriter transcript) {
+        List<Channel> servers = new ArrayList<>();
+        for (int i = 0; i < scheme.servers(); i++) servers.add(new InProcessWeightsServer(model, modelId, i == 0 ? transcript : null));
+        return open(scheme, model, modelId, servers);
+    }
+
+    /** The scheme against {@code servers}; they are closed if setting up fails. */
+    static TrustedNode open(Scheme scheme, Model model, String modelId, List<Channel> servers) {
+        try {
+            return scheme.open(model, modelId, servers);
+        } catch (RuntimeException e) {
+            servers.forEach(Channel::close);
+            throw e;
+        }
+    }
+
+    /** CMIF: the prompt the weights server was shown and the privacy spent, one line; nothing for the other schemes. */
+    static void serverView(SessionReport report, Tokenizer tok, PrintStream err) {
+        if (report.serverPrompt() == null) return;
+        err.printf(Locale.ROOT, "[%s: the weights server saw \"%s\"; %s]%n", report.scheme(), tok.decode(report.serverPrompt()).replace("\n", "\\n"),
+                report.privacy());
+    }
+
+    /** A scheme that leaks says so, once, before it runs. */
+    static void warn(Scheme scheme, PrintStream err) {
+        if (scheme.warning() != null) err.println("veil: warning: " + scheme.warning());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.veil.node;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.protocol.transport.Channel;
+import java.util.List;
+
+/**
+ * A protection scheme as the trusted node runs it, with its parameters fixed ({@link Schemes} makes one from a
+ * name and parameters). It says what the node must load and how many weights servers it talks to, and sets
+ * itself up against them as a {@link TrustedNode}, whose sessions generate text.
+ */
+public interface Scheme {
+    /** The registered name: plain, remo, remo-otp, cmif, ... */
+    String name();
+
+    /** Its parameters, for reports: "m = d_in/8, float". */
+    String describe();
+
+    /** What the node loads of the model: {@link ModelParts#NODE} when it holds no weight matrix. */
+    ModelParts parts();
+
+    /** Weights servers it talks to (0 for the plain engine). */
+    int servers();
+
+    /** What the attack lab recovers from this scheme, when it leaks; null at the privacy floor. */
+    default String warning() {
+        return null;
+    }
+
+    /**
+     * Sets the scheme up: greets each weights server (of {@link #servers()}), checks it serves {@code model}'s
+     * shape and prepares what sessions share (bases, pads, sanitizer). The node owns the channels from here on.
+     */
+    TrustedNode open(Model model, String modelId, List<Channel> servers);
+}

@@ -1,0 +1,21 @@
+package dev.veil.node;
+
+/**
+ * What one session cost and showed the weights server; never a secret.
+ *
+ * @param scheme        the scheme's name
+ * @param parameters    its parameters, as {@link Scheme#describe()}
+ * @param calls         requests sent to weights servers
+ * @param bytesSent     bytes sent to weights servers, frame headers included
+ * @param bytesReceived bytes received from them
+ * @param serverPrompt  CMIF: the (sanitized) prompt tokens the server was shown; null where it sees no tokens
+ * @param epsilon       CMIF: the privacy spent by this request (NaN for schemes without a privacy budget)
+ * @param privacy       CMIF: the spend and what its guarantee covers, one line; null otherwise
+ */
+public record SessionReport(String scheme, String parameters, long calls, long bytesSent, long bytesReceived, int[] serverPrompt,
+                            double epsilon, String privacy) {
+    /** A report of a scheme that shows the server no tokens and spends no privacy budget. */
+    public static SessionReport of(Scheme scheme, dev.veil.protocol.transport.Traffic traffic) {
+        return new SessionReport(scheme.name(), scheme.describe(), traffic.calls(), traffic.bytesSent(), traffic.bytesReceived(), null, Double.NaN, null);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.veil.node;
+
+import dev.veil.engine.model.Model;
+
+/**
+ * The trusted node as one scheme set it up: what its sessions share (the node's part of the model, channels,
+ * bases or pads, a sanitizer). Each {@link #session()} is one request with its own KV cache and secrets;
+ * sessions may run concurrently.
+ */
+public interface TrustedNode extends AutoCloseable {
+    Scheme scheme();
+
+    /** The part of the model the node keeps. */
+    Model model();
+
+    /** A new session. */
+    Session session();
+
+    /** One line: what setting up did (bases exchanged, pools, sanitizer), for stderr and logs. */
+    String setupReport();
+
+    /** One line: the node's work so far over all sessions, {@code tokens} tokens in all; empty when there is nothing to say. */
+    String workReport(long tokens);
+
+    /** Closes the channels (and what the node runs in the background). */
+    @Override
+    void close();
+}

@@ -1,0 +1,91 @@
+package dev.veil.node.cmif;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.node.Scheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.SchemeType;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.Channel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * CMIF: the node sanitizes each prompt with a differentially private mechanism (Report-Noisy-Max by default)
+ * and keeps embedding, final norm and LM head; the weights server runs the decoder layers on the sanitized
+ * embeddings. Answers return to the server unsanitized.
+ */
+public final class CmifScheme implements Scheme {
+    private final String description;
+    private final Function<Model, Sanitizer> sanitizer;
+
+    private CmifScheme(String description, Function<Model, Sanitizer> sanitizer) {
+        this.description = description;
+        this.sanitizer = sanitizer;
+    }
+
+    public static final class Type implements SchemeType {
+        @Override public String name() { return "cmif"; }
+
+        @Override public String summary() { return "the prompt sanitized with ε-DP Report-Noisy-Max; the decoder layers on the weights server"; }
+
+        @Override
+        public Scheme create(SchemeParams p) {
+            String name = p.get("sanitizer", "rnm");
+            if (!Sanitizers.NAMES.contains(name)) throw new IllegalArgumentException("unknown sanitizer '" + name + "' (" + String.join(", ", Sanitizers.NAMES) + ")");
+            var d = SanitizerParams.defaults(1);
+            var params = new SanitizerParams(SanitizerParams.parseEpsilon(p.get("epsilon", "1")), p.integer("k", d.k()), p.number("p", d.p()),
+                    p.number("delta", d.delta()), p.number("sensitive-share", d.sensitiveShare()));
+            String corpus = p.get("corpus", null);
+            return of(name, params, corpus == null ? defaultCorpus() : Path.of(corpus));
+        }
+    }
+
+    /** A sanitizer by name over the model's embedding table, with token frequencies counted on {@code corpus}. */
+    public static CmifScheme of(String sanitizerName, SanitizerParams params, Path corpus) {
+        String description = String.format(Locale.ROOT, "%s, ε %s per token, K %d, p %s, sensitive share %s", sanitizerName,
+                Double.isInfinite(params.epsilon()) ? "∞" : trim(params.epsilon()), params.k(), trim(params.p()), trim(params.sensitiveShare()));
+        return new CmifScheme(description, model -> {
+            try {
+                var space = EmbeddingSpace.fromModel(model);
+                long[] counts = CorpusCounts.of(space, corpus, model.tokenizer()::encode, Sanitizers.defaultCacheDir());
+                return Sanitizers.create(sanitizerName, space, counts, params, Sanitizers.defaultCacheDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot count token frequencies in " + corpus + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** A scheme around a sanitizer already built. */
+    public static CmifScheme of(Sanitizer sanitizer) {
+        return new CmifScheme(sanitizer.name() + ", ε " + trim(sanitizer.epsilon()) + " per token", model -> sanitizer);
+    }
+
+    /** The shared SST-2 training sentences ({@code veil.shared} or {@code VEIL_SHARED}, else ../shared). */
+    public static Path defaultCorpus() {
+        String v = System.getProperty("veil.shared", System.getenv("VEIL_SHARED"));
+        return Path.of(v != null && !v.isBlank() ? v : "../shared", "data", "sst2", "train.tsv");
+    }
+
+    @Override public String name() { return "cmif"; }
+
+    @Override public String describe() { return description; }
+
+    @Override public ModelParts parts() { return ModelParts.ALL; }
+
+    @Override public int servers() { return 1; }
+
+    @Override
+    public TrustedNode open(Model model, String modelId, List<Channel> servers) {
+        if (servers.size() != 1) throw new IllegalArgumentException("cmif talks to one weights server, got " + servers.size());
+        return CmifNode.connect(this, model, modelId, servers.getFirst(), sanitizer.apply(model));
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) && !Double.isInfinite(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}
