@@ -14,24 +14,26 @@ final class FloatGemm {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
 
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[TILE * TILE * Lanes.SUMS]);
+
     private FloatGemm() {}
 
     static void multiply(float[] w, int wRows, float[] x, int n, int cols, float[] out, int outStride, int outOffset) {
-        float[] partials = new float[TILE * TILE * Lanes.SUMS];
+        float[] partials = PARTIALS.get();
         for (int r0 = 0; r0 < n; r0 += TILE) {
             int r1 = Math.min(r0 + 1, n - 1), r2 = Math.min(r0 + 2, n - 1), r3 = Math.min(r0 + 3, n - 1);
             for (int j0 = 0; j0 < wRows; j0 += TILE) {
                 int j1 = Math.min(j0 + 1, wRows - 1), j2 = Math.min(j0 + 2, wRows - 1), j3 = Math.min(j0 + 3, wRows - 1);
-                int[] ws = {j0 * cols, j1 * cols, j2 * cols, j3 * cols}, xs = {r0 * cols, r1 * cols, r2 * cols, r3 * cols};
                 for (int part = 0; part < Lanes.PARTS; part++) {
-                    kernel(w, ws[0], ws[1], ws[2], ws[3], x, xs[0], xs[1], xs[2], xs[3], cols, part * L, partials);
+                    kernel(w, j0 * cols, j1 * cols, j2 * cols, j3 * cols, x, r0 * cols, r1 * cols, r2 * cols, r3 * cols, cols, part * L,
+                            partials);
                 }
                 int upper = cols & -Lanes.SUMS;
                 for (int r = 0; r < TILE && r0 + r < n; r++) {
                     int o = (r0 + r) * outStride + outOffset + j0;
                     for (int j = 0; j < TILE && j0 + j < wRows; j++) {
                         float sum = Lanes.sum(partials, (r * TILE + j) * Lanes.SUMS);
-                        for (int k = upper; k < cols; k++) sum += w[ws[j] + k] * x[xs[r] + k];
+                        for (int k = upper; k < cols; k++) sum += w[(j0 + j) * cols + k] * x[(r0 + r) * cols + k];
                         out[o + j] = sum;
                     }
                 }

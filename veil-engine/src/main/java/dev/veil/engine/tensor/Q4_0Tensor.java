@@ -4,7 +4,6 @@ import static dev.veil.engine.tensor.Layouts.BYTE;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 
-import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -17,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * GGML Q4_0: blocks of 32 values, each a half-precision scale d and 16 bytes qs; value i &lt; 16 is
  * d·((qs[i] &amp; 15) - 8), value 16 + i is d·((qs[i] &gt;&gt; 4) - 8). 18 bytes.
  */
-public final class Q4_0Tensor extends BlockTensor {
+public final class Q4_0Tensor extends BlockTensor implements Q8Activations.Kernel {
     static final int BLOCK_BYTES = 18;
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
@@ -91,11 +90,7 @@ public final class Q4_0Tensor extends BlockTensor {
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dotQ8((long) j * blocks, a, r * blocks, blocks);
-        });
+        integerMatmul(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /**
@@ -104,7 +99,8 @@ public final class Q4_0Tensor extends BlockTensor {
      * the block's scale, and the offset costs one scalar term per block. (Measured against summing lane pairs
      * to 32 bits first and against the float-input dot: this was fastest.)
      */
-    float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
+    @Override
+    public float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         float offset = 0f;
         for (int b = 0; b < blocks; b++) {

@@ -4,7 +4,6 @@ import static dev.veil.engine.tensor.Layouts.BYTE;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 
-import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GGML Q8_0: blocks of 32 values, each block a half-precision scale d and 32 int8 q; value = d·q. 34 bytes. */
-public final class Q8_0Tensor extends BlockTensor {
+public final class Q8_0Tensor extends BlockTensor implements Q8Activations.Kernel {
     static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
@@ -85,15 +84,12 @@ public final class Q8_0Tensor extends BlockTensor {
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dotQ8((long) j * blocks, a, r * blocks, blocks);
-        });
+        integerMatmul(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /** Partial sum i takes the integer sum q_w·q_x of elements i and 16 + i per block, times d_w·d_x. */
-    float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
+    @Override
+    public float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES + 2;
