@@ -7,6 +7,7 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tensor.Lanes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,9 @@ final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
+        long allocated0 = allocatedBytes();
         Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
+        double allocatedPerToken = tg == null || allocated0 < 0 ? -1 : (double) (allocatedBytes() - allocated0) / ((warmup + repetitions) * genTokens);
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
@@ -101,9 +104,12 @@ final class BenchCommand implements Callable<Integer> {
         var out = System.out;
         out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
                 model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
-        out.printf(Locale.ROOT, "threads          %d (%s floats per vector)%n", Parallel.threads(), FloatTensor.F_SPECIES.length());
+        out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (-Dveil.threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
         if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());
         if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
+        if (tg != null && allocatedPerToken >= 0) {
+            out.printf(Locale.ROOT, "allocation       %.0f bytes per decoded token (all threads, warm-up included)%n", allocatedPerToken);
+        }
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
             double bound = bandwidth / weightBytes;
@@ -159,15 +165,22 @@ final class BenchCommand implements Callable<Integer> {
     private int prefill(Forward forward, KVCache cache, int vocab) {
         int[] tokens = new Random(seed).ints(promptTokens, 0, vocab).toArray();
         cache.truncate(0);
-        forward.forward(tokens, cache, false);
+        forward.next(tokens, cache);
         return promptTokens;
     }
 
     private int decode(Forward forward, KVCache cache, int bos) {
         cache.truncate(0);
         int token = bos;
-        for (int i = 0; i < genTokens; i++) token = argmax(forward.forward(new int[] {token}, cache, false));
+        for (int i = 0; i < genTokens; i++) token = argmax(forward.next(token, cache));
         return genTokens;
+    }
+
+    /** Bytes allocated on the heap by all threads so far, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemoryEnabled()
+                ? sun.getTotalThreadAllocatedBytes() : -1;
     }
 
     private static int argmax(float[] v) {
