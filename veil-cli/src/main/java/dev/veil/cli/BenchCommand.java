@@ -93,9 +93,7 @@ final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
-        long allocated0 = allocatedBytes();
         Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
-        double allocatedPerToken = tg == null || allocated0 < 0 ? -1 : (double) (allocatedBytes() - allocated0) / ((warmup + repetitions) * genTokens);
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
@@ -107,8 +105,9 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (-Dveil.threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
         if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());
         if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
-        if (tg != null && allocatedPerToken >= 0) {
-            out.printf(Locale.ROOT, "allocation       %.0f bytes per decoded token (all threads, warm-up included)%n", allocatedPerToken);
+        if (tg != null && tg.allocated() >= 0) {
+            out.printf(Locale.ROOT, "allocation       %.0f bytes per decoded token (heap, all threads, timed runs)%n",
+                    (double) tg.allocated() / (repetitions * genTokens));
         }
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
@@ -133,22 +132,25 @@ final class BenchCommand implements Callable<Integer> {
      */
     private Result run(String name, java.util.function.IntSupplier test) {
         double[] rates = new double[repetitions], cpuRates = new double[repetitions];
+        long allocated = 0;
         for (int i = 0; i < warmup + repetitions; i++) {
-            long t0 = System.nanoTime(), c0 = cpuNanos();
+            long t0 = System.nanoTime(), c0 = cpuNanos(), a0 = allocatedBytes();
             int tokens = test.getAsInt();
             double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
             boolean timed = i >= warmup;
             if (timed) {
+                allocated = a0 < 0 || allocated < 0 ? -1 : allocated + allocatedBytes() - a0;
                 rates[i - warmup] = tokens / s;
                 cpuRates[i - warmup] = tokens / (cpu / Parallel.threads());
             }
             System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %d cores)%n", name, timed ? "timed" : "warm-up",
                     i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Parallel.threads());
         }
-        return new Result(rates, cpuRates);
+        return new Result(rates, cpuRates, allocated);
     }
 
-    private record Result(double[] rates, double[] cpuRates) {
+    /** Tokens/s and tokens per CPU-second of each timed run; heap bytes allocated by all threads during them. */
+    private record Result(double[] rates, double[] cpuRates, long allocated) {
         double mean() { return BenchCommand.mean(rates); }
         double cpuMean() { return BenchCommand.mean(cpuRates); }
         String format() {
