@@ -39,7 +39,8 @@ public final class Lanes {
     static final VectorSpecies<Byte> BS = S.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
 
     /** Byte lanes loaded per float vector (at 128 bits the smallest byte vector, 8 bytes, serves two). */
-    private static final VectorSpecies<Byte> BL = L == 4 ? ByteVector.SPECIES_64 : VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+    private static final VectorSpecies<Byte> BL =
+            L == 4 ? ByteVector.SPECIES_64 : VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
 
     private Lanes() {}
 
