@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Sweeps the schemes' privacy settings under every attack: ReMO's m/d (per numeric mode) and CMIF's ε, with the
- * unprotected model and ReMO with one-time pads as references; writes a table (Markdown and TSV) and plots of TRA
+ * unprotected model, ReMO with one-time pads and two-server shares (each server alone and both colluding) as references; writes a table (Markdown and TSV) and plots of TRA
  * against the setting, with the frequency-prior floor drawn, as PNG and SVG.
  */
 @Command(name = "privacy-report", mixinStandardHelpOptions = true,
@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
 final class PrivacyReportCommand implements Callable<Integer> {
     static final String[] M_FRACTIONS = {"1/16", "1/8", "1/4", "1/2", "3/4", "15/16"};
 
-    @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp,cmif",
-            description = "what to sweep besides the plain reference: remo, remo-otp, cmif (default: all)")
+    @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp,cmif,shares",
+            description = "what to sweep besides the plain reference: remo, remo-otp, cmif, shares (each server alone, and both colluding) (default: all)")
     List<String> schemes;
 
     @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16",
@@ -68,7 +68,9 @@ final class PrivacyReportCommand implements Callable<Integer> {
         for (String f : fractions) AttackCommand.rank(f);
         for (String e : epsilons) UtilityCommand.parseEpsilon(e);
         for (String sc : schemes) {
-            if (!List.of("remo", "remo-otp", "cmif").contains(sc)) throw new IllegalArgumentException("unknown scheme '" + sc + "' (remo, remo-otp, cmif)");
+            if (!List.of("remo", "remo-otp", "cmif", "shares").contains(sc)) {
+                throw new IllegalArgumentException("unknown scheme '" + sc + "' (remo, remo-otp, cmif, shares)");
+            }
         }
         Files.createDirectories(out);
         var progress = new ProgressBar(System.err);
@@ -90,6 +92,13 @@ final class PrivacyReportCommand implements Callable<Integer> {
             if (schemes.contains("remo-otp")) {
                 for (var r : experiment.run(new OtpScheme(model, modelId, Numeric.Z64), victim, pub, progress::update).results()) {
                     rows.add(new Row("remo-otp", "z64", r));
+                }
+            }
+            if (schemes.contains("shares")) { // the non-collusion assumption in plain sight: each server alone, then both joined
+                for (var view : ShareViews.View.values()) {
+                    for (var r : experiment.run(new SharesAttackScheme(model, modelId, Numeric.Z64, view), victim, pub, progress::update).results()) {
+                        rows.add(new Row("shares", view.label, r));
+                    }
                 }
             }
             if (schemes.contains("cmif")) {
