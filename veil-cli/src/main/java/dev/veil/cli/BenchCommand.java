@@ -52,7 +52,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "plain",
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
-                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md)")
+                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md) "
+                    + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md)")
     String mode;
 
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
@@ -74,7 +75,10 @@ final class BenchCommand implements Callable<Integer> {
             case "remo-otp" -> {
                 return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
             }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp)");
+            case "shares" -> {
+                return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares)");
         }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");

@@ -1,6 +1,7 @@
 package dev.veil.node.shares;
 
 import dev.veil.engine.inference.Generator;
+import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Ring;
@@ -116,9 +117,14 @@ public final class SharesNode implements TrustedNode {
         return new ForwardSession(scheme, new Generator(model, new SharedLinear(this, ownA, ownB)), ownA.traffic(), ownB.traffic());
     }
 
-    /** A new session's generator: the engine's forward pass over a fresh {@link SharedLinear}. */
+    /** A new session's generator: the engine's forward pass over a fresh {@link #linear()}. */
     public Generator generator() {
-        return new Generator(model, new SharedLinear(this, a, b));
+        return new Generator(model, linear());
+    }
+
+    /** A fresh shared linear layer (its own share generator) for a session. */
+    public LinearOps linear() {
+        return new SharedLinear(this, a, b);
     }
 
     @Override
