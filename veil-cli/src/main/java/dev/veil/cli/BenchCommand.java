@@ -7,10 +7,22 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.experiments.bench.Decoding;
+import dev.veil.experiments.bench.MemoryBandwidth;
+import dev.veil.experiments.bench.OtpBench;
+import dev.veil.experiments.bench.RemoBench;
+import dev.veil.experiments.bench.SharesBench;
+import dev.veil.node.shares.SharesScheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
+import dev.veil.node.otp.OtpScheme;
+import dev.veil.node.remo.RemoScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,22 +44,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", description = "prefill test length (pp), 0 to skip")
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512",
+            description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
     int promptTokens;
 
-    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "decode test length (tg), 0 to skip")
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128",
+            description = "decode test length (tg), 0 to skip (default: ${DEFAULT-VALUE})")
     int genTokens;
 
-    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test")
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs of each test first (JIT warm-up)")
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "untimed runs of each test first, for the JIT (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "buffer for the bandwidth test, MiB")
+    @Option(names = "--bandwidth-mib", defaultValue = "1024",
+            description = "buffer for the bandwidth test, MiB (default: ${DEFAULT-VALUE})")
     int bandwidthMiB;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--mode", defaultValue = "plain",
@@ -56,30 +72,32 @@ final class BenchCommand implements Callable<Integer> {
                     + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md)")
     String mode;
 
-    @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
+    @Option(names = "--sweep-m", split = ",",
+            description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
 
     @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
     java.util.List<Integer> batchSweep;
 
-    @picocli.CommandLine.Mixin RemoOptions remo;
-    @picocli.CommandLine.Mixin OtpOptions otp;
+    @picocli.CommandLine.Mixin SchemeParameters parameters;
 
     @Override
     public Integer call() throws Exception {
-        switch (mode) {
-            case "plain" -> { }
-            case "remo" -> {
-                return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
-            }
-            case "remo-otp" -> {
-                return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
-            }
-            case "shares" -> {
-                return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp).run();
-            }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares)");
+        if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares)");
         }
+        boolean ring = mode.equals("remo-otp") || mode.equals("shares");
+        // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
+        var params = new SchemeParams(parameters.given(), ring ? Map.of("numeric", "exact") : Map.of());
+        RemoScheme remo = mode.equals("plain") ? null : (RemoScheme) Schemes.type("remo").create(params);
+        OtpScheme otp = ring ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
+        SharesScheme shares = mode.equals("shares") ? (SharesScheme) Schemes.type("shares").create(params) : null;
+        params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode.equals("shares") ? "remo, remo-otp, shares" : mode);
+        if (shares != null) return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, shares,
+                Main.class.getName()).run();
+        if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
+        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep,
+                Main.class.getName()).run();
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
@@ -96,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
-        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
+        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, Decoding.startToken(m)));
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);
@@ -111,11 +129,13 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
             double bound = bandwidth / weightBytes;
-            out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound, weightBytes / 1048576.0);
+            out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound,
+                    weightBytes / 1048576.0);
             out.printf(Locale.ROOT, "decode/bound     %.1f%%%n", 100 * tg.mean() / bound);
         }
         if (pp != null && tg != null) {
-            out.printf(Locale.ROOT, "prefill/decode   %.2fx   (%.2fx per CPU-second)%n", pp.mean() / tg.mean(), pp.cpuMean() / tg.cpuMean());
+            out.printf(Locale.ROOT, "prefill/decode   %.2fx   (%.2fx per CPU-second)%n", pp.mean() / tg.mean(),
+                    pp.cpuMean() / tg.cpuMean());
         }
         if (peak > 0) {
             long budget = fileBytes + cache.byteSize();

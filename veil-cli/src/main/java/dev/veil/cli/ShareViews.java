@@ -18,7 +18,7 @@ import java.util.function.ToIntFunction;
  */
 final class ShareViews {
     enum View {
-        A("server A alone", "A"), B("server B alone", "B"), JOINED("A and B colluding", "A+B");
+        JOINED("A and B colluding", "A+B"), A("server A alone", "A"), B("server B alone", "B");
 
         final String label, tag;
 
@@ -52,7 +52,8 @@ final class ShareViews {
 
     private synchronized void seen(int server, Message request, Message reply) {
         if (transcript == null || request instanceof Message.Hello) return;
-        if (!(request instanceof Message.Linear l) || !(reply instanceof Message.LinearReply r)) { // the set-up probes, the same row to both
+        if (!(request instanceof Message.Linear l)
+                || !(reply instanceof Message.LinearReply r)) { // the set-up probes, the same row to both
             if (server == 0 && view != View.B || server == 1 && view == View.B) transcript.record(0, request, reply);
             return;
         }
@@ -70,7 +71,8 @@ final class ShareViews {
                     var la = (Message.Linear) a[0];
                     var ra = (Message.LinearReply) a[1];
                     transcript.record(0, new Message.Linear(la.matrix(), sum(la.input(), ((Message.Linear) b[0]).input())),
-                            new Message.LinearReply(sum(ra.output(), ((Message.LinearReply) b[1]).output()), ra.serverNanos(), ra.batchRows()));
+                            new Message.LinearReply(sum(ra.output(), ((Message.LinearReply) b[1]).output()), ra.serverNanos(),
+                                    ra.batchRows()));
                 }
             }
         }

@@ -1,11 +1,10 @@
 package dev.veil.cli;
 
 import dev.veil.attack.Observation;
-import dev.veil.attack.Scheme;
+import dev.veil.attack.AttackTarget;
 import dev.veil.attack.VictimRun;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.ring.Numeric;
 import dev.veil.node.shares.SharesConfig;
 import dev.veil.node.shares.SharesNode;
 import dev.veil.protocol.transcript.TranscriptWriter;
@@ -18,7 +17,7 @@ import java.time.Duration;
  * one {@link ShareViews.View}: one server's view alone, or both joined as colluding servers would. The attacker's
  * own runs draw their own shares.
  */
-record SharesAttackScheme(Model model, String modelId, Numeric numeric, ShareViews.View view) implements Scheme {
+record SharesAttackScheme(Model model, String modelId, SharesConfig config, ShareViews.View view) implements AttackTarget {
     @Override
     public String name() {
         return "shares (" + view.label + ")";
@@ -30,7 +29,7 @@ record SharesAttackScheme(Model model, String modelId, Numeric numeric, ShareVie
         var a = new WeightsServer(modelId, model.config(), model.linear(), null);
         var b = new WeightsServer(modelId, model.config(), model.linear(), null);
         var node = SharesNode.connect(model, modelId, new InMemoryChannel(views.wrap(0, a), Duration.ofSeconds(600)),
-                new InMemoryChannel(views.wrap(1, b), Duration.ofSeconds(600)), SharesConfig.of(numeric));
+                new InMemoryChannel(views.wrap(1, b), Duration.ofSeconds(600)), config);
         views.checkRows(node::checkRows);
         return new Deployment() {
             @Override

@@ -32,7 +32,7 @@ class AttackCommandTest {
 
     static String[] small(String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("attack", "--model", Shared.storiesBin().toString(),
-                "--corpus", Shared.path("data/sst2").toString(), "--prompts", "3", "--answer-tokens", "6", "--train-sentences", "30",
+                "--dataset", Shared.path("data/sst2").toString(), "--prompts", "3", "--answer-tokens", "6", "--train-sentences", "30",
                 "--epochs", "2", "--hidden", "32", "--inversion-steps", "30", "--no-similarity"));
         args.addAll(Arrays.asList(extra));
         return args.toArray(String[]::new);
@@ -56,10 +56,12 @@ class AttackCommandTest {
         var m = java.util.regex.Pattern.compile("\nTRA vocab-matching@([AB]) prompt=([\\d.]+)% answer=([\\d.]+)%").matcher(all);
         int alone = 0;
         for (; m.find(); alone++) {
-            assertTrue(Double.parseDouble(m.group(2)) < 10 && Double.parseDouble(m.group(3)) < 10, m.group()); // uniform rows: nothing to match
+            assertTrue(Double.parseDouble(m.group(2)) < 10 && Double.parseDouble(m.group(3)) < 10,
+                    m.group()); // uniform rows: nothing to match
         }
         assertEquals(2, alone, all);
-        assertTrue(lines[lines.length - 1].matches("TRA inversion@B prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"), all); // ends with server B's lines
+        assertTrue(lines[lines.length - 1].matches("TRA inversion@B prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"),
+                all); // ends with server B's lines
     }
 
     @Test

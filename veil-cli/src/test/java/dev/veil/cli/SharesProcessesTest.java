@@ -55,9 +55,11 @@ class SharesProcessesTest {
         try {
             String la = new BufferedReader(new InputStreamReader(a.getInputStream())).readLine();
             String lb = new BufferedReader(new InputStreamReader(b.getInputStream())).readLine();
-            assertTrue(la != null && la.startsWith("listening on 127.0.0.1:") && lb != null && lb.startsWith("listening on 127.0.0.1:"), la + " / " + lb);
+            assertTrue(la != null && la.startsWith("listening on 127.0.0.1:") && lb != null && lb.startsWith("listening on 127.0.0.1:"), la
+                    + " / " + lb);
             List<String> prompts = List.of("Lily and Ben", "The cat");
-            String text = run(veil("node", "--model", model, "--scheme", "shares", "--weights-server", la.substring("listening on ".length()),
+            String text = run(veil("node", "--model", model, "--scheme", "shares", "--weights-server",
+                    la.substring("listening on ".length()),
                     "--weights-server-b", lb.substring("listening on ".length()), "--max-tokens", "25", "--temperature", "0", "--stdin"),
                     String.join("\n", prompts) + "\n");
             Model m = ModelLoader.load(Shared.storiesBin(), null);
@@ -76,7 +78,8 @@ class SharesProcessesTest {
         var run = CliRun.of("node", "--model", model, "--scheme", "shares", "--weights-server", "127.0.0.1:1");
         assertEquals(1, run.code());
         assertEquals("veil: shares needs two weights servers: add --weights-server-b HOST:PORT", run.err().strip());
-        run = CliRun.of("node", "--model", model, "--scheme", "remo-otp", "--weights-server", "127.0.0.1:1", "--weights-server-b", "127.0.0.1:2");
+        run = CliRun.of("node", "--model", model, "--scheme", "remo-otp", "--weights-server", "127.0.0.1:1", "--weights-server-b",
+                "127.0.0.1:2");
         assertEquals("veil: remo-otp talks to one weights server: drop --weights-server-b", run.err().strip());
         run = CliRun.of("node", "--model", model, "--scheme", "shares", "--weights-server", "127.0.0.1:1", "--weights-server-b", "nowhere");
         assertEquals("veil: --weights-server-b must be HOST:PORT, got 'nowhere'", run.err().strip().lines().reduce((x, y) -> y).orElse(""));

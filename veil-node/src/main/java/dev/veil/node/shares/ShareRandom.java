@@ -24,7 +24,8 @@ final class ShareRandom {
 
     ShareRandom() {
         try {
-            var drbg = SecureRandom.getInstance("DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.NONE, "veil-shares".getBytes()));
+            var drbg = SecureRandom.getInstance("DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.NONE,
+                    "veil-shares".getBytes()));
             byte[] key = new byte[32];
             drbg.nextBytes(key);
             cipher = Cipher.getInstance("AES/CTR/NoPadding");

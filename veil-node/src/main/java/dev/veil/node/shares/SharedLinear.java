@@ -86,14 +86,16 @@ final class SharedLinear implements LinearOps {
                         + (attempt == 0 ? "" : "s") + " in a row (" + fault + "); one of them cannot be trusted");
             }
             stats.retries.increment();
-            node.fault("weights servers A and B answered " + m.id() + " wrongly (" + fault + "; either may have lied); retrying with fresh shares ("
+            node.fault("weights servers A and B answered " + m.id() + " wrongly (" + fault
+                    + "; either may have lied); retrying with fresh shares ("
                     + (attempt + 1) + " of " + node.config().maxRetries() + ")");
         }
     }
 
     private long[] output(SharesNode.Matrix m, Rows output, int rows, int dOut, String server) {
         if (!(output instanceof Rows.RingElements r) || r.ring() != ring || r.rows() != rows || r.cols() != dOut) {
-            throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server " + server + "'s reply for " + m.id() + " is wrong: expected " + rows
+            throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server " + server + "'s reply for " + m.id() + " is wrong: expected "
+                    + rows
                     + "x" + dOut + " values over " + ring);
         }
         return r.data();

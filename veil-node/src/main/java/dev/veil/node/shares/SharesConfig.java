@@ -13,7 +13,8 @@ public record SharesConfig(Numeric numeric, int checkBits, int maxRetries) {
     public static final int DEFAULT_CHECK_BITS = 40, DEFAULT_RETRIES = 2;
 
     public SharesConfig {
-        if (!numeric.exact()) throw new IllegalArgumentException("shares split over a ring: use --numeric exact (Z_2^64) or z32, not " + numeric);
+        if (!numeric.exact()) throw new IllegalArgumentException("shares split over a ring: use --numeric exact (Z_2^64) or z32, not "
+                + numeric);
         if (checkBits < 0 || checkBits > 256) throw new IllegalArgumentException("check bits must be within 0..256, got " + checkBits);
         if (maxRetries < 0) throw new IllegalArgumentException("retries must be 0 or more, got " + maxRetries);
     }

@@ -53,7 +53,8 @@ public final class SharesNode implements TrustedNode {
     private final long setupNanos;
     private volatile Consumer<String> faults = message -> System.err.println("veil: " + message);
 
-    private SharesNode(Scheme scheme, Model model, Channel a, Channel b, SharesConfig config, int maxPayload, Map<MatrixId, Matrix> matrices,
+    private SharesNode(Scheme scheme, Model model, Channel a, Channel b, SharesConfig config, int maxPayload, Map<MatrixId,
+            Matrix> matrices,
                        long setupNanos) {
         this.scheme = scheme;
         this.model = model;
@@ -90,14 +91,16 @@ public final class SharesNode implements TrustedNode {
             }
         }
         var nodePart = new Model(model.config(), model.tokenizer(), model.node(), null);
-        return new SharesNode(new SharesScheme(config), nodePart, a, b, config, Math.min(welcomeA.maxFrameBytes(), welcomeB.maxFrameBytes()), matrices,
+        return new SharesNode(new SharesScheme(config), nodePart, a, b, config, Math.min(welcomeA.maxFrameBytes(),
+                welcomeB.maxFrameBytes()), matrices,
                 System.nanoTime() - t0);
     }
 
     /** The row scales both servers gave, after checking they agree on them and on the probe's product. */
     private static float[] sameWeights(MatrixId id, Ring ring, int dOut, Message.SetupReply ra, Message.SetupReply rb) {
         for (var r : new Message.SetupReply[] {ra, rb}) {
-            if (!(r.restoration() instanceof Rows.RingElements e) || e.ring() != ring || e.rows() != 1 || e.cols() != dOut || r.rowScales().length != dOut) {
+            if (!(r.restoration() instanceof Rows.RingElements e) || e.ring() != ring || e.rows() != 1 || e.cols() != dOut
+                    || r.rowScales().length != dOut) {
                 throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server's set-up reply for " + id + " is wrong: expected 1x" + dOut
                         + " values over " + ring + " and " + dOut + " row scales");
             }
@@ -142,10 +145,13 @@ public final class SharesNode implements TrustedNode {
         var s = stats;
         long sent = a.traffic().bytesSent() + b.traffic().bytesSent(), received = a.traffic().bytesReceived() + b.traffic().bytesReceived();
         double total = Math.max(1, s.splitNanos() + s.roundTripNanos() + s.combineNanos() + s.checkNanos());
-        return String.format(Locale.ROOT, "[shares: %d calls (%d rows + %d check rows), %d faults; %s sent + %s received, both servers (%s per token); "
+        return String.format(Locale.ROOT,
+                "[shares: %d calls (%d rows + %d check rows), %d faults; %s sent + %s received, both servers (%s per token); "
                         + "time: split %.0f%%, transport and servers %.0f%%, combine %.0f%%, check %.0f%%]",
-                s.calls(), s.rows(), s.checkRows(), s.faults(), Bytes.format(sent), Bytes.format(received), Bytes.format((sent + received) / Math.max(1, tokens)),
-                100 * s.splitNanos() / total, 100 * s.roundTripNanos() / total, 100 * s.combineNanos() / total, 100 * s.checkNanos() / total);
+                s.calls(), s.rows(), s.checkRows(), s.faults(), Bytes.format(sent), Bytes.format(received), Bytes.format((sent
+                        + received) / Math.max(1, tokens)),
+                100 * s.splitNanos() / total, 100 * s.roundTripNanos() / total, 100 * s.combineNanos() / total,
+                        100 * s.checkNanos() / total);
     }
 
     Matrix matrix(Projection p, int layer) {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 class FaultyShareServerTest {
     static final int[] PROMPT = {1, 403, 407};
 
-    /** Wraps a real weights server; flips bit {@code bit} of value {@code at(rows, cols)} in the replies to the LINEAR calls {@code which} picks. */
+    /** Wraps a real weights server; flips bit {@code bit} of value {@code at(rows,
+            cols)} in the replies to the LINEAR calls {@code which} picks. */
     static Service flipping(Service inner, int bit, IntPredicate which, boolean inCheckRow) {
         var calls = new AtomicInteger();
         return (Peer peer, Message request) -> {
@@ -41,7 +42,8 @@ class FaultyShareServerTest {
                 long[] data = out.data().clone();
                 int at = inCheckRow ? data.length - 1 : out.cols() / 2; // the last check row, or the first input row
                 data[at] = out.ring().wrap(data[at] ^ (1L << bit));
-                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos(), r.batchRows());
+                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos(),
+                        r.batchRows());
             });
         };
     }
@@ -53,10 +55,12 @@ class FaultyShareServerTest {
     @Test
     void aFlippedBitAnywhereIsCaughtReportedAndRetried() throws Exception {
         Model model = SharesEndToEndTest.stories();
-        int[] expected = new Generator(model, Numeric.Z64.plain(model.config(), model.linear())).generate(PROMPT, 12, Sampler.greedy(), t -> {});
+        int[] expected = new Generator(model, Numeric.Z64.plain(model.config(), model.linear())).generate(PROMPT, 12, Sampler.greedy(),
+                t -> {});
         for (boolean inCheckRow : new boolean[] {false, true}) {
             for (int bit : new int[] {0, 17, 30, 45, 52, 63}) {
-                try (var rt = new SharesRuntime(model, SharesConfig.of(Numeric.Z64), null, null, s -> flipping(s, bit, call -> call == 30, inCheckRow))) {
+                try (var rt = new SharesRuntime(model, SharesConfig.of(Numeric.Z64), null, null, s -> flipping(s, bit, call -> call == 30,
+                        inCheckRow))) {
                     List<String> reports = Collections.synchronizedList(new ArrayList<>());
                     rt.node.onFault(reports::add);
                     String what = "bit " + bit + (inCheckRow ? " of a check row" : "");
@@ -68,7 +72,8 @@ class FaultyShareServerTest {
                     // high bits of an input row's result, the check rows everything else
                     String check = bit >= 45 && !inCheckRow ? "output out of range" : "check row";
                     String r = reports.getFirst();
-                    assertTrue(r.startsWith("weights servers A and B answered ATTN_OUT[2] wrongly (" + check) && r.contains("either may have lied")
+                    assertTrue(r.startsWith("weights servers A and B answered ATTN_OUT[2] wrongly (" + check)
+                            && r.contains("either may have lied")
                             && r.endsWith("retrying with fresh shares (1 of 2)"), what + ": " + r);
                 }
             }
@@ -81,7 +86,8 @@ class FaultyShareServerTest {
         try (var rt = new SharesRuntime(model, SharesConfig.of(Numeric.Z64), null, null, s -> flipping(s, 3, call -> true, false))) {
             rt.node.onFault(message -> {});
             var e = assertThrows(IntegrityException.class, () -> generate(rt.node));
-            assertEquals("weights servers A and B answered QKV[0] wrongly 3 times in a row (check row 0 failed); one of them cannot be trusted",
+            assertEquals("weights servers A and B answered QKV[0] wrongly 3 times in a row (check row 0 failed); "
+                    + "one of them cannot be trusted",
                     e.getMessage());
             assertEquals(3, rt.node.stats().faults());
             assertEquals(0, rt.node.stats().calls());
@@ -91,7 +97,8 @@ class FaultyShareServerTest {
     @Test
     void withoutCheckRowsAFlipGoesThroughUnseen() throws Exception {
         Model model = SharesEndToEndTest.stories();
-        try (var rt = new SharesRuntime(model, new SharesConfig(Numeric.Z64, 0, 2), null, null, s -> flipping(s, 20, call -> call == 30, false))) {
+        try (var rt = new SharesRuntime(model, new SharesConfig(Numeric.Z64, 0, 2), null, null, s -> flipping(s, 20, call -> call == 30,
+                false))) {
             generate(rt.node);
             assertEquals(0, rt.node.stats().faults()); // what the check rows buy: --check-bits 0 sends none and sees nothing
             assertEquals(0, rt.node.stats().checkRows());

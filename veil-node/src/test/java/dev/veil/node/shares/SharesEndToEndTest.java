@@ -66,7 +66,8 @@ class SharesEndToEndTest {
         Model model = stories();
         for (Numeric numeric : new Numeric[] {Numeric.Z64, Numeric.Z32}) {
             try (var rt = new SharesRuntime(model, SharesConfig.of(numeric))) {
-                assertSameLogits(model, numeric.plain(model.config(), model.linear()), new SharedLinear(rt.node, rt.node.channel(0), rt.node.channel(1)),
+                assertSameLogits(model, numeric.plain(model.config(), model.linear()), new SharedLinear(rt.node, rt.node.channel(0),
+                        rt.node.channel(1)),
                         PROMPT, 24);
                 var s = rt.node.stats();
                 assertEquals(0, s.faults());
@@ -85,7 +86,8 @@ class SharesEndToEndTest {
         assertEquals(null, nodePart.linear());
         try (var rt = new SharesRuntime(whole, new SharesConfig(Numeric.Z64, 0, 0))) {
             var node = SharesNode.connect(nodePart, "test-model", rt.node.channel(0), rt.node.channel(1), SharesConfig.of(Numeric.Z64));
-            int[] expected = new Generator(whole, Numeric.Z64.plain(whole.config(), whole.linear())).generate(PROMPT, 20, Sampler.greedy(), t -> {});
+            int[] expected = new Generator(whole, Numeric.Z64.plain(whole.config(), whole.linear())).generate(PROMPT, 20, Sampler.greedy(),
+                    t -> {});
             assertArrayEquals(expected, node.generator().generate(PROMPT, 20, Sampler.greedy(), t -> {}));
         }
     }
@@ -97,14 +99,16 @@ class SharesEndToEndTest {
             RandomModels.write(ModelShape.named(shape), GGMLType.Q8_0, 100, null, p);
             Model model = ModelLoader.load(p, null);
             try (var rt = new SharesRuntime(model, SharesConfig.of(Numeric.Z64))) {
-                assertSameLogits(model, Numeric.Z64.plain(model.config(), model.linear()), new SharedLinear(rt.node, rt.node.channel(0), rt.node.channel(1)),
+                assertSameLogits(model, Numeric.Z64.plain(model.config(), model.linear()), new SharedLinear(rt.node, rt.node.channel(0),
+                        rt.node.channel(1)),
                         new int[] {1, 45, 300, 7, 88, 411}, 6);
             }
         }
         for (LlamaConfig c : new LlamaConfig[] {InMemoryModels.llama(), InMemoryModels.qwen2(), InMemoryModels.qwen3()}) {
             Model model = InMemoryModels.create(c, 11);
             try (var rt = new SharesRuntime(model, SharesConfig.of(Numeric.Z32))) {
-                assertSameLogits(model, Numeric.Z32.plain(c, model.linear()), new SharedLinear(rt.node, rt.node.channel(0), rt.node.channel(1)),
+                assertSameLogits(model, Numeric.Z32.plain(c, model.linear()), new SharedLinear(rt.node, rt.node.channel(0),
+                        rt.node.channel(1)),
                         new int[] {3, 17, 42, 9, 120, 5}, 6);
             }
         }
@@ -134,7 +138,8 @@ class SharesEndToEndTest {
         var b = new WeightsServer("m", fake.config(), fake.linear(), null);
         var e = assertThrows(ProtocolException.class, () -> SharesNode.connect(model, "m", new InMemoryChannel(a, Duration.ofSeconds(10)),
                 new InMemoryChannel(b, Duration.ofSeconds(10)), SharesConfig.of(Numeric.Z64)));
-        assertTrue(e.getMessage().startsWith("weights servers A and B disagree on QKV[0]: they do not serve the same weights"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("weights servers A and B disagree on QKV[0]: they do not serve the same weights"),
+                e.getMessage());
         a.close();
         b.close();
     }

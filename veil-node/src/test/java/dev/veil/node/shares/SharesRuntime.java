@@ -15,7 +15,8 @@ final class SharesRuntime implements AutoCloseable {
     final TcpServer serverA, serverB;
     final SharesNode node;
 
-    SharesRuntime(Model model, SharesConfig config, TranscriptWriter transcriptA, TranscriptWriter transcriptB, UnaryOperator<Service> wrapA)
+    SharesRuntime(Model model, SharesConfig config, TranscriptWriter transcriptA, TranscriptWriter transcriptB,
+            UnaryOperator<Service> wrapA)
             throws Exception {
         weightsA = new WeightsServer("test-model", model.config(), model.linear(), transcriptA);
         weightsB = new WeightsServer("test-model", model.config(), model.linear(), transcriptB);
