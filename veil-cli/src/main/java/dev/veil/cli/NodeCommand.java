@@ -6,7 +6,6 @@ import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
-import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -44,11 +43,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
     String modelId;
 
-    @Option(names = "--tls-truststore", description = "PKCS#12 trust store with the server's certificate: connect over TLS")
-    Path trustStore;
-
-    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "trust store password (default: $VEIL_TLS_PASSWORD)")
-    String password;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin EvidenceOptions evidence;
 
     @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
     int timeout;
@@ -71,10 +67,10 @@ final class NodeCommand implements Callable<Integer> {
         List<Address> addresses = new ArrayList<>(List.of(Address.parse("--weights-server", address)));
         if (addressB != null) addresses.add(Address.parse("--weights-server-b", addressB));
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
-        var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
+        evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
         List<Channel> servers = new ArrayList<>();
         try {
-            for (Address a : addresses) servers.add(connect(a, tls));
+            for (Address a : addresses) servers.add(connect(a));
         } catch (RuntimeException e) {
             servers.forEach(Channel::close);
             throw e;
@@ -127,8 +123,10 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** A TCP (TLS when given) channel to a weights server. */
-    private Channel connect(Address a, javax.net.ssl.SSLContext tls) {
-        return TcpChannel.connect(a.host(), a.port(), tls, Duration.ofSeconds(timeout));
+    /** A channel to a weights server: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
+    private Channel connect(Address a) {
+        var channel = TcpChannel.connect(a.host(), a.port(), tlsOptions.context("node", a.host(), "weights-server"), Duration.ofSeconds(timeout));
+        evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
+        return channel;
     }
 }

@@ -7,7 +7,6 @@ import dev.veil.engine.model.ModelParts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.TcpServer;
-import dev.veil.protocol.transport.Tls;
 import dev.veil.weights.WeightsServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The untrusted side of Talaria as a process: loads only the weight matrices and serves masked linear calls. */
@@ -35,11 +35,8 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--tls-keystore", description = "PKCS#12 key store with the server's certificate and key: serve TLS")
-    Path keyStore;
-
-    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "key store password (default: $VEIL_TLS_PASSWORD)")
-    String password;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin AttestationOptions attestation;
 
     @Option(names = "--exit-with", hidden = true, description = "stop when the process with this id ends (a benchmark's child server)")
     Long parent;
@@ -53,10 +50,10 @@ final class WeightsServerCommand implements Callable<Integer> {
         Model m = ModelLoader.load(model, null, ModelParts.ALL);
         String id = modelId != null ? modelId : model.getFileName().toString();
         var dims = ModelDims.of(m.config());
-        var tls = keyStore == null ? null : Tls.server(keyStore, password == null ? new char[0] : password.toCharArray());
+        var tls = tlsOptions.context("weights-server", host, "node"); // only nodes' certificates open a connection
         var writer = transcript == null ? null : new TranscriptWriter(transcript, id, dims);
         var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer);
-        var server = TcpServer.start(weights, host, port, tls);
+        var server = TcpServer.start(attestation.gate(weights, tlsOptions, "weights-server"), host, port, tls);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -71,7 +68,8 @@ final class WeightsServerCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%d layers, dim %d, %s of weight matrices)%s%s%n",
-                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()), tls == null ? "" : " over TLS",
+                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()),
+                tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
                 writer == null ? "" : ", recording to " + transcript);
         System.out.printf("listening on %s:%d%n", host, server.port());
         System.out.flush();

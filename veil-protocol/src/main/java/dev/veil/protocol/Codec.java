@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 public final class Codec {
     public static final int HELLO = 1, WELCOME = 2, SETUP = 3, SETUP_REPLY = 4, LINEAR = 5, LINEAR_REPLY = 6, ERROR = 7;
     public static final int DECODE = 8, DECODE_REPLY = 9, END_SESSION = 10, SESSION_ENDED = 11;
+    public static final int CHALLENGE = 12, NONCE = 13, EVIDENCE = 14, ATTESTED = 15;
+    /** The largest byte string of attestation (a report, a certificate chain). */
+    static final int MAX_BYTES = 1 << 16;
     static final int F32 = 1, Z32 = 2, Z64 = 3;
     private static final int MAX_STRING = 4096;
 
@@ -29,6 +32,10 @@ public final class Codec {
             case Message.DecodeReply d -> DECODE_REPLY;
             case Message.EndSession e -> END_SESSION;
             case Message.SessionEnded e -> SESSION_ENDED;
+            case Message.Challenge c -> CHALLENGE;
+            case Message.Nonce n -> NONCE;
+            case Message.Evidence e -> EVIDENCE;
+            case Message.Attested a -> ATTESTED;
         };
     }
 
@@ -46,6 +53,10 @@ public final class Codec {
             case Message.DecodeReply d -> 8 + rowsSize(d.hidden());
             case Message.EndSession e -> 8;
             case Message.SessionEnded e -> 8;
+            case Message.Challenge c -> 0;
+            case Message.Nonce n -> bytesSize(n.nonce());
+            case Message.Evidence e -> stringSize(e.kind()) + bytesSize(e.report()) + bytesSize(e.certificates());
+            case Message.Attested a -> stringSize(a.summary());
         };
     }
 
@@ -94,6 +105,14 @@ public final class Codec {
             }
             case Message.EndSession e -> b.putLong(e.session());
             case Message.SessionEnded e -> b.putLong(e.session());
+            case Message.Challenge c -> { }
+            case Message.Nonce n -> putBytes(b, n.nonce());
+            case Message.Evidence e -> {
+                putString(b, e.kind());
+                putBytes(b, e.report());
+                putBytes(b, e.certificates());
+            }
+            case Message.Attested a -> putString(b, a.summary());
         }
         return b.array();
     }
@@ -135,6 +154,10 @@ public final class Codec {
                 }
                 case END_SESSION -> new Message.EndSession(b.getLong());
                 case SESSION_ENDED -> new Message.SessionEnded(b.getLong());
+                case CHALLENGE -> new Message.Challenge();
+                case NONCE -> new Message.Nonce(getBytes(b));
+                case EVIDENCE -> new Message.Evidence(getString(b), getBytes(b), getBytes(b));
+                case ATTESTED -> new Message.Attested(getString(b));
                 default -> throw bad("unknown message type " + type);
             };
             if (b.hasRemaining()) throw bad(b.remaining() + " trailing bytes after a message of type " + type);
@@ -167,6 +190,23 @@ public final class Codec {
         byte[] bytes = new byte[len];
         b.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static long bytesSize(byte[] bytes) {
+        return 4 + bytes.length;
+    }
+
+    private static void putBytes(ByteBuffer b, byte[] bytes) {
+        if (bytes.length > MAX_BYTES) throw new IllegalArgumentException("byte string of " + bytes.length + " bytes is too long");
+        b.putInt(bytes.length).put(bytes);
+    }
+
+    private static byte[] getBytes(ByteBuffer b) {
+        int len = b.getInt();
+        if (len < 0 || len > MAX_BYTES || len > b.remaining()) throw bad("byte string of " + Integer.toUnsignedString(len) + " bytes");
+        byte[] bytes = new byte[len];
+        b.get(bytes);
+        return bytes;
     }
 
     private static void putMatrix(ByteBuffer b, MatrixId id) {

@@ -58,6 +58,10 @@ class CodecTest {
                 new Message.DecodeReply(r, rnd.nextLong()),
                 new Message.EndSession(rnd.nextLong()),
                 new Message.SessionEnded(-1L),
+                new Message.Challenge(),
+                new Message.Nonce(new byte[] {1, 2, 3}),
+                new Message.Evidence("sev-snp", new byte[] {9, 8}, "-----BEGIN".getBytes()),
+                new Message.Attested("SIMULATED"),
             };
             for (Message m : messages) {
                 var buf = new ByteArrayOutputStream();
@@ -78,6 +82,13 @@ class CodecTest {
                         assertRowsEqual(d.hidden(), b.hidden());
                     }
                     case Message.DecodeReply d -> { assertRowsEqual(d.hidden(), ((Message.DecodeReply) back).hidden()); assertEquals(d.serverNanos(), ((Message.DecodeReply) back).serverNanos()); }
+                    case Message.Nonce n -> assertArrayEquals(n.nonce(), ((Message.Nonce) back).nonce());
+                    case Message.Evidence e -> {
+                        var b = (Message.Evidence) back;
+                        assertEquals(e.kind(), b.kind());
+                        assertArrayEquals(e.report(), b.report());
+                        assertArrayEquals(e.certificates(), b.certificates());
+                    }
                     default -> assertEquals(m, back);
                 }
             }
@@ -105,6 +116,11 @@ class CodecTest {
         // a negative layer is rejected, too
         byte[] negative = patch(good, 4, (byte) 0x80);
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, negative)).code());
+        // evidence announcing a byte string beyond the payload, or beyond 64 KiB, is rejected before any allocation
+        byte[] evidence = Codec.encode(new Message.Evidence("sev-snp", new byte[4], new byte[0]));
+        for (byte[] bad : new byte[][] {patch(evidence, 9, (byte) 0x10), patch(evidence, 12, (byte) 0x7f)}) {
+            assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.EVIDENCE, bad)).code());
+        }
     }
 
     @Test

@@ -126,7 +126,8 @@ public final class WeightsServer implements Service, AutoCloseable {
 
     private Message hello(Peer peer, Message.Hello h) {
         if (!h.modelId().equals(modelId)) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_MODEL, "this weights server serves model '" + modelId + "', not '" + h.modelId() + "'");
+            // never name the served model: the asker may not be a node of this deployment (plaintext, or a bad guess)
+            throw new ProtocolException(ErrorCode.UNKNOWN_MODEL, "this weights server does not serve model '" + h.modelId() + "'");
         }
         peer.greeted(true);
         return new Message.Welcome(modelId, shape, maxPayload);

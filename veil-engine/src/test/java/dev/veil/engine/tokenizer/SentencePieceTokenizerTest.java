@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.Shared;
 import dev.veil.engine.model.Llama2cLoader;
-import dev.veil.engine.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -15,10 +15,15 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 
 /**
- * Serves a {@link Service} over TCP (TLS when a context is given). Each connection gets a platform thread that
+ * Serves a {@link Service} over TCP, or over mutual TLS 1.3 when a context is given ({@link Tls}): then a peer
+ * that does not complete the handshake with a valid certificate of the expected role gets nothing but the
+ * TLS alert, not one frame. Each connection gets a platform thread that
  * reads frames and hands requests to the service (a platform thread wakes straight from its blocking read; a
  * virtual thread needs the poller and then a carrier, which doubled the loopback round trip); replies are
  * written as they complete, in any order. A
@@ -53,8 +58,13 @@ public final class TcpServer implements AutoCloseable {
         ServerSocket listener;
         try {
             InetAddress address = InetAddress.getByName(host);
-            listener = tls == null ? new ServerSocket(port, 64, address)
-                    : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+            if (tls == null) {
+                listener = new ServerSocket(port, 64, address);
+            } else {
+                var s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(port, 64, address);
+                Tls.configure(s); // TLS 1.3 only, client certificate required
+                listener = s;
+            }
         } catch (java.net.UnknownHostException e) {
             throw new IOException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'", e);
         } catch (java.net.BindException e) {
@@ -85,11 +95,21 @@ public final class TcpServer implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        var peer = new Peer(String.valueOf(socket.getRemoteSocketAddress()));
+        Peer peer;
+        try {
+            peer = authenticate(socket);
+        } catch (IOException e) {
+            // no certificate, another CA, expired, wrong role, TLS 1.2, plaintext: the TLS alert is all it gets
+            connections.remove(socket);
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            return;
+        }
         var inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
         try (socket) {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout(stallMillis);
             InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             while (!closed) {
@@ -121,6 +141,17 @@ public final class TcpServer implements AutoCloseable {
             connections.remove(socket);
             service.disconnected(peer);
         }
+    }
+
+    /** Completes the TLS handshake (within the stall timeout) before a single byte of a frame is read. */
+    private Peer authenticate(Socket socket) throws IOException {
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(stallMillis);
+        String address = String.valueOf(socket.getRemoteSocketAddress());
+        if (!(socket instanceof SSLSocket ssl)) return new Peer(address);
+        ssl.startHandshake();
+        var certs = ssl.getSession().getPeerCertificates();
+        return new Peer(address, (X509Certificate) certs[0]);
     }
 
     private static void send(OutputStream out, Socket socket, int id, Message reply) {

@@ -119,36 +119,4 @@ class TcpTransportTest {
             return ((Message.Error) f.message()).text();
         }
     }
-
-    @Test
-    void tlsWithASelfSignedCertificate(@TempDir Path dir) throws Exception {
-        Path ks = dir.resolve("server.p12"), ts = dir.resolve("trust.p12"), cert = dir.resolve("server.cer");
-        char[] pw = "changeit".toCharArray();
-        keytool("-genkeypair", "-alias", "veil", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit");
-        keytool("-exportcert", "-alias", "veil", "-keystore", ks.toString(), "-storepass", "changeit", "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", "veil", "-file", cert.toString(), "-storetype", "PKCS12", "-keystore", ts.toString(), "-storepass", "changeit");
-
-        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, Tls.server(ks, pw))) {
-            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), Tls.client(ts, pw), Duration.ofSeconds(10))) {
-                assertArrayEquals(new float[] {4f}, ((Rows.Floats) ch.call(linear(1, 2f), Message.LinearReply.class).output()).data());
-            }
-            // a client that does not trust the certificate, and one that does not speak TLS at all
-            var untrusted = assertThrows(ProtocolException.class, () -> TcpChannel.connect("127.0.0.1", server.port(),
-                    javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(5)));
-            assertTrue(untrusted.getMessage().startsWith("TLS handshake with weights server"), untrusted.getMessage());
-            try (var plain = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
-                assertThrows(ProtocolException.class, () -> plain.call(linear(1, 2f), Message.LinearReply.class));
-            }
-        }
-    }
-
-    static void keytool(String... args) throws Exception {
-        var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        cmd.addAll(List.of(args));
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
-    }
 }
