@@ -9,6 +9,8 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
 import dev.veil.node.Schemes;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,27 +34,41 @@ final class AttackCommand implements Callable<Integer> {
         Deployments.warn(scheme, System.err);
         Model model = workload.loadModel();
         var progress = new ProgressBar(System.err);
-        AttackTarget target = SchemeTarget.of(scheme, model, workload.model.getFileName().toString());
+        List<AttackTarget> targets = SchemeTarget.views(scheme, model, workload.model.getFileName().toString());
+        List<Experiment.Outcome> outcomes = new ArrayList<>();
         try (var encoder = !workload.noSimilarity ? new SentenceEncoder() : null) {
-            var outcome = workload.experiment(model, encoder).run(target, workload.victimPrompts(model), workload.publicPrompts(model), progress::update);
+            var experiment = workload.experiment(model, encoder);
+            var victims = workload.victimPrompts(model);
+            var pub = workload.publicPrompts(model);
+            for (AttackTarget t : targets) outcomes.add(experiment.run(t, victims, pub, progress::update));
             progress.finish();
-            print(outcome, System.out);
+        }
+        for (var o : outcomes) table(o, System.out);
+        // shares: the TRA lines name the view after the attack (vocab-matching@A), each server alone last
+        for (int i = 0; i < outcomes.size(); i++) {
+            traLines(outcomes.get(i), targets.get(i) instanceof SharesAttackScheme s ? "@" + s.view().tag : "", System.out);
         }
         if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         return 0;
     }
 
-    static void print(Experiment.Outcome o, PrintStream out) {
-        out.printf(Locale.ROOT, "scheme %s: %d victim sequences, attacker trained on %d of its own%n%n", o.scheme(), o.victimSequences(), o.trainingSequences());
+    static void table(Experiment.Outcome o, PrintStream out) {
+        out.printf(Locale.ROOT, "scheme %s: %d victim sequences, attacker trained on %d of its own%n%n", o.scheme(), o.victimSequences(),
+                o.trainingSequences());
         out.printf(Locale.ROOT, "%-26s | %10s %9s %9s | %10s %9s %9s%n", "attack", "prompt TRA", "EM", "sim", "answer TRA", "EM", "sim");
         out.println("-".repeat(26) + "-+-" + "-".repeat(30) + "-+-" + "-".repeat(30));
         for (AttackLab.Result r : o.results()) {
-            out.printf(Locale.ROOT, "%-26s | %10s %9s %9s | %10s %9s %9s%n", r.attack(), pct(r.prompt().tra()), pct(r.prompt().exactMatch()),
+            out.printf(Locale.ROOT, "%-26s | %10s %9s %9s | %10s %9s %9s%n", r.attack(), pct(r.prompt().tra()),
+                    pct(r.prompt().exactMatch()),
                     sim(r.prompt()), pct(r.answer().tra()), pct(r.answer().exactMatch()), sim(r.answer()));
         }
         out.println();
+    }
+
+    /** One line per attack, "TRA vocab-matching prompt=0.00% answer=0.00%", the attack's name followed by {@code tag}. */
+    static void traLines(Experiment.Outcome o, String tag, PrintStream out) {
         for (AttackLab.Result r : o.results()) {
-            out.printf(Locale.ROOT, "TRA %s prompt=%s answer=%s%n", r.attack(), pct(r.prompt().tra()), pct(r.answer().tra()));
+            out.printf(Locale.ROOT, "TRA %s%s prompt=%s answer=%s%n", r.attack(), tag, pct(r.prompt().tra()), pct(r.answer().tra()));
         }
     }
 

@@ -12,6 +12,8 @@ import dev.veil.experiments.bench.Decoding;
 import dev.veil.experiments.bench.MemoryBandwidth;
 import dev.veil.experiments.bench.OtpBench;
 import dev.veil.experiments.bench.RemoBench;
+import dev.veil.experiments.bench.SharesBench;
+import dev.veil.node.shares.SharesScheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.otp.OtpScheme;
@@ -43,19 +45,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512",
+            description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
     int promptTokens;
 
-    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "decode test length (tg), 0 to skip (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128",
+            description = "decode test length (tg), 0 to skip (default: ${DEFAULT-VALUE})")
     int genTokens;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs of each test first, for the JIT (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "untimed runs of each test first, for the JIT (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "buffer for the bandwidth test, MiB (default: ${DEFAULT-VALUE})")
+    @Option(names = "--bandwidth-mib", defaultValue = "1024",
+            description = "buffer for the bandwidth test, MiB (default: ${DEFAULT-VALUE})")
     int bandwidthMiB;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens (default: ${DEFAULT-VALUE})")
@@ -64,6 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "plain",
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
                     + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
+                    + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
                     + "or load (--sessions concurrent sessions of remo, remo-otp and cmif through one weights server"
                     + " for --duration; -n tokens each)")
     String mode;
@@ -74,7 +81,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "60", description = "load: seconds of load (default: ${DEFAULT-VALUE})")
     int durationSeconds;
 
-    @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
+    @Option(names = "--sweep-m", split = ",",
+            description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
 
     @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
@@ -87,16 +95,21 @@ final class BenchCommand implements Callable<Integer> {
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
-        if (!List.of("plain", "remo", "remo-otp").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, load)");
+        if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load)");
         }
+        boolean ring = mode.equals("remo-otp") || mode.equals("shares");
         // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
-        var params = new SchemeParams(parameters.given(), mode.equals("remo-otp") ? Map.of("numeric", "exact") : Map.of());
+        var params = new SchemeParams(parameters.given(), ring ? Map.of("numeric", "exact") : Map.of());
         RemoScheme remo = mode.equals("plain") ? null : (RemoScheme) Schemes.type("remo").create(params);
-        OtpScheme otp = mode.equals("remo-otp") ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
-        params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode);
+        OtpScheme otp = ring ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
+        SharesScheme shares = mode.equals("shares") ? (SharesScheme) Schemes.type("shares").create(params) : null;
+        params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode.equals("shares") ? "remo, remo-otp, shares" : mode);
+        if (shares != null) return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, shares,
+                Main.class.getName()).run();
         if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
-        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep, Main.class.getName()).run();
+        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep,
+                Main.class.getName()).run();
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
@@ -132,11 +145,13 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
             double bound = bandwidth / weightBytes;
-            out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound, weightBytes / 1048576.0);
+            out.printf(Locale.ROOT, "decode bound     %.2f tokens/s (%.1f MiB of weights read per token)%n", bound,
+                    weightBytes / 1048576.0);
             out.printf(Locale.ROOT, "decode/bound     %.1f%%%n", 100 * tg.mean() / bound);
         }
         if (pp != null && tg != null) {
-            out.printf(Locale.ROOT, "prefill/decode   %.2fx   (%.2fx per CPU-second)%n", pp.mean() / tg.mean(), pp.cpuMean() / tg.cpuMean());
+            out.printf(Locale.ROOT, "prefill/decode   %.2fx   (%.2fx per CPU-second)%n", pp.mean() / tg.mean(),
+                    pp.cpuMean() / tg.cpuMean());
         }
         if (peak > 0) {
             long budget = fileBytes + cache.byteSize();

@@ -17,10 +17,15 @@ import java.util.Locale;
 final class Deployments {
     private Deployments() {}
 
-    /** The scheme with its weights servers in this process; the first records its view to {@code transcript} (or null). */
-    static TrustedNode inProcess(Scheme scheme, Model model, String modelId, TranscriptWriter transcript) {
+    /**
+     * The scheme with its {@link Scheme#servers()} weights servers in this process; server i records its view to
+     * {@code transcripts[i]} where one is given (not null).
+     */
+    static TrustedNode inProcess(Scheme scheme, Model model, String modelId, TranscriptWriter... transcripts) {
         List<Channel> servers = new ArrayList<>();
-        for (int i = 0; i < scheme.servers(); i++) servers.add(new InProcessWeightsServer(model, modelId, i == 0 ? transcript : null));
+        for (int i = 0; i < scheme.servers(); i++) {
+            servers.add(new InProcessWeightsServer(model, modelId, i < transcripts.length ? transcripts[i] : null));
+        }
         return open(scheme, model, modelId, servers);
     }
 

@@ -26,8 +26,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--transcript", description = "record the weights server's view of every call to this file")
+    @Option(names = "--transcript", description = "record the weights server's view of every call to this file (shares: server A's)")
     Path transcript;
+
+    @Option(names = "--transcript-b", description = "shares: record weights server B's view to this file")
+    Path transcriptB;
 
     @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template; stop at end of turn")
     boolean chat;
@@ -44,6 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
         var sampler = sampling.sampler();
         Scheme scheme = schemes.scheme();
         if (transcript != null && scheme.servers() == 0) throw new IllegalArgumentException("--transcript needs a scheme with a weights server, not " + scheme.name());
+        if (transcriptB != null && scheme.servers() < 2) throw new IllegalArgumentException("--transcript-b needs a scheme with two weights servers, not " + scheme.name());
         Deployments.warn(scheme, System.err);
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
@@ -54,7 +58,8 @@ final class GenerateCommand implements Callable<Integer> {
 
         String id = model.getFileName().toString();
         try (var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
-             var node = Deployments.inProcess(scheme, m, id, writer);
+             var writerB = transcriptB == null ? null : new TranscriptWriter(transcriptB, id, ModelDims.of(m.config()));
+             var node = Deployments.inProcess(scheme, m, id, writer, writerB);
              var session = node.session()) {
             System.err.println(node.setupReport());
             System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n", "\\n"))

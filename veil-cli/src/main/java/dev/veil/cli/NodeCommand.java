@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * input, each a session of its own.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Run the trusted node against a weights server and generate text through a protection scheme.")
+        description = "Run the trusted node against its weights server(s) and generate text through a protection scheme.")
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only what the scheme keeps on the node is loaded)")
     Path model;
@@ -34,8 +34,11 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--weights-server", required = true, paramLabel = "HOST:PORT", description = "the weights server")
+    @Option(names = "--weights-server", required = true, paramLabel = "HOST:PORT", description = "the weights server (shares: server A)")
     String address;
+
+    @Option(names = "--weights-server-b", paramLabel = "HOST:PORT", description = "shares: the second weights server (B), run by a party that does not collude with A")
+    String addressB;
 
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
     String modelId;
@@ -57,12 +60,21 @@ final class NodeCommand implements Callable<Integer> {
         sampling.sampler();
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         Scheme scheme = schemes.scheme();
-        if (scheme.servers() != 1) throw new IllegalArgumentException("veil node runs a scheme with one weights server; " + scheme.name() + " has " + scheme.servers());
+        if (scheme.servers() < 1) throw new IllegalArgumentException("veil node runs a scheme with weights servers; " + scheme.name() + " has none");
+        if (scheme.servers() == 2 && addressB == null) throw new IllegalArgumentException(scheme.name() + " needs two weights servers: add --weights-server-b HOST:PORT");
+        if (scheme.servers() == 1 && addressB != null) throw new IllegalArgumentException(scheme.name() + " talks to one weights server: drop --weights-server-b");
         Deployments.warn(scheme, System.err);
+        List<Address> addresses = new ArrayList<>(List.of(Address.parse("--weights-server", address)));
+        if (addressB != null) addresses.add(Address.parse("--weights-server-b", addressB));
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
         evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
         List<Channel> servers = new ArrayList<>();
-        servers.add(connect(address));
+        try {
+            for (Address a : addresses) servers.add(connect(a));
+        } catch (RuntimeException e) {
+            servers.forEach(Channel::close);
+            throw e;
+        }
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
             System.err.println(node.setupReport());
@@ -98,18 +110,22 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** A channel to HOST:PORT: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
-    private Channel connect(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hostPort + "'");
-        int port;
-        try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hostPort + "'");
+    /** HOST:PORT of a weights server, checked before anything connects. */
+    private record Address(String host, int port) {
+        static Address parse(String option, String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            try {
+                if (colon <= 0) throw new NumberFormatException();
+                return new Address(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " must be HOST:PORT, got '" + hostPort + "'");
+            }
         }
-        String host = hostPort.substring(0, colon);
-        var channel = TcpChannel.connect(host, port, tlsOptions.context("node", host, "weights-server"), Duration.ofSeconds(timeout));
+    }
+
+    /** A channel to a weights server: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
+    private Channel connect(Address a) {
+        var channel = TcpChannel.connect(a.host(), a.port(), tlsOptions.context("node", a.host(), "weights-server"), Duration.ofSeconds(timeout));
         evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
         return channel;
     }

@@ -57,7 +57,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
             description = "remo, float mode: standard deviation of a mask entry (default: ${DEFAULT-VALUE})")
     String maskScale;
 
-    @Option(names = "--out", defaultValue = "privacy-report", paramLabel = "DIR", description = "output folder (default: ./${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "privacy-report", paramLabel = "DIR",
+            description = "output folder (default: ./${DEFAULT-VALUE})")
     Path out;
 
     @Mixin
@@ -83,7 +84,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
             if (name.equals("remo")) {
                 for (Numeric n : numerics.stream().map(Numeric::parse).distinct().toList()) {
                     String what = n.exact() ? "ReMO over " + n.ring.name() : "ReMO in float, σ = " + maskScale;
-                    sweeps.add(new Sweep("remo-" + n, name, Map.of("numeric", n.toString(), "mask-scale", maskScale), "m", "m/d=", fractions,
+                    sweeps.add(new Sweep("remo-" + n, name, Map.of("numeric", n.toString(), "mask-scale", maskScale), "m", "m/d=",
+                            fractions,
                             new Plot(what, "m / d_in", "tra-vs-m-" + n)));
                 }
             } else if (name.equals("cmif")) {
@@ -120,14 +122,16 @@ final class PrivacyReportCommand implements Callable<Integer> {
             Experiment experiment = workload.experiment(model, encoder);
             var victim = workload.victimPrompts(model);
             var pub = workload.publicPrompts(model);
-            for (var r : experiment.run(AttackTarget.plain(model), victim, pub, progress::update).results()) rows.add(new Row("plain", "-", r));
+            for (var r : experiment.run(AttackTarget.plain(model), victim, pub, progress::update).results()) rows.add(new Row("plain", "-",
+                    r));
             for (int i = 0; i < sweeps.size(); i++) {
                 Sweep s = sweeps.get(i);
                 for (int k = 0; k < s.values().size(); k++) {
                     Scheme scheme = points.get(i).get(k);
                     String setting = s.param() == null ? scheme.describe() : s.prefix() + s.values().get(k);
-                    for (var r : experiment.run(SchemeTarget.of(scheme, model, modelId), victim, pub, progress::update).results()) {
-                        rows.add(new Row(s.label(), setting, r));
+                    for (var target : SchemeTarget.views(scheme, model, modelId)) { // shares: each server alone, and both colluding
+                        String view = target instanceof SharesAttackScheme v ? v.view().label : setting;
+                        for (var r : experiment.run(target, victim, pub, progress::update).results()) rows.add(new Row(s.label(), view, r));
                     }
                 }
             }
@@ -146,7 +150,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
     }
 
     /** Prompt and answer TRA of every attack against one scheme's setting, the prior dashed. */
-    private void plot(List<Row> rows, String scheme, String prefix, List<String> ticks, String what, String xLabel, String file) throws IOException {
+    private void plot(List<Row> rows, String scheme, String prefix, List<String> ticks, String what, String xLabel,
+            String file) throws IOException {
         for (String part : new String[] {"prompt", "answer"}) {
             Map<String, double[]> series = new LinkedHashMap<>();
             for (Row r : rows) {
@@ -185,7 +190,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
         sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             Scores p = r.result().prompt(), a = r.result().answer();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.scheme(), r.setting(), r.result().attack(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.scheme(), r.setting(),
+                    r.result().attack(),
                     AttackCommand.pct(p.tra()), AttackCommand.pct(p.exactMatch()), AttackCommand.sim(p),
                     AttackCommand.pct(a.tra()), AttackCommand.pct(a.exactMatch()), AttackCommand.sim(a)));
         }
@@ -196,7 +202,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
         var sb = new StringBuilder("scheme\tsetting\tattack\tprompt_tra\tprompt_em\tprompt_sim\tanswer_tra\tanswer_em\tanswer_sim\n");
         for (Row r : rows) {
             Scores p = r.result().prompt(), a = r.result().answer();
-            sb.append(String.join("\t", r.scheme(), r.setting(), r.result().attack(), num(p.tra()), num(p.exactMatch()), num(p.similarity()),
+            sb.append(String.join("\t", r.scheme(), r.setting(), r.result().attack(), num(p.tra()), num(p.exactMatch()),
+                    num(p.similarity()),
                     num(a.tra()), num(a.exactMatch()), num(a.similarity()))).append('\n');
         }
         return sb.toString();

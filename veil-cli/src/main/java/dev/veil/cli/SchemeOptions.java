@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 final class SchemeOptions {
     @Option(names = "--scheme", paramLabel = "NAME",
-            description = "plain, remo, remo-otp or cmif (default: " + Schemes.DEFAULT + ")")
+            description = "plain, remo, remo-otp, cmif or shares (default: " + Schemes.DEFAULT + ")")
     String scheme;
 
     @Mixin SchemeParameters parameters;

@@ -22,7 +22,7 @@ final class SchemeParameters {
     String m;
 
     @Option(names = "--numeric", paramLabel = "MODE",
-            description = "plain, remo: float (default) or exact (ring Z_2^64) or z32; remo-otp: exact (default) or z32")
+            description = "plain, remo: float (default) or exact (ring Z_2^64) or z32; remo-otp, shares: exact (default) or z32")
     String numeric;
 
     @Option(names = "--mask-scale", paramLabel = "σ", description = "remo, float mode: standard deviation of a mask entry (default: 1)")
@@ -44,7 +44,7 @@ final class SchemeParameters {
     String checkRate;
 
     @Option(names = "--check-bits", paramLabel = "B",
-            description = "remo-otp: a wrong checked reply passes with probability at most 2^-B "
+            description = "remo-otp, shares: a wrong checked reply passes with probability at most 2^-B (shares: 0 sends no check rows) "
                     + "(default: " + OtpConfig.DEFAULT_CHECK_BITS + ")")
     String checkBits;
 
@@ -54,7 +54,7 @@ final class SchemeParameters {
     String rotateAfter;
 
     @Option(names = "--retries", paramLabel = "N",
-            description = "remo-otp: fresh attempts after a reply fails its check (default: " + OtpConfig.DEFAULT_RETRIES + ")")
+            description = "remo-otp, shares: fresh attempts after a reply fails its check (default: " + OtpConfig.DEFAULT_RETRIES + ")")
     String retries;
 
     @Option(names = "--sanitizer", paramLabel = "NAME", description = "cmif: rnm (default), santext+ or custext+")

@@ -10,7 +10,9 @@ import dev.veil.node.TrustedNode;
 import dev.veil.node.remo.RemoConfig;
 import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.node.shares.SharesScheme;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Any registered scheme under attack. The victim is the scheme's real trusted node with its weights servers in
@@ -34,6 +36,16 @@ final class SchemeTarget implements AttackTarget {
 
     static AttackTarget of(Scheme scheme, Model model, String modelId) {
         return scheme.servers() == 0 ? AttackTarget.plain(model) : new SchemeTarget(scheme, model, modelId);
+    }
+
+    /**
+     * Every view of the scheme an attacker may hold: the one server's; for shares, both servers joined (as
+     * colluding servers would join them), then each server alone ({@link ShareViews}).
+     */
+    static List<AttackTarget> views(Scheme scheme, Model model, String modelId) {
+        if (!(scheme instanceof SharesScheme shares)) return List.of(of(scheme, model, modelId));
+        return Arrays.stream(ShareViews.View.values()).map(v -> (AttackTarget) new SharesAttackScheme(model, modelId, shares.config(),
+                v)).toList();
     }
 
     @Override

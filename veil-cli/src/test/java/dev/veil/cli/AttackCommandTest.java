@@ -49,6 +49,22 @@ class AttackCommandTest {
     }
 
     @Test
+    void sharesHideThePromptFromEachServerAloneButNotFromBothJoined() {
+        String[] lines = run(small("--scheme", "shares"));
+        String all = String.join("\n", lines);
+        assertTrue(all.contains("\nTRA vocab-matching@A+B prompt=100.00% answer=100.00%"), all); // colluding servers add the shares
+        var m = java.util.regex.Pattern.compile("\nTRA vocab-matching@([AB]) prompt=([\\d.]+)% answer=([\\d.]+)%").matcher(all);
+        int alone = 0;
+        for (; m.find(); alone++) {
+            assertTrue(Double.parseDouble(m.group(2)) < 10 && Double.parseDouble(m.group(3)) < 10,
+                    m.group()); // uniform rows: nothing to match
+        }
+        assertEquals(2, alone, all);
+        assertTrue(lines[lines.length - 1].matches("TRA inversion@B prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"),
+                all); // ends with server B's lines
+    }
+
+    @Test
     void remoOnTheRealSplitRuntimeFallsToTheNullSpaceAttack() {
         String[] lines = run(small("--scheme", "remo", "--m", "3/4", "--numeric", "z32"));
         String all = String.join("\n", lines);

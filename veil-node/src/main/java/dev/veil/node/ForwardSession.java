@@ -12,10 +12,10 @@ import java.util.function.IntConsumer;
 public final class ForwardSession implements Session {
     private final Scheme scheme;
     private final Generator generator;
-    private final Traffic traffic;
+    private final Traffic[] traffic;
 
-    /** @param traffic this session's own traffic to the weights servers */
-    public ForwardSession(Scheme scheme, Generator generator, Traffic traffic) {
+    /** @param traffic this session's own traffic to each weights server */
+    public ForwardSession(Scheme scheme, Generator generator, Traffic... traffic) {
         this.scheme = scheme;
         this.generator = generator;
         this.traffic = traffic;

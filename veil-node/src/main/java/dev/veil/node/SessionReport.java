@@ -14,8 +14,14 @@ package dev.veil.node;
  */
 public record SessionReport(String scheme, String parameters, long calls, long bytesSent, long bytesReceived, int[] serverPrompt,
                             double epsilon, String privacy) {
-    /** A report of a scheme that shows the server no tokens and spends no privacy budget. */
-    public static SessionReport of(Scheme scheme, dev.veil.protocol.transport.Traffic traffic) {
-        return new SessionReport(scheme.name(), scheme.describe(), traffic.calls(), traffic.bytesSent(), traffic.bytesReceived(), null, Double.NaN, null);
+    /** A report of a scheme that shows the servers no tokens and spends no privacy budget: its traffic to all of them. */
+    public static SessionReport of(Scheme scheme, dev.veil.protocol.transport.Traffic... traffic) {
+        long calls = 0, sent = 0, received = 0;
+        for (var t : traffic) {
+            calls += t.calls();
+            sent += t.bytesSent();
+            received += t.bytesReceived();
+        }
+        return new SessionReport(scheme.name(), scheme.describe(), calls, sent, received, null, Double.NaN, null);
     }
 }

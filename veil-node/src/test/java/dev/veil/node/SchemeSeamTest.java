@@ -44,7 +44,7 @@ class SchemeSeamTest {
     void theRegistryHoldsEachSchemeOnceWithTheDefaultAmongThem() {
         var names = Schemes.types().stream().map(SchemeType::name).toList();
         assertEquals(names.stream().distinct().toList(), names);
-        assertTrue(names.containsAll(List.of("plain", "remo", "remo-otp", "cmif")), names.toString());
+        assertTrue(names.containsAll(List.of("plain", "remo", "remo-otp", "cmif", "shares")), names.toString());
         assertEquals(Schemes.DEFAULT, Schemes.create(Schemes.DEFAULT).name());
         assertNull(Schemes.create(Schemes.DEFAULT).warning(), "the default scheme must be one at the privacy floor");
         assertTrue(Schemes.create("remo").warning().contains("null-space"));
@@ -59,7 +59,7 @@ class SchemeSeamTest {
             Scheme scheme = type.create(SchemeParams.none());
             try (var node = open(scheme); var session = node.session()) {
                 int[] out = session.generate(prompt, editable(), 24, Sampler.greedy(), t -> {});
-                boolean ring = type.name().equals("remo-otp");
+                boolean ring = type.name().equals("remo-otp") || type.name().equals("shares");
                 assertArrayEquals(ring ? exactText : floatText, out, type.name());
                 var report = session.report();
                 assertEquals(type.name(), report.scheme());
@@ -72,9 +72,9 @@ class SchemeSeamTest {
         }
     }
 
-    /** Calls each forward pass makes to the weights server: one per outsourced matrix (QKV, O, gate-up, down per layer, and the head). */
+    /** Calls each forward pass makes to the weights servers: one per outsourced matrix (QKV, O, gate-up, down per layer, and the head) and server. */
     private static int callsPerPass(Scheme scheme) {
-        return scheme.servers() == 0 ? 0 : 4 * model.config().layers() + 1;
+        return scheme.servers() * (4 * model.config().layers() + 1);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingKernels;
 import dev.veil.engine.ring.RingMatrix;
 import dev.veil.node.MaskRandom;
+import dev.veil.node.RangeCheck;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,36 +49,21 @@ final class FreivaldsCheck implements PadProducer.Job {
         producer.submit(this); // the first vectors, in the background (with no producer threads, at the first check)
     }
 
-    /** The largest |O| any input can give: d_in · the largest encoded activation · the largest weight. */
     static long worstBound(Ring ring, int dIn) {
-        return outputBound(ring, (long) dIn * ring.maxActivation());
+        return RangeCheck.worstBound(ring, dIn);
     }
 
-    /** The bound on |O| for an input row of L1 norm l1: l1 · w_max, Long.MAX_VALUE if that overflows. */
     static long outputBound(Ring ring, long l1) {
-        try {
-            return Math.multiplyExact(l1, (long) ring.maxWeight());
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
+        return RangeCheck.outputBound(ring, l1);
     }
 
-    /**
-     * Whether a range check with bound B is sound and useful: below 2^(k-2) a true output never wraps, and an
-     * error of magnitude above 2B always takes the restored value outside [-B, B].
-     */
     static boolean rangeCheckable(Ring ring, long bound) {
-        return bound < (1L << (ring.bits - 2));
+        return RangeCheck.checkable(ring, bound);
     }
 
-    /**
-     * Rounds for a miss probability of at most 2^-λ on a wrong row. With the range check in place, the errors it
-     * lets through are at most 2B, so their valuation t ≤ bits(B) and a round misses them with probability at
-     * most 2^-(k - bits(B)); without it, only 2^-1 is certain.
-     */
+    /** Rounds for a miss probability of at most 2^-λ on a wrong row ({@link RangeCheck#rounds}). */
     static int rounds(Ring ring, long bound, int lambda) {
-        int s = rangeCheckable(ring, bound) ? ring.bits - (64 - Long.numberOfLeadingZeros(bound)) : 1;
-        return (lambda + s - 1) / s;
+        return RangeCheck.rounds(ring, bound, lambda);
     }
 
     int rounds() {

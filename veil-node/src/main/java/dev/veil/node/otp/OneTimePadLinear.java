@@ -3,6 +3,7 @@ package dev.veil.node.otp;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
+import dev.veil.node.IntegrityException;
 import dev.veil.node.MaskRandom;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;

@@ -1,5 +1,6 @@
 package dev.veil.node.otp;
 
+import dev.veil.node.IntegrityException;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.Model;

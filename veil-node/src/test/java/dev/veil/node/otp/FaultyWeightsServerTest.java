@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
+import dev.veil.node.IntegrityException;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transport.Peer;

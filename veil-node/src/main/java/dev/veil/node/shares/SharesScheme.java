@@ -1,0 +1,49 @@
+package dev.veil.node.shares;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.engine.ring.Numeric;
+import dev.veil.node.Scheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.SchemeType;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.Channel;
+import java.util.List;
+
+/**
+ * Two-server additive secret sharing over the ring: X − R to weights server A, R to weights server B, the node
+ * adds the replies. At the privacy floor against either server alone; the node holds no weight matrix.
+ */
+public record SharesScheme(SharesConfig config) implements Scheme {
+    public static final class Type implements SchemeType {
+        @Override public String name() { return "shares"; }
+
+        @Override
+        public String summary() {
+            return "additive secret shares over the ring to two weights servers that must not collude; the node holds no weights";
+        }
+
+        @Override
+        public Scheme create(SchemeParams p) {
+            return new SharesScheme(new SharesConfig(p.numeric(Numeric.Z64), p.integer("check-bits", SharesConfig.DEFAULT_CHECK_BITS),
+                    p.integer("retries", SharesConfig.DEFAULT_RETRIES)));
+        }
+    }
+
+    @Override public String name() { return "shares"; }
+
+    @Override
+    public String describe() {
+        return config.numeric() + ", " + (config.checkBits() == 0 ? "no check rows" : "checked to 2^-" + config.checkBits());
+    }
+
+    @Override public ModelParts parts() { return ModelParts.NODE; }
+
+    @Override public int servers() { return 2; }
+
+    @Override
+    public TrustedNode open(Model model, String modelId, List<Channel> servers) {
+        if (servers.size() != 2) throw new IllegalArgumentException("shares talks to two weights servers, got " + servers.size());
+        return SharesNode.connect(model, modelId, servers.get(0), servers.get(1), config);
+    }
+}
