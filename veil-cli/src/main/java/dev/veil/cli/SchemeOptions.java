@@ -86,12 +86,17 @@ final class SchemeOptions {
     /** The scheme chosen (else {@code fallback}) with the parameters given. */
     Scheme scheme(String fallback) {
         String name = scheme != null ? scheme : fallback;
+        return Schemes.create(name, new SchemeParams(given()));
+    }
+
+    /** The scheme parameters given on the command line, by name without the dashes. */
+    Map<String, String> given() {
         Map<String, String> given = new LinkedHashMap<>();
         for (OptionSpec o : spec.options()) {
             String key = o.names()[0].substring(2);
             if (!key.equals("scheme") && o.getValue() != null) given.put(key, o.getValue().toString());
         }
-        return Schemes.create(name, new SchemeParams(given));
+        return given;
     }
 
     /** The scheme chosen, else the default (one at the privacy floor). */
