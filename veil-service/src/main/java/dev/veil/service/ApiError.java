@@ -25,8 +25,8 @@ final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request_error", null, param, message, 0);
     }
 
-    static ApiError contextExceeded(String message) {
-        return new ApiError(400, "invalid_request_error", "context_length_exceeded", "messages", message, 0);
+    static ApiError contextExceeded(String param, String message) {
+        return new ApiError(400, "invalid_request_error", "context_length_exceeded", param, message, 0);
     }
 
     static ApiError unauthorized(String message) {

@@ -8,11 +8,15 @@ import dev.veil.attack.EmbeddingInversionAttack;
 import dev.veil.attack.HiddenStateAttack;
 import dev.veil.attack.NullSpaceProjectionAttack;
 import dev.veil.attack.Observation;
+import dev.veil.attack.ObservingLinearOps;
 import dev.veil.attack.ShadowDecoder;
 import dev.veil.attack.Site;
 import dev.veil.attack.Transcripts;
 import dev.veil.attack.View;
 import dev.veil.attack.VocabularyMatchingAttack;
+import dev.veil.engine.inference.Forward;
+import dev.veil.engine.inference.KVCache;
+import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
@@ -94,24 +98,28 @@ public final class ServerViews {
         /** What the server received at the first layer beside the plain input, and what the best attack read back. */
         ObjectNode describe(int[] prompt, int[] answer) {
             ObjectNode out = VeilService.JSON.createObjectNode();
+            Observation o;
             if (scheme.servers() == 0) {
-                out.put("note", "no weights server: the node ran the whole model, so whoever runs the node sees everything");
-                return out;
+                // No protection: an outsourced server would multiply the plain activations (the attack lab's baseline).
+                out.put("note", "no protection: what a weights server running the linear layers would receive; with plain, "
+                        + "whoever runs the node sees it");
+                o = unprotected(prompt, answer);
+            } else {
+                List<Observation> seen;
+                try {
+                    writer.flush();
+                    seen = Transcripts.read(file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (seen.isEmpty()) return out.put("note", "the weights server received nothing");
+                o = seen.getFirst();
             }
-            List<Observation> seen;
-            try {
-                writer.flush();
-                seen = Transcripts.read(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (seen.isEmpty()) return out.put("note", "the weights server received nothing");
-            Observation o = seen.getFirst();
             boolean cmif = o.exchanges().getFirst().site() == Site.DECODER_STACK;
             Site site = cmif ? Site.DECODER_STACK : Site.QKV;
             int n = o.positions(site, 0);
             int[] positions = Arrays.copyOf(concat(prompt, answer), n);
-            float[] plain = cmif ? shadow.embed(positions) : shadow.run(shadow.prefix(), shadow.embed(positions), n, Site.QKV, 0).target();
+            float[] plain = cmif ? shadow.embed(positions) : Arrays.copyOf(unprotected(prompt, answer).received(Site.QKV, 0), n * model.config().dim());
             out.put("site", cmif ? "decoder stack input (embeddings)" : "layer 0 QKV input");
             out.set("plain", picture(plain, n));
             out.set("received", picture(o.received(site, 0), n));
@@ -154,6 +162,17 @@ public final class ServerViews {
                 // a temporary file left behind is harmless
             }
         }
+    }
+
+    /** The server's view of the request's forward passes (the prompt, then each answer token fed back), had it multiplied plain activations. */
+    private Observation unprotected(int[] prompt, int[] answer) {
+        var c = model.config();
+        var recorder = new Observation.Recorder();
+        var forward = new Forward(c, model.node(), new ObservingLinearOps(c, new LocalLinearOps(c, model.linear()), recorder));
+        var cache = new KVCache(c, prompt.length + answer.length);
+        forward.forward(prompt, cache, false);
+        for (int i = 0; i + 1 < answer.length; i++) forward.forward(new int[] {answer[i]}, cache, false); // the last one is never fed back
+        return recorder.take();
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -200,7 +200,7 @@ public final class VeilService implements AutoCloseable {
         Prompt prompt = chat ? Prompt.chat(model, req.messages()) : Prompt.raw(model.tokenizer(), req.prompt());
         int context = model.config().contextLength();
         if (prompt.tokens().length >= context) {
-            throw ApiError.contextExceeded("This model's maximum context length is " + context + " tokens. However, your "
+            throw ApiError.contextExceeded(chat ? "messages" : "prompt", "This model's maximum context length is " + context + " tokens. However, your "
                     + (chat ? "messages resulted in " : "prompt resulted in ") + prompt.tokens().length + " tokens, which leaves no room for an answer.");
         }
         int room = context - prompt.tokens().length;
