@@ -52,7 +52,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "plain",
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
-                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md)")
+                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md) "
+                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
     String mode;
 
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
@@ -60,6 +61,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
     java.util.List<Integer> batchSweep;
+
+    @Option(names = "--clients", split = ",", description = "serve: numbers of concurrent clients (default: 1,2,4,8)")
+    java.util.List<Integer> clients;
+
+    @Option(names = "--out", description = "serve: folder for the latency plot (PNG and SVG)")
+    Path out;
 
     @picocli.CommandLine.Mixin RemoOptions remo;
     @picocli.CommandLine.Mixin OtpOptions otp;
@@ -74,7 +81,10 @@ final class BenchCommand implements Callable<Integer> {
             case "remo-otp" -> {
                 return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
             }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp)");
+            case "serve" -> {
+                return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
+            }
+            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, serve)");
         }
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
