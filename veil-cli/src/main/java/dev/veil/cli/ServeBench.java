@@ -70,6 +70,8 @@ final class ServeBench {
         String id = model.getFileName().toString();
         o.printf(Locale.ROOT, "serve bench: %s, %d clients in turn %s, each %d streamed greedy requests of %d tokens, over HTTP on loopback%n",
                 id, clients.size(), clients, requests, tokens);
+        // An untimed round of every configuration first, so that no scheme pays for the JIT's warm-up in its figures.
+        for (String config : CONFIGS) measure(config, m, id, 1);
         Map<String, Run[]> results = new LinkedHashMap<>();
         for (String config : CONFIGS) results.put(config, new Run[clients.size()]);
         for (int ci = 0; ci < clients.size(); ci++) {
