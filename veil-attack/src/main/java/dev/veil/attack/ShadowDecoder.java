@@ -1,10 +1,15 @@
 package dev.veil.attack;
 
+import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.inference.Projection;
+import dev.veil.engine.inference.RmsNorm;
+import dev.veil.engine.inference.Rope;
 import dev.veil.engine.model.LinearWeights;
 import dev.veil.engine.model.LlamaConfig;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.NodeParams;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -12,14 +17,16 @@ import java.util.Map;
 /**
  * The attacker's own copy of the decoder (it knows every weight). It places n independent inputs (candidate
  * tokens, or free embedding vectors) at the position after a known prefix, runs them up to the input of one
- * site, and differentiates that input with respect to the embeddings. Its arithmetic follows the engine's
- * {@code Forward} operation by operation, so for the true tokens it reproduces what the server saw.
+ * site, and differentiates that input with respect to the embeddings. It runs the engine's own code for every
+ * operation {@code Forward} has (weight multiplies, RMSNorm, RoPE, SiLU gating, attention's dot products), so for
+ * the true tokens it reproduces what the server saw bit for bit.
  */
 public final class ShadowDecoder {
     private final LlamaConfig c;
     private final NodeParams p;
     private final LinearWeights w;
-    private final float[] invFreq;
+    private final LocalLinearOps linear;
+    private final Rope rope;
     private final Map<FloatTensor, float[]> dense = new IdentityHashMap<>();
 
     public ShadowDecoder(Model model) {
@@ -27,13 +34,8 @@ public final class ShadowDecoder {
         this.c = model.config();
         this.p = model.node();
         this.w = model.linear();
-        int half = c.headDim() / 2;
-        invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            double f = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
-            if (c.ropeFreqFactors() != null) f /= c.ropeFreqFactors()[i];
-            invFreq[i] = (float) f;
-        }
+        this.linear = new LocalLinearOps(c, w);
+        this.rope = new Rope(c);
     }
 
     public LlamaConfig config() {
@@ -134,9 +136,7 @@ public final class ShadowDecoder {
             ps.a[l] = rmsnormRows(x, p.attnNorm()[l], n, dim);
             if (l == stopLayer && stopStage == 0) return done(ps, ps.a[l]);
             float[] qkv = new float[n * qkvDim];
-            w.wq()[l].matmul(ps.a[l], n, c.qDim(), dim, qkv, qkvDim, 0);
-            w.wk()[l].matmul(ps.a[l], n, c.kvDim(), dim, qkv, qkvDim, c.qDim());
-            w.wv()[l].matmul(ps.a[l], n, c.kvDim(), dim, qkv, qkvDim, c.qDim() + c.kvDim());
+            linear.apply(Projection.QKV, l, ps.a[l], n, qkv);
             if (p.qkvBias() != null) for (int r = 0; r < n; r++) add(qkv, r * qkvDim, p.qkvBias()[l], 0, qkvDim);
             ps.qkvRaw[l] = qkv.clone();
             normAndRope(qkv, n, l, prefix.length);
@@ -144,23 +144,20 @@ public final class ShadowDecoder {
             attention(ps, l);
             if (l == stopLayer && stopStage == 1) return done(ps, ps.att[l]);
             float[] delta = new float[n * dim];
-            w.wo()[l].matmul(ps.att[l], n, dim, c.qDim(), delta, dim, 0);
+            linear.apply(Projection.ATTN_OUT, l, ps.att[l], n, delta);
             float[] x1 = x.clone();
             add(x1, 0, delta, 0, n * dim);
             ps.x1[l] = x1;
             ps.b[l] = rmsnormRows(x1, p.ffnNorm()[l], n, dim);
             if (l == stopLayer && stopStage == 2) return done(ps, ps.b[l]);
             float[] gu = new float[n * 2 * hidden];
-            w.gate()[l].matmul(ps.b[l], n, hidden, dim, gu, 2 * hidden, 0);
-            w.up()[l].matmul(ps.b[l], n, hidden, dim, gu, 2 * hidden, hidden);
+            linear.apply(Projection.GATE_UP, l, ps.b[l], n, gu);
             ps.gu[l] = gu;
             float[] act = new float[n * hidden];
-            for (int r = 0; r < n; r++) {
-                for (int i = 0; i < hidden; i++) act[r * hidden + i] = silu(gu[r * 2 * hidden + i]) * gu[r * 2 * hidden + hidden + i];
-            }
+            for (int r = 0; r < n; r++) VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden);
             ps.act[l] = act;
             if (l == stopLayer && stopStage == 3) return done(ps, act);
-            w.down()[l].matmul(act, n, dim, hidden, delta, dim, 0);
+            linear.apply(Projection.FFN_DOWN, l, act, n, delta);
             x = x1.clone();
             add(x, 0, delta, 0, n * dim);
         }
@@ -237,9 +234,9 @@ public final class ShadowDecoder {
             for (int h = 0; h < c.heads(); h++) {
                 int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd, pr = (r * c.heads() + h) * len;
                 float max = Float.NEGATIVE_INFINITY;
+                int own = r * qkvDim + c.qDim() + kvOff;  // this row's own key; its value follows kvDim later
                 for (int t = 0; t < len; t++) {
-                    float s = 0f;
-                    for (int i = 0; i < hd; i++) s += qkv[q + i] * key(keys, qkv, r, t, pos, kvOff, kvDim, qkvDim, i);
+                    float s = t < pos ? VectorMath.dot(qkv, q, keys, t * kvDim + kvOff, hd) : VectorMath.dot(qkv, q, qkv, own, hd);
                     probs[pr + t] = s * scale;
                     max = Math.max(max, probs[pr + t]);
                 }
@@ -251,7 +248,8 @@ public final class ShadowDecoder {
                 for (int t = 0; t < len; t++) {
                     float wt = probs[pr + t] / sum;
                     probs[pr + t] = wt;
-                    for (int i = 0; i < hd; i++) att[out + i] += wt * value(values, qkv, r, t, pos, kvOff, kvDim, qkvDim, i);
+                    if (t < pos) VectorMath.axpy(wt, values, t * kvDim + kvOff, att, out, hd);
+                    else VectorMath.axpy(wt, qkv, own + kvDim, att, out, hd);
                 }
             }
         }
@@ -299,7 +297,7 @@ public final class ShadowDecoder {
         for (int r = 0; r < n; r++) {
             for (int h = 0; h < c.heads() + c.kvHeads(); h++) {
                 int off = r * qkvDim + h * hd;
-                rotate(dqkv, off, pos, -1);
+                rope.unrotate(dqkv, off, pos);
                 if (c.qkNorm()) {
                     float[] gain = h < c.heads() ? p.qNorm()[l] : p.kNorm()[l];
                     float[] back = rmsnormBack(Arrays.copyOfRange(ps.qkvRaw[l], off, off + hd), gain,
@@ -321,39 +319,16 @@ public final class ShadowDecoder {
         for (int r = 0; r < n; r++) {
             for (int h = 0; h < c.heads() + c.kvHeads(); h++) {
                 int off = r * qkvDim + h * hd;
-                if (c.qkNorm()) rmsnorm(qkv, off, qkv, off, h < c.heads() ? p.qNorm()[l] : p.kNorm()[l], hd);
-                rotate(qkv, off, pos, 1);
+                if (c.qkNorm()) RmsNorm.apply(qkv, off, qkv, off, h < c.heads() ? p.qNorm()[l] : p.kNorm()[l], hd, c.rmsEps());
+                rope.rotate(qkv, off, pos);
             }
-        }
-    }
-
-    /** RoPE at {@code pos}; direction −1 applies the inverse rotation. */
-    private void rotate(float[] v, int off, int pos, int direction) {
-        int half = c.headDim() / 2;
-        for (int i = 0; i < half; i++) {
-            float angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle), sin = direction * (float) Math.sin(angle);
-            int a, b;
-            if (c.ropeStyle() == LlamaConfig.RopeStyle.ADJACENT) { a = off + 2 * i; b = a + 1; }
-            else { a = off + i; b = a + half; }
-            float v0 = v[a], v1 = v[b];
-            v[a] = v0 * cos - v1 * sin;
-            v[b] = v0 * sin + v1 * cos;
         }
     }
 
     private float[] rmsnormRows(float[] x, float[] gain, int n, int dim) {
         float[] out = new float[n * dim];
-        for (int r = 0; r < n; r++) rmsnorm(out, r * dim, x, r * dim, gain, dim);
+        RmsNorm.rows(out, x, gain, n, dim, c.rmsEps());
         return out;
-    }
-
-    /** As the engine computes it (same float operations, so plain inputs match bit for bit). */
-    private void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] gain, int size) {
-        float ss = 0f;
-        for (int i = 0; i < size; i++) ss += x[xOff + i] * x[xOff + i];
-        float inv = (float) (1.0 / Math.sqrt(ss / size + c.rmsEps()));
-        for (int i = 0; i < size; i++) out[outOff + i] = gain[i] * (inv * x[xOff + i]);
     }
 
     /** dx of y = gain ⊙ x / rms(x), row by row. */
@@ -406,9 +381,5 @@ public final class ShadowDecoder {
 
     private static void add(float[] x, int xo, float[] d, int dOff, int len) {
         for (int i = 0; i < len; i++) x[xo + i] += d[dOff + i];
-    }
-
-    private static float silu(float v) {
-        return v / (1f + (float) Math.exp(-v));
     }
 }

@@ -1,6 +1,6 @@
 package dev.veil.cli;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.ModelShape;
 import dev.veil.engine.model.RandomModels;
 import dev.veil.engine.model.RopeScaling;

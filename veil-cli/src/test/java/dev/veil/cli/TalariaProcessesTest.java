@@ -47,7 +47,7 @@ class TalariaProcessesTest {
             assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
             String address = listening.substring("listening on ".length());
 
-            var nodeBuilder = veil("node", "--model", model, "--weights-server", address, "--tls-truststore", trust.toString(),
+            var nodeBuilder = veil("node", "--scheme", "remo", "--model", model, "--weights-server", address, "--tls-truststore", trust.toString(),
                     "--numeric", "exact", "--m-fraction", "0.25", "--prompt", "Lily and Ben", "--max-tokens", "30");
             nodeBuilder.environment().put("VEIL_TLS_PASSWORD", "secret");
             Process node = nodeBuilder.redirectError(ProcessBuilder.Redirect.DISCARD).start();

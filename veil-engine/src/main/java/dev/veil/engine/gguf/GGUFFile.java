@@ -1,6 +1,6 @@
 package dev.veil.engine.gguf;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tensor.FloatTensors;
 import dev.veil.engine.tensor.GGMLType;

@@ -14,20 +14,14 @@ public final class Forward {
     private final LlamaConfig c;
     private final NodeParams p;
     private final LinearOps linear;
-    private final float[] invFreq;
+    private final Rope rope;
 
     public Forward(LlamaConfig config, NodeParams params, LinearOps linear) {
         if (params == null) throw new IllegalArgumentException("model was loaded without its embedding and norms");
         this.c = config;
         this.p = params;
         this.linear = linear;
-        int half = c.headDim() / 2;
-        invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            double f = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
-            if (c.ropeFreqFactors() != null) f /= c.ropeFreqFactors()[i];
-            invFreq[i] = (float) f;
-        }
+        this.rope = new Rope(c);
     }
 
     public LlamaConfig config() { return c; }
@@ -107,23 +101,9 @@ public final class Forward {
             if (p.qkvBias() != null) addInPlace(qkv, row, p.qkvBias()[layer], qkvDim);
             for (int h = 0; h < c.heads() + c.kvHeads(); h++) {
                 int off = row + h * hd;  // q heads, then k heads (contiguous)
-                if (c.qkNorm()) rmsnorm(qkv, off, qkv, off, h < c.heads() ? p.qNorm()[layer] : p.kNorm()[layer], hd);
-                rope(qkv, off, start + r);
+                if (c.qkNorm()) RmsNorm.apply(qkv, off, qkv, off, h < c.heads() ? p.qNorm()[layer] : p.kNorm()[layer], hd, c.rmsEps());
+                rope.rotate(qkv, off, start + r);
             }
-        }
-    }
-
-    private void rope(float[] v, int off, int pos) {
-        int half = c.headDim() / 2;
-        for (int i = 0; i < half; i++) {
-            float angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
-            int a, b;
-            if (c.ropeStyle() == LlamaConfig.RopeStyle.ADJACENT) { a = off + 2 * i; b = a + 1; }
-            else { a = off + i; b = a + half; }
-            float v0 = v[a], v1 = v[b];
-            v[a] = v0 * cos - v1 * sin;
-            v[b] = v0 * sin + v1 * cos;
         }
     }
 
@@ -164,14 +144,7 @@ public final class Forward {
     }
 
     private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {
-        for (int r = 0; r < n; r++) rmsnorm(out, r * dim, x, r * dim, gain, dim);
-    }
-
-    private void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] gain, int size) {
-        float ss = 0f;
-        for (int i = 0; i < size; i++) ss += x[xOff + i] * x[xOff + i];
-        float inv = (float) (1.0 / Math.sqrt(ss / size + c.rmsEps()));
-        for (int i = 0; i < size; i++) out[outOff + i] = gain[i] * (inv * x[xOff + i]);
+        RmsNorm.rows(out, x, gain, n, dim, c.rmsEps());
     }
 
     private static void addInPlace(float[] x, float[] d, int n) {

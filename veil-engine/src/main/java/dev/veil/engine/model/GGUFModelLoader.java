@@ -1,5 +1,6 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
 import static dev.veil.engine.model.GGUFNames.*;
 
 import dev.veil.engine.gguf.GGUFFile;

@@ -1,5 +1,6 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.tensor.F32Tensor;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;

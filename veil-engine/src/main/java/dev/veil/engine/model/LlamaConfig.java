@@ -1,5 +1,7 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
+
 /**
  * Hyper-parameters of a Llama-family decoder (llama, qwen2, qwen3).
  *

@@ -1,5 +1,6 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
+
 /**
  * Llama 3 RoPE frequency scaling: frequencies whose wavelength exceeds the original context are divided by
  * {@code factor}, short wavelengths are kept, and those in between are interpolated smoothly.

@@ -1,6 +1,6 @@
 package dev.veil.engine.tensor;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import java.lang.foreign.MemorySegment;
 
 /** Creates the tensor class of a GGML type over its bytes. */

@@ -1,6 +1,6 @@
 package dev.veil.engine.tokenizer;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

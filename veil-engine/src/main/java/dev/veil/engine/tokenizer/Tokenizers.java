@@ -1,6 +1,6 @@
 package dev.veil.engine.tokenizer;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import java.lang.reflect.Array;
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.veil.engine.gguf;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.veil.engine.model.ModelFormatException;
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.tensor.GGMLType;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.veil.engine.model;
 
+import dev.veil.engine.ModelFormatException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

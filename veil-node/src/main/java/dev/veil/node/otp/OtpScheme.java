@@ -23,7 +23,6 @@ public record OtpScheme(OtpConfig config) implements Scheme {
         @Override
         public Scheme create(SchemeParams p) {
             Numeric numeric = p.numeric(Numeric.Z64);
-            if (!numeric.exact()) throw new IllegalArgumentException("remo-otp masks over a ring: --numeric exact (Z_2^64) or z32, not " + numeric);
             return new OtpScheme(new OtpConfig(numeric, p.integer("pool-rows", OtpConfig.DEFAULT_POOL_ROWS),
                     p.integer("pool-batch", OtpConfig.DEFAULT_BATCH_ROWS), p.integer("producers", 1), p.number("check-rate", 1),
                     p.integer("check-bits", OtpConfig.DEFAULT_CHECK_BITS), p.integer("rotate-after", OtpConfig.DEFAULT_ROTATE_AFTER),

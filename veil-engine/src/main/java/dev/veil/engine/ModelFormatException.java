@@ -1,4 +1,4 @@
-package dev.veil.engine.model;
+package dev.veil.engine;
 
 /** A model file or configuration Veil cannot use; the message says what and why, for the user. */
 public class ModelFormatException extends RuntimeException {
