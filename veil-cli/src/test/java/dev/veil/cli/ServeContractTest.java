@@ -57,6 +57,21 @@ class ServeContractTest {
         }
     }
 
+    @Test
+    void badOptionsAreOneLineErrors() throws Exception {
+        String model = Shared.storiesBin().toString();
+        var open = CliRun.of("serve", "--model", model, "--host", "0.0.0.0");
+        assertEquals(1, open.code());
+        assertTrue(open.err().contains("not a loopback address: give --api-keys"), open.err());
+        var unknown = CliRun.of("serve", "--model", model, "--schemes", "plain,nosuch");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("unknown scheme 'nosuch'"), unknown.err());
+        var unused = CliRun.of("serve", "--model", model, "--scheme", "plain", "--schemes", "remo", "--epsilon", "2");
+        assertEquals(1, unused.code());
+        assertTrue(unused.err().contains("--epsilon applies to none of the offered schemes"), unused.err());
+        assertTrue(!open.err().contains("\tat ") && !unknown.err().contains("\tat ") && !unused.err().contains("\tat "));
+    }
+
     /** The veil command as a process, finding the shared data (CMIF's corpus) as ./veil does. */
     static ProcessBuilder veil(String... args) {
         var pb = TalariaProcessesTest.veil(args);

@@ -241,9 +241,20 @@ public final class VeilService implements AutoCloseable {
             } else {
                 var sse = new EventStream(ex);
                 if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-                result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
-                        ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null)
-                        : chunk(id, createdAt, false, delta, null)));
+                try {
+                    result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
+                            ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null)
+                            : chunk(id, createdAt, false, delta, null)));
+                } catch (RuntimeException e) {
+                    if (e instanceof Cancelled) throw e;
+                    // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
+                    System.err.println("veil serve: a streamed generation failed: " + e);
+                    var err = ApiError.server();
+                    ObjectNode o = JSON.createObjectNode();
+                    o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
+                    sse.send(o);
+                    return 0;
+                }
                 tokens.addAndGet(result.completionTokens());
                 ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason());
                 if (req.includeUsage()) last.set("usage", usage(result));

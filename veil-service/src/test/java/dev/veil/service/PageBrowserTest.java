@@ -54,11 +54,19 @@ class PageBrowserTest {
                 assertTrue(plain.findElement(By.className("attack")).getText().contains("100% of the prompt tokens recovered"),
                         plain.findElement(By.className("attack")).getText());
                 assertEquals(prompt, plain.findElement(By.className("recovered")).getText());
+                // Unprotected, the server's input is the plain input: the two pictures are the same pixels.
+                var js = (org.openqa.selenium.JavascriptExecutor) browser;
+                String pictures = "const t = document.querySelector('.turn');"
+                        + "return [t.querySelector('canvas.plain').toDataURL(), t.querySelector('canvas.received').toDataURL()];";
+                var urls = (java.util.List<?>) js.executeScript(pictures);
+                assertEquals(urls.get(0), urls.get(1), "plain: the server received the plain input");
 
                 WebElement otp = send(browser, wait, "remo-otp", prompt, 2);
                 assertEquals(expected, otp.findElement(By.className("answer")).getText().stripTrailing());
                 String recovered = otp.findElement(By.className("recovered")).getText();
                 assertNotEquals(prompt, recovered);
+                var otpUrls = (java.util.List<?>) js.executeScript(pictures);
+                assertNotEquals(otpUrls.get(0), otpUrls.get(1), "remo-otp: the server received something else");
                 assertTrue(otp.findElement(By.className("report")).getText().contains("remo-otp"));
                 Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
                 Files.createDirectories(Path.of("target"));
