@@ -45,7 +45,7 @@ public final class Experiment {
         this.similarity = similarity;
     }
 
-    public Outcome run(Scheme scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
+    public Outcome run(AttackTarget scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
         List<VictimRun> runs = throughTranscript(config.transcript(), w -> scheme.victim(config.seed(), w), victimPrompts,
                 scheme.name() + ": victim workload", progress);
         Observation sample = runs.getFirst().observation();
@@ -67,13 +67,13 @@ public final class Experiment {
      * Runs prompts through a deployment whose weights server writes its transcript, then reads the observations
      * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth.
      */
-    List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, Scheme.Deployment> deployment, List<int[]> prompts,
+    List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
                                       String stage, Progress progress) throws IOException {
         Path file = keep != null ? keep : Files.createTempFile("veil", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
         try {
             try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
-                 Scheme.Deployment d = deployment.apply(writer)) {
+                 AttackTarget.Deployment d = deployment.apply(writer)) {
                 for (int[] p : prompts) {
                     if (p.length < 2) throw new IllegalArgumentException("prompts need BOS and at least one token");
                     truth.add(d.run(p, config.answerTokens()));

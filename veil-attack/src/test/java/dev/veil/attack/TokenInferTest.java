@@ -19,7 +19,7 @@ class TokenInferTest {
             "The cat jumped on the bed and went to sleep.", "Everyone laughed and played until it was dark."};
     static final String VICTIM = "Lily and Tom played with the happy dog in the park.";
 
-    static List<LabelledObservation> runs(Scheme.Deployment d) {
+    static List<LabelledObservation> runs(AttackTarget.Deployment d) {
         List<LabelledObservation> out = new ArrayList<>();
         for (String s : PUBLIC) out.add(d.run(Stories.prompt(s), 6).labelled());
         return out;
@@ -27,7 +27,7 @@ class TokenInferTest {
 
     @Test
     void trainingIsDeterministicUnderASeed() {
-        var training = runs(Scheme.plain(Stories.MODEL).victim(0, null));
+        var training = runs(AttackTarget.plain(Stories.MODEL).victim(0, null));
         var options = new Mlp.Options(32, 2, 16, 2e-3f, 99);
         var a = Mlp.train(features(training), labels(training), 64, 512, options);
         var b = Mlp.train(features(training), labels(training), 64, 512, options);
@@ -40,11 +40,11 @@ class TokenInferTest {
     @Test
     void learnsFirstLayerInputsWithoutProtectionAndInTheNullSpaceOfRemo() {
         var options = new Mlp.Options(128, 40, 16, 3e-3f, 1);
-        var plain = Scheme.plain(Stories.MODEL);
+        var plain = AttackTarget.plain(Stories.MODEL);
         var attack = TokenInferAttack.train(runs(plain.victim(0, null)), Site.QKV, 0, View.RAW, 512, options);
         assertAccuracyOnSeenTokens(attack, plain.victim(1, null).run(Stories.prompt(VICTIM), 6));
 
-        var remo = Scheme.simulatedRemo(Stories.MODEL, 0.25, Numeric.Z64, 1);
+        var remo = AttackTarget.simulatedRemo(Stories.MODEL, 0.25, Numeric.Z64, 1);
         var victim = remo.victim(7, null).run(Stories.prompt(VICTIM), 6);
         var own = remo.attacker(victim.observation(), 8, null);
         var nullSpace = TokenInferAttack.train(runs(own), Site.QKV, 0, View.NULL_SPACE, 512, options);

@@ -24,7 +24,7 @@ class TranscriptsTest {
             Path file = dir.resolve(numeric + ".transcript");
             List<VictimRun> runs = new ArrayList<>();
             try (var writer = new TranscriptWriter(file, "stories260K", ModelDims.of(Stories.MODEL.config()))) {
-                var victim = Scheme.simulatedRemo(Stories.MODEL, 0.25, numeric, 1).victim(3, writer);
+                var victim = AttackTarget.simulatedRemo(Stories.MODEL, 0.25, numeric, 1).victim(3, writer);
                 runs.add(victim.run(Stories.prompt("a"), 5));                      // BOS + 1 token: the shortest prefill
                 runs.add(victim.run(Stories.prompt("Lily went to the park."), 0)); // no decode step at all
                 runs.add(victim.run(Stories.prompt("The dog ran after the red ball."), 7));

@@ -2,17 +2,17 @@ package dev.veil.cli;
 
 import dev.veil.attack.AttackLab;
 import dev.veil.attack.Experiment;
-import dev.veil.attack.Scheme;
+import dev.veil.attack.AttackTarget;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.ring.Numeric;
+import dev.veil.node.Scheme;
+import dev.veil.node.Schemes;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * Plays the curious weights server: runs a victim workload through a scheme, records what the server saw, runs
@@ -21,58 +21,25 @@ import picocli.CommandLine.Option;
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Attack a scheme from the weights server's seat and report how much of the prompts and answers leaks.")
 final class AttackCommand implements Callable<Integer> {
-    @Option(names = "--scheme", required = true, description = "plain, remo, remo-otp or cmif")
-    String scheme;
-
-    @Option(names = {"--m", "--m-fraction"}, defaultValue = "1/8",
-            description = "ReMO: rank m of the public bases, as a fraction of d_in (1/8, 0.125) or a count (8) (default 1/8)")
-    String m;
-
-    @Option(names = "--mask-scale", defaultValue = "1", description = "ReMO, float mode: standard deviation σ of a mask entry (default 1, the node's default)")
-    double maskScale;
-
-    @Option(names = "--numeric", defaultValue = "float", description = "ReMO: float, exact (= z64), z64 or z32 (default float)")
-    String numeric;
-
-    @Option(names = "--epsilon", defaultValue = "1", description = "CMIF: ε per sanitized token, or inf (default 1)")
-    String epsilon;
-
-    @Option(names = "--sanitizer", defaultValue = "rnm", description = "CMIF: rnm (CMIF's own), santext+ or custext+ (default rnm)")
-    String sanitizer;
+    @Mixin SchemeOptions schemes;
 
     @Mixin
     Workload workload = new Workload();
 
     @Override
     public Integer call() throws Exception {
+        Scheme scheme = schemes.scheme(Schemes.DEFAULT, workload.schemeDefaults());
+        Deployments.warn(scheme, System.err);
         Model model = workload.loadModel();
         var progress = new ProgressBar(System.err);
-        String id = workload.model.getFileName().toString();
-        Scheme s = switch (scheme) {
-            case "plain" -> Scheme.plain(model);
-            case "remo" -> new TalariaScheme(model, id, rank(m), Numeric.parse(numeric), maskScale);
-            case "remo-otp" -> new OtpScheme(model, id, Numeric.parse(numeric.equals("float") ? "z64" : numeric));
-            case "cmif" -> new CmifScheme(model, id, workload.sanitizer(model, sanitizer, UtilityCommand.parseEpsilon(epsilon)));
-            default -> throw new IllegalArgumentException("unknown scheme '" + scheme + "' (plain, remo, remo-otp, cmif)");
-        };
+        AttackTarget target = SchemeTarget.of(scheme, model, workload.model.getFileName().toString());
         try (var encoder = !workload.noSimilarity ? new SentenceEncoder() : null) {
-            var outcome = workload.experiment(model, encoder).run(s, workload.victimPrompts(model), workload.publicPrompts(model), progress::update);
+            var outcome = workload.experiment(model, encoder).run(target, workload.victimPrompts(model), workload.publicPrompts(model), progress::update);
             progress.finish();
             print(outcome, System.out);
         }
+        if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         return 0;
-    }
-
-    /** Parses m: a fraction of d_in ("1/8", "0.125") or a whole rank ("8"). */
-    static double rank(String s) {
-        try {
-            int slash = s.indexOf('/');
-            double v = slash < 0 ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, slash)) / Double.parseDouble(s.substring(slash + 1));
-            if (!(v > 0 && (v < 1 || v == Math.rint(v))) || Double.isInfinite(v)) throw new NumberFormatException();
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--m must be a fraction of d_in in (0, 1), like 1/8 or 0.125, or a whole rank like 8; got '" + s + "'");
-        }
     }
 
     static void print(Experiment.Outcome o, PrintStream out) {

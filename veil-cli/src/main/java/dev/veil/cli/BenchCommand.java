@@ -7,10 +7,20 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.experiments.bench.Decoding;
+import dev.veil.experiments.bench.MemoryBandwidth;
+import dev.veil.experiments.bench.OtpBench;
+import dev.veil.experiments.bench.RemoBench;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
+import dev.veil.node.otp.OtpScheme;
+import dev.veil.node.remo.RemoScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,22 +42,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", description = "prefill test length (pp), 0 to skip")
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
     int promptTokens;
 
-    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "decode test length (tg), 0 to skip")
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "decode test length (tg), 0 to skip (default: ${DEFAULT-VALUE})")
     int genTokens;
 
-    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test")
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs of each test first (JIT warm-up)")
+    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs of each test first, for the JIT (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "buffer for the bandwidth test, MiB")
+    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "buffer for the bandwidth test, MiB (default: ${DEFAULT-VALUE})")
     int bandwidthMiB;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--mode", defaultValue = "plain",
@@ -68,24 +78,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "serve: folder for the latency plot (PNG and SVG)")
     Path out;
 
-    @picocli.CommandLine.Mixin RemoOptions remo;
-    @picocli.CommandLine.Mixin OtpOptions otp;
+    @picocli.CommandLine.Mixin SchemeParameters parameters;
 
     @Override
     public Integer call() throws Exception {
-        switch (mode) {
-            case "plain" -> { }
-            case "remo" -> {
-                return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
-            }
-            case "remo-otp" -> {
-                return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep).run();
-            }
-            case "serve" -> {
-                return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
-            }
-            default -> throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, serve)");
+        if (mode.equals("serve")) {
+            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode serve runs every scheme with its defaults; drop the scheme options");
+            return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
         }
+        if (!List.of("plain", "remo", "remo-otp").contains(mode)) {
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, serve)");
+        }
+        // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
+        var params = new SchemeParams(parameters.given(), mode.equals("remo-otp") ? Map.of("numeric", "exact") : Map.of());
+        RemoScheme remo = mode.equals("plain") ? null : (RemoScheme) Schemes.type("remo").create(params);
+        OtpScheme otp = mode.equals("remo-otp") ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
+        params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode);
+        if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
+        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep, Main.class.getName()).run();
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
@@ -102,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
-        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, m.tokenizer().bos()));
+        Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, Decoding.startToken(m)));
         long peak = peakResidentBytes();
 
         System.err.printf(Locale.ROOT, "veil bench: measuring memory read bandwidth over %d MiB...%n", bandwidthMiB);

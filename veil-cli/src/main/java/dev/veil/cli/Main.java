@@ -27,6 +27,14 @@ public final class Main {
 
     public static int run(String... args) {
         var cli = new CommandLine(new Main());
+        cli.setUsageHelpAutoWidth(true);
+        cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
+        // A usage error is one line too, with where to read more; never the whole usage text.
+        cli.setParameterExceptionHandler((e, args2) -> {
+            var cmd = e.getCommandLine();
+            cmd.getErr().println("veil: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName(" ") + " --help')");
+            return 1;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("veil: " + message(e));
             if (Boolean.getBoolean("veil.debug")) e.printStackTrace(cmd.getErr());
@@ -35,8 +43,29 @@ public final class Main {
         return cli.execute(args);
     }
 
+    /**
+     * The command list of {@code veil --help}: each command's first sentence, whole (picocli's own list shows the
+     * first line of a description written over several lines, cut mid-sentence).
+     */
+    static String commandList(CommandLine.Help help) {
+        int width = help.commandSpec().usageMessage().width(), name = 18;
+        var table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                new CommandLine.Help.Column(name, 2, CommandLine.Help.Column.Overflow.SPAN),
+                new CommandLine.Help.Column(width - name, 2, CommandLine.Help.Column.Overflow.WRAP));
+        for (var e : help.subcommands().entrySet()) {
+            String text = String.join(" ", e.getValue().commandSpec().usageMessage().description()).strip();
+            int end = text.indexOf(". ");
+            table.addRowValues(e.getKey(), end < 0 ? text : text.substring(0, end + 1));
+        }
+        return table.toString();
+    }
+
     static String message(Throwable e) {
-        if (e instanceof java.nio.file.NoSuchFileException) return "file not found: " + e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException n && n.getFile() != null) {
+            var parent = java.nio.file.Path.of(n.getFile()).toAbsolutePath().getParent();
+            return parent != null && !java.nio.file.Files.isDirectory(parent) ? "no folder " + parent + " (for " + n.getFile() + ")"
+                    : "file not found: " + n.getFile();
+        }
         if (e instanceof OutOfMemoryError) return "out of memory (raise -Xmx via VEIL_JAVA_OPTS)";
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

@@ -24,16 +24,16 @@ final class MakeModelCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--arch", description = "llama, qwen2 or qwen3") String arch;
-    @Option(names = "--dim") Integer dim;
+    @Option(names = "--dim", description = "model width: the embedding size d") Integer dim;
     @Option(names = "--hidden", description = "feed-forward width") Integer hidden;
-    @Option(names = "--layers") Integer layers;
-    @Option(names = "--heads") Integer heads;
-    @Option(names = "--kv-heads") Integer kvHeads;
-    @Option(names = "--head-dim", description = "default dim/heads") Integer headDim;
-    @Option(names = "--vocab") Integer vocab;
-    @Option(names = "--context", description = "context length (default 2048)") Integer context;
-    @Option(names = "--rope-theta") Float ropeTheta;
-    @Option(names = "--rms-eps") Float rmsEps;
+    @Option(names = "--layers", description = "decoder layers") Integer layers;
+    @Option(names = "--heads", description = "attention (query) heads") Integer heads;
+    @Option(names = "--kv-heads", description = "key/value heads (fewer than --heads: grouped-query attention)") Integer kvHeads;
+    @Option(names = "--head-dim", description = "width of one head (default: dim/heads)") Integer headDim;
+    @Option(names = "--vocab", description = "vocabulary size") Integer vocab;
+    @Option(names = "--context", description = "context length in tokens (default: 2048)") Integer context;
+    @Option(names = "--rope-theta", description = "RoPE base frequency θ") Float ropeTheta;
+    @Option(names = "--rms-eps", description = "RMSNorm ε") Float rmsEps;
     @Option(names = "--tied", arity = "1", description = "LM head tied to the embedding (true/false)") Boolean tied;
     @Option(names = "--rope-scaling", description = "Llama 3 RoPE scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT, or none")
     String ropeScaling;
@@ -42,7 +42,7 @@ final class MakeModelCommand implements Callable<Integer> {
             completionCandidates = TensorTypes.class, converter = TensorTypes.class)
     GGMLType type;
 
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the random weights (default: ${DEFAULT-VALUE})") long seed;
 
     @Option(names = "--tokenizer", description = "SentencePiece tokenizer.model or llama2.c tokenizer.bin whose vocabulary to use "
             + "(cut or grown to the vocab size); "

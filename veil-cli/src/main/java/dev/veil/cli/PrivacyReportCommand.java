@@ -2,12 +2,15 @@ package dev.veil.cli;
 
 import dev.veil.attack.AttackLab;
 import dev.veil.attack.Experiment;
-import dev.veil.attack.Scheme;
+import dev.veil.attack.AttackTarget;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
-import dev.veil.cli.plot.LinePlot;
+import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
+import dev.veil.node.Scheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,30 +32,32 @@ import picocli.CommandLine.Option;
 @Command(name = "privacy-report", mixinStandardHelpOptions = true,
         description = "Sweep m/d for ReMO (and ε for CMIF) under every attack; write a table and TRA plots (PNG, SVG).")
 final class PrivacyReportCommand implements Callable<Integer> {
-    static final String[] M_FRACTIONS = {"1/16", "1/8", "1/4", "1/2", "3/4", "15/16"};
-
-    @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp,cmif",
-            description = "what to sweep besides the plain reference: remo, remo-otp, cmif (default: all)")
+    @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp,cmif", paramLabel = "NAME",
+            description = "schemes to sweep besides the plain reference: remo sweeps --m per --numeric, cmif sweeps --epsilon, "
+                    + "any other runs at its defaults (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
-    @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16",
-            description = "CMIF ε values per token (default 0.5,1,2,4,8,16)")
+    @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16", paramLabel = "ε",
+            description = "cmif: ε values per token (default: ${DEFAULT-VALUE})")
     List<String> epsilons;
 
-    @Option(names = "--sanitizer", defaultValue = "rnm", description = "CMIF sanitizer: rnm, santext+ or custext+ (default rnm)")
+    @Option(names = "--sanitizer", defaultValue = "rnm", paramLabel = "NAME",
+            description = "cmif: rnm, santext+ or custext+ (default: ${DEFAULT-VALUE})")
     String sanitizer;
 
-    @Option(names = "--m", split = ",", description = "ReMO m/d values (default 1/16,1/8,1/4,1/2,3/4,15/16)")
-    List<String> fractions = List.of(M_FRACTIONS);
+    @Option(names = "--m", split = ",", defaultValue = "1/16,1/8,1/4,1/2,3/4,15/16", paramLabel = "M",
+            description = "remo: m as fractions of d_in (default: ${DEFAULT-VALUE})")
+    List<String> fractions;
 
-    @Option(names = "--numeric", split = ",", defaultValue = "z64,float",
-            description = "ReMO numeric modes to sweep: z64 (the paper's ring), z32, float (default z64,float)")
+    @Option(names = "--numeric", split = ",", defaultValue = "exact,float", paramLabel = "MODE",
+            description = "remo: numeric modes to sweep, of float, exact (ring Z_2^64) and z32 (default: ${DEFAULT-VALUE})")
     List<String> numerics;
 
-    @Option(names = "--mask-scale", defaultValue = "1", description = "ReMO float mode: standard deviation σ of a mask entry (default 1)")
-    double maskScale;
+    @Option(names = "--mask-scale", defaultValue = "1", paramLabel = "σ",
+            description = "remo, float mode: standard deviation of a mask entry (default: ${DEFAULT-VALUE})")
+    String maskScale;
 
-    @Option(names = "--out", defaultValue = "privacy-report", description = "output folder (default ./privacy-report)")
+    @Option(names = "--out", defaultValue = "privacy-report", paramLabel = "DIR", description = "output folder (default: ./${DEFAULT-VALUE})")
     Path out;
 
     @Mixin
@@ -61,15 +66,52 @@ final class PrivacyReportCommand implements Callable<Integer> {
     /** One row of the report. */
     record Row(String scheme, String setting, AttackLab.Result result) {}
 
+    /**
+     * One line of the sweep: a scheme with {@code fixed} parameters, {@code param} taking each of {@code values}
+     * (none: the scheme once at its defaults, its setting as it describes itself), and how to plot it.
+     */
+    record Sweep(String label, String scheme, Map<String, String> fixed, String param, String prefix, List<String> values, Plot plot) {}
+
+    record Plot(String title, String xLabel, String file) {}
+
+    /** What the options ask for: remo's m per numeric mode, cmif's ε, every other scheme at its defaults. */
+    List<Sweep> sweeps() {
+        List<Sweep> sweeps = new ArrayList<>();
+        for (String name : schemes) {
+            Schemes.type(name);
+            if (name.equals("plain")) continue; // the reference, always there
+            if (name.equals("remo")) {
+                for (Numeric n : numerics.stream().map(Numeric::parse).distinct().toList()) {
+                    String what = n.exact() ? "ReMO over " + n.ring.name() : "ReMO in float, σ = " + maskScale;
+                    sweeps.add(new Sweep("remo-" + n, name, Map.of("numeric", n.toString(), "mask-scale", maskScale), "m", "m/d=", fractions,
+                            new Plot(what, "m / d_in", "tra-vs-m-" + n)));
+                }
+            } else if (name.equals("cmif")) {
+                sweeps.add(new Sweep("cmif-" + sanitizer, name, Map.of("sanitizer", sanitizer), "epsilon", "ε=", epsilons,
+                        new Plot("CMIF (" + sanitizer + ")", "ε per token", "tra-vs-epsilon")));
+            } else {
+                sweeps.add(new Sweep(name, name, Map.of(), null, "", List.of(""), null));
+            }
+        }
+        return sweeps;
+    }
+
     @Override
     public Integer call() throws Exception {
-        Model model = workload.loadModel();
-        List<Numeric> modes = numerics.stream().map(Numeric::parse).distinct().toList();
-        for (String f : fractions) AttackCommand.rank(f);
-        for (String e : epsilons) UtilityCommand.parseEpsilon(e);
-        for (String sc : schemes) {
-            if (!List.of("remo", "remo-otp", "cmif").contains(sc)) throw new IllegalArgumentException("unknown scheme '" + sc + "' (remo, remo-otp, cmif)");
+        // every scheme of the sweep is made (and its parameters checked) before the model loads
+        Map<String, String> defaults = workload.schemeDefaults();
+        List<Sweep> sweeps = sweeps();
+        List<List<Scheme>> points = new ArrayList<>();
+        for (Sweep s : sweeps) {
+            List<Scheme> line = new ArrayList<>();
+            for (String v : s.values()) {
+                Map<String, String> params = new LinkedHashMap<>(s.fixed());
+                if (s.param() != null) params.put(s.param(), v);
+                line.add(Schemes.create(s.scheme(), new SchemeParams(params, defaults)));
+            }
+            points.add(line);
         }
+        Model model = workload.loadModel();
         Files.createDirectories(out);
         var progress = new ProgressBar(System.err);
         String modelId = workload.model.getFileName().toString();
@@ -78,24 +120,15 @@ final class PrivacyReportCommand implements Callable<Integer> {
             Experiment experiment = workload.experiment(model, encoder);
             var victim = workload.victimPrompts(model);
             var pub = workload.publicPrompts(model);
-            for (var r : experiment.run(Scheme.plain(model), victim, pub, progress::update).results()) rows.add(new Row("plain", "-", r));
-            if (schemes.contains("remo")) {
-                for (Numeric numeric : modes) {
-                    for (String f : fractions) {
-                        var scheme = new TalariaScheme(model, modelId, AttackCommand.rank(f), numeric, maskScale);
-                        for (var r : experiment.run(scheme, victim, pub, progress::update).results()) rows.add(new Row("remo-" + numeric, "m/d=" + f, r));
+            for (var r : experiment.run(AttackTarget.plain(model), victim, pub, progress::update).results()) rows.add(new Row("plain", "-", r));
+            for (int i = 0; i < sweeps.size(); i++) {
+                Sweep s = sweeps.get(i);
+                for (int k = 0; k < s.values().size(); k++) {
+                    Scheme scheme = points.get(i).get(k);
+                    String setting = s.param() == null ? scheme.describe() : s.prefix() + s.values().get(k);
+                    for (var r : experiment.run(SchemeTarget.of(scheme, model, modelId), victim, pub, progress::update).results()) {
+                        rows.add(new Row(s.label(), setting, r));
                     }
-                }
-            }
-            if (schemes.contains("remo-otp")) {
-                for (var r : experiment.run(new OtpScheme(model, modelId, Numeric.Z64), victim, pub, progress::update).results()) {
-                    rows.add(new Row("remo-otp", "z64", r));
-                }
-            }
-            if (schemes.contains("cmif")) {
-                for (String e : epsilons) {
-                    var scheme = new CmifScheme(model, modelId, workload.sanitizer(model, sanitizer, UtilityCommand.parseEpsilon(e)));
-                    for (var r : experiment.run(scheme, victim, pub, progress::update).results()) rows.add(new Row("cmif-" + sanitizer, "ε=" + e, r));
                 }
             }
         }
@@ -103,13 +136,9 @@ final class PrivacyReportCommand implements Callable<Integer> {
         String table = markdown(rows);
         Files.writeString(out.resolve("privacy-report.md"), table);
         Files.writeString(out.resolve("privacy-report.tsv"), tsv(rows));
-        if (schemes.contains("remo")) {
-            for (Numeric numeric : modes) {
-                String what = numeric.exact() ? "ReMO over " + numeric.ring.name() : "ReMO in float, σ = " + fmt(maskScale);
-                plot(rows, "remo-" + numeric, "m/d=", fractions, what, "m / d_in", "tra-vs-m-" + numeric);
-            }
+        for (Sweep s : sweeps) {
+            if (s.plot() != null) plot(rows, s.label(), s.prefix(), s.values(), s.plot().title(), s.plot().xLabel(), s.plot().file());
         }
-        if (schemes.contains("cmif")) plot(rows, "cmif-" + sanitizer, "ε=", epsilons, "CMIF (" + sanitizer + ")", "ε per token", "tra-vs-epsilon");
         System.out.print(table);
         System.out.println();
         System.out.println("wrote " + out.resolve("privacy-report.md") + ", privacy-report.tsv and the TRA plots (PNG, SVG) in " + out);
@@ -177,7 +206,4 @@ final class PrivacyReportCommand implements Callable<Integer> {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
     }
 
-    private static String fmt(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
-    }
 }

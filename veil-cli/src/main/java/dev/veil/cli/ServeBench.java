@@ -1,7 +1,7 @@
 package dev.veil.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.veil.cli.plot.LinePlot;
+import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.Scheme;
@@ -40,7 +40,8 @@ import java.util.concurrent.Future;
 final class ServeBench {
     static final List<String> CONFIGS = List.of("plain", "isolated", "remo", "remo-otp", "cmif");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] PROMPTS = {"Once upon a time, Lily", "Tom had a big red ball", "The sun was warm and", "A little bird sat",
+    private static final String[] PROMPTS = {"Once upon a time, Lily", "Tom had a big red ball", "The sun was warm and",
+            "A little bird sat",
             "Sue and her mom went", "The cat saw a", "Ben liked to play", "One day, a girl named"};
 
     private final Path model;
@@ -68,7 +69,8 @@ final class ServeBench {
         PrintStream o = System.out;
         Model m = ModelLoader.load(model, tokenizer);
         String id = model.getFileName().toString();
-        o.printf(Locale.ROOT, "serve bench: %s, %d clients in turn %s, each %d streamed greedy requests of %d tokens, over HTTP on loopback%n",
+        o.printf(Locale.ROOT, "serve bench: %s, %d clients in turn %s, each %d streamed greedy requests of %d tokens, over HTTP on "
+                + "loopback%n",
                 id, clients.size(), clients, requests, tokens);
         // An untimed round of every configuration first, so that no scheme pays for the JIT's warm-up in its figures.
         for (String config : CONFIGS) measure(config, m, id, 1);
@@ -79,18 +81,22 @@ final class ServeBench {
             for (String config : CONFIGS) {
                 Run r = measure(config, m, id, c);
                 results.get(config)[ci] = r;
-                o.printf(Locale.ROOT, "  %-9s C=%d  p50 %.3f s  p95 %.3f s  ttft %.3f s  %.1f tokens/s%s%n", config, c, r.p50, r.p95, r.ttft50,
-                        r.tokensPerSecond, Double.isNaN(r.callsPerBatch) ? "" : String.format(Locale.ROOT, "  batches: %.2f calls, %.1f rows",
+                o.printf(Locale.ROOT, "  %-9s C=%d  p50 %.3f s  p95 %.3f s  ttft %.3f s  %.1f tokens/s%s%n", config, c, r.p50, r.p95,
+                        r.ttft50,
+                        r.tokensPerSecond, Double.isNaN(r.callsPerBatch) ? "" : String.format(Locale.ROOT,
+                                "  batches: %.2f calls, %.1f rows",
                                 r.callsPerBatch, r.rowsPerBatch));
             }
         }
         o.println();
-        o.println("| scheme | clients | p50 latency | p95 latency | time to first token | total tokens/s | weights server: calls (rows) per batch |");
+        o.println("| scheme | clients | p50 latency | p95 latency | time to first token | total tokens/s | weights server: calls (rows) "
+                + "per batch |");
         o.println("|---|---|---|---|---|---|---|");
         for (var e : results.entrySet()) {
             for (int ci = 0; ci < clients.size(); ci++) {
                 Run r = e.getValue()[ci], p = results.get("plain")[ci];
-                o.printf(Locale.ROOT, "| %s | %d | %.2fx | %.2fx | %.2fx | %.2fx | %s |%n", e.getKey(), clients.get(ci), r.p50 / p.p50, r.p95 / p.p95,
+                o.printf(Locale.ROOT, "| %s | %d | %.2fx | %.2fx | %.2fx | %.2fx | %s |%n", e.getKey(), clients.get(ci), r.p50 / p.p50,
+                        r.p95 / p.p95,
                         r.ttft50 / p.ttft50, r.tokensPerSecond / p.tokensPerSecond,
                         Double.isNaN(r.callsPerBatch) ? "-" : String.format(Locale.ROOT, "%.2f (%.1f)", r.callsPerBatch, r.rowsPerBatch));
             }
@@ -119,7 +125,8 @@ final class ServeBench {
                 }
                 TrustedNode node = Deployments.open(scheme, own, id, channels);
                 nodes.add(node);
-                var cfg = new VeilService.Config(own, id, Map.of(name, node), null, c, 4 * c, 4 * c, Double.POSITIVE_INFINITY, 1 << 20, null);
+                var cfg = new VeilService.Config(own, id, Map.of(name, node), null, c, 4 * c, 4 * c, Double.POSITIVE_INFINITY, 1 << 20,
+                        null);
                 services.add(new VeilService(cfg).start("127.0.0.1", 0));
             }
             // one untimed request per service: JIT and pools warm

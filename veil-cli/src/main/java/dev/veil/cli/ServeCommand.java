@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  * each request runs as a session of its own. Runs until interrupted.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a page at /.")
+        description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a "
+                + "page at /.")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
@@ -48,29 +49,34 @@ final class ServeCommand implements Callable<Integer> {
             description = "a remote weights server (repeat for schemes with several); default: weights servers in this process")
     List<String> weightsServers = new ArrayList<>();
 
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a remote weights server's reply (default: ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "60",
+            description = "seconds to wait for a remote weights server's reply (default: ${DEFAULT-VALUE})")
     int timeout;
 
     @Option(names = "--schemes", split = ",", paramLabel = "S1,S2",
             description = "further schemes a request may pick in its veil.scheme field (besides --scheme, the default)")
     List<String> allowed = new ArrayList<>();
 
-    @Option(names = "--host", description = "address to listen on (default: 127.0.0.1; without --api-keys only a loopback address is accepted)")
+    @Option(names = "--host",
+            description = "address to listen on (default: 127.0.0.1; without --api-keys only a loopback address is accepted)")
     String host;
 
     @Option(names = "--port", defaultValue = "8080", description = "port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--api-keys", paramLabel = "FILE", description = "clients' API keys, one per line: requests must carry 'Authorization: Bearer KEY'")
+    @Option(names = "--api-keys", paramLabel = "FILE",
+            description = "clients' API keys, one per line: requests must carry 'Authorization: Bearer KEY'")
     Path apiKeys;
 
     @Option(names = "--max-sessions", defaultValue = "4", description = "requests that run at once (default: ${DEFAULT-VALUE})")
     int maxSessions;
 
-    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a session; beyond them 429 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--queue", defaultValue = "16",
+            description = "requests that may wait for a session; beyond them 429 (default: ${DEFAULT-VALUE})")
     int queue;
 
-    @Option(names = "--key-sessions", description = "requests one API key may have running or waiting at once (default: --max-sessions plus --queue)")
+    @Option(names = "--key-sessions",
+            description = "requests one API key may have running or waiting at once (default: --max-sessions plus --queue)")
     Integer keySessions;
 
     @Option(names = "--privacy-budget", paramLabel = "ε", defaultValue = "inf",
@@ -107,7 +113,8 @@ final class ServeCommand implements Callable<Integer> {
                 nodes.put(e.getKey(), node);
                 System.err.println(node.setupReport());
             }
-            var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue, keySessions != null ? keySessions : maxSessions + queue, budget,
+            var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
+                    keySessions != null ? keySessions : maxSessions + queue, budget,
                     maxBody, local ? new ServerViews(m, id) : null);
             try (var service = new VeilService(config).start(listen, port)) {
                 var stop = new CountDownLatch(1);
@@ -129,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
         Set<String> names = new LinkedHashSet<>();
         names.add(schemes.scheme != null ? schemes.scheme : Schemes.DEFAULT);
         names.addAll(allowed);
-        Map<String, String> given = schemes.given();
+        Map<String, String> given = schemes.parameters.given();
         Set<String> unread = new LinkedHashSet<>(given.keySet());
         Map<String, Scheme> out = new LinkedHashMap<>();
         for (String name : names) {
@@ -157,7 +164,8 @@ final class ServeCommand implements Callable<Integer> {
 
     private List<Channel> connect(Scheme s) {
         if (weightsServers.size() < s.servers()) {
-            throw new IllegalArgumentException(s.name() + " needs " + s.servers() + " weights servers; --weights-server names " + weightsServers.size());
+            throw new IllegalArgumentException(s.name() + " needs " + s.servers() + " weights servers; --weights-server names "
+                    + weightsServers.size());
         }
         List<Channel> out = new ArrayList<>();
         for (int i = 0; i < s.servers(); i++) {

@@ -1,10 +1,10 @@
 package dev.veil.cli;
 
-import dev.veil.cli.plot.LinePlot;
-import dev.veil.cli.utility.RequestCost;
-import dev.veil.cli.utility.Sst2;
-import dev.veil.cli.utility.UtilityExperiment;
-import dev.veil.cli.utility.UtilityExperiment.Cell;
+import dev.veil.experiments.plot.LinePlot;
+import dev.veil.experiments.utility.RequestCost;
+import dev.veil.experiments.utility.Sst2;
+import dev.veil.experiments.utility.UtilityExperiment;
+import dev.veil.experiments.utility.UtilityExperiment.Cell;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.cmif.GloVe;
 import dev.veil.node.cmif.SanitizerParams;

@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.node.Bytes;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
@@ -70,7 +71,7 @@ final class WeightsServerCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%d layers, dim %d, %s of weight matrices)%s%s%n",
-                id, dims.layers(), dims.dim(), RemoReport.bytes(m.linear().byteSize()), tls == null ? "" : " over TLS",
+                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()), tls == null ? "" : " over TLS",
                 writer == null ? "" : ", recording to " + transcript);
         System.out.printf("listening on %s:%d%n", host, server.port());
         System.out.flush();

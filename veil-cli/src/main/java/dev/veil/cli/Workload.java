@@ -7,11 +7,6 @@ import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.node.cmif.CorpusCounts;
-import dev.veil.node.cmif.EmbeddingSpace;
-import dev.veil.node.cmif.Sanitizer;
-import dev.veil.node.cmif.SanitizerParams;
-import dev.veil.node.cmif.Sanitizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +15,16 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the attack commands: the model, the victim's and the attacker's text, attack settings. */
 final class Workload {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (the victim model, known to the server)")
+    @Option(names = "--model", description = "GGUF file or llama2.c checkpoint, the victim's model, known to the server (default: the shared stories260K)")
     Path model;
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--corpus", description = "folder with test.tsv (victim prompts) and train.tsv (the attacker's public text); default: shared SST-2")
-    Path corpus;
+    @Option(names = "--dataset", paramLabel = "DIR",
+            description = "folder with test.tsv (victim prompts) and train.tsv (the attacker's public text, also counted for CMIF's "
+                    + "token frequencies) (default: the shared SST-2)")
+    Path dataset;
 
     @Option(names = "--prompts", defaultValue = "50", description = "victim prompts (default 50)")
     int prompts;
@@ -63,6 +60,7 @@ final class Workload {
         if (prompts <= 0 || answerTokens < 0 || trainSentences <= 0 || epochs <= 0 || hidden <= 0 || inversionSteps < 0) {
             throw new IllegalArgumentException("--prompts, --train-sentences, --epochs and --hidden must be positive; --answer-tokens and --inversion-steps not negative");
         }
+        if (model == null) model = DemoCommand.sharedStories();
         Model m = ModelLoader.load(model, tokenizer);
         if (m.node() == null || m.linear() == null) throw new IllegalArgumentException("the attack lab needs the whole model");
         if (deepLayer >= m.config().layers()) throw new IllegalArgumentException("--deep-layer must be below " + m.config().layers());
@@ -75,18 +73,13 @@ final class Workload {
                 new Mlp.Options(hidden, epochs, 128, 2e-3f, seed), inversionSteps, deepLayer, seed, transcript), sim);
     }
 
-    /**
-     * CMIF's sanitizer over the model's embedding table, at ε per token (CMIF's K, p, Δ and sensitive share),
-     * with token frequencies counted on the public training text.
-     */
-    Sanitizer sanitizer(Model m, String name, double epsilon) throws IOException {
-        var space = EmbeddingSpace.fromModel(m);
-        long[] counts = CorpusCounts.of(space, corpus().resolve("train.tsv"), m.tokenizer()::encode, Sanitizers.defaultCacheDir());
-        return Sanitizers.create(name, space, counts, SanitizerParams.defaults(epsilon), Sanitizers.defaultCacheDir());
+    /** Parameters the attack lab suggests to any scheme: CMIF counts token frequencies on the attacker's public text. */
+    java.util.Map<String, String> schemeDefaults() {
+        return java.util.Map.of("corpus", corpus().resolve("train.tsv").toString());
     }
 
     private Path corpus() {
-        if (corpus != null) return corpus;
+        if (dataset != null) return dataset;
         String shared = System.getProperty("veil.shared", System.getenv().getOrDefault("VEIL_SHARED", "../shared"));
         return Path.of(shared, "data", "sst2");
     }

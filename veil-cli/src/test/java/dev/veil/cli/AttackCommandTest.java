@@ -32,7 +32,7 @@ class AttackCommandTest {
 
     static String[] small(String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("attack", "--model", Shared.storiesBin().toString(),
-                "--corpus", Shared.path("data/sst2").toString(), "--prompts", "3", "--answer-tokens", "6", "--train-sentences", "30",
+                "--dataset", Shared.path("data/sst2").toString(), "--prompts", "3", "--answer-tokens", "6", "--train-sentences", "30",
                 "--epochs", "2", "--hidden", "32", "--inversion-steps", "30", "--no-similarity"));
         args.addAll(Arrays.asList(extra));
         return args.toArray(String[]::new);

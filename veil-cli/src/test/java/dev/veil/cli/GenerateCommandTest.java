@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;
 import dev.veil.engine.tokenizer.TokenType;
 import dev.veil.engine.tokenizer.Vocabulary;
+import dev.veil.engine.Shared;
 import org.junit.jupiter.api.Test;
 
 class GenerateCommandTest {
@@ -28,6 +29,9 @@ class GenerateCommandTest {
 
     @Test
     void systemWithoutChatIsAnError() {
-        assertEquals(1, Main.run("generate", "--model", "no-such-model.gguf", "--system", "be brief", "--prompt", "hi"));
+        // a real model, so that the run reaches the check this test names (and not "file not found")
+        var run = CliRun.of("generate", "--model", Shared.storiesBin().toString(), "--system", "be brief", "--prompt", "hi");
+        assertEquals(1, run.code());
+        assertEquals("veil: --system needs --chat", run.err().strip());
     }
 }

@@ -16,7 +16,7 @@ class PrivacyReportCommandTest {
 
     @Test
     void smallSweepWritesTableAndPlots() throws Exception {
-        AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--corpus", Shared.path("data/sst2").toString(),
+        AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--dataset", Shared.path("data/sst2").toString(),
                 "--prompts", "2", "--answer-tokens", "4", "--train-sentences", "10", "--epochs", "1", "--hidden", "16", "--inversion-steps", "0",
                 "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif", "--out", dir.toString());
         var rows = Files.readAllLines(dir.resolve("privacy-report.tsv"));

@@ -34,7 +34,8 @@ class ServeContractTest {
     void defaultsServeWhatGeneratePrints() throws Exception {
         String model = Shared.storiesBin().toString();
         try (var serve = Serve.start("serve", "--model", model, "--port", "0")) {
-            assertTrue(serve.ready.contains("default remo-otp") && serve.ready.contains("in this process") && serve.ready.contains("loopback only"),
+            assertTrue(serve.ready.contains("default remo-otp") && serve.ready.contains("in this process")
+                    && serve.ready.contains("loopback only"),
                     serve.ready);
             var models = JSON.readTree(serve.get("/v1/models"));
             String id = models.at("/data/0/id").asText();
@@ -51,7 +52,8 @@ class ServeContractTest {
         try (var serve = Serve.start("serve", "--model", model, "--port", "0", "--scheme", "plain", "--schemes", "remo,remo-otp,cmif",
                 "--epsilon", "inf")) {
             for (String scheme : List.of("plain", "remo", "remo-otp", "cmif")) {
-                String expected = scheme.equals("cmif") ? generate(model, "--scheme", "cmif", "--epsilon", "inf") : generate(model, "--scheme", scheme);
+                String expected = scheme.equals("cmif") ? generate(model, "--scheme", "cmif", "--epsilon", "inf") : generate(model,
+                        "--scheme", scheme);
                 assertEquals(expected, serve.complete("stories260K.bin", scheme), scheme);
             }
         }
@@ -81,7 +83,8 @@ class ServeContractTest {
 
     /** What {@code veil generate} prints on stdout, without the final newline. */
     static String generate(String model, String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("generate", "--model", model, "--prompt", PROMPT, "--temperature", "0", "--max-tokens", "" + K));
+        List<String> args = new ArrayList<>(List.of("generate", "--model", model, "--prompt", PROMPT, "--temperature", "0",
+                "--max-tokens", "" + K));
         args.addAll(List.of(extra));
         Process p = veil(args.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

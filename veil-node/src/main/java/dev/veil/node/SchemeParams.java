@@ -9,14 +9,22 @@ import java.util.Set;
 /**
  * A scheme's parameters by name ("m" → "1/8"), as the CLI's options or a service's configuration give them.
  * A scheme reads the ones it takes; {@link #checkAllRead} then refuses any it did not, so a parameter that
- * does not apply to the chosen scheme is an error, not silently ignored.
+ * does not apply to the chosen scheme is an error, not silently ignored. A caller may also suggest defaults
+ * (the attack lab: count CMIF's token frequencies on the attacker's own text): a scheme that takes one reads it
+ * in place of its own default; one that does not is no error.
  */
 public final class SchemeParams {
-    private final Map<String, String> values;
+    private final Map<String, String> values, defaults;
     private final Set<String> read = new LinkedHashSet<>();
 
     public SchemeParams(Map<String, String> values) {
+        this(values, Map.of());
+    }
+
+    /** @param defaults values for parameters not given, which no scheme is obliged to take */
+    public SchemeParams(Map<String, String> values, Map<String, String> defaults) {
         this.values = new LinkedHashMap<>(values);
+        this.defaults = new LinkedHashMap<>(defaults);
     }
 
     public static SchemeParams none() {
@@ -26,7 +34,7 @@ public final class SchemeParams {
     /** The value given for {@code name}, else {@code fallback}. */
     public String get(String name, String fallback) {
         read.add(name);
-        return values.getOrDefault(name, fallback);
+        return values.getOrDefault(name, defaults.getOrDefault(name, fallback));
     }
 
     public double number(String name, double fallback) {

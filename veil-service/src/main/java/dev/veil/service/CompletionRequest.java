@@ -78,7 +78,8 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
             scheme = veil.hasNonNull("scheme") ? text(veil, "scheme", true) : null;
             view = bool(veil, "view", false);
         }
-        return new CompletionRequest(model, prompt, messages, stream, includeUsage, temperature, topP, maxTokens, stop(body), seed, scheme, view);
+        return new CompletionRequest(model, prompt, messages, stream, includeUsage, temperature, topP, maxTokens, stop(body), seed,
+                scheme, view);
     }
 
     private static String prompt(JsonNode body) {
@@ -170,7 +171,8 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
         JsonNode v = o.get(f);
         if (v == null || v.isNull()) return fallback;
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
-            throw ApiError.badRequest(f, f + " must be a whole number" + (min == 0 ? " (not negative)" : min == 1 ? " of at least 1" : "") + ".");
+            throw ApiError.badRequest(f,
+                    f + " must be a whole number" + (min == 0 ? " (not negative)" : min == 1 ? " of at least 1" : "") + ".");
         }
         return v.asLong();
     }

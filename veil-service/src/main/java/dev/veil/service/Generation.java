@@ -45,6 +45,7 @@ final class Generation {
         String rest = answer.finish();
         if (!rest.isEmpty()) sink.text(rest);
         String finish = !answer.stopped() && count[0] == maxTokens ? "length" : "stop";
-        return new Result(answer.text(), finish, prompt.tokens().length, count[0], session.report(), java.util.Arrays.copyOf(generated, count[0]));
+        return new Result(answer.text(), finish, prompt.tokens().length, count[0], session.report(), java.util.Arrays.copyOf(generated,
+                count[0]));
     }
 }

@@ -24,7 +24,8 @@ final class Page {
             if (in == null) throw new IOException("page resource " + name + " is missing from the jar");
             bytes = in.readAllBytes();
         }
-        String type = name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+        String type = name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".js")
+                ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
         ex.getResponseHeaders().set("Content-Type", type);
         // The page runs only its own script and talks only to this service.
         ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:");

@@ -29,7 +29,8 @@ final class PrivacyLedger {
         double used = spent.getOrDefault(client, 0.0);
         if (used + worstCase > budget) {
             throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, String.format(java.util.Locale.ROOT,
-                    "This request could spend ε %s of a privacy budget with ε %s left (of %s).", fmt(worstCase), fmt(budget - used), fmt(budget)), 0);
+                    "This request could spend ε %s of a privacy budget with ε %s left (of %s).", fmt(worstCase), fmt(budget - used),
+                            fmt(budget)), 0);
         }
         spent.put(client, used + worstCase);
     }

@@ -119,7 +119,8 @@ public final class ServerViews {
             Site site = cmif ? Site.DECODER_STACK : Site.QKV;
             int n = o.positions(site, 0);
             int[] positions = Arrays.copyOf(concat(prompt, answer), n);
-            float[] plain = cmif ? shadow.embed(positions) : Arrays.copyOf(unprotected(prompt, answer).received(Site.QKV, 0), n * model.config().dim());
+            float[] plain = cmif ? shadow.embed(positions) : Arrays.copyOf(unprotected(prompt, answer).received(Site.QKV, 0),
+                    n * model.config().dim());
             out.put("site", cmif ? "decoder stack input (embeddings)" : "layer 0 QKV input");
             out.set("plain", picture(plain, n));
             out.set("received", picture(o.received(site, 0), n));
@@ -129,7 +130,8 @@ public final class ServerViews {
                 attacks.add(new EmbeddingInversionAttack(shadow));
                 attacks.add(new HiddenStateAttack(model));
             } else {
-                attacks.add(new VocabularyMatchingAttack(shadow, Site.QKV, 0, VocabularyMatchingAttack.Distance.L2, dev.veil.attack.View.RAW));
+                attacks.add(new VocabularyMatchingAttack(shadow, Site.QKV, 0, VocabularyMatchingAttack.Distance.L2,
+                        dev.veil.attack.View.RAW));
                 if (o.base(Site.QKV, 0) != null) attacks.add(new NullSpaceProjectionAttack(shadow, Site.QKV, 0));
             }
             int[] truth = Arrays.copyOfRange(prompt, Math.min(1, prompt.length), prompt.length);
@@ -164,7 +166,8 @@ public final class ServerViews {
         }
     }
 
-    /** The server's view of the request's forward passes (the prompt, then each answer token fed back), had it multiplied plain activations. */
+    /** The server's view of the request's forward passes (the prompt, then each answer token fed back), had it multiplied plain
+     * activations. */
     private Observation unprotected(int[] prompt, int[] answer) {
         var c = model.config();
         var recorder = new Observation.Recorder();

@@ -150,7 +150,8 @@ public final class VeilService implements AutoCloseable {
     }
 
     private static void requireMethod(String method, String expected) {
-        if (!method.equals(expected)) throw new ApiError(405, "invalid_request_error", "method_not_allowed", null, "Use " + expected + ".", 0);
+        if (!method.equals(expected)) throw new ApiError(405, "invalid_request_error", "method_not_allowed", null,
+                "Use " + expected + ".", 0);
     }
 
     private String client(HttpExchange ex) {
@@ -158,8 +159,10 @@ public final class VeilService implements AutoCloseable {
     }
 
     private void models(HttpExchange ex, String id) throws IOException {
-        if (id != null && !id.equals(config.modelId())) throw ApiError.notFound("model_not_found", "The model '" + id + "' does not exist.");
-        ObjectNode model = JSON.createObjectNode().put("id", config.modelId()).put("object", "model").put("created", created).put("owned_by", "veil");
+        if (id != null && !id.equals(config.modelId())) throw ApiError.notFound("model_not_found",
+                "The model '" + id + "' does not exist.");
+        ObjectNode model = JSON.createObjectNode().put("id", config.modelId()).put("object", "model").put("created",
+                created).put("owned_by", "veil");
         ObjectNode veil = model.putObject("veil").put("default_scheme", config.defaultScheme());
         ArrayNode schemes = veil.putArray("schemes");
         config.nodes().forEach((name, node) -> schemes.addObject().put("name", name).put("parameters", node.scheme().describe())
@@ -180,12 +183,14 @@ public final class VeilService implements AutoCloseable {
         try {
             body = JSON.readTree(body(ex));
         } catch (JsonProcessingException e) {
-            throw ApiError.badRequest(null, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+            throw ApiError.badRequest(null,
+                    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
                     + "HTTP library correctly. The OpenAI API expects a JSON payload.)");
         }
         var req = CompletionRequest.parse(body, chat);
         if (!req.model().equals(config.modelId())) {
-            throw ApiError.notFound("model_not_found", "The model '" + req.model() + "' does not exist (this service runs '" + config.modelId() + "').");
+            throw ApiError.notFound("model_not_found",
+                    "The model '" + req.model() + "' does not exist (this service runs '" + config.modelId() + "').");
         }
         String schemeName = req.scheme() != null ? req.scheme() : config.defaultScheme();
         TrustedNode node = config.nodes().get(schemeName);
@@ -200,8 +205,10 @@ public final class VeilService implements AutoCloseable {
         Prompt prompt = chat ? Prompt.chat(model, req.messages()) : Prompt.raw(model.tokenizer(), req.prompt());
         int context = model.config().contextLength();
         if (prompt.tokens().length >= context) {
-            throw ApiError.contextExceeded(chat ? "messages" : "prompt", "This model's maximum context length is " + context + " tokens. However, your "
-                    + (chat ? "messages resulted in " : "prompt resulted in ") + prompt.tokens().length + " tokens, which leaves no room for an answer.");
+            throw ApiError.contextExceeded(chat ? "messages" : "prompt",
+                    "This model's maximum context length is " + context + " tokens. However, your "
+                    + (chat ? "messages resulted in " : "prompt resulted in ") + prompt.tokens().length
+                            + " tokens, which leaves no room for an answer.");
         }
         int room = context - prompt.tokens().length;
         int maxTokens = req.maxTokens() < 0 ? (chat ? room : 16) : Math.min(req.maxTokens(), room);
@@ -228,8 +235,8 @@ public final class VeilService implements AutoCloseable {
     }
 
     /** Runs the session and answers; returns the ε it spent. */
-    private double respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens, Sampler sampler,
-                           String client, double reserved) throws IOException {
+    private double respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens,
+                           Sampler sampler, String client, double reserved) throws IOException {
         started.incrementAndGet();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long createdAt = System.currentTimeMillis() / 1000;
@@ -304,7 +311,8 @@ public final class VeilService implements AutoCloseable {
     }
 
     /** The request's privacy report: the scheme, what the weights server was sent and, for CMIF, what it saw and spent. */
-    private ObjectNode veil(SessionReport r, String client, double reserved, ServerViews.View view, Prompt prompt, Generation.Result result) {
+    private ObjectNode veil(SessionReport r, String client, double reserved, ServerViews.View view, Prompt prompt,
+            Generation.Result result) {
         ObjectNode v = JSON.createObjectNode().put("scheme", r.scheme()).put("parameters", r.parameters())
                 .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
         TrustedNode node = config.nodes().get(r.scheme());

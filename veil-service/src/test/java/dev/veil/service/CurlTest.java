@@ -45,7 +45,8 @@ class CurlTest {
 
     @Test
     void completionAsTheReadmeShowsIt() throws Exception {
-        String[] r = post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20}");
+        String[] r = post("/v1/completions",
+                "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20}");
         assertEquals("200", r[0], r[1]);
         JsonNode j = VeilService.JSON.readTree(r[1]);
         assertEquals(TestService.greedy("Lily", 20), j.at("/choices/0/text").asText());
@@ -56,7 +57,8 @@ class CurlTest {
 
     @Test
     void streamingCompletionIsServerSentEvents() throws Exception {
-        String[] r = post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20, "
+        String[] r = post("/v1/completions",
+                "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20, "
                 + "\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"veil\": {\"scheme\": \"plain\"}}");
         assertEquals("200", r[0], r[1]);
         var text = new StringBuilder();
@@ -78,13 +80,15 @@ class CurlTest {
     void chatStreamsDeltasAndStopsAtAStopSequence() throws Exception {
         String full = TestService.greedy("Lily", 30);
         String stop = full.substring(full.indexOf(' ', 8), full.indexOf(' ', 8) + 4);
-        String[] r = post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 30, "
+        String[] r = post("/v1/completions",
+                "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 30, "
                 + "\"stop\": [" + VeilService.JSON.writeValueAsString(stop) + "]}");
         JsonNode j = VeilService.JSON.readTree(r[1]);
         assertEquals(full.substring(0, full.indexOf(stop)), j.at("/choices/0/text").asText());
         assertEquals("stop", j.at("/choices/0/finish_reason").asText());
 
-        String[] c = post("/v1/chat/completions", "{\"model\": \"stories260K.bin\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
+        String[] c = post("/v1/chat/completions",
+                "{\"model\": \"stories260K.bin\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
                 + "\"temperature\": 0, \"max_tokens\": 10, \"stream\": true}");
         assertEquals("200", c[0], c[1]);
         assertTrue(c[1].startsWith("data: {"), c[1]);
@@ -97,14 +101,17 @@ class CurlTest {
     @Test
     void errorsAreOpenAiErrorObjects() throws Exception {
         expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": "), "400", null);
-        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"max_tokens\": -1}"), "400", "max_tokens");
+        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"max_tokens\": -1}"), "400",
+                "max_tokens");
         expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"n\": 2}"), "400", "n");
         expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"top_p\": \"high\"}"), "400", "top_p");
         expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"tools\": []}"), "400", "tools");
         expectError(post("/v1/chat/completions", "{\"model\": \"stories260K.bin\", \"messages\": []}"), "400", "messages");
         expectError(post("/v1/completions", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}"), "404", "model");
-        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"" + "tale ".repeat(3000) + "\"}"), "400", "prompt");
-        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"veil\": {\"scheme\": \"shares\"}}"), "400",
+        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"" + "tale ".repeat(3000) + "\"}"), "400",
+                "prompt");
+        expectError(post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"x\", \"veil\": {\"scheme\": \"shares\"}}"),
+                "400",
                 "veil.scheme");
         expectError(curl(t.base + "/v1/nothing"), "404", null);
         expectError(curl(t.base + "/v1/completions"), "405", null);

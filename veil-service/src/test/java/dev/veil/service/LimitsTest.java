@@ -40,7 +40,8 @@ class LimitsTest {
         try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
             var first = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return t.post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0}");
+                    return t.post("/v1/completions",
+                            "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0}");
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
@@ -56,7 +57,8 @@ class LimitsTest {
     @Test
     void aClientThatGoesAwayCancelsItsGeneration() throws Exception {
         try (var t = TestService.start(null, 2, 2, 4, Double.POSITIVE_INFINITY, "remo-otp")) {
-            String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0, \"stream\": true}";
+            String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0, \"stream\": "
+                    + "true}";
             try (var s = new Socket("127.0.0.1", t.service.port())) {
                 OutputStream out = s.getOutputStream();
                 out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
@@ -91,11 +93,13 @@ class LimitsTest {
             // The next request reserves its worst case before it runs: it runs only if that still fits.
             var second = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
             assertEquals(spent + worst > 6 ? 429 : 200, second.statusCode(), second.body());
-            String tooLong = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom went to the big park with a red ball\", \"max_tokens\": 3}";
+            String tooLong = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom went to the big park with a red ball\", "
+                    + "\"max_tokens\": 3}";
             var refused = t.post("/v1/completions", tooLong, "Authorization", "Bearer " + OTHER);
             assertEquals(429, refused.statusCode(), "a prompt that could spend more than the whole budget never runs");
             assertEquals("privacy_budget_exhausted", VeilService.JSON.readTree(refused.body()).at("/error/code").asText());
-            assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode(), "another key has its own budget");
+            assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode(),
+                    "another key has its own budget");
         }
     }
 }

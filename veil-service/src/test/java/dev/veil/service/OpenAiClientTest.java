@@ -78,7 +78,8 @@ class OpenAiClientTest {
             s.stream().forEach(ch -> ch.choices().forEach(x -> x.delta().content().ifPresent(streamed::append)));
         }
         assertEquals(blocking, streamed.toString());
-        assertEquals(c.usage().orElseThrow().promptTokens() + c.usage().orElseThrow().completionTokens(), c.usage().orElseThrow().totalTokens());
+        assertEquals(c.usage().orElseThrow().promptTokens() + c.usage().orElseThrow().completionTokens(),
+                c.usage().orElseThrow().totalTokens());
     }
 
     @Test

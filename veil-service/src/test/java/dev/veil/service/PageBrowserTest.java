@@ -32,7 +32,8 @@ class PageBrowserTest {
     @Test
     void thePageStreamsAnswersAndShowsWhatTheServerSaw() throws Exception {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
-            System.err.println("!!! PageBrowserTest SKIPPED: " + CHROMIUM + " or " + DRIVER + " is missing; run bin/ci-deps.sh (apt-get install "
+            System.err.println("!!! PageBrowserTest SKIPPED: " + CHROMIUM + " or " + DRIVER
+                    + " is missing; run bin/ci-deps.sh (apt-get install "
                     + "chromium chromium-driver) to test the page in a real browser !!!");
             Assumptions.abort("chromium or chromedriver missing");
         }

@@ -31,7 +31,8 @@ final class TestService implements AutoCloseable {
         return start(null, 4, 16, 20, Double.POSITIVE_INFINITY, "remo-otp", "plain", "remo", "cmif");
     }
 
-    static TestService start(ApiKeys keys, int maxSessions, int queue, int keySessions, double budget, String... schemes) throws IOException {
+    static TestService start(ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
+            String... schemes) throws IOException {
         Model m = model();
         System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
@@ -64,7 +65,8 @@ final class TestService implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
-        var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json");
+        var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type",
+                "application/json");
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try (var http = HttpClient.newHttpClient()) {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -19,6 +19,9 @@ public final class ModelLoader {
 
     /** Loads {@code parts} of a model: see {@link ModelParts} for what each leaves out. */
     public static Model load(Path model, Path tokenizer, ModelParts parts) throws IOException {
+        if (Files.isDirectory(model)) {
+            throw new ModelFormatException(model + " is a folder; give a model file (GGUF or llama2.c checkpoint)");
+        }
         if (!Files.isRegularFile(model)) throw new ModelFormatException("model file not found: " + model);
         if (isGguf(model)) return GGUFModelLoader.load(model, parts);
         if (!looksLikeLlama2c(model)) throw new ModelFormatException(model + " is neither a GGUF file nor a llama2.c checkpoint");

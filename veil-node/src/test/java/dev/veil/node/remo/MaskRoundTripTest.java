@@ -61,6 +61,8 @@ class MaskRoundTripTest {
         var rnd = new SplittableRandom(5);
         var random = new MaskRandom();
         var id = new MatrixId(Projection.ATTN_OUT, 0);
+        double movedPerEntry = 0; // over float trials: the mean squared shift of an entry, in units of sigma²
+        int floatTrials = 0;
         for (int trial = 0; trial < 150; trial++) {
             int dIn = 2 + rnd.nextInt(80), dOut = 1 + rnd.nextInt(90), m = 1 + rnd.nextInt(dIn - 1), n = 1 + rnd.nextInt(5);
             Numeric numeric = Numeric.values()[trial % 3];
@@ -89,13 +91,18 @@ class MaskRoundTripTest {
                 F32Tensor.of(w).matmul(rows, n, dOut, dIn, expected, dOut, 0);
                 double scale = 1e-5 * (1 + sigma) * Math.sqrt(dIn);
                 for (int i = 0; i < expected.length; i++) assertEquals(expected[i], restored[2 + i], scale, "trial " + trial + " sigma " + sigma);
-                // and the server did not get x: the mask moved every row by about sigma·sqrt(dIn)
+                // and the server did not get x: the mask moved every row, each entry by sigma in root mean square
                 float[] e = ((Rows.Floats) call.masked()).data();
                 double moved = 0;
                 for (int i = 0; i < e.length; i++) moved += (e[i] - rows[i]) * (e[i] - rows[i]);
                 assertTrue(moved > 0, "trial " + trial);
+                movedPerEntry += moved / (n * dIn) / (sigma * sigma);
+                floatTrials++;
             }
         }
+        // the mask scale is what it says: E[entry²] = sigma² (a mean over about 50 trials: within a factor 1.5)
+        double mean = movedPerEntry / floatTrials;
+        assertTrue(mean > 0.67 && mean < 1.5, "mean squared mask entry " + mean + " sigma²");
     }
 
     @Test

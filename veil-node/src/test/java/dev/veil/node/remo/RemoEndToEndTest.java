@@ -126,8 +126,14 @@ class RemoEndToEndTest {
             List<Future<int[]>> results = new ArrayList<>();
             for (int[] p : prompts) results.add(pool.submit(() -> split.node.generator().generate(p, 30, Sampler.greedy(), t -> {})));
             for (int s = 0; s < sessions; s++) assertArrayEquals(expected.get(s), results.get(s).get(), "session " + s);
+            // the server answered every call of every session once: a forward pass for the prompt and one per token fed
+            // back (all but the 30th, or up to the stop token), each a call per matrix (four per layer and the LM head),
+            // besides one set-up call per matrix for its public base
+            long forwards = expected.stream().mapToLong(g -> Math.min(g.length + 1, 30)).sum();
+            long matrices = 4L * model.config().layers() + 1;
             long[] stats = split.weights.stats(); // batches, calls, rows, nanos
-            assertTrue(stats[0] <= stats[1], "batches " + stats[0] + " calls " + stats[1]);
+            assertEquals(forwards * matrices, split.node.stats().calls(), "the node's masked calls");
+            assertEquals((forwards + 1) * matrices, stats[1], "calls the server answered");
         }
     }
 }

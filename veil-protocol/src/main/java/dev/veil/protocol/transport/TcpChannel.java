@@ -72,6 +72,9 @@ public final class TcpChannel implements Channel {
         } catch (SSLException e) {
             closeQuietly(socket);
             throw new ProtocolException(ErrorCode.CLOSED, "TLS handshake with weights server " + name + " failed: " + e.getMessage(), e);
+        } catch (java.net.UnknownHostException e) {
+            closeQuietly(socket);
+            throw new ProtocolException(ErrorCode.CLOSED, "cannot connect to weights server " + name + ": unknown host '" + host + "'", e);
         } catch (IOException e) {
             closeQuietly(socket);
             throw new ProtocolException(ErrorCode.CLOSED, "cannot connect to weights server " + name + ": " + e.getMessage(), e);

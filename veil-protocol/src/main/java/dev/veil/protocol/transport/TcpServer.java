@@ -50,9 +50,17 @@ public final class TcpServer implements AutoCloseable {
      * @param stall how long a peer may pause inside a frame before the connection is dropped
      */
     public static TcpServer start(Service service, String host, int port, SSLContext tls, int maxPayload, Duration stall) throws IOException {
-        InetAddress address = InetAddress.getByName(host);
-        ServerSocket listener = tls == null ? new ServerSocket(port, 64, address)
-                : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+        ServerSocket listener;
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            listener = tls == null ? new ServerSocket(port, 64, address)
+                    : tls.getServerSocketFactory().createServerSocket(port, 64, address);
+        } catch (java.net.UnknownHostException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'", e);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                    + (port != 0 && "Address already in use".equals(e.getMessage()) ? " (port " + port + " is taken)" : ""), e);
+        }
         return new TcpServer(listener, service, maxPayload, stall);
     }
 

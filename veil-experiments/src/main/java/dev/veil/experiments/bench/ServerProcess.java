@@ -1,0 +1,65 @@
+package dev.veil.experiments.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code veil weights-server} as a child process on a free loopback port: for benchmarks that must tell the
+ * trusted node's CPU time from the server's (each process's own counters then separate them).
+ */
+public final class ServerProcess implements AutoCloseable {
+    private final Process process;
+    private final Thread reaper;
+    public final int port;
+
+    private ServerProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+        this.reaper = new Thread(process::destroy); // the child goes with this process, however it ends
+        Runtime.getRuntime().addShutdownHook(reaper);
+    }
+
+    /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
+    public static ServerProcess start(Path model, String modelId, String main) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
+                "-cp", System.getProperty("java.class.path"), main,
+                "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
+                "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (line == null || !line.startsWith("listening on ")) {
+            p.destroyForcibly();
+            throw new IOException("the weights server process did not start" + (line == null ? "" : ": " + line));
+        }
+        return new ServerProcess(p, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).strip()));
+    }
+
+    /** CPU time the server process has used so far (all its threads), or -1 where the system does not tell. */
+    public long cpuNanos() {
+        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs anyway
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
