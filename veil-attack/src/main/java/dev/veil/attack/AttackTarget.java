@@ -3,6 +3,7 @@ package dev.veil.attack;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
+import dev.veil.node.remo.MaskSize;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
 
@@ -76,7 +77,7 @@ public interface AttackTarget {
 
             private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
                 var rec = new Observation.Recorder(transcript);
-                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, m, bases, maskScale, seed);
+                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, MaskSize.of(m), bases, maskScale, seed);
                 return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };

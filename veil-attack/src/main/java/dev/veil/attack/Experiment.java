@@ -64,8 +64,10 @@ public final class Experiment {
     }
 
     /**
-     * Runs prompts through a deployment whose weights server writes its transcript, then reads the observations
-     * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth.
+     * Runs prompts through a deployment whose weights server writes its transcript, then streams the observations
+     * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth. Of each
+     * sequence only the rows the attacks read are kept ({@link #sites}), so memory grows with the workload's
+     * positions times the attacked widths, not with the transcript (every layer's inputs and outputs).
      */
     List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
                                       String stage, Progress progress) throws IOException {
@@ -76,11 +78,13 @@ public final class Experiment {
                  AttackTarget.Deployment d = deployment.apply(writer)) {
                 for (int[] p : prompts) {
                     if (p.length < 2) throw new IllegalArgumentException("prompts need BOS and at least one token");
-                    truth.add(d.run(p, config.answerTokens()));
+                    VictimRun run = d.run(p, config.answerTokens());
+                    truth.add(new VictimRun(null, run.prompt(), run.answer())); // the in-process view is read back below
                     progress.update(stage, truth.size(), prompts.size());
                 }
             }
-            List<Observation> seen = Transcripts.read(file);
+            List<Observation> seen = new ArrayList<>();
+            Transcripts.stream(file, Transcripts.Keep.received(sites()), seen::add);
             if (seen.size() != truth.size()) {
                 throw new IllegalStateException("the transcript holds " + seen.size() + " sequences, the workload ran " + truth.size());
             }
@@ -90,6 +94,13 @@ public final class Experiment {
         } finally {
             if (keep == null) Files.deleteIfExists(file);
         }
+    }
+
+    /** The sites the attacks read: the first layer's QKV input, the deep layer's FFN-down input, CMIF's decoder stack. */
+    List<Observation.Key> sites() {
+        List<Observation.Key> keys = new ArrayList<>(List.of(new Observation.Key(Site.QKV, 0), new Observation.Key(Site.DECODER_STACK, 0)));
+        if (config.deepLayer() >= 0) keys.add(new Observation.Key(Site.FFN_DOWN, config.deepLayer()));
+        return keys;
     }
 
     /** The attacks that apply to what the server sees in {@code sample}, trained on the attacker's runs. */

@@ -83,6 +83,7 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
         List<Rows> parts = new ArrayList<>();
         for (Exchange e : exchanges) if (e.site() == site && e.layer() == layer) parts.add(in ? e.received() : e.returned());
         if (parts.isEmpty()) throw new IllegalArgumentException("the server saw no call at " + site.label() + " layer " + layer);
+        if (parts.contains(null)) throw new IllegalStateException("the rows returned at " + site.label() + " layer " + layer + " were not kept");
         int rows = parts.stream().mapToInt(Rows::rows).sum(), cols = parts.getFirst().cols(), at = 0;
         if (parts.getFirst() instanceof Rows.RingElements first) {
             long[] data = new long[rows * cols];
@@ -121,7 +122,7 @@ public record Observation(List<Exchange> exchanges, Map<Key, Rows> bases) {
             exchanges.add(e);
             if (transcript != null) {
                 transcript.record(0, new Message.Linear(Transcripts.matrix(e.site(), e.layer()), e.received()),
-                        new Message.LinearReply(e.returned(), 0, e.rows()));
+                        new Message.LinearReply(e.returned(), 0));
             }
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.attack.VocabularyMatchingAttack.Distance;
 import dev.veil.engine.ring.Numeric;
+import dev.veil.node.remo.MaskSize;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class AttacksTest {
         int[][] plainAnswer = new int[1][];
         Stories.plain(prompt, 12, plainAnswer);
         var rec = new Observation.Recorder();
-        var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), Numeric.FLOAT, rec, 0.5, null, 100, 3);
+        var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), Numeric.FLOAT, rec, MaskSize.fraction(0.5), null, 100, 3);
         var run = VictimRun.run(Stories.MODEL, remo, rec, prompt, 12);
         assertArrayEquals(plainAnswer[0], run.answer(), "ReMO restores E·W, so greedy output is unchanged");
         assertEquals(32, run.observation().base(Site.QKV, 0).rows());
@@ -51,7 +52,7 @@ class AttacksTest {
         for (Numeric numeric : new Numeric[] {Numeric.FLOAT, Numeric.Z32, Numeric.Z64}) {
             for (double fraction : new double[] {1.0 / 16, 0.5, 15.0 / 16}) {
                 var rec = new Observation.Recorder();
-                var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), numeric, rec, fraction, null, 10, 5);
+                var remo = new SimulatedRemo(Stories.MODEL.config(), Stories.MODEL.linear(), numeric, rec, MaskSize.fraction(fraction), null, 10, 5);
                 var run = VictimRun.run(Stories.MODEL, remo, rec, prompt, 4);
                 assertArrayEquals(run.positionTokens(), new NullSpaceProjectionAttack(shadow, Site.QKV, 0).guess(run.observation()),
                         numeric + " m/d " + fraction);

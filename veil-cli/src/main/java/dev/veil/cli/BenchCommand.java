@@ -62,9 +62,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "plain",
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
-                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md) "
+                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
+                    + "or load (--sessions concurrent sessions of remo, remo-otp and cmif through one weights server"
+                    + " for --duration; -n tokens each), "
                     + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
     String mode;
+
+    @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
+    int sessions;
+
+    @Option(names = "--duration", defaultValue = "60", description = "load: seconds of load (default: ${DEFAULT-VALUE})")
+    int durationSeconds;
 
     @Option(names = "--sweep-m", split = ",", description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
     java.util.List<Double> sweep;
@@ -86,8 +94,11 @@ final class BenchCommand implements Callable<Integer> {
             if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode serve runs every scheme with its defaults; drop the scheme options");
             return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
         }
+        if (mode.equals("load")) {
+            return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
+        }
         if (!List.of("plain", "remo", "remo-otp").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, serve)");
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, load, serve)");
         }
         // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
         var params = new SchemeParams(parameters.given(), mode.equals("remo-otp") ? Map.of("numeric", "exact") : Map.of());

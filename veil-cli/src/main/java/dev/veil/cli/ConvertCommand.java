@@ -1,7 +1,7 @@
 package dev.veil.cli;
 
-import dev.veil.engine.model.GGUFModelWriter;
 import dev.veil.engine.ModelFormatException;
+import dev.veil.engine.model.GGUFModelWriter;
 import dev.veil.engine.model.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.veil.cli;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.gguf.GGUFFile;
 import dev.veil.engine.gguf.GGUFTensorInfo;
 import dev.veil.engine.model.GGUFModelLoader;
 import dev.veil.engine.model.LlamaConfig;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.tensor.GGMLType;

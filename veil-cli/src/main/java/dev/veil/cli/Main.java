@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 NodeCommand.class,
                 ServeCommand.class,
                 DemoCommand.class,
+                KeysCommand.class,
                 UtilityCommand.class,
                 AttackCommand.class,
                 PrivacyReportCommand.class,
@@ -26,6 +27,7 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        OutOfMemory.installHandler();
         var cli = new CommandLine(new Main());
         cli.setUsageHelpAutoWidth(true);
         cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
@@ -40,7 +42,12 @@ public final class Main {
             if (Boolean.getBoolean("veil.debug")) e.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("veil: " + OutOfMemory.describe(e, Thread.currentThread()));
+            return 1;
+        }
     }
 
     /**
@@ -66,7 +73,7 @@ public final class Main {
             return parent != null && !java.nio.file.Files.isDirectory(parent) ? "no folder " + parent + " (for " + n.getFile() + ")"
                     : "file not found: " + n.getFile();
         }
-        if (e instanceof OutOfMemoryError) return "out of memory (raise -Xmx via VEIL_JAVA_OPTS)";
+        if (OutOfMemory.find(e) != null) return OutOfMemory.describe(OutOfMemory.find(e), Thread.currentThread());
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }

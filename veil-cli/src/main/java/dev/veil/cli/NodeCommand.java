@@ -6,7 +6,6 @@ import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
-import dev.veil.protocol.transport.Tls;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -41,11 +40,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
     String modelId;
 
-    @Option(names = "--tls-truststore", description = "PKCS#12 trust store with the server's certificate: connect over TLS")
-    Path trustStore;
-
-    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "trust store password (default: $VEIL_TLS_PASSWORD)")
-    String password;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin EvidenceOptions evidence;
 
     @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
     int timeout;
@@ -64,9 +60,9 @@ final class NodeCommand implements Callable<Integer> {
         if (scheme.servers() != 1) throw new IllegalArgumentException("veil node runs a scheme with one weights server; " + scheme.name() + " has " + scheme.servers());
         Deployments.warn(scheme, System.err);
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
-        var tls = trustStore == null ? null : Tls.client(trustStore, password == null ? new char[0] : password.toCharArray());
+        evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
         List<Channel> servers = new ArrayList<>();
-        servers.add(connect(address, tls));
+        servers.add(connect(address));
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
             System.err.println(node.setupReport());
@@ -102,8 +98,8 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** A TCP (TLS when given) channel to HOST:PORT. */
-    private Channel connect(String hostPort, javax.net.ssl.SSLContext tls) {
+    /** A channel to HOST:PORT: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
+    private Channel connect(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hostPort + "'");
         int port;
@@ -112,6 +108,9 @@ final class NodeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hostPort + "'");
         }
-        return TcpChannel.connect(hostPort.substring(0, colon), port, tls, Duration.ofSeconds(timeout));
+        String host = hostPort.substring(0, colon);
+        var channel = TcpChannel.connect(host, port, tlsOptions.context("node", host, "weights-server"), Duration.ofSeconds(timeout));
+        evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
+        return channel;
     }
 }

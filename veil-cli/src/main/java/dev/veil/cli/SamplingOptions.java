@@ -20,11 +20,12 @@ final class SamplingOptions {
     float topP;
     @Option(names = "--min-p", defaultValue = "0", description = "drop tokens below this share of the top token's probability (default: ${DEFAULT-VALUE})")
     float minP;
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--seed", description = "seed of the sampler, for reproducible output (default: drawn from SecureRandom)")
+    Long seed;
 
     Sampler sampler() {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must not be negative");
-        return new Sampler(temperature, topK, topP, minP, seed);
+        return seed != null ? new Sampler(temperature, topK, topP, minP, seed) : new Sampler(temperature, topK, topP, minP);
     }
 
     /** --max-tokens, cut (and said so on {@code err}) where the prompt leaves less room in the context. */

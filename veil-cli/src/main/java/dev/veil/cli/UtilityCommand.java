@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
                 "then the sanitizer's share of a whole CMIF request on a model (token level).",
                 "Writes utility.md, utility.tsv, utility.png and utility.svg."})
 final class UtilityCommand implements Callable<Integer> {
-    @Option(names = "--sanitizer", split = ",", defaultValue = "rnm,santext+,custext+",
-            description = "rnm, santext+, custext+ (comma-separated; default all)")
+    @Option(names = "--sanitizer", split = ",", defaultValue = "rnm,santext+,custext+,em",
+            description = "rnm, santext+, custext+, em (comma-separated; default all)")
     List<String> sanitizers;
 
     @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16,inf",
@@ -36,7 +36,7 @@ final class UtilityCommand implements Callable<Integer> {
 
     @Option(names = "--k", defaultValue = "20", description = "candidates per token (RNM) / output-set size (CusText+)") int k;
     @Option(names = "--p", defaultValue = "0.3", description = "probability of sanitizing a non-sensitive token") double p;
-    @Option(names = "--delta", defaultValue = "1", description = "sensitivity of RNM's normalized scores") double delta;
+    @Option(names = "--delta", defaultValue = "1", description = "sensitivity of RNM's normalized scores (at least 1)") double delta;
     @Option(names = "--sensitive-share", defaultValue = "0.2", description = "least frequent share always sanitized") double share;
 
     @Option(names = "--data", description = "directory of SST-2 train/dev/test.tsv (default: shared/data/sst2)") Path data;

@@ -6,8 +6,9 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpServer;
-import dev.veil.protocol.transport.Tls;
+import dev.veil.weights.MetricsEndpoint;
 import dev.veil.weights.WeightsServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The untrusted side of Talaria as a process: loads only the weight matrices and serves masked linear calls. */
@@ -35,11 +37,8 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--tls-keystore", description = "PKCS#12 key store with the server's certificate and key: serve TLS")
-    Path keyStore;
-
-    @Option(names = "--tls-password", defaultValue = "${env:VEIL_TLS_PASSWORD}", description = "key store password (default: $VEIL_TLS_PASSWORD)")
-    String password;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin AttestationOptions attestation;
 
     @Option(names = "--exit-with", hidden = true, description = "stop when the process with this id ends (a benchmark's child server)")
     Long parent;
@@ -47,18 +46,35 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--transcript", description = "record every call (masked inputs and outputs, public bases) to this file")
     Path transcript;
 
+    @Option(names = "--transcript-max-bytes", defaultValue = "4294967296",
+            description = "stop recording, with a logged line, before the transcript passes this size (default: 4 GiB)")
+    long transcriptMaxBytes;
+
+    @Option(names = "--metrics-port", description = "serve counters in Prometheus format at http://HOST:PORT/metrics")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "address of the metrics endpoint (default: ${DEFAULT-VALUE})")
+    String metricsHost;
+
+    @Option(names = "--max-connections", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
+    int maxConnections;
+
     @Override
     public Integer call() throws Exception {
         // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
         Model m = ModelLoader.load(model, null, ModelParts.ALL);
         String id = modelId != null ? modelId : model.getFileName().toString();
         var dims = ModelDims.of(m.config());
-        var tls = keyStore == null ? null : Tls.server(keyStore, password == null ? new char[0] : password.toCharArray());
-        var writer = transcript == null ? null : new TranscriptWriter(transcript, id, dims);
-        var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer);
-        var server = TcpServer.start(weights, host, port, tls);
+        var tls = tlsOptions.context("weights-server", host, "node"); // only nodes' certificates open a connection
+        var writer = transcript == null ? null
+                : new TranscriptWriter(transcript, id, dims, transcriptMaxBytes, line -> System.err.println("veil weights-server: " + line));
+        var limits = ServerLimits.defaults().withMaxConnections(maxConnections);
+        var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
+        var server = TcpServer.start(attestation.gate(weights, tlsOptions, "weights-server"), host, port, tls, limits);
+        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (metrics != null) metrics.close();
             server.close();
             weights.close();
             long[] s = weights.stats();
@@ -71,9 +87,11 @@ final class WeightsServerCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%d layers, dim %d, %s of weight matrices)%s%s%n",
-                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()), tls == null ? "" : " over TLS",
+                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()),
+                tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
                 writer == null ? "" : ", recording to " + transcript);
         System.out.printf("listening on %s:%d%n", host, server.port());
+        if (metrics != null) System.out.printf("metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         System.out.flush();
         if (parent != null) {
             ProcessHandle.of(parent).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));

@@ -9,10 +9,13 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.transcript.TranscriptReader;
+import dev.veil.trust.CodeMeasurement;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `veil weights-server` and `veil node` as two processes over TLS on loopback, and the CLI's one-line errors. */
+/**
+ * `veil weights-server` and `veil node` as two processes over mutual TLS with (simulated) attestation, the
+ * refusals of nodes that do not qualify, and the CLI's one-line errors.
+ */
 @Timeout(120)
 class TalariaProcessesTest {
     static ProcessBuilder veil(String... args) {
@@ -31,40 +37,60 @@ class TalariaProcessesTest {
     }
 
     @Test
-    void nodeAndWeightsServerProcessesGenerateThePlainTextOverTls(@TempDir Path dir) throws Exception {
-        Path ks = dir.resolve("server.p12"), trust = dir.resolve("trust.p12"), cert = dir.resolve("server.cer"), transcript = dir.resolve("t.veiltr");
-        keytool("-genkeypair", "-alias", "veil", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "secret");
-        keytool("-exportcert", "-alias", "veil", "-keystore", ks.toString(), "-storepass", "secret", "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", "veil", "-file", cert.toString(), "-storetype", "PKCS12", "-keystore", trust.toString(), "-storepass", "secret");
+    @Timeout(300) // two processes and three refused nodes; slow only on a loaded machine
+    void attestedNodeAndWeightsServerProcessesGenerateThePlainTextOverMutualTls(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("keys"), transcript = dir.resolve("t.veiltr"), policy = dir.resolve("policy.properties");
+        var made = CliRun.of("keys", "--out", keys.toString());
+        assertEquals(0, made.code(), made.err());
+        // the node process runs this class path: its simulated measurement is this one
+        Files.writeString(policy, "measurement = " + HexFormat.of().formatHex(CodeMeasurement.ofClassPath()) + "\n");
         String model = Shared.storiesBin().toString();
 
-        var serverBuilder = veil("weights-server", "--model", model, "--port", "0", "--tls-keystore", ks.toString(), "--transcript", transcript.toString());
-        serverBuilder.environment().put("VEIL_TLS_PASSWORD", "secret");
-        Process server = serverBuilder.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var serverBuilder = veil("weights-server", "--model", model, "--port", "0", "--tls-dir", keys.resolve("weights-server").toString(),
+                "--attestation-policy", policy.toString(), "--allow-simulated-attestation", "--transcript", transcript.toString());
+        Path serverLog = dir.resolve("server.log");
+        Process server = serverBuilder.redirectError(serverLog.toFile()).start();
         try {
             String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
             assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
             String address = listening.substring("listening on ".length());
 
-            var nodeBuilder = veil("node", "--scheme", "remo", "--model", model, "--weights-server", address, "--tls-truststore", trust.toString(),
-                    "--numeric", "exact", "--m-fraction", "0.25", "--prompt", "Lily and Ben", "--max-tokens", "30");
-            nodeBuilder.environment().put("VEIL_TLS_PASSWORD", "secret");
-            Process node = nodeBuilder.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var nodeBuilder = veil("node", "--scheme", "remo", "--model", model, "--weights-server", address, "--tls-dir", keys.resolve("node").toString(),
+                    "--attestation", "simulated", "--numeric", "exact", "--m-fraction", "0.25", "--prompt", "Lily and Ben", "--max-tokens", "30");
+            Process node = nodeBuilder.redirectError(dir.resolve("node.log").toFile()).start();
             String text = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(node.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(0, node.exitValue(), text);
+            String nodeLog = Files.readString(dir.resolve("node.log"));
+            assertEquals(0, node.exitValue(), nodeLog);
+            assertTrue(nodeLog.contains("veil node: weights server accepted SIMULATED attestation (proves nothing)"), nodeLog);
 
             var m = ModelLoader.load(Shared.storiesBin(), null);
             int[] input = SamplingOptions.input(m.tokenizer(), "Lily and Ben");
             int[] plain = new Generator(m, Numeric.Z64.plain(m.config(), m.linear())).generate(input, 30, Sampler.greedy(), t -> {});
             assertEquals(m.tokenizer().decode(input[input.length - 1], plain).strip(), text.strip());
+
+            // refused, each with one line: a node that does not attest, the proxy's identity, a plaintext node
+            for (String[] args : new String[][] {
+                    {"--tls-dir", keys.resolve("node").toString()},
+                    {"--tls-dir", keys.resolve("proxy").toString(), "--attestation", "simulated"},
+                    {}}) {
+                var cmd = new ArrayList<>(List.of("node", "--model", model, "--weights-server", address, "--prompt", "x", "--max-tokens", "2"));
+                cmd.addAll(List.of(args));
+                var run = CliRun.of(cmd.toArray(String[]::new));
+                assertEquals(1, run.code(), run.err());
+                String last = run.err().strip().lines().reduce((a, b) -> b).orElse("");
+                assertTrue(last.startsWith("veil: "), run.err());
+                assertEquals("", run.out());
+            }
         } finally {
             server.destroy(); // SIGTERM: the shutdown hook closes the transcript
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         }
+        String log = Files.readString(serverLog);
+        assertTrue(log.contains("over mutual TLS 1.3, attested nodes only"), log);
+        assertTrue(log.contains("attested: SIMULATED attestation (proves nothing)"), log);
         var t = TranscriptReader.readAll(transcript);
-        assertEquals(21, t.publicBases().size());
+        assertEquals(21, t.publicBases().size()); // only the attested node's calls reached the weights
         assertEquals(21 * 30, t.linearCalls().size()); // one prefill and 29 decode steps, each 5 layers x 4 matrices + LM head
     }
 
@@ -77,7 +103,11 @@ class TalariaProcessesTest {
                 {"generate", "--model", model, "--scheme", "magic"},
                 {"generate", "--model", model, "--scheme", "remo", "--numeric", "float64"},
                 {"generate", "--model", model, "--scheme", "remo", "--m-fraction", "1.5"},
-                {"bench", "--model", model, "--mode", "remo", "--m", "0"}}) {
+                {"bench", "--model", model, "--mode", "remo", "--m", "0"},
+                {"node", "--model", model, "--weights-server", "192.0.2.1:7070", "--prompt", "x"}, // plaintext beyond loopback
+                {"weights-server", "--model", model, "--host", "0.0.0.0", "--port", "0"},
+                {"weights-server", "--model", model, "--port", "0", "--attestation-policy", "p"}, // attestation needs TLS
+                {"keys", "--out", model}}) {
             var err = new java.io.ByteArrayOutputStream();
             var saved = System.err;
             int code;
@@ -89,17 +119,10 @@ class TalariaProcessesTest {
             }
             String text = err.toString(StandardCharsets.UTF_8).strip();
             assertEquals(1, code, text);
-            assertEquals(1, text.lines().count(), text);
-            assertTrue(text.startsWith("veil: "), text);
+            // one error line; startup lines ("veil node: no --tls-dir: ...") may precede it
+            assertEquals(1, text.lines().filter(l -> l.startsWith("veil: ")).count(), text);
+            assertTrue(text.lines().reduce((a, b) -> b).orElseThrow().startsWith("veil: "), text);
+            assertTrue(text.lines().allMatch(l -> l.startsWith("veil")), text);
         }
-    }
-
-    static void keytool(String... args) throws Exception {
-        var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        cmd.addAll(List.of(args));
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
     }
 }

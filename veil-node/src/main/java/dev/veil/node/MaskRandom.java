@@ -6,21 +6,43 @@ import java.nio.ByteOrder;
 import java.security.DrbgParameters;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /**
- * The randomness of masks: the JDK's NIST SP 800-90A DRBG (256-bit strength), seeded from the system's
- * entropy source when created. Each session draws its own; nothing it produces leaves the trusted node.
+ * The randomness of masks and the one definition of their distributions. The node's is the JDK's NIST SP
+ * 800-90A DRBG (256-bit strength), seeded from the system's entropy source when created; each session draws its
+ * own and nothing it produces leaves the trusted node. The attack lab draws the same distributions from a seeded
+ * generator ({@link #simulation}) to imitate a node reproducibly; no node code path creates one.
  */
 public final class MaskRandom {
     private static final double SQRT3 = Math.sqrt(3);
-    private final SecureRandom drbg;
+    private final Consumer<byte[]> source;
 
+    /** The node's: a fresh DRBG. */
     public MaskRandom() {
         try {
-            drbg = SecureRandom.getInstance("DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.NONE, "veil-remo".getBytes()));
+            var drbg = SecureRandom.getInstance("DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.NONE, "veil-remo".getBytes()));
+            source = drbg::nextBytes;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JDK has no DRBG", e);
         }
+    }
+
+    private MaskRandom(Consumer<byte[]> source) {
+        this.source = source;
+    }
+
+    /**
+     * The node's distributions over a caller's generator, for the attack lab's simulations (reproducible, not
+     * secret). Draws are serialized, as the generator need not be thread-safe.
+     */
+    public static MaskRandom simulation(RandomGenerator generator) {
+        return new MaskRandom(bytes -> {
+            synchronized (generator) {
+                generator.nextBytes(bytes);
+            }
+        });
     }
 
     /** {@code count} elements uniform over the ring. */
@@ -42,7 +64,7 @@ public final class MaskRandom {
 
     private ByteBuffer bytes(int n) {
         byte[] a = new byte[n];
-        drbg.nextBytes(a);
+        source.accept(a);
         return ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 public final class Codec {
     public static final int HELLO = 1, WELCOME = 2, SETUP = 3, SETUP_REPLY = 4, LINEAR = 5, LINEAR_REPLY = 6, ERROR = 7;
     public static final int DECODE = 8, DECODE_REPLY = 9, END_SESSION = 10, SESSION_ENDED = 11;
+    public static final int CHALLENGE = 12, NONCE = 13, EVIDENCE = 14, ATTESTED = 15;
+    /** The largest byte string of attestation (a report, a certificate chain). */
+    static final int MAX_BYTES = 1 << 16;
     static final int F32 = 1, Z32 = 2, Z64 = 3;
     private static final int MAX_STRING = 4096;
 
@@ -29,6 +32,10 @@ public final class Codec {
             case Message.DecodeReply d -> DECODE_REPLY;
             case Message.EndSession e -> END_SESSION;
             case Message.SessionEnded e -> SESSION_ENDED;
+            case Message.Challenge c -> CHALLENGE;
+            case Message.Nonce n -> NONCE;
+            case Message.Evidence e -> EVIDENCE;
+            case Message.Attested a -> ATTESTED;
         };
     }
 
@@ -40,12 +47,16 @@ public final class Codec {
             case Message.Setup s -> 5 + rowsSize(s.base());
             case Message.SetupReply s -> rowsSize(s.restoration()) + 4 + 4L * s.rowScales().length;
             case Message.Linear l -> 5 + rowsSize(l.input());
-            case Message.LinearReply l -> 12 + rowsSize(l.output());
+            case Message.LinearReply l -> 8 + rowsSize(l.output());
             case Message.Error e -> 2 + stringSize(e.text());
             case Message.Decode d -> 12 + rowsSize(d.hidden());
             case Message.DecodeReply d -> 8 + rowsSize(d.hidden());
             case Message.EndSession e -> 8;
             case Message.SessionEnded e -> 8;
+            case Message.Challenge c -> 0;
+            case Message.Nonce n -> bytesSize(n.nonce());
+            case Message.Evidence e -> stringSize(e.kind()) + bytesSize(e.report()) + bytesSize(e.certificates());
+            case Message.Attested a -> stringSize(a.summary());
         };
     }
 
@@ -77,7 +88,6 @@ public final class Codec {
             }
             case Message.LinearReply l -> {
                 b.putLong(l.serverNanos());
-                b.putInt(l.batchRows());
                 putRows(b, l.output());
             }
             case Message.Error e -> {
@@ -94,6 +104,14 @@ public final class Codec {
             }
             case Message.EndSession e -> b.putLong(e.session());
             case Message.SessionEnded e -> b.putLong(e.session());
+            case Message.Challenge c -> { }
+            case Message.Nonce n -> putBytes(b, n.nonce());
+            case Message.Evidence e -> {
+                putString(b, e.kind());
+                putBytes(b, e.report());
+                putBytes(b, e.certificates());
+            }
+            case Message.Attested a -> putString(b, a.summary());
         }
         return b.array();
     }
@@ -119,8 +137,7 @@ public final class Codec {
                 case LINEAR -> new Message.Linear(getMatrix(b), getRows(b));
                 case LINEAR_REPLY -> {
                     long nanos = b.getLong();
-                    int batch = b.getInt();
-                    yield new Message.LinearReply(getRows(b), nanos, batch);
+                    yield new Message.LinearReply(getRows(b), nanos);
                 }
                 case ERROR -> new Message.Error(ErrorCode.of(b.getShort()), getString(b));
                 case DECODE -> {
@@ -135,6 +152,10 @@ public final class Codec {
                 }
                 case END_SESSION -> new Message.EndSession(b.getLong());
                 case SESSION_ENDED -> new Message.SessionEnded(b.getLong());
+                case CHALLENGE -> new Message.Challenge();
+                case NONCE -> new Message.Nonce(getBytes(b));
+                case EVIDENCE -> new Message.Evidence(getString(b), getBytes(b), getBytes(b));
+                case ATTESTED -> new Message.Attested(getString(b));
                 default -> throw bad("unknown message type " + type);
             };
             if (b.hasRemaining()) throw bad(b.remaining() + " trailing bytes after a message of type " + type);
@@ -166,7 +187,28 @@ public final class Codec {
         if (len > MAX_STRING) throw bad("string of " + len + " bytes");
         byte[] bytes = new byte[len];
         b.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        try { // strict: a malformed string is refused, not silently replaced (fuzzing found the lossy decode)
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw bad("a string that is not UTF-8");
+        }
+    }
+
+    private static long bytesSize(byte[] bytes) {
+        return 4 + bytes.length;
+    }
+
+    private static void putBytes(ByteBuffer b, byte[] bytes) {
+        if (bytes.length > MAX_BYTES) throw new IllegalArgumentException("byte string of " + bytes.length + " bytes is too long");
+        b.putInt(bytes.length).put(bytes);
+    }
+
+    private static byte[] getBytes(ByteBuffer b) {
+        int len = b.getInt();
+        if (len < 0 || len > MAX_BYTES || len > b.remaining()) throw bad("byte string of " + Integer.toUnsignedString(len) + " bytes");
+        byte[] bytes = new byte[len];
+        b.get(bytes);
+        return bytes;
     }
 
     private static void putMatrix(ByteBuffer b, MatrixId id) {
@@ -212,7 +254,8 @@ public final class Codec {
             case Z64 -> 8;
             default -> throw bad("unknown element type " + type);
         };
-        if (rows < 0 || cols < 0 || (long) rows * cols * bytes > b.remaining()) {
+        // rows·cols < 2^62 cannot overflow a long; rows·cols·bytes could (fuzzing found a block that passed this check)
+        if (rows < 0 || cols < 0 || (long) rows * cols > b.remaining() / bytes) {
             throw bad("a " + rows + "x" + cols + " block does not fit in " + b.remaining() + " bytes");
         }
         int count = rows * cols;

@@ -49,6 +49,20 @@ public record Frame(int type, int requestId, byte[] payload) {
     public static Frame read(InputStream in, int maxPayload) throws IOException {
         byte[] h = new byte[HEADER_BYTES];
         if (!readFully(in, h, true)) return null;
+        Header header = header(h);
+        if (header.length() > maxPayload) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "frame of " + header.length() + " bytes exceeds the limit of " + maxPayload);
+        }
+        return new Frame(header.type(), header.requestId(), readPayload(in, (int) header.length(), timedOut -> {
+            if (timedOut) throw new ProtocolException(ErrorCode.TIMEOUT, "peer stalled inside a frame");
+        }));
+    }
+
+    /** A frame's header: its type, request id and payload length (u32). */
+    public record Header(int type, int requestId, long length) {}
+
+    /** Parses a 12-byte header; a bad magic or another version is a {@link ProtocolException}. */
+    public static Header header(byte[] h) {
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
         if (b.get() != MAGIC0 || b.get() != MAGIC1) throw new ProtocolException(ErrorCode.BAD_FRAME, "not a Veil frame (bad magic)");
         int version = b.get();
@@ -56,12 +70,35 @@ public record Frame(int type, int requestId, byte[] payload) {
             throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version + " is not supported (this side speaks " + VERSION + ")");
         }
         int type = b.get(), id = b.getInt(), length = b.getInt();
-        if (length < 0 || length > maxPayload) {
-            throw new ProtocolException(ErrorCode.TOO_LARGE, "frame of " + Integer.toUnsignedString(length) + " bytes exceeds the limit of " + maxPayload);
+        return new Header(type, id, Integer.toUnsignedLong(length));
+    }
+
+    /** Called after every read of a payload and every read timeout: throws to abandon the frame (a deadline passed). */
+    public interface Progress {
+        void check(boolean timedOut) throws IOException;
+    }
+
+    /**
+     * Reads a payload of {@code length} bytes, growing the buffer as bytes arrive (a peer that announces a
+     * large frame and sends little costs little), calling {@code progress} after each read.
+     */
+    public static byte[] readPayload(InputStream in, int length, Progress progress) throws IOException {
+        byte[] buf = new byte[Math.min(length, 1 << 16)];
+        int done = 0;
+        while (done < length) {
+            if (done == buf.length) buf = java.util.Arrays.copyOf(buf, (int) Math.min(length, 2L * buf.length));
+            int r;
+            try {
+                r = in.read(buf, done, buf.length - done);
+            } catch (SocketTimeoutException e) {
+                progress.check(true);
+                continue;
+            }
+            if (r < 0) throw new EOFException("connection closed inside a frame");
+            done += r;
+            progress.check(false);
         }
-        byte[] payload = new byte[length];
-        if (!readFully(in, payload, false)) throw new EOFException("connection closed inside a frame");
-        return new Frame(type, id, payload);
+        return buf;
     }
 
     private static boolean readFully(InputStream in, byte[] buf, boolean idleAllowed) throws IOException {

@@ -26,8 +26,11 @@ public sealed interface Message {
     /** Node → server, per outsourced call: masked activations Ê (n × d_in). */
     record Linear(MatrixId matrix, Rows input) implements Message {}
 
-    /** Server → node: Ô = Ê·Wᵀ (n × d_out), with the server's compute time and the rows of the batch it ran in. */
-    record LinearReply(Rows output, long serverNanos, int batchRows) implements Message {}
+    /**
+     * Server → node: Ô = Ê·Wᵀ (n × d_out), with the time the call spent in the server (queue and multiply). It
+     * carries nothing about other callers: not the rows of the batch it shared.
+     */
+    record LinearReply(Rows output, long serverNanos) implements Message {}
 
     /**
      * Node → server (CMIF): run the decoder layers on a session's input hidden states (n × dim embeddings of
@@ -44,6 +47,21 @@ public sealed interface Message {
 
     /** Server → node (CMIF): the session is gone (also when it was unknown). */
     record SessionEnded(long session) implements Message {}
+
+    /** Node → server, before HELLO when the server requires attestation: asks for a fresh nonce. */
+    record Challenge() implements Message {}
+
+    /** Server → node: a fresh single-use nonce that the node's evidence must carry. */
+    record Nonce(byte[] nonce) implements Message {}
+
+    /**
+     * Node → server: attestation evidence of kind {@code kind} ({@code sev-snp} or {@code simulated}): the raw
+     * report, and the certificates that sign it (PEM; empty when the verifier holds them).
+     */
+    record Evidence(String kind, byte[] report, byte[] certificates) implements Message {}
+
+    /** Server → node: the evidence met the server's policy (a one-line summary of what it accepted). */
+    record Attested(String summary) implements Message {}
 
     /** Either way: the request failed. */
     record Error(ErrorCode code, String text) implements Message {}

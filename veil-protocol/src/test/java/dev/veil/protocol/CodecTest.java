@@ -3,6 +3,7 @@ package dev.veil.protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
@@ -52,12 +53,16 @@ class CodecTest {
                 new Message.Setup(id, r),
                 new Message.SetupReply(r, new float[] {1f, 2.5f}),
                 new Message.Linear(id, r),
-                new Message.LinearReply(r, rnd.nextLong(), rows),
+                new Message.LinearReply(r, rnd.nextLong()),
                 new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
                 new Message.Decode(rnd.nextLong(), rnd.nextInt(1 << 20), r),
                 new Message.DecodeReply(r, rnd.nextLong()),
                 new Message.EndSession(rnd.nextLong()),
                 new Message.SessionEnded(-1L),
+                new Message.Challenge(),
+                new Message.Nonce(new byte[] {1, 2, 3}),
+                new Message.Evidence("sev-snp", new byte[] {9, 8}, "-----BEGIN".getBytes()),
+                new Message.Attested("SIMULATED"),
             };
             for (Message m : messages) {
                 var buf = new ByteArrayOutputStream();
@@ -78,6 +83,13 @@ class CodecTest {
                         assertRowsEqual(d.hidden(), b.hidden());
                     }
                     case Message.DecodeReply d -> { assertRowsEqual(d.hidden(), ((Message.DecodeReply) back).hidden()); assertEquals(d.serverNanos(), ((Message.DecodeReply) back).serverNanos()); }
+                    case Message.Nonce n -> assertArrayEquals(n.nonce(), ((Message.Nonce) back).nonce());
+                    case Message.Evidence e -> {
+                        var b = (Message.Evidence) back;
+                        assertEquals(e.kind(), b.kind());
+                        assertArrayEquals(e.report(), b.report());
+                        assertArrayEquals(e.certificates(), b.certificates());
+                    }
                     default -> assertEquals(m, back);
                 }
             }
@@ -105,6 +117,11 @@ class CodecTest {
         // a negative layer is rejected, too
         byte[] negative = patch(good, 4, (byte) 0x80);
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, negative)).code());
+        // evidence announcing a byte string beyond the payload, or beyond 64 KiB, is rejected before any allocation
+        byte[] evidence = Codec.encode(new Message.Evidence("sev-snp", new byte[4], new byte[0]));
+        for (byte[] bad : new byte[][] {patch(evidence, 9, (byte) 0x10), patch(evidence, 12, (byte) 0x7f)}) {
+            assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.EVIDENCE, bad)).code());
+        }
     }
 
     @Test
@@ -126,5 +143,25 @@ class CodecTest {
         byte[] b = a.clone();
         b[at] = v;
         return b;
+    }
+
+    /** Found by fuzzing (docs/hardening.md): a string that is not UTF-8 was decoded lossily instead of refused. */
+    @Test
+    void aStringThatIsNotUtf8IsRefused() {
+        byte[] error = {4, 0, 11, 0, 'w', 'r', 'o', (byte) 0xee, 'c', ' ', 's', 'h', 'a', 'p', 'e'};
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.ERROR, error));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertEquals("malformed message: a string that is not UTF-8", e.getMessage());
+    }
+
+    /** Found by fuzzing: a block whose rows·cols·bytes overflows a long passed the size check and failed allocating. */
+    @Test
+    void aBlockWhoseSizeOverflowsIsRefused() {
+        var b = java.nio.ByteBuffer.allocate(5 + 9 + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // (2^31 - 1) x 0x60000001 elements of 8 bytes: the byte count wraps negative, the element count is 2^29 - 1
+        b.put((byte) 0).putInt(0).put((byte) 3).putInt(Integer.MAX_VALUE).putInt(0x60000001);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> Codec.decode(Codec.LINEAR, b.array()));
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
     }
 }

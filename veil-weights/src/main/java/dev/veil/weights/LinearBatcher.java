@@ -12,12 +12,15 @@ import java.util.function.BiFunction;
 /**
  * Runs products one batch at a time: calls on the same matrix (in the same numeric mode) that wait together,
  * from any sessions and connections, are stacked into one matrix multiply and their rows split back after.
- * While a batch runs, later calls queue up and form the next one.
+ * While a batch runs, later calls queue up and form the next one. No multiply exceeds {@code maxBatchRows}: a
+ * larger call is cut into parts that queue like any other call. Completing a call never blocks (the caller's
+ * transport writes the reply elsewhere), so one slow caller cannot stall the others.
  */
 final class LinearBatcher implements AutoCloseable {
-    record Result(Rows output, long nanos, int batchRows) {}
+    /** A call's product and the nanoseconds from its submission to its completion (nothing about the batch). */
+    record Result(Rows output, long nanos) {}
 
-    private record Job(MatrixId id, Rows input, CompletableFuture<Result> result) {}
+    private record Job(MatrixId id, Rows input, CompletableFuture<Rows> result) {}
 
     private final BiFunction<MatrixId, Rows, Rows> multiply;
     private final int maxBatchRows;
@@ -33,13 +36,20 @@ final class LinearBatcher implements AutoCloseable {
     }
 
     CompletableFuture<Result> submit(MatrixId id, Rows input) {
-        var job = new Job(id, input, new CompletableFuture<>());
+        long t0 = System.nanoTime();
+        List<CompletableFuture<Rows>> parts = new ArrayList<>();
         synchronized (queue) {
             if (closed) throw new IllegalStateException("weights server is shutting down");
-            queue.add(job);
+            for (int from = 0; from < input.rows() || from == 0; from += maxBatchRows) {
+                var job = new Job(id, slice(input, from, Math.min(maxBatchRows, input.rows() - from)), new CompletableFuture<>());
+                queue.add(job);
+                parts.add(job.result);
+            }
             queue.notify();
         }
-        return job.result;
+        CompletableFuture<Rows> all = parts.size() == 1 ? parts.getFirst()
+                : CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> concat(parts.stream().map(CompletableFuture::join).toList()));
+        return all.thenApply(out -> new Result(out, System.nanoTime() - t0));
     }
 
     private void run() {
@@ -95,7 +105,7 @@ final class LinearBatcher implements AutoCloseable {
             }
             int at = 0;
             for (Job j : batch) {
-                j.result.complete(new Result(slice(out, at, j.input.rows()), dt, stacked.rows()));
+                j.result.complete(slice(out, at, j.input.rows()));
                 at += j.input.rows();
             }
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -104,23 +114,29 @@ final class LinearBatcher implements AutoCloseable {
     }
 
     private static Rows stack(List<Job> batch) {
-        if (batch.size() == 1) return batch.getFirst().input;
-        int cols = batch.getFirst().input.cols(), n = 0;
-        for (Job j : batch) n += j.input.rows();
-        if (batch.getFirst().input instanceof Rows.RingElements first) {
-            long[] d = new long[n * cols];
+        return concat(batch.stream().map(Job::input).toList());
+    }
+
+    /** The blocks one under the other (all of one kind and width; their total stays under maxBatchRows rows). */
+    static Rows concat(List<Rows> blocks) {
+        if (blocks.size() == 1) return blocks.getFirst();
+        int cols = blocks.getFirst().cols(), n = 0;
+        for (Rows r : blocks) n += r.rows();
+        int size = Math.multiplyExact(n, cols);
+        if (blocks.getFirst() instanceof Rows.RingElements first) {
+            long[] d = new long[size];
             int at = 0;
-            for (Job j : batch) {
-                var r = (Rows.RingElements) j.input;
+            for (Rows b : blocks) {
+                var r = (Rows.RingElements) b;
                 System.arraycopy(r.data(), 0, d, at, r.rows() * cols);
                 at += r.rows() * cols;
             }
             return new Rows.RingElements(first.ring(), n, cols, d);
         }
-        float[] d = new float[n * cols];
+        float[] d = new float[size];
         int at = 0;
-        for (Job j : batch) {
-            var r = (Rows.Floats) j.input;
+        for (Rows b : blocks) {
+            var r = (Rows.Floats) b;
             System.arraycopy(r.data(), 0, d, at, r.rows() * cols);
             at += r.rows() * cols;
         }
@@ -136,9 +152,13 @@ final class LinearBatcher implements AutoCloseable {
         };
     }
 
-    /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying. */
+    /** Batches run, calls served (parts of a cut call count apiece), rows multiplied, nanoseconds spent multiplying. */
     synchronized long[] stats() {
         return new long[] {batches, calls, rows, nanos};
+    }
+
+    int maxBatchRows() {
+        return maxBatchRows;
     }
 
     @Override

@@ -30,6 +30,11 @@ import java.util.concurrent.Executors;
  * keeping each session's KV cache ({@link DecoderStack}). Optionally records every call to a transcript.
  */
 public final class WeightsServer implements Service, AutoCloseable {
+    /** Rows one multiply takes at most; a larger call is cut into parts of this many. */
+    public static final int MAX_BATCH_ROWS = 4096;
+    /** CMIF sessions open at once over all connections. */
+    public static final int MAX_SESSIONS = 1024;
+
     private final String modelId;
     private final LlamaConfig config;
     private final ModelDims shape;
@@ -40,7 +45,11 @@ public final class WeightsServer implements Service, AutoCloseable {
     private final TranscriptWriter transcript;
     private final int maxPayload;
     private final DecoderStack decoder;
-    private final ExecutorService decodeThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("veil-decode-", 0).factory());
+    /** CMIF's decode steps run on a fixed pool: a flood of DECODE calls queues (bounded by the transport), never a thread each. */
+    private final ExecutorService decodeThreads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Thread.ofPlatform().daemon().name("veil-decode-", 0).factory());
+    private final java.util.Map<Integer, java.util.concurrent.atomic.LongAdder> calls = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder decodeRows = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * A server of masked linear calls only (Talaria).
@@ -59,6 +68,14 @@ public final class WeightsServer implements Service, AutoCloseable {
      * @param transcript where to record every call, or null
      */
     public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, NodeParams layers, TranscriptWriter transcript) {
+        this(modelId, config, weights, layers, transcript, Frame.DEFAULT_MAX_PAYLOAD);
+    }
+
+    /**
+     * As above, announcing {@code maxPayload} in WELCOME (the transport's limit): a call whose reply would be
+     * larger is refused before it is computed.
+     */
+    public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, NodeParams layers, TranscriptWriter transcript, int maxPayload) {
         if (weights == null) throw new IllegalArgumentException("the weights server needs the model's weight matrices");
         this.modelId = modelId;
         this.config = config;
@@ -66,9 +83,10 @@ public final class WeightsServer implements Service, AutoCloseable {
         this.weights = weights;
         this.floatOps = new LocalLinearOps(config, weights);
         this.transcript = transcript;
-        this.maxPayload = Frame.DEFAULT_MAX_PAYLOAD;
-        this.batcher = new LinearBatcher(this::multiply, 4096);
-        this.decoder = layers == null ? null : new DecoderStack(config, layers, weights);
+        this.maxPayload = maxPayload;
+        this.batcher = new LinearBatcher(this::multiply, MAX_BATCH_ROWS);
+        this.decoder = layers == null ? null : new DecoderStack(config, layers, weights, MAX_SESSIONS,
+                Math.max(64L << 20, Math.min(2L << 30, Runtime.getRuntime().maxMemory() / 4)));
     }
 
     public String modelId() { return modelId; }
@@ -77,6 +95,12 @@ public final class WeightsServer implements Service, AutoCloseable {
 
     @Override
     public CompletableFuture<Message> handle(Peer peer, Message request) {
+        calls.computeIfAbsent(dev.veil.protocol.Codec.type(request), t -> new java.util.concurrent.atomic.LongAdder()).increment();
+        long bound = replyBound(request);
+        if (bound > maxPayload) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "the reply would take " + bound + " bytes, over the limit of " + maxPayload
+                    + "; send fewer rows per call");
+        }
         CompletableFuture<Message> reply = switch (request) {
             case Message.Hello h -> CompletableFuture.completedFuture(hello(peer, h));
             case Message.Setup s -> {
@@ -92,11 +116,12 @@ public final class WeightsServer implements Service, AutoCloseable {
             case Message.Linear l -> {
                 greeted(peer);
                 check(l.matrix(), l.input());
-                yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos(), r.batchRows()));
+                yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
             }
             case Message.Decode d -> {
                 greeted(peer);
                 var stack = decoder();
+                decodeRows.add(d.hidden().rows());
                 yield CompletableFuture.supplyAsync(() -> stack.decode(peer, d), decodeThreads);
             }
             case Message.EndSession e -> {
@@ -107,6 +132,22 @@ public final class WeightsServer implements Service, AutoCloseable {
         };
         if (transcript == null || request instanceof Message.Hello) return reply;
         return reply.whenComplete((r, e) -> transcript.record(peer.id(), request, r != null ? r : Service.error(e)));
+    }
+
+    /** Payload bytes of the reply to {@code request} at most, from its shape alone (PROTOCOL.md, "Messages"). */
+    @Override
+    public long replyBound(Message request) {
+        return switch (request) {
+            case Message.Linear l when shape.has(l.matrix()) -> 8 + 9 + outBytes(l.matrix(), l.input());
+            case Message.Setup s when shape.has(s.matrix()) -> 9 + outBytes(s.matrix(), s.base()) + 4 + 4L * shape.outDim(s.matrix().projection());
+            case Message.Decode d -> DecoderStack.replyBytes(d);
+            default -> 0;
+        };
+    }
+
+    private long outBytes(MatrixId id, Rows in) {
+        int element = in instanceof Rows.RingElements e ? e.ring().bytes() : Float.BYTES;
+        return (long) in.rows() * shape.outDim(id.projection()) * element;
     }
 
     private DecoderStack decoder() {
@@ -126,7 +167,8 @@ public final class WeightsServer implements Service, AutoCloseable {
 
     private Message hello(Peer peer, Message.Hello h) {
         if (!h.modelId().equals(modelId)) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_MODEL, "this weights server serves model '" + modelId + "', not '" + h.modelId() + "'");
+            // never name the served model: the asker may not be a node of this deployment (plaintext, or a bad guess)
+            throw new ProtocolException(ErrorCode.UNKNOWN_MODEL, "this weights server does not serve model '" + h.modelId() + "'");
         }
         peer.greeted(true);
         return new Message.Welcome(modelId, shape, maxPayload);
@@ -147,15 +189,15 @@ public final class WeightsServer implements Service, AutoCloseable {
     }
 
     private Rows multiply(MatrixId id, Rows x) {
-        int n = x.rows(), out = shape.outDim(id.projection());
+        int n = x.rows(), out = shape.outDim(id.projection()), size = Math.multiplyExact(n, out);
         return switch (x) {
             case Rows.Floats f -> {
-                float[] o = new float[n * out];
+                float[] o = new float[size];
                 if (n > 0) floatOps.apply(id.projection(), id.layer(), f.data(), n, o);
                 yield new Rows.Floats(n, out, o);
             }
             case Rows.RingElements e -> {
-                long[] o = new long[n * out];
+                long[] o = new long[size];
                 if (n > 0) ring(e.ring()).multiply(id.projection(), id.layer(), e.data(), n, o);
                 yield new Rows.RingElements(e.ring(), n, out, o);
             }
@@ -186,6 +228,29 @@ public final class WeightsServer implements Service, AutoCloseable {
     /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying (since start). */
     public long[] stats() {
         return batcher.stats();
+    }
+
+    /** Bytes of CMIF's KV caches held now. */
+    public long cacheBytes() {
+        return decoder == null ? 0 : decoder.cacheBytes();
+    }
+
+    /** Counters in Prometheus' text format: calls by type, rows, batches and their fill, CMIF sessions. */
+    public void prometheus(StringBuilder out) {
+        var byType = new java.util.TreeMap<String, java.util.concurrent.atomic.LongAdder>();
+        String[] names = {"", "HELLO", "WELCOME", "SETUP", "SETUP_REPLY", "LINEAR", "LINEAR_REPLY", "ERROR", "DECODE", "DECODE_REPLY",
+            "END_SESSION", "SESSION_ENDED"};
+        calls.forEach((t, n) -> byType.put(t < names.length ? names[t] : String.valueOf(t), n));
+        dev.veil.protocol.transport.ServerMetrics.labelled(out, "veil_calls_total", "Requests handled, by message type.", "type", byType);
+        long[] s = batcher.stats();
+        dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_batches_total", "Matrix multiplies run (each one batch).", s[0]);
+        dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_batch_calls_total", "Calls (or parts of cut calls) in those batches.", s[1]);
+        dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_batch_rows_total",
+                "Rows multiplied; divided by veil_batches_total and " + MAX_BATCH_ROWS + ", the mean batch fill.", s[2]);
+        dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_batch_seconds_total", "Seconds spent multiplying.", s[3] / 1_000_000_000L);
+        dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_decode_rows_total", "Rows of CMIF decode calls.", decodeRows.sum());
+        dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_sessions_open", "CMIF sessions open now.", openSessions());
+        dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_cache_bytes", "Bytes of CMIF KV caches held now.", cacheBytes());
     }
 
     @Override

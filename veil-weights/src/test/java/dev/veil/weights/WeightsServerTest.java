@@ -74,16 +74,16 @@ class WeightsServerTest {
         for (int i = 1; i <= 4; i++) queued.add(batcher.submit(a, ring(i, i * 10)));
         var other = batcher.submit(new MatrixId(Projection.QKV, 1), ring(1, 99));
         release.countDown();
-        assertEquals(1, first.get().batchRows());
+        assertEquals(1, first.get().output().rows());
         for (int i = 1; i <= 4; i++) {
             var r = queued.get(i - 1).get();
-            assertEquals(1 + 2 + 3 + 4, r.batchRows());
             assertEquals(i, r.output().rows());
             assertEquals(i * 10L, ((Rows.RingElements) r.output()).data()[0]);
         }
-        assertEquals(1, other.get().batchRows());
+        assertEquals(99L, ((Rows.RingElements) other.get().output()).data()[0]);
         assertEquals(3, batcher.stats()[0]); // three multiplies for six calls
         assertEquals(6, batcher.stats()[1]);
+        assertEquals(1 + (1 + 2 + 3 + 4) + 1, batcher.stats()[2]);
         batcher.close();
     }
 

@@ -37,7 +37,9 @@ class UtilityCommandTest {
         }
         assertEquals(0, rc);
         String table = out.toString(StandardCharsets.UTF_8);
-        assertTrue(table.contains("| ε | rnm | santext+ | custext+ |"), table);
+        assertTrue(table.contains("| ε | rnm | santext+ | custext+ | em |"), table);
+        // The every-pair exponential mechanism is measured in the same run, beside RNM.
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("| 2 |") && l.split("\\|").length == 6), table);
         assertTrue(table.contains("| ∞ | "), table);
         assertTrue(Files.readString(dir.resolve("utility.svg")).startsWith("<svg"));
         var png = ImageIO.read(dir.resolve("utility.png").toFile());
@@ -57,12 +59,14 @@ class UtilityCommandTest {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(1, Main.run("utility", "--sanitizer", "magic", "--out", dir.toString()));
             assertEquals(1, Main.run("utility", "--epsilon", "-1", "--out", dir.toString()));
+            assertEquals(1, Main.run("utility", "--delta", "0.1", "--out", dir.toString()));
         } finally {
             System.setErr(saved);
         }
         String text = err.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("veil: unknown sanitizer 'magic'"), text);
         assertTrue(text.contains("veil: ε must be positive"), text);
+        assertTrue(text.contains("veil: Δ must be at least 1"), text);
         assertTrue(!text.contains("at dev.veil"), "no stack traces: " + text);
     }
 }

@@ -1,19 +1,32 @@
 package dev.veil.engine.inference;
 
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Chooses the next token from logits. Temperature 0 is greedy (argmax, lowest id on ties); otherwise the
- * logits are scaled by 1/temperature, filtered by top-k, min-p and top-p (in that order), and sampled from a
- * generator seeded with {@code seed}, so a run is reproducible.
+ * logits are scaled by 1/temperature, filtered by top-k, min-p and top-p (in that order), and sampled. With a
+ * seed a run is reproducible; without one the draws come from {@link SecureRandom}, so one session's choices
+ * say nothing about another's (a fixed default seed would make every session sample alike).
  */
 public final class Sampler {
     private final float temperature, topP, minP;
     private final int topK;
-    private final SplittableRandom random;
+    private final RandomGenerator random;
 
+    /** A reproducible sampler: the same seed and logits give the same tokens. */
     public Sampler(float temperature, int topK, float topP, float minP, long seed) {
+        this(temperature, topK, topP, minP, new SplittableRandom(seed));
+    }
+
+    /** A sampler drawing from {@link SecureRandom} (no seed: nothing to guess or to share between sessions). */
+    public Sampler(float temperature, int topK, float topP, float minP) {
+        this(temperature, topK, topP, minP, new SecureRandom());
+    }
+
+    private Sampler(float temperature, int topK, float topP, float minP, RandomGenerator random) {
         if (!(temperature >= 0) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP < 1)) {
             throw new IllegalArgumentException("sampling needs temperature >= 0, top-k >= 0, 0 < top-p <= 1, 0 <= min-p < 1");
         }
@@ -21,7 +34,7 @@ public final class Sampler {
         this.topK = topK;
         this.topP = topP;
         this.minP = minP;
-        this.random = new SplittableRandom(seed);
+        this.random = random;
     }
 
     public static Sampler greedy() {

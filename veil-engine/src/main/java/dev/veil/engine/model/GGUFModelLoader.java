@@ -1,8 +1,8 @@
 package dev.veil.engine.model;
 
-import dev.veil.engine.ModelFormatException;
 import static dev.veil.engine.model.GGUFNames.*;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.gguf.GGUFFile;
 import dev.veil.engine.gguf.GGUFTensorInfo;
 import dev.veil.engine.tensor.FloatTensor;

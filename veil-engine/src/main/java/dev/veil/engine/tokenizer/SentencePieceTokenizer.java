@@ -169,6 +169,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override
     public String decode(int previous, int[] tokens) {
         var bytes = new ByteArrayOutputStream();
+        if (previous >= vocab.size()) { // found by fuzzing: an out-of-range previous token escaped as an index error
+            throw new IllegalArgumentException("token " + previous + " is outside the vocabulary of " + vocab.size());
+        }
         boolean atStart = previous < 0 || vocab.type(previous) == TokenType.CONTROL;
         for (int t : tokens) {
             if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());

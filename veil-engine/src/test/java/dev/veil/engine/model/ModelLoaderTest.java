@@ -1,9 +1,9 @@
 package dev.veil.engine.model;
 
-import dev.veil.engine.ModelFormatException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.veil.engine.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

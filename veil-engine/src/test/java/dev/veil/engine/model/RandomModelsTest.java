@@ -1,8 +1,8 @@
 package dev.veil.engine.model;
 
-import dev.veil.engine.ModelFormatException;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.Shared;
 import dev.veil.engine.gguf.GGUFFile;
 import dev.veil.engine.gguf.GGUFTensorInfo;
@@ -14,6 +14,8 @@ import dev.veil.engine.tensor.GGMLType;
 import dev.veil.engine.tokenizer.SentencePieceModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,7 +102,13 @@ class RandomModelsTest {
             assertEquals(s.tiedOutput(), m.linear().lmHead() == m.node().tokenEmbedding(), name);
             var gen = new Generator(m, new LocalLinearOps(m.config(), m.linear()));
             int[] out = gen.generate(new int[] {1}, 10, Sampler.greedy(), t -> {});
-            assertTrue(out.length > 0);
+            assertTrue(out.length == 10 || m.tokenizer().isStop(out[out.length - 1]), name + " stopped early: " + Arrays.toString(out));
+            // The written weights load as written: random but finite logits that tell tokens apart.
+            float[] logits = new dev.veil.engine.inference.Forward(m.config(), m.node(), new LocalLinearOps(m.config(), m.linear()))
+                    .forward(new int[] {1}, new dev.veil.engine.inference.KVCache(m.config(), 1), false);
+            assertTrue(IntStream.range(0, logits.length).allMatch(i -> Float.isFinite(logits[i])), name);
+            assertTrue(IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).max().orElseThrow()
+                    > IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).min().orElseThrow(), name + ": constant logits");
             assertEquals("Once upon a time", m.tokenizer().decode(m.tokenizer().encode("Once upon a time")));
         }
     }

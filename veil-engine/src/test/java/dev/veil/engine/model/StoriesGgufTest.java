@@ -1,8 +1,8 @@
 package dev.veil.engine.model;
 
-import dev.veil.engine.ModelFormatException;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.Shared;
 import dev.veil.engine.gguf.GGUFFile;
 import dev.veil.engine.gguf.GGUFTensorInfo;

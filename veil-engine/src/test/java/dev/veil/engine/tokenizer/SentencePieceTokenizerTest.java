@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.Shared;
 import dev.veil.engine.model.Llama2cLoader;
-import dev.veil.engine.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -170,5 +170,13 @@ class SentencePieceTokenizerTest {
         Files.write(bad, new byte[] {0x0A, 0x7F, 0x01});
         var e = assertThrows(ModelFormatException.class, () -> SentencePieceModel.read(bad));
         assertTrue(e.getMessage().contains("not a SentencePiece model"), e.getMessage());
+    }
+
+    /** Found by fuzzing (docs/hardening.md): a previous token beyond the vocabulary escaped as an index error. */
+    @Test
+    void decodingAfterATokenOutsideTheVocabularyIsAClearError() throws Exception {
+        Tokenizer t = Llama2cLoader.loadTokenizer(Shared.storiesTokenizer(), 512);
+        var e = assertThrows(IllegalArgumentException.class, () -> t.decode(1977636767, new int[] {5}));
+        assertEquals("token 1977636767 is outside the vocabulary of 512", e.getMessage());
     }
 }

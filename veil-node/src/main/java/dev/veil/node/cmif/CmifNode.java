@@ -32,14 +32,16 @@ public final class CmifNode implements TrustedNode {
     private final Forward local; // embedding and head only
     private final Channel channel;
     private final Sanitizer sanitizer;
+    private final PrivacyBudget budget; // null: requests are not charged to a client
     private final SecureRandom handles = new SecureRandom();
     private final ThreadLocal<ExactRandom> random = ThreadLocal.withInitial(ExactRandom::create);
 
-    private CmifNode(Scheme scheme, Model model, Channel channel, Sanitizer sanitizer) {
+    private CmifNode(Scheme scheme, Model model, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
         this.scheme = scheme;
         this.model = model;
         this.channel = channel;
         this.sanitizer = sanitizer;
+        this.budget = budget;
         var lmHead = new LinearWeights(null, null, null, null, null, null, null, model.linear().lmHead());
         this.local = new Forward(model.config(), model.node(), new LocalLinearOps(model.config(), lmHead));
     }
@@ -49,10 +51,18 @@ public final class CmifNode implements TrustedNode {
      * tokenizer, embedding, final norm and LM head (the latter from its weights, tied or not).
      */
     public static CmifNode connect(Model model, String modelId, Channel channel, Sanitizer sanitizer) {
-        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer);
+        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, null);
     }
 
-    static CmifNode connect(Scheme scheme, Model model, String modelId, Channel channel, Sanitizer sanitizer) {
+    /**
+     * As {@link #connect(Model, String, Channel, Sanitizer)}, charging every request to its client's privacy budget:
+     * requests must then name their client ({@link #generate(String, int[], boolean[], int, Sampler, IntConsumer)}).
+     */
+    public static CmifNode connect(Model model, String modelId, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
+        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, budget);
+    }
+
+    static CmifNode connect(Scheme scheme, Model model, String modelId, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
         if (model.node() == null || model.linear() == null) {
             throw new IllegalArgumentException("the CMIF node needs the model's embedding, final norm and LM head");
         }
@@ -61,7 +71,7 @@ public final class CmifNode implements TrustedNode {
                 new NodeParams(p.tokenEmbedding(), null, null, p.finalNorm(), null, null, null),
                 new LinearWeights(null, null, null, null, null, null, null, model.linear().lmHead()));
         Greeting.greet(model, modelId, channel);
-        return new CmifNode(scheme, nodePart, channel, sanitizer);
+        return new CmifNode(scheme, nodePart, channel, sanitizer, budget);
     }
 
     @Override public Model model() { return model; }
@@ -76,7 +86,8 @@ public final class CmifNode implements TrustedNode {
 
             @Override
             public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-                last = CmifNode.this.generate(own, prompt, editable, maxTokens, sampler, onToken);
+                if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
+                last = run(own, null, prompt, editable, maxTokens, sampler, onToken);
                 return last.generated();
             }
 
@@ -104,25 +115,47 @@ public final class CmifNode implements TrustedNode {
 
     public Sanitizer sanitizer() { return sanitizer; }
 
+    /** The per-client budget requests are charged to, or null. */
+    public PrivacyBudget budget() { return budget; }
+
     public Channel channel() { return channel; }
 
-    /** One request's outcome: what the server was shown, the privacy spent, and the generated tokens. */
-    public record Result(int[] sanitizedPrompt, Sanitized sanitized, int[] generated) {}
+    /**
+     * One request's outcome: what the server was shown, the privacy spent and what it covers, the client's standing
+     * (null without a budget), and the generated tokens.
+     */
+    public record Result(int[] sanitizedPrompt, Sanitized sanitized, PrivacyBudget.Account account, int[] generated) {
+        public Guarantee guarantee() {
+            return sanitized.guarantee();
+        }
+    }
 
     /**
      * Sanitizes {@code prompt} (positions where {@code editable} is false, such as BOS and template tokens, are
      * kept), then generates up to {@code maxTokens} tokens with the layers on the server. A new session each
-     * time, ended afterwards.
+     * time, ended afterwards. For a node without a budget.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        return generate(channel, prompt, editable, maxTokens, sampler, onToken);
+        if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
+        return run(channel, null, prompt, editable, maxTokens, sampler, onToken);
     }
 
-    private Result generate(Channel channel, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+    /**
+     * As {@link #generate(int[], boolean[], int, Sampler, IntConsumer)} for {@code client}: the request's ε is charged
+     * to its budget once the prompt is sanitized and before anything is sent; past the budget it fails with
+     * {@link PrivacyBudget.ExceededException} and the server sees nothing.
+     */
+    public Result generate(String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        if (budget == null) throw new IllegalStateException("this node has no privacy budget to charge");
+        return run(channel, client, prompt, editable, maxTokens, sampler, onToken);
+    }
+
+    private Result run(Channel channel, String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         Sanitized s = sanitizer.sanitize(prompt, editable, random.get());
+        PrivacyBudget.Account account = budget == null ? null : budget.charge(client, s.totalEpsilon());
         try (var session = new Session(channel)) {
             int[] out = Generator.generate(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler, onToken);
-            return new Result(s.ids(), s, out);
+            return new Result(s.ids(), s, account, out);
         }
     }
 

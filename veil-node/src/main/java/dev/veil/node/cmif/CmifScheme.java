@@ -89,7 +89,7 @@ public final class CmifScheme implements Scheme {
     @Override
     public TrustedNode open(Model model, String modelId, List<Channel> servers) {
         if (servers.size() != 1) throw new IllegalArgumentException("cmif talks to one weights server, got " + servers.size());
-        return CmifNode.connect(this, model, modelId, servers.getFirst(), sanitizer.apply(model));
+        return CmifNode.connect(this, model, modelId, servers.getFirst(), sanitizer.apply(model), null);
     }
 
     private static String trim(double v) {

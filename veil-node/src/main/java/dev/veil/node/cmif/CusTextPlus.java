@@ -125,4 +125,7 @@ public final class CusTextPlus extends TokenSanitizer {
             throw new UncheckedIOException(e);
         }
     }
+
+    @Override
+    Guarantee.Scope scope() { return Guarantee.Scope.SHARED_OUTPUT_SET; }
 }

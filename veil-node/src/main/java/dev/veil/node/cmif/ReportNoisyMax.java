@@ -68,4 +68,7 @@ public final class ReportNoisyMax extends TokenSanitizer {
     long scaleNumerator() { return scaleNum; }
 
     static long scaleDenominator() { return SCALE_DENOMINATOR; }
+
+    @Override
+    Guarantee.Scope scope() { return Guarantee.Scope.SHARED_CANDIDATES; }
 }

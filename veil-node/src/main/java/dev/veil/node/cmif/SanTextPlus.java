@@ -78,4 +78,7 @@ public final class SanTextPlus extends TokenSanitizer {
     }
 
     SensitiveSet sensitive() { return sensitive; }
+
+    @Override
+    Guarantee.Scope scope() { return Guarantee.Scope.METRIC; }
 }

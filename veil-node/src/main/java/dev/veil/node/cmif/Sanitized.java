@@ -1,18 +1,21 @@
 package dev.veil.node.cmif;
 
 /**
- * A sanitized sequence and its privacy spend.
+ * A sanitized sequence and what it spent.
  *
- * @param ids              the output ids
- * @param mechanized       positions that went through the mechanism (whatever it output); each spent ε
- * @param epsilonPerToken  ε of one mechanism run (infinite when the sanitizer is off)
+ * @param ids        the output ids
+ * @param mechanized positions that went through the mechanism (whatever it output); each spent ε
+ * @param guarantee  the spend and what it covers
  */
-public record Sanitized(int[] ids, boolean[] mechanized, double epsilonPerToken) {
+public record Sanitized(int[] ids, boolean[] mechanized, Guarantee guarantee) {
+    /** ε of one mechanism run (infinite when the sanitizer is off). */
+    public double epsilonPerToken() {
+        return guarantee.epsilonPerToken();
+    }
+
     /** Positions that went through the mechanism. */
     public int mechanizedCount() {
-        int n = 0;
-        for (boolean b : mechanized) if (b) n++;
-        return n;
+        return guarantee.mechanizedTokens();
     }
 
     /** Positions whose id differs from the input's. */
@@ -24,17 +27,11 @@ public record Sanitized(int[] ids, boolean[] mechanized, double epsilonPerToken)
 
     /** The request's total ε: the sum over mechanized tokens (sequential composition). */
     public double totalEpsilon() {
-        int n = mechanizedCount();
-        return n == 0 ? 0 : n * epsilonPerToken;
+        return guarantee.totalEpsilon();
     }
 
-    /** "privacy spend: 3 tokens × ε 1.0 = 3.0". */
+    /** The report line: the spend and what it covers ({@link Guarantee#line()}). */
     public String spendLine() {
-        return String.format(java.util.Locale.ROOT, "privacy spend: %d token%s × ε %s = %s", mechanizedCount(),
-                mechanizedCount() == 1 ? "" : "s", format(epsilonPerToken), format(totalEpsilon()));
-    }
-
-    private static String format(double e) {
-        return Double.isInfinite(e) ? "∞" : Double.toString(e);
+        return guarantee.line();
     }
 }

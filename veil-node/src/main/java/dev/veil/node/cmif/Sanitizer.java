@@ -2,11 +2,12 @@ package dev.veil.node.cmif;
 
 /**
  * A differentially private text sanitizer over the ids of an {@link EmbeddingSpace}: CMIF's
- * {@link ReportNoisyMax} and the {@link SanTextPlus} and {@link CusTextPlus} baselines. Implementations are
+ * {@link ReportNoisyMax}, the {@link SanTextPlus} and {@link CusTextPlus} baselines, and the
+ * {@link VocabularyExponentialMechanism}, whose ε holds between every pair of tokens. Implementations are
  * immutable and thread-safe; the randomness comes from the caller, one {@link ExactRandom} per thread.
  */
 public interface Sanitizer {
-    /** Short name: rnm, santext+, custext+. */
+    /** Short name: rnm, santext+, custext+, em. */
     String name();
 
     /** ε spent by each token that goes through the mechanism; infinite means the sanitizer is off. */

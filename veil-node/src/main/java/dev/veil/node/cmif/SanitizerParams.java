@@ -6,7 +6,8 @@ package dev.veil.node.cmif;
  * @param epsilon        ε per sanitized token; {@code Double.POSITIVE_INFINITY} turns sanitization off
  * @param k              candidates per token: RNM's nearest tokens, CusText+'s output-set size
  * @param p              probability that a non-sensitive token is sanitized (RNM, SanText+)
- * @param delta          sensitivity Δ of the normalized scores (RNM)
+ * @param delta          sensitivity Δ of the normalized scores (RNM): at least 1, since the scores span [0, 1]; a
+ *                       smaller Δ would shrink the noise below what ε needs while ε is reported unchanged
  * @param sensitiveShare the least frequent share of the vocabulary that is always sanitized (RNM, SanText+)
  */
 public record SanitizerParams(double epsilon, int k, double p, double delta, double sensitiveShare) {
@@ -14,7 +15,10 @@ public record SanitizerParams(double epsilon, int k, double p, double delta, dou
         if (!(epsilon > 0)) throw new IllegalArgumentException("ε must be positive (or infinite), got " + epsilon);
         if (k < 2) throw new IllegalArgumentException("K must be at least 2, got " + k);
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("p must be in [0, 1], got " + p);
-        if (!(delta > 0) || Double.isInfinite(delta)) throw new IllegalArgumentException("Δ must be positive, got " + delta);
+        if (!(delta >= 1) || Double.isInfinite(delta)) {
+            throw new IllegalArgumentException("Δ must be at least 1 (RNM's scores span [0, 1], so 1 is their sensitivity; a smaller Δ "
+                    + "removes noise that ε needs), got " + delta);
+        }
         if (!(sensitiveShare >= 0 && sensitiveShare <= 1)) {
             throw new IllegalArgumentException("sensitive share must be in [0, 1], got " + sensitiveShare);
         }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** Builds a sanitizer by name, and says where derived data (candidate lists) is cached. */
 public final class Sanitizers {
-    public static final List<String> NAMES = List.of("rnm", "santext+", "custext+");
+    public static final List<String> NAMES = List.of("rnm", "santext+", "custext+", "em");
 
     private Sanitizers() {}
 
@@ -19,6 +19,7 @@ public final class Sanitizers {
                     SensitiveSet.leastFrequent(space, counts, params.sensitiveShare()), params);
             case "santext+" -> new SanTextPlus(space, SensitiveSet.leastFrequent(space, counts, params.sensitiveShare()), params);
             case "custext+" -> new CusTextPlus(space, counts, params);
+            case "em" -> new VocabularyExponentialMechanism(space, params);
             default -> throw new IllegalArgumentException("unknown sanitizer '" + name + "' (choose one of " + String.join(", ", NAMES) + ")");
         };
     }

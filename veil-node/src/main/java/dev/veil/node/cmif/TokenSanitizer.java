@@ -28,21 +28,31 @@ abstract class TokenSanitizer implements Sanitizer {
     /** The mechanism: a random replacement for candidate x. */
     abstract int choose(int x, ExactRandom random);
 
+    /** Between which pairs of tokens ε holds. */
+    abstract Guarantee.Scope scope();
+
     @Override
     public final Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
         if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
         int[] out = ids.clone();
         boolean[] mechanized = new boolean[ids.length];
+        int count = 0, verbatim = 0;
         for (int i = 0; i < ids.length; i++) {
             int x = ids[i];
-            if (!editable[i] || x < 0 || x >= space.size() || !candidate(x)) continue;
-            if (params.off()) {
+            if (!editable[i] || x < 0 || x >= space.size()) continue;
+            if (!candidate(x)) {
+                verbatim++;
+            } else if (params.off()) {
                 mechanized[i] = true;
+                count++;
             } else if (sensitive == null || sensitive.contains(x) || random.bernoulli(params.p())) {
                 mechanized[i] = true;
+                count++;
                 out[i] = choose(x, random);
+            } else {
+                verbatim++; // non-sensitive and not selected: sent as it is, outside the guarantee
             }
         }
-        return new Sanitized(out, mechanized, params.epsilon());
+        return new Sanitized(out, mechanized, Guarantee.of(name, params.epsilon(), count, verbatim, scope()));
     }
 }

@@ -30,7 +30,7 @@ final class FreivaldsCheck implements PadProducer.Job {
     private final PadProducer producer;
     private final OtpStats stats;
     private final AtomicLong checks = new AtomicLong();
-    private final AtomicBoolean rotationQueued = new AtomicBoolean(true);
+    private final AtomicBoolean rotationQueued;
     private volatile Secret secret;
 
     FreivaldsCheck(Ring ring, RingMatrix w, int lambda, int rotateAfter, PadProducer producer, OtpStats stats) {
@@ -44,7 +44,8 @@ final class FreivaldsCheck implements PadProducer.Job {
         this.rotateAfter = rotateAfter;
         this.producer = producer;
         this.stats = stats;
-        producer.submit(this); // the first vectors, in the background
+        this.rotationQueued = new AtomicBoolean(producer.running());
+        producer.submit(this); // the first vectors, in the background (with no producer threads, at the first check)
     }
 
     /** The largest |O| any input can give: d_in · the largest encoded activation · the largest weight. */
@@ -121,9 +122,16 @@ final class FreivaldsCheck implements PadProducer.Job {
         stats.rotations.increment();
     }
 
-    /** Queues a redraw in the background, as after every {@code rotateAfter} checks. */
+    /**
+     * Queues a redraw in the background, as after every {@code rotateAfter} checks. With no producer threads the
+     * vectors are dropped instead, and the next check draws new ones on its own thread, as a producer would.
+     */
     void rotateLater() {
-        if (rotationQueued.compareAndSet(false, true)) producer.submit(this);
+        if (!producer.running()) {
+            secret = null;
+        } else if (rotationQueued.compareAndSet(false, true)) {
+            producer.submit(this);
+        }
     }
 
     /** Background draw: the first vectors, then periodic rotations. */
@@ -144,7 +152,10 @@ final class FreivaldsCheck implements PadProducer.Job {
         Secret s = secret;
         if (s != null) return s;
         synchronized (this) {
-            if (secret == null) secret = draw(random); // not drawn in the background yet
+            if (secret == null) { // not drawn in the background yet, or dropped for a redraw with no producer threads
+                secret = draw(random);
+                stats.rotations.increment();
+            }
             return secret;
         }
     }

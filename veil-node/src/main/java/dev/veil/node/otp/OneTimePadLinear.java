@@ -41,6 +41,7 @@ public final class OneTimePadLinear implements LinearOps {
     }
 
     private void call(OtpNode.Matrix m, float[] x, int xOffset, int n, float[] out, int outOffset) {
+        node.requireTrusted();
         int dIn = m.w().cols(), dOut = m.w().rows();
         long t0 = System.nanoTime();
         long[] q = new long[n * dIn];
@@ -82,11 +83,13 @@ public final class OneTimePadLinear implements LinearOps {
             m.check().rotate(random); // the server has seen that its error was caught
             masking = 0;
             if (attempt == config.maxRetries()) {
-                throw new IntegrityException("weights server answered " + m.id() + " wrongly " + (attempt + 1) + " time" + (attempt == 0 ? "" : "s")
-                        + " in a row (" + fault + "); its results cannot be trusted");
+                var failed = new IntegrityException(node.channel().peer() + " answered " + m.id() + " wrongly " + (attempt + 1) + " time"
+                        + (attempt == 0 ? "" : "s") + " in a row (" + fault + "); its results cannot be trusted");
+                node.markBad(failed);
+                throw failed;
             }
             stats.retries.increment();
-            node.fault("weights server answered " + m.id() + " wrongly (" + fault + "); retrying with fresh pads (" + (attempt + 1) + " of "
+            node.fault(node.channel().peer() + " answered " + m.id() + " wrongly (" + fault + "); retrying with fresh pads (" + (attempt + 1) + " of "
                     + config.maxRetries() + ")");
         }
     }

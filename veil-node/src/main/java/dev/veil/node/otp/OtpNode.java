@@ -43,6 +43,8 @@ public final class OtpNode implements TrustedNode {
     private final OtpStats stats;
     private final long weightBytes;
     private volatile Consumer<String> faults = message -> System.err.println("veil: " + message);
+    private volatile Consumer<IntegrityException> badServer = e -> {};
+    private volatile IntegrityException bad; // set once the server failed a call's every check: no further call goes to it
 
     private OtpNode(Scheme scheme, Model model, Channel channel, OtpConfig config, int maxPayload, Map<MatrixId, Matrix> matrices, PadProducer producer,
                            OtpStats stats, long weightBytes) {
@@ -146,6 +148,37 @@ public final class OtpNode implements TrustedNode {
 
     void fault(String message) {
         faults.accept(message);
+    }
+
+    /**
+     * Where it is reported that the weights server failed a call's checks on every attempt and was marked bad: the
+     * hook for failing over to another replica (the node itself sends nothing more to this one).
+     */
+    public void onServerBad(Consumer<IntegrityException> listener) {
+        this.badServer = listener;
+    }
+
+    /** The failure that marked the weights server bad, or null while it is trusted. */
+    public IntegrityException serverFault() {
+        return bad;
+    }
+
+    /** Marks the server bad after a call failed its checks on every attempt, and tells the listener. */
+    void markBad(IntegrityException e) {
+        boolean first;
+        synchronized (this) {
+            first = bad == null;
+            if (first) bad = e;
+        }
+        if (first) badServer.accept(e);
+    }
+
+    /** Refuses to send a call to a server marked bad. */
+    void requireTrusted() {
+        IntegrityException e = bad;
+        if (e != null) {
+            throw new IntegrityException(channel.peer() + " was marked bad (" + e.getMessage() + "); no further calls are sent to it");
+        }
     }
 
     /**

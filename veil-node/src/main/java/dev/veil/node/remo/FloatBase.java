@@ -22,7 +22,7 @@ final class FloatBase extends PublicBase {
     }
 
     @Override
-    MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random) {
+    public MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random) {
         float[] pvt = random.uniform(n * m, privateScale);
         float[] e = new float[n * dIn];
         mpubT.matmul(pvt, n, dIn, m, e, dIn, 0);

@@ -17,6 +17,13 @@ public record MaskSize(int absolute, double fraction) {
         return new MaskSize(0, f);
     }
 
+    /** A fraction of d_in when {@code m} is below 1, else a whole rank. */
+    public static MaskSize of(double m) {
+        if (m > 0 && m < 1) return fraction(m);
+        if (m >= 1 && m == Math.rint(m) && m <= Integer.MAX_VALUE) return rows((int) m);
+        throw new IllegalArgumentException("m must be a fraction of d_in in (0, 1) or a whole rank, got " + m);
+    }
+
     /** Parses m as every command takes it: a fraction of d_in ("1/8", "0.125") or a whole rank ("8"). */
     public static MaskSize parse(String s) {
         try {

@@ -1,5 +1,6 @@
 package dev.veil.node.remo;
 
+import dev.veil.engine.ring.Numeric;
 import dev.veil.node.MaskRandom;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
@@ -26,25 +27,50 @@ public abstract sealed class PublicBase permits FloatBase, RingBase {
 
     /** Draws Mpub, asks the server for Rpub and keeps both. */
     static PublicBase setup(Channel channel, MatrixId id, int m, int dIn, int dOut, RemoConfig config, MaskRandom random) {
-        if (config.numeric().exact()) {
-            var ring = config.numeric().ring;
-            long[] base = random.ring(ring, m * dIn);
-            var reply = channel.call(new Message.Setup(id, new Rows.RingElements(ring, m, dIn, base)), Message.SetupReply.class);
-            if (!(reply.restoration() instanceof Rows.RingElements r) || r.ring() != ring || reply.rowScales().length != dOut) {
+        Rows base = draw(config.numeric(), m, dIn, random);
+        var reply = channel.call(new Message.Setup(id, base), Message.SetupReply.class);
+        return of(id, base, reply.restoration(), dOut, reply.rowScales(), config.maskScale());
+    }
+
+    /**
+     * A public base Mpub (m × d_in): uniform over the ring in the exact modes, else entries uniform with unit
+     * variance.
+     */
+    public static Rows draw(Numeric numeric, int m, int dIn, MaskRandom random) {
+        if (numeric.exact()) return new Rows.RingElements(numeric.ring, m, dIn, random.ring(numeric.ring, m * dIn));
+        return new Rows.Floats(m, dIn, random.uniform(m * dIn, 1.0));
+    }
+
+    /**
+     * A matrix's base from Mpub and the server's Rpub = Mpub·Wᵀ (m × d_out; over a ring with the matrix's d_out
+     * row scales); σ is the float mode's mask scale.
+     */
+    public static PublicBase of(MatrixId id, Rows mpub, Rows rpub, int dOut, float[] rowScales, double maskScale) {
+        int m = mpub.rows(), dIn = mpub.cols();
+        if (mpub instanceof Rows.RingElements base) {
+            var ring = base.ring();
+            if (!(rpub instanceof Rows.RingElements r) || r.ring() != ring || rowScales.length != dOut) {
                 throw badReply(id, "a restoration pool over " + ring + " with " + dOut + " row scales");
             }
             checkShape(id, r, m, dOut);
-            return new RingBase(id, ring, m, dIn, dOut, base, r.data(), reply.rowScales());
+            return new RingBase(id, ring, m, dIn, dOut, base.data(), r.data(), rowScales);
         }
-        float[] base = random.uniform(m * dIn, 1.0);
-        var reply = channel.call(new Message.Setup(id, new Rows.Floats(m, dIn, base)), Message.SetupReply.class);
-        if (!(reply.restoration() instanceof Rows.Floats r)) throw badReply(id, "a float restoration pool");
+        if (!(rpub instanceof Rows.Floats r)) throw badReply(id, "a float restoration pool");
         checkShape(id, r, m, dOut);
-        return new FloatBase(id, m, dIn, dOut, base, r.data(), config.maskScale());
+        return new FloatBase(id, m, dIn, dOut, ((Rows.Floats) mpub).data(), r.data(), maskScale);
     }
 
-    /** Masks rows x[xOffset, xOffset + n·d_in) with a fresh private mask. */
-    abstract MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random);
+    /**
+     * Masks rows x[xOffset, xOffset + n·d_in) with a fresh private mask Mpvt (n × m) drawn from {@code random}:
+     * in float mode entries of standard deviation σ/√m (so a mask entry has standard deviation σ), over a ring
+     * uniform.
+     */
+    public abstract MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random);
+
+    /** The rank m of Mpub. */
+    public int rank() {
+        return m;
+    }
 
     /** Bytes of Mpub and Rpub held. */
     abstract long byteSize();

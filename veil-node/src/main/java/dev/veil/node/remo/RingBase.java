@@ -25,7 +25,7 @@ final class RingBase extends PublicBase {
     }
 
     @Override
-    MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random) {
+    public MaskedCall mask(float[] x, int xOffset, int n, MaskRandom random) {
         long[] pvt = random.ring(ring, n * m);
         long[] e = new long[n * dIn];
         RingKernels.matmul(ring, mpubT, dIn, m, pvt, n, e, dIn, 0);

@@ -36,9 +36,14 @@ class CmifEndToEndTest {
     /** A weights server serving the decoder stack, and a CMIF node connected to it over TCP. */
     private record Split(WeightsServer weights, TcpServer server, CmifNode node) implements AutoCloseable {
         static Split start(Model model, Sanitizer sanitizer, TranscriptWriter transcript) throws Exception {
+            return start(model, sanitizer, transcript, null);
+        }
+
+        static Split start(Model model, Sanitizer sanitizer, TranscriptWriter transcript, PrivacyBudget budget) throws Exception {
             var weights = new WeightsServer("stories", model.config(), model.linear(), model.node(), transcript);
             var server = TcpServer.start(weights, "127.0.0.1", 0, null);
-            var node = CmifNode.connect(model, "stories", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), sanitizer);
+            var node = CmifNode.connect(model, "stories", TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30)), sanitizer,
+                    budget);
             return new Split(weights, server, node);
         }
 
@@ -81,6 +86,36 @@ class CmifEndToEndTest {
                 assertEquals(0, split.weights().openSessions(), "the session is ended after the request");
             }
         }
+    }
+
+    @Test
+    void aClientPastItsBudgetIsRefusedBeforeTheServerSeesAnything() throws Exception {
+        Model model = Fixtures.model();
+        int[] prompt = prompt(model, "Lily saw a big dog.");
+        // The every-pair mechanism sanitizes every user token: each request spends (prompt.length - 1) × 0.25.
+        var em = Sanitizers.create("em", Fixtures.stories(), Fixtures.counts(), SanitizerParams.defaults(0.25), dir);
+        double perRequest = (prompt.length - 1) * 0.25;
+        Path file = dir.resolve("budget.transcript");
+        try (var writer = new TranscriptWriter(file, "stories", ModelDims.of(model.config()));
+             var split = Split.start(model, em, writer, new PrivacyBudget(2.5 * perRequest))) {
+            for (int i = 1; i <= 2; i++) {
+                var r = split.node().generate("key-1", prompt, userTokens(prompt.length), 4, Sampler.greedy(), t -> {});
+                assertEquals(i * perRequest, r.account().spent(), 1e-9);
+                assertEquals(perRequest, r.guarantee().totalEpsilon(), 1e-12);
+                assertTrue(r.guarantee().coversEveryToken());
+            }
+            var e = assertThrows(PrivacyBudget.ExceededException.class,
+                    () -> split.node().generate("key-1", prompt, userTokens(prompt.length), 4, Sampler.greedy(), t -> {}));
+            assertTrue(e.getMessage().startsWith("privacy budget exceeded: this request would spend ε " + perRequest), e.getMessage());
+            // Another client has its own budget; a budgeted node refuses a request that names none.
+            assertEquals(perRequest, split.node().generate("key-2", prompt, userTokens(prompt.length), 4, Sampler.greedy(), t -> {})
+                    .account().spent(), 1e-9);
+            assertThrows(IllegalStateException.class, () -> split.node().generate(prompt, userTokens(prompt.length), 4, Sampler.greedy(), t -> {}));
+        }
+        // Three sessions reached the server (two for key-1, one for key-2); the refused request sent nothing.
+        long prefills = TranscriptReader.readAll(file).decodeCalls().stream()
+                .filter(c -> ((Message.Decode) c.request()).position() == 0).count();
+        assertEquals(3, prefills);
     }
 
     @Test

@@ -30,7 +30,7 @@ class SanitizerContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnm", "santext+", "custext+"})
+    @ValueSource(strings = {"rnm", "santext+", "custext+", "em"})
     void infiniteEpsilonLeavesTextUnchanged(String name) {
         var s = create(name, Double.POSITIVE_INFINITY, 1.0);
         int[] ids = prompt();
@@ -40,7 +40,7 @@ class SanitizerContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnm", "santext+", "custext+"})
+    @ValueSource(strings = {"rnm", "santext+", "custext+", "em"})
     void templateTokensNeverChange(String name) {
         var s = create(name, 0.5, 1.0);
         int[] ids = prompt();

@@ -35,7 +35,7 @@ class FaultyWeightsServerTest {
                 var out = (Rows.RingElements) r.output();
                 long[] data = out.data().clone();
                 data[data.length / 2] = out.ring().wrap(data[data.length / 2] ^ (1L << bit));
-                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos(), r.batchRows());
+                return new Message.LinearReply(new Rows.RingElements(out.ring(), out.rows(), out.cols(), data), r.serverNanos());
             });
         };
     }
@@ -57,24 +57,55 @@ class FaultyWeightsServerTest {
                 assertEquals(1, rt.node.stats().faults(), "bit " + bit);
                 assertEquals(1, rt.node.stats().retries());
                 assertEquals(1, reports.size());
+                assertEquals(null, rt.node.serverFault(), "a caught error that a retry fixed does not mark the server bad");
                 // calls 0-20 are the prefill; call 30 is the 10th matrix of the first decode step
                 // the range check (|O| <= |q|_1 w_max, about 2^37 here) sees high bits; Freivalds' test the rest
                 String check = bit >= 45 ? "out of range" : "Freivalds check failed";
-                assertTrue(reports.getFirst().startsWith("weights server answered ATTN_OUT[2] wrongly (") && reports.getFirst().contains(check)
+                assertTrue(reports.getFirst().startsWith("weights server 127.0.0.1:" + rt.server.port() + " answered ATTN_OUT[2] wrongly (") && reports.getFirst().contains(check)
                         && reports.getFirst().endsWith("retrying with fresh pads (1 of 2)"), "bit " + bit + ": " + reports.getFirst());
             }
         }
     }
 
     @Test
-    void aServerThatKeepsLyingFailsTheCallClearly() throws Exception {
+    void aServerThatKeepsLyingFailsTheCallClearlyAndIsMarkedBad() throws Exception {
         Model model = OneTimePadEndToEndTest.stories();
-        try (var rt = new OtpRuntime(model, OtpConfig.of(Numeric.Z64), null, s -> flipping(s, 3, call -> true))) {
+        var linearCalls = new AtomicInteger();
+        try (var rt = new OtpRuntime(model, OtpConfig.of(Numeric.Z64), null, s -> flipping(s, 3, call -> linearCalls.incrementAndGet() > 0))) {
             rt.node.onFault(message -> {});
+            List<IntegrityException> marked = Collections.synchronizedList(new ArrayList<>());
+            rt.node.onServerBad(marked::add);
             var e = assertThrows(IntegrityException.class, () -> generate(rt.node));
-            assertEquals("weights server answered QKV[0] wrongly 3 times in a row (Freivalds check failed); its results cannot be trusted", e.getMessage());
+            String server = "weights server 127.0.0.1:" + rt.server.port();
+            assertEquals(server + " answered QKV[0] wrongly 3 times in a row (Freivalds check failed); its results cannot be trusted", e.getMessage());
             assertEquals(3, rt.node.stats().faults());
             assertEquals(0, rt.node.stats().calls());
+            // Marked bad, once, for the failover hook; the node sends it nothing more.
+            assertEquals(List.of(e), marked);
+            assertEquals(e, rt.node.serverFault());
+            int sent = linearCalls.get();
+            var again = assertThrows(IntegrityException.class, () -> generate(rt.node));
+            assertTrue(again.getMessage().startsWith(server + " was marked bad (") && again.getMessage().endsWith("no further calls are sent to it"),
+                    again.getMessage());
+            assertEquals(sent, linearCalls.get(), "no call reached the bad server");
+            assertEquals(1, marked.size());
+        }
+    }
+
+    @Test
+    void withNoProducerThreadsTheSecretsStillRotate() throws Exception {
+        Model model = OneTimePadEndToEndTest.stories();
+        // Every matrix is checked 12 times per generation (a prefill and 11 decode steps); rotate after every 4 checks.
+        var config = OtpConfig.of(Numeric.Z64).withPool(64, 16, 0).withChecks(1.0, 40, 4, 2);
+        try (var rt = new OtpRuntime(model, config)) {
+            int[] expected = generate(rt.node);
+            int matrices = rt.node.matrixCount();
+            assertEquals(12L * matrices, rt.node.stats().checks());
+            // The first draw, then redraws after checks 4 and 8 of each matrix (at the next check, on the calling thread).
+            assertEquals(3L * matrices, rt.node.stats().rotations());
+            rt.node.rotateChecks();
+            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(generate(rt.node)), "rotation keeps the output");
+            assertEquals(6L * matrices, rt.node.stats().rotations(), "after checks 12 (and rotateChecks), 16 and 20");
         }
     }
 

@@ -33,7 +33,8 @@ class FailureTest {
             var e = assertThrows(ProtocolException.class, () -> RemoNode.connect(stories, "llama-3",
                     TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5)), config));
             assertEquals(ErrorCode.UNKNOWN_MODEL, e.code());
-            assertEquals("weights server: this weights server serves model 'stories', not 'llama-3'", e.getMessage());
+            // the error names only what the node asked for, never the model served (issue 11)
+            assertEquals("weights server: this weights server does not serve model 'llama-3'", e.getMessage());
             var shape = assertThrows(ProtocolException.class, () -> RemoNode.connect(other, "stories",
                     TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5)), config));
             assertTrue(shape.getMessage().startsWith("weights server's model 'stories' has shape"), shape.getMessage());

@@ -51,7 +51,7 @@ class MaskRoundTripTest {
                 tensor.matmul(((Rows.Floats) x).data(), x.rows(), dOut, dIn, o, dOut, 0);
                 out = new Rows.Floats(x.rows(), dOut, o);
             }
-            Message reply = request instanceof Message.Setup ? new Message.SetupReply(out, scales) : new Message.LinearReply(out, 0, x.rows());
+            Message reply = request instanceof Message.Setup ? new Message.SetupReply(out, scales) : new Message.LinearReply(out, 0);
             return CompletableFuture.completedFuture(reply);
         };
     }

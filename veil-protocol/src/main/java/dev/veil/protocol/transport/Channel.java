@@ -23,6 +23,11 @@ public interface Channel extends AutoCloseable {
         return type.cast(reply);
     }
 
+    /** The peer, for messages: "weights server 10.0.0.5:7070". */
+    default String peer() {
+        return "weights server";
+    }
+
     /** Bytes and frames this channel has sent and received. */
     Traffic traffic();
 

@@ -1,26 +1,53 @@
 package dev.veil.protocol.transport;
 
+import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A connected client as the server sees it: a number (for transcripts), its address, whether it said hello. */
+/**
+ * A connected client as the server sees it: a number (for transcripts), its address, the certificate it
+ * authenticated with over mutual TLS (null on a plaintext connection), whether it said hello, and whether its
+ * attestation evidence was accepted.
+ */
 public final class Peer {
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     private final int id = NEXT.incrementAndGet();
     private final String address;
-    private volatile boolean greeted;
+    private volatile X509Certificate certificate;
+    private volatile boolean greeted, closed;
+    private volatile boolean attested;
 
     public Peer(String address) {
+        this(address, null);
+    }
+
+    public Peer(String address, X509Certificate certificate) {
         this.address = address;
+        this.certificate = certificate;
     }
 
     public int id() { return id; }
 
     public String address() { return address; }
 
+    /** The certificate the peer authenticated with (checked against the CA and its role), or null without TLS. */
+    public X509Certificate certificate() { return certificate; }
+
+    /** Set once the TLS handshake has checked the peer's certificate. */
+    void authenticated(X509Certificate cert) { certificate = cert; }
+
     public boolean greeted() { return greeted; }
 
     public void greeted(boolean value) { greeted = value; }
+
+    public boolean attested() { return attested; }
+
+    public void attested(boolean value) { attested = value; }
+
+    /** The connection has ended: state kept for this peer must not be created again. */
+    public boolean closed() { return closed; }
+
+    public void close() { closed = true; }
 
     @Override
     public String toString() {

@@ -10,6 +10,13 @@ import java.util.concurrent.CompletionException;
 public interface Service {
     CompletableFuture<Message> handle(Peer peer, Message request);
 
+    /**
+     * The most bytes the reply to {@code request} can take as a payload, known before it is computed: the server
+     * refuses a call whose reply would exceed its announced limit, and holds this much memory for it until the
+     * reply is written. 0 when unknown.
+     */
+    default long replyBound(Message request) { return 0; }
+
     /** The peer's connection ended: state kept for it (CMIF sessions) can go. */
     default void disconnected(Peer peer) {}
 

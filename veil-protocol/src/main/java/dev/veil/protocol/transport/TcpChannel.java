@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -29,6 +30,9 @@ import javax.net.ssl.SSLSocket;
  * treated as dead; the caller may reconnect).
  */
 public final class TcpChannel implements Channel {
+    /** First byte of a TLS record: what a plaintext client reads from a TLS server. */
+    private static final int TLS_HANDSHAKE = 0x16, TLS_ALERT = 0x15;
+
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -50,10 +54,19 @@ public final class TcpChannel implements Channel {
         Thread.ofPlatform().daemon().name("veil-channel-" + name).start(this::readReplies);
     }
 
-    /** Connects, with TLS when {@code tls} is given (the server's certificate must match {@code host}). */
+    @Override
+    public String peer() {
+        return "weights server " + name;
+    }
+
+    /**
+     * Connects, over mutual TLS 1.3 when {@code tls} is given ({@link Tls#context}: the server's certificate
+     * must match {@code host} and the role the context expects).
+     */
     public static TcpChannel connect(String host, int port, SSLContext tls, Duration timeout) {
         String name = host + ":" + port;
         Socket socket = null;
+        boolean handshaking = false;
         try {
             socket = new Socket();
             socket.setTcpNoDelay(true);
@@ -62,11 +75,13 @@ public final class TcpChannel implements Channel {
             socket.setSoTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
             if (tls != null) {
                 var ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
-                var params = ssl.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                ssl.setSSLParameters(params);
+                Tls.configure(ssl); // TLS 1.3 only; the certificate must name the host dialled
+                handshaking = true;
                 ssl.startHandshake();
                 socket = ssl;
+                if (ssl.getSession().getLocalCertificates() == null) {
+                    throw new SSLException("this end presented no certificate, and a Veil server requires one");
+                }
             }
             return new TcpChannel(socket, name, timeout, Frame.DEFAULT_MAX_PAYLOAD);
         } catch (SSLException e) {
@@ -77,6 +92,10 @@ public final class TcpChannel implements Channel {
             throw new ProtocolException(ErrorCode.CLOSED, "cannot connect to weights server " + name + ": unknown host '" + host + "'", e);
         } catch (IOException e) {
             closeQuietly(socket);
+            if (handshaking) {
+                throw new ProtocolException(ErrorCode.CLOSED, "weights server " + name
+                        + " broke off the TLS handshake (it did not accept this end's certificate?): " + e.getMessage(), e);
+            }
             throw new ProtocolException(ErrorCode.CLOSED, "cannot connect to weights server " + name + ": " + e.getMessage(), e);
         }
     }
@@ -98,7 +117,10 @@ public final class TcpChannel implements Channel {
             }
             traffic.sent(frame.size());
         } catch (IOException e) {
-            fail(new ProtocolException(ErrorCode.CLOSED, "connection to weights server " + name + " broke: " + e.getMessage(), e));
+            // Under TLS the reader is about to report why (the server's alert); else fail now.
+            if (!(socket instanceof SSLSocket)) {
+                fail(new ProtocolException(ErrorCode.CLOSED, "connection to weights server " + name + " broke: " + e.getMessage(), e));
+            }
         }
         try {
             Frame back = reply.join();
@@ -122,6 +144,13 @@ public final class TcpChannel implements Channel {
 
     private void readReplies() {
         try {
+            if (!(socket instanceof SSLSocket)) {
+                int first = peek();
+                if (first == TLS_ALERT || first == TLS_HANDSHAKE) {
+                    fail(new ProtocolException(ErrorCode.CLOSED, "weights server " + name + " speaks TLS: connect with --tls-dir"));
+                    return;
+                }
+            }
             while (true) {
                 Frame f = Frame.read(in, maxPayload);
                 if (f == null) {
@@ -140,8 +169,24 @@ public final class TcpChannel implements Channel {
             }
         } catch (ProtocolException e) {
             fail(new ProtocolException(e.code(), "weights server " + name + ": " + e.getMessage(), e));
+        } catch (SSLException e) {
+            fail(new ProtocolException(ErrorCode.CLOSED, "weights server " + name + " refused the TLS session: " + e.getMessage(), e));
         } catch (IOException e) {
             fail(new ProtocolException(ErrorCode.CLOSED, "connection to weights server " + name + " broke: " + e.getMessage(), e));
+        }
+    }
+
+    /** The first byte the server sends, waiting as long as it stays idle; -1 at the end of the stream. */
+    private int peek() throws IOException {
+        while (true) {
+            try {
+                in.mark(1);
+                int first = in.read();
+                in.reset();
+                return first;
+            } catch (java.net.SocketTimeoutException e) {
+                // idle between frames is fine: calls time out on their own
+            }
         }
     }
 
@@ -157,6 +202,13 @@ public final class TcpChannel implements Channel {
 
     @Override
     public Traffic traffic() { return traffic; }
+
+    /** The certificate this end presented over TLS (its key is the one attestation evidence binds), or null. */
+    public X509Certificate localCertificate() {
+        if (!(socket instanceof SSLSocket ssl)) return null;
+        var certs = ssl.getSession().getLocalCertificates();
+        return certs == null ? null : (X509Certificate) certs[0];
+    }
 
     @Override
     public void close() {

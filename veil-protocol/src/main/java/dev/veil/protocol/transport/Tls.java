@@ -2,50 +2,153 @@ package dev.veil.protocol.transport;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
-/** TLS contexts from PKCS#12 key and trust stores (the JDK's own TLS; keytool makes the files). */
+/**
+ * Mutual TLS 1.3 between Veil's roles, on the JDK's own TLS. A role's directory ({@code veil keys}) holds
+ * {@value #IDENTITY} (its key and certificate) and {@value #TRUST} (the deployment's CA, the only root it
+ * trusts). Both ends present a certificate; each checks the other's chain to the CA, its validity, its key
+ * purpose and its role (the subject's OU), and a client also checks that the server's certificate names the
+ * host it dialled. Only TLS 1.3 with its AEAD suites is enabled: no fallback, no legacy suite.
+ */
 public final class Tls {
+    public static final String IDENTITY = "identity.p12", TRUST = "trust.p12", PASSWORD_FILE = "password";
+    public static final String[] PROTOCOLS = {"TLSv1.3"};
+    public static final String[] SUITES = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"};
+
     private Tls() {}
 
-    /** For a server: its certificate and private key. */
-    public static SSLContext server(Path keyStore, char[] password) {
+    /**
+     * A context for one role from its directory.
+     *
+     * @param peerRole the role a peer's certificate must carry (the weights server accepts only {@code node})
+     */
+    public static SSLContext context(Path dir, char[] password, String peerRole) {
+        Path identity = dir.resolve(IDENTITY), trust = dir.resolve(TRUST);
         try {
-            var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(load(keyStore, password), password);
+            var kmf = KeyManagerFactory.getInstance("PKIX");
+            kmf.init(load(identity, password), password);
+            var tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(load(trust, password));
+            var pkix = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
             var ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            ctx.init(kmf.getKeyManagers(), new X509ExtendedTrustManager[] {new RoleCheck(pkix, peerRole)}, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot use key store " + keyStore + ": " + e.getMessage(), e);
+            String why = e.getCause() instanceof java.security.UnrecoverableKeyException ? "wrong password" : e.getMessage();
+            throw new IllegalArgumentException("cannot use the TLS identity in " + dir + ": " + why, e);
         }
     }
 
-    /** For a client: the certificates it trusts. */
-    public static SSLContext client(Path trustStore, char[] password) {
+    /** TLS 1.3 only, its AEAD suites only, a client certificate required. */
+    public static void configure(SSLServerSocket s) {
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(PROTOCOLS);
+        p.setCipherSuites(SUITES);
+        p.setNeedClientAuth(true);
+        s.setSSLParameters(p);
+    }
+
+    /** TLS 1.3 only, its AEAD suites only, the server's certificate must name the host dialled. */
+    public static void configure(SSLSocket s) {
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(PROTOCOLS);
+        p.setCipherSuites(SUITES);
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        s.setSSLParameters(p);
+    }
+
+    /** The role named by a certificate's subject OU, or null. */
+    public static String role(X509Certificate c) {
         try {
-            var tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(load(trustStore, password));
-            var ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot use trust store " + trustStore + ": " + e.getMessage(), e);
+            for (var rdn : new LdapName(c.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("OU")) return String.valueOf(rdn.getValue());
+            }
+            return null;
+        } catch (InvalidNameException e) {
+            return null;
         }
     }
 
     private static KeyStore load(Path file, char[] password) throws IOException, GeneralSecurityException {
-        if (!Files.isRegularFile(file)) throw new IOException("file not found");
+        if (!Files.isRegularFile(file)) throw new IOException(file.getFileName() + " not found (make it with veil keys)");
         var ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, password);
         }
         return ks;
+    }
+
+    /** The JDK's PKIX checks, then the peer's role. */
+    private static final class RoleCheck extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager pkix;
+        private final String role;
+
+        RoleCheck(X509ExtendedTrustManager pkix, String role) {
+            this.pkix = pkix;
+            this.role = role;
+        }
+
+        private void check(X509Certificate[] chain) throws CertificateException {
+            String r = role(chain[0]);
+            if (!role.equals(r)) throw new CertificateException("peer certificate is for role '" + r + "', not '" + role + "'");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException {
+            pkix.checkClientTrusted(chain, auth, s);
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException {
+            pkix.checkServerTrusted(chain, auth, s);
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String auth, SSLEngine e) throws CertificateException {
+            pkix.checkClientTrusted(chain, auth, e);
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String auth, SSLEngine e) throws CertificateException {
+            pkix.checkServerTrusted(chain, auth, e);
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String auth) throws CertificateException {
+            pkix.checkClientTrusted(chain, auth);
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String auth) throws CertificateException {
+            pkix.checkServerTrusted(chain, auth);
+            check(chain);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return pkix.getAcceptedIssuers();
+        }
     }
 }

@@ -28,7 +28,7 @@ class TranscriptTest {
         var masked = new Rows.Floats(1, 3, new float[] {0.5f, -1f, 2f});
         try (var w = new TranscriptWriter(file, "stories", shape)) {
             w.record(3, new Message.Setup(id, base), new Message.SetupReply(pool, new float[] {0.25f}));
-            w.record(4, new Message.Linear(id, masked), new Message.LinearReply(new Rows.Floats(1, 1, new float[] {9f}), 100, 2));
+            w.record(4, new Message.Linear(id, masked), new Message.LinearReply(new Rows.Floats(1, 1, new float[] {9f}), 100));
             assertEquals(2, w.records());
         }
         Transcript t = TranscriptReader.readAll(file);
@@ -51,5 +51,27 @@ class TranscriptTest {
         assertTrue(e.getMessage().contains("ends inside a record"), e.getMessage());
         Files.writeString(dir.resolve("junk"), "hello world, not a transcript");
         assertThrows(IOException.class, () -> TranscriptReader.readAll(dir.resolve("junk")));
+    }
+
+    @Test
+    void recordingStopsAtTheFilesBoundWithOneLoggedLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t.veiltr");
+        var shape = new ModelDims(4, 8, 1, 1, 1, 4, 16);
+        var lines = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var id = new MatrixId(Projection.QKV, 0);
+        try (var w = new TranscriptWriter(file, "m", shape, 1000, lines::add)) {
+            for (int i = 0; i < 100; i++) {
+                var x = new Rows.Floats(1, 4, new float[] {i, i, i, i});
+                w.record(1, new Message.Linear(id, x), new Message.LinearReply(x, 0));
+            }
+            w.flush();
+            assertTrue(w.stopped());
+        }
+        assertTrue(Files.size(file) <= 1000, "the file stays within its bound: " + Files.size(file));
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.getFirst().contains("recording stopped") && lines.getFirst().contains("bound of 1000 bytes"), lines.getFirst());
+        var t = TranscriptReader.readAll(file); // a whole prefix: every record complete, in order
+        assertTrue(t.entries().size() > 5 && t.entries().size() < 100, "entries: " + t.entries().size());
+        for (int i = 0; i < t.entries().size(); i++) assertEquals((float) i, ((Rows.Floats) t.entries().get(i).input()).data()[0]);
     }
 }

@@ -34,7 +34,7 @@ class TcpTransportTest {
         case Message.Linear l -> {
             float[] d = ((Rows.Floats) l.input()).data().clone();
             for (int i = 0; i < d.length; i++) d[i] *= 2;
-            yield CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(l.input().rows(), l.input().cols(), d), 1, 1));
+            yield CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(l.input().rows(), l.input().cols(), d), 1));
         }
         default -> CompletableFuture.completedFuture(new Message.Error(ErrorCode.NOT_GREETED, "only linear calls here"));
     };
@@ -97,11 +97,11 @@ class TcpTransportTest {
         try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null, 1024, Duration.ofMillis(300))) {
             assertTrue(rawReply(server, "GET / HTTP/1.1\r\n\r\n".getBytes()).contains("bad magic"));
             byte[] huge = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0x10};
-            assertTrue(rawReply(server, huge).contains("exceeds the limit of 1024"));
+            assertTrue(rawReply(server, huge).contains("before HELLO; at most 1024 bytes"));
             byte[] v2 = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0, 0};
             assertTrue(rawReply(server, v2).contains("version 2 is not supported"));
             byte[] stalled = {'V', 'L', 1, 5, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2};
-            assertTrue(rawReply(server, stalled).contains("stalled"));
+            assertTrue(rawReply(server, stalled).contains("frame not complete within 300 ms"));
             byte[] malformed = {'V', 'L', 1, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1}; // a 1-byte LINEAR payload
             assertTrue(rawReply(server, malformed).contains("malformed message"));
         }
@@ -118,37 +118,5 @@ class TcpTransportTest {
             var f = dev.veil.protocol.Frame.read(in, 1 << 16);
             return ((Message.Error) f.message()).text();
         }
-    }
-
-    @Test
-    void tlsWithASelfSignedCertificate(@TempDir Path dir) throws Exception {
-        Path ks = dir.resolve("server.p12"), ts = dir.resolve("trust.p12"), cert = dir.resolve("server.cer");
-        char[] pw = "changeit".toCharArray();
-        keytool("-genkeypair", "-alias", "veil", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit");
-        keytool("-exportcert", "-alias", "veil", "-keystore", ks.toString(), "-storepass", "changeit", "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", "veil", "-file", cert.toString(), "-storetype", "PKCS12", "-keystore", ts.toString(), "-storepass", "changeit");
-
-        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, Tls.server(ks, pw))) {
-            try (var ch = TcpChannel.connect("127.0.0.1", server.port(), Tls.client(ts, pw), Duration.ofSeconds(10))) {
-                assertArrayEquals(new float[] {4f}, ((Rows.Floats) ch.call(linear(1, 2f), Message.LinearReply.class).output()).data());
-            }
-            // a client that does not trust the certificate, and one that does not speak TLS at all
-            var untrusted = assertThrows(ProtocolException.class, () -> TcpChannel.connect("127.0.0.1", server.port(),
-                    javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(5)));
-            assertTrue(untrusted.getMessage().startsWith("TLS handshake with weights server"), untrusted.getMessage());
-            try (var plain = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(5))) {
-                assertThrows(ProtocolException.class, () -> plain.call(linear(1, 2f), Message.LinearReply.class));
-            }
-        }
-    }
-
-    static void keytool(String... args) throws Exception {
-        var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        cmd.addAll(List.of(args));
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
     }
 }

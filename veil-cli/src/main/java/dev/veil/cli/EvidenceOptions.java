@@ -1,0 +1,54 @@
+package dev.veil.cli;
+
+import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.trust.AttestationProvider;
+import dev.veil.trust.ConfigfsTsmProvider;
+import dev.veil.trust.NodeAttestation;
+import dev.veil.trust.Pem;
+import dev.veil.trust.SimulatedProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The trusted node's evidence: how it attests itself to the weights server (and later to clients). */
+final class EvidenceOptions {
+    @Option(names = "--attestation", paramLabel = "KIND", defaultValue = "none",
+            description = "evidence to present after the TLS handshake: sev-snp (configfs-tsm), simulated (proves nothing), none (default)")
+    String kind;
+
+    @Option(names = "--vcek", paramLabel = "FILE",
+            description = "this chip's VCEK or VLEK certificate (PEM or DER, then optionally its ASK) when the host supplies none")
+    Path vcek;
+
+    private AttestationProvider provider;
+
+    /** Made once per process: the simulated key and the code measurement stay the same for every connection. */
+    AttestationProvider provider() {
+        if (provider != null || kind.equals("none")) return provider;
+        provider = switch (kind) {
+            case "simulated" -> SimulatedProvider.ofRunningCode();
+            case "sev-snp" -> new ConfigfsTsmProvider(ConfigfsTsmProvider.DEFAULT_ROOT, operatorChain());
+            default -> throw new IllegalArgumentException("unknown --attestation '" + kind + "' (sev-snp, simulated, none)");
+        };
+        System.err.println("veil node: attestation: " + provider.describe());
+        return provider;
+    }
+
+    /** Presents evidence on {@code channel} when asked to; says what the server accepted. */
+    void present(TcpChannel channel) {
+        var p = provider();
+        if (p == null) return;
+        System.err.println("veil node: weights server accepted " + NodeAttestation.present(channel, channel.localCertificate(), p));
+    }
+
+    private List<java.security.cert.X509Certificate> operatorChain() {
+        if (vcek == null) return List.of();
+        try {
+            return Pem.certificates(Files.readAllBytes(vcek));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --vcek " + vcek + ": " + e.getMessage(), e);
+        }
+    }
+}
