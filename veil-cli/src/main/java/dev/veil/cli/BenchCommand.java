@@ -72,7 +72,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
                     + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
                     + "or load (--sessions concurrent sessions of remo, remo-otp and cmif through one weights server"
-                    + " for --duration; -n tokens each)")
+                    + " for --duration; -n tokens each), "
+                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
     String mode;
 
     @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
@@ -88,15 +89,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
     java.util.List<Integer> batchSweep;
 
+    @Option(names = "--clients", split = ",", description = "serve: numbers of concurrent clients (default: 1,2,4,8)")
+    java.util.List<Integer> clients;
+
+    @Option(names = "--out", description = "serve: folder for the latency plot (PNG and SVG)")
+    Path out;
+
     @picocli.CommandLine.Mixin SchemeParameters parameters;
 
     @Override
     public Integer call() throws Exception {
+        if (mode.equals("serve")) {
+            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode serve runs every scheme with its defaults; drop the scheme options");
+            return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
+        }
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
         if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load)");
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve)");
         }
         boolean ring = mode.equals("remo-otp") || mode.equals("shares");
         // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 WeightsServerCommand.class,
                 NodeCommand.class,
+                ServeCommand.class,
                 DemoCommand.class,
                 KeysCommand.class,
                 UtilityCommand.class,

@@ -90,7 +90,7 @@ final class TlsOptions {
             for (InetAddress a : InetAddress.getAllByName(host)) if (!a.isLoopbackAddress()) return false;
             return true;
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("unknown host '" + host + "'");
+            return true; // nothing can be reached there either: connecting or listening then fails naming host and port
         }
     }
 }

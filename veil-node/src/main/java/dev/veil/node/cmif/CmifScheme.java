@@ -21,10 +21,12 @@ import java.util.function.Function;
  */
 public final class CmifScheme implements Scheme {
     private final String description;
+    private final double epsilonPerToken;
     private final Function<Model, Sanitizer> sanitizer;
 
-    private CmifScheme(String description, Function<Model, Sanitizer> sanitizer) {
+    private CmifScheme(String description, double epsilonPerToken, Function<Model, Sanitizer> sanitizer) {
         this.description = description;
+        this.epsilonPerToken = epsilonPerToken;
         this.sanitizer = sanitizer;
     }
 
@@ -49,7 +51,7 @@ public final class CmifScheme implements Scheme {
     public static CmifScheme of(String sanitizerName, SanitizerParams params, Path corpus) {
         String description = String.format(Locale.ROOT, "%s, ε %s per token, K %d, p %s, sensitive share %s", sanitizerName,
                 Double.isInfinite(params.epsilon()) ? "∞" : trim(params.epsilon()), params.k(), trim(params.p()), trim(params.sensitiveShare()));
-        return new CmifScheme(description, model -> {
+        return new CmifScheme(description, params.epsilon(), model -> {
             try {
                 var space = EmbeddingSpace.fromModel(model);
                 long[] counts = CorpusCounts.of(space, corpus, model.tokenizer()::encode, Sanitizers.defaultCacheDir());
@@ -62,7 +64,12 @@ public final class CmifScheme implements Scheme {
 
     /** A scheme around a sanitizer already built. */
     public static CmifScheme of(Sanitizer sanitizer) {
-        return new CmifScheme(sanitizer.name() + ", ε " + trim(sanitizer.epsilon()) + " per token", model -> sanitizer);
+        return new CmifScheme(sanitizer.name() + ", ε " + trim(sanitizer.epsilon()) + " per token", sanitizer.epsilon(), model -> sanitizer);
+    }
+
+    /** ε spent on each sanitized token: a prompt of n editable tokens spends at most n times this. */
+    public double epsilonPerToken() {
+        return epsilonPerToken;
     }
 
     /** The shared SST-2 training sentences ({@code veil.shared} or {@code VEIL_SHARED}, else ../shared). */

@@ -1,0 +1,195 @@
+package dev.veil.cli;
+
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.model.ModelParts;
+import dev.veil.node.Scheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.Channel;
+import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.service.ApiKeys;
+import dev.veil.service.ServerViews;
+import dev.veil.service.VeilService;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The trusted node as an OpenAI-compatible HTTP service ({@code veil-service}): every offered scheme's node is
+ * set up once against its weights servers (in this process unless --weights-server names remote ones), then
+ * each request runs as a session of its own. Runs until interrupted.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a "
+                + "page at /.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
+    Path tokenizer;
+
+    @Option(names = "--model-id", description = "the model's id in the API and at the weights server (default: the model's file name)")
+    String modelId;
+
+    @Option(names = "--weights-server", paramLabel = "HOST:PORT",
+            description = "a remote weights server (repeat for schemes with several); default: weights servers in this process")
+    List<String> weightsServers = new ArrayList<>();
+
+    @Option(names = "--timeout", defaultValue = "60",
+            description = "seconds to wait for a remote weights server's reply (default: ${DEFAULT-VALUE})")
+    int timeout;
+
+    @Option(names = "--schemes", split = ",", paramLabel = "S1,S2",
+            description = "further schemes a request may pick in its veil.scheme field (besides --scheme, the default)")
+    List<String> allowed = new ArrayList<>();
+
+    @Option(names = "--host",
+            description = "address to listen on (default: 127.0.0.1; without --api-keys only a loopback address is accepted)")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--api-keys", paramLabel = "FILE",
+            description = "clients' API keys, one per line: requests must carry 'Authorization: Bearer KEY'")
+    Path apiKeys;
+
+    @Option(names = "--max-sessions", defaultValue = "4", description = "requests that run at once (default: ${DEFAULT-VALUE})")
+    int maxSessions;
+
+    @Option(names = "--queue", defaultValue = "16",
+            description = "requests that may wait for a session; beyond them 429 (default: ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--key-sessions",
+            description = "requests one API key may have running or waiting at once (default: --max-sessions plus --queue)")
+    Integer keySessions;
+
+    @Option(names = "--privacy-budget", paramLabel = "ε", defaultValue = "inf",
+            description = "cmif: total ε each API key's prompts may spend (kept in memory; default: ${DEFAULT-VALUE}, no limit)")
+    String privacyBudget;
+
+    @Option(names = "--max-body", defaultValue = "1048576", description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
+    int maxBody;
+
+    @Mixin SchemeOptions schemes;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
+        if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
+        double budget = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
+        Map<String, Scheme> offered = offeredSchemes();
+        ApiKeys keys = apiKeys == null ? null : ApiKeys.read(apiKeys);
+        String listen = host != null ? host : "127.0.0.1";
+        if (keys == null && !InetAddress.getByName(listen).isLoopbackAddress()) {
+            throw new IllegalArgumentException("--host " + listen + " is not a loopback address: give --api-keys to serve other machines");
+        }
+        offered.values().forEach(s -> Deployments.warn(s, System.err));
+        boolean local = weightsServers.isEmpty();
+        ModelParts parts = local || offered.values().stream().anyMatch(s -> s.parts() == ModelParts.ALL) ? ModelParts.ALL : ModelParts.NODE;
+        Model m = ModelLoader.load(model, tokenizer, parts);
+        String id = modelId != null ? modelId : model.getFileName().toString();
+
+        Map<String, TrustedNode> nodes = new LinkedHashMap<>();
+        try {
+            for (var e : offered.entrySet()) {
+                Scheme s = e.getValue();
+                TrustedNode node = local ? Deployments.inProcess(s, m, id, null) : Deployments.open(s, m, id, connect(s));
+                nodes.put(e.getKey(), node);
+                System.err.println(node.setupReport());
+            }
+            var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
+                    keySessions != null ? keySessions : maxSessions + queue, budget,
+                    maxBody, local ? new ServerViews(m, id) : null);
+            try (var service = new VeilService(config).start(listen, port)) {
+                var stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                System.err.printf("veil serve: ready on http://%s:%d (model %s; schemes %s, default %s; weights servers %s; %s)%n",
+                        listen.contains(":") ? "[" + listen + "]" : listen, service.port(), id, String.join(", ", nodes.keySet()),
+                        config.defaultScheme(), local ? "in this process" : String.join(", ", weightsServers),
+                        keys == null ? "no --api-keys: loopback only, any local client is served" : keys.size() + " API keys");
+                stop.await();
+            }
+        } finally {
+            nodes.values().forEach(TrustedNode::close);
+        }
+        return 0;
+    }
+
+    /** --scheme (the default) and --schemes, each with the parameters it takes; a parameter no offered scheme takes is an error. */
+    private Map<String, Scheme> offeredSchemes() {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(schemes.scheme != null ? schemes.scheme : Schemes.DEFAULT);
+        names.addAll(allowed);
+        Map<String, String> given = schemes.parameters.given();
+        Set<String> unread = new LinkedHashSet<>(given.keySet());
+        Map<String, Scheme> out = new LinkedHashMap<>();
+        for (String name : names) {
+            Map<String, String> own = new LinkedHashMap<>(given);
+            var params = new SchemeParams(own);
+            out.put(name, Schemes.type(name).create(params));
+            // what this scheme did not read is left to the others: ask each parameter in turn
+            for (String k : given.keySet()) {
+                var probe = new SchemeParams(Map.of(k, given.get(k)));
+                try {
+                    Schemes.type(name).create(probe);
+                    probe.checkAllRead(name);
+                    unread.remove(k);
+                } catch (IllegalArgumentException notForThisScheme) {
+                    // another offered scheme may take it
+                }
+            }
+        }
+        if (!unread.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", unread.stream().map(k -> "--" + k).toList())
+                    + (unread.size() == 1 ? " applies" : " apply") + " to none of the offered schemes " + String.join(", ", names));
+        }
+        return out;
+    }
+
+    private List<Channel> connect(Scheme s) {
+        if (weightsServers.size() < s.servers()) {
+            throw new IllegalArgumentException(s.name() + " needs " + s.servers() + " weights servers; --weights-server names "
+                    + weightsServers.size());
+        }
+        List<Channel> out = new ArrayList<>();
+        for (int i = 0; i < s.servers(); i++) {
+            String hp = weightsServers.get(i);
+            int colon = hp.lastIndexOf(':');
+            int p;
+            try {
+                p = colon <= 0 ? -1 : Integer.parseInt(hp.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                p = -1;
+            }
+            if (p < 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hp + "'");
+            out.add(TcpChannel.connect(hp.substring(0, colon), p, null, Duration.ofSeconds(timeout)));
+        }
+        return out;
+    }
+
+    private static double parseBudget(String v) {
+        try {
+            double d = Double.parseDouble(v);
+            if (d > 0) return d;
+        } catch (NumberFormatException e) {
+            // falls through to the error
+        }
+        throw new IllegalArgumentException("--privacy-budget must be a positive number or inf, got '" + v + "'");
+    }
+}

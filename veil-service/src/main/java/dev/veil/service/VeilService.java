@@ -1,0 +1,408 @@
+package dev.veil.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.model.Model;
+import dev.veil.node.SessionReport;
+import dev.veil.node.TrustedNode;
+import dev.veil.node.cmif.CmifScheme;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The trusted node as an OpenAI-compatible HTTP service: {@code GET /v1/models}, {@code POST /v1/completions},
+ * {@code POST /v1/chat/completions} (blocking and server-sent events) and the page at {@code /}. Every request
+ * is a session of its own on the trusted node of the scheme it asked for (one the operator offers); its answer
+ * carries a {@code veil} object saying what the weights server was sent. The HTTP server is the JDK's own, one
+ * virtual thread per exchange (docs/serve.md says why).
+ */
+public final class VeilService implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    private final Config config;
+    private final Admission admission;
+    private final PrivacyLedger ledger;
+    private final long created = System.currentTimeMillis() / 1000;
+    private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /**
+     * What the operator configured.
+     *
+     * @param nodes          every offered scheme's trusted node by name; the first is the default
+     * @param keys           the clients' keys, or null to accept any request (then the service must listen on loopback)
+     * @param maxSessions    sessions that run at once
+     * @param queue          requests that may wait for a session; more get 429
+     * @param keySessions    requests one key may have running or waiting at once
+     * @param privacyBudget  CMIF: ε each key may spend in all (infinity for no limit)
+     * @param maxBodyBytes   the largest request body accepted
+     * @param views          the page's server views (in-process weights servers only), or null
+     */
+    public record Config(Model model, String modelId, Map<String, TrustedNode> nodes, ApiKeys keys, int maxSessions, int queue,
+                         int keySessions, double privacyBudget, int maxBodyBytes, ServerViews views) {
+        public Config {
+            if (nodes.isEmpty()) throw new IllegalArgumentException("a service offers at least one scheme");
+            nodes = new LinkedHashMap<>(nodes);
+        }
+
+        public String defaultScheme() {
+            return nodes.keySet().iterator().next();
+        }
+    }
+
+    public VeilService(Config config) {
+        this.config = config;
+        this.admission = new Admission(config.maxSessions(), config.queue(), config.keySessions());
+        this.ledger = new PrivacyLedger(config.privacyBudget());
+    }
+
+    /** Listens on {@code host:port} (port 0: any free port). */
+    public VeilService start(String host, int port) throws IOException {
+        // The JDK server's own bounds against slow or silent clients: a request's headers must arrive within 30 s.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+        System.setProperty("sun.net.httpserver.maxReqHeaders", System.getProperty("sun.net.httpserver.maxReqHeaders", "100"));
+        executor = Executors.newVirtualThreadPerTaskExecutor();
+        server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Sessions started, sessions cancelled by a client that went away, tokens generated: for logs and tests. */
+    public long[] counters() {
+        return new long[] {started.get(), cancelled.get(), tokens.get()};
+    }
+
+    /** Sessions running now. */
+    public int running() {
+        return admission.running(config.maxSessions());
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.stop(0);
+        if (executor != null) executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) {
+        try (ex) {
+            try {
+                route(ex);
+            } catch (ApiError e) {
+                error(ex, e);
+            } catch (Cancelled e) {
+                // the client went away; nothing to answer
+            } catch (RuntimeException | IOException e) {
+                if (Boolean.getBoolean("veil.debug")) e.printStackTrace();
+                System.err.println("veil serve: " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed: " + e);
+                error(ex, ApiError.server());
+            }
+        } catch (IOException | RuntimeException gone) {
+            // the client went away while we answered
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        if (path.equals("/v1/completions") || path.equals("/v1/chat/completions")) {
+            requireMethod(method, "POST");
+            completion(ex, path.equals("/v1/chat/completions"));
+        } else if (path.equals("/v1/models") || path.startsWith("/v1/models/")) {
+            requireMethod(method, "GET");
+            client(ex);
+            models(ex, path.length() > "/v1/models/".length() ? path.substring("/v1/models/".length()) : null);
+        } else if (!path.startsWith("/v1/")) {
+            requireMethod(method, "GET");
+            Page.serve(ex, path);
+        } else {
+            throw ApiError.notFound("unknown_url", "Unknown request URL: " + method + " " + path);
+        }
+    }
+
+    private static void requireMethod(String method, String expected) {
+        if (!method.equals(expected)) throw new ApiError(405, "invalid_request_error", "method_not_allowed", null,
+                "Use " + expected + ".", 0);
+    }
+
+    private String client(HttpExchange ex) {
+        return config.keys() == null ? "local" : config.keys().client(ex.getRequestHeaders().getFirst("Authorization"));
+    }
+
+    private void models(HttpExchange ex, String id) throws IOException {
+        if (id != null && !id.equals(config.modelId())) throw ApiError.notFound("model_not_found",
+                "The model '" + id + "' does not exist.");
+        ObjectNode model = JSON.createObjectNode().put("id", config.modelId()).put("object", "model").put("created",
+                created).put("owned_by", "veil");
+        ObjectNode veil = model.putObject("veil").put("default_scheme", config.defaultScheme());
+        ArrayNode schemes = veil.putArray("schemes");
+        config.nodes().forEach((name, node) -> schemes.addObject().put("name", name).put("parameters", node.scheme().describe())
+                .put("warning", node.scheme().warning()));
+        veil.put("context_length", config.model().config().contextLength()).put("views", config.views() != null);
+        if (id != null) {
+            json(ex, 200, model);
+            return;
+        }
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        list.putArray("data").add(model);
+        json(ex, 200, list);
+    }
+
+    private void completion(HttpExchange ex, boolean chat) throws IOException {
+        String client = client(ex);
+        JsonNode body;
+        try {
+            body = JSON.readTree(body(ex));
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest(null,
+                    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+                    + "HTTP library correctly. The OpenAI API expects a JSON payload.)");
+        }
+        var req = CompletionRequest.parse(body, chat);
+        if (!req.model().equals(config.modelId())) {
+            throw ApiError.notFound("model_not_found",
+                    "The model '" + req.model() + "' does not exist (this service runs '" + config.modelId() + "').");
+        }
+        String schemeName = req.scheme() != null ? req.scheme() : config.defaultScheme();
+        TrustedNode node = config.nodes().get(schemeName);
+        if (node == null) {
+            throw ApiError.badRequest("veil.scheme", "This service offers the schemes " + String.join(", ", config.nodes().keySet())
+                    + "; not '" + schemeName + "'.");
+        }
+        if (req.view() && config.views() == null) {
+            throw ApiError.badRequest("veil.view", "This service's weights servers run elsewhere: it cannot show what they received.");
+        }
+        Model model = config.model();
+        Prompt prompt = chat ? Prompt.chat(model, req.messages()) : Prompt.raw(model.tokenizer(), req.prompt());
+        int context = model.config().contextLength();
+        if (prompt.tokens().length >= context) {
+            throw ApiError.contextExceeded(chat ? "messages" : "prompt",
+                    "This model's maximum context length is " + context + " tokens. However, your "
+                    + (chat ? "messages resulted in " : "prompt resulted in ") + prompt.tokens().length
+                            + " tokens, which leaves no room for an answer.");
+        }
+        int room = context - prompt.tokens().length;
+        int maxTokens = req.maxTokens() < 0 ? (chat ? room : 16) : Math.min(req.maxTokens(), room);
+        var sampler = new Sampler(req.temperature(), 0, req.topP(), 0, req.seed() != null ? req.seed() : SEEDS.nextLong());
+
+        double worstCase = 0;
+        if (node.scheme() instanceof CmifScheme cmif) {
+            int editable = 0;
+            for (boolean e : prompt.editable()) if (e) editable++;
+            worstCase = editable == 0 ? 0 : cmif.epsilonPerToken() * editable;
+        }
+        try (var slot = admission.enter(client)) {
+            ledger.reserve(client, worstCase);
+            double spent = worstCase;
+            try {
+                spent = respond(ex, chat, req, node, prompt, maxTokens, sampler, client, worstCase);
+            } finally {
+                ledger.settle(client, worstCase, spent);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.server();
+        }
+    }
+
+    /** Runs the session and answers; returns the ε it spent. */
+    private double respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens,
+                           Sampler sampler, String client, double reserved) throws IOException {
+        started.incrementAndGet();
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        long createdAt = System.currentTimeMillis() / 1000;
+        var view = req.view() ? config.views().open(node.scheme()) : null;
+        Generation.Result result;
+        try (var session = view != null ? view.node().session() : node.session()) {
+            if (!req.stream()) {
+                result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
+            } else {
+                var sse = new EventStream(ex);
+                if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+                try {
+                    result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
+                            ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null)
+                            : chunk(id, createdAt, false, delta, null)));
+                } catch (RuntimeException e) {
+                    if (e instanceof Cancelled) throw e;
+                    // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
+                    System.err.println("veil serve: a streamed generation failed: " + e);
+                    var err = ApiError.server();
+                    ObjectNode o = JSON.createObjectNode();
+                    o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
+                    sse.send(o);
+                    return 0;
+                }
+                tokens.addAndGet(result.completionTokens());
+                ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason());
+                if (req.includeUsage()) last.set("usage", usage(result));
+                last.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+                sse.send(last);
+                sse.done();
+                return spent(result.report());
+            }
+        } catch (Cancelled e) {
+            cancelled.incrementAndGet();
+            throw e;
+        } finally {
+            if (view != null) view.close();
+        }
+        tokens.addAndGet(result.completionTokens());
+        ObjectNode out = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
+                .put("created", createdAt).put("model", config.modelId());
+        ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+        if (chat) choice.putObject("message").put("role", "assistant").put("content", result.text()).putNull("refusal");
+        else choice.put("text", result.text());
+        choice.putNull("logprobs").put("finish_reason", result.finishReason());
+        out.set("usage", usage(result));
+        out.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+        json(ex, 200, out);
+        return spent(result.report());
+    }
+
+    private static double spent(SessionReport r) {
+        return Double.isNaN(r.epsilon()) ? 0 : r.epsilon();
+    }
+
+    private ObjectNode chunk(String id, long createdAt, boolean chat, Object content, String finish) {
+        ObjectNode c = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+                .put("created", createdAt).put("model", config.modelId());
+        ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
+        if (chat) choice.set("delta", (JsonNode) content);
+        else choice.put("text", (String) content);
+        choice.putNull("logprobs");
+        if (finish == null) choice.putNull("finish_reason");
+        else choice.put("finish_reason", finish);
+        return c;
+    }
+
+    private static ObjectNode usage(Generation.Result r) {
+        return JSON.createObjectNode().put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
+                .put("total_tokens", r.promptTokens() + r.completionTokens());
+    }
+
+    /** The request's privacy report: the scheme, what the weights server was sent and, for CMIF, what it saw and spent. */
+    private ObjectNode veil(SessionReport r, String client, double reserved, ServerViews.View view, Prompt prompt,
+            Generation.Result result) {
+        ObjectNode v = JSON.createObjectNode().put("scheme", r.scheme()).put("parameters", r.parameters())
+                .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
+        TrustedNode node = config.nodes().get(r.scheme());
+        if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
+        if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
+        if (!Double.isNaN(r.epsilon())) {
+            v.put("epsilon", r.epsilon()).put("privacy", r.privacy());
+            v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
+                    + "the template, nor the answer, which the weights server sees unsanitized");
+            if (ledger.limited()) v.put("epsilon_budget_left", ledger.left(client) - (spent(r) - reserved));
+        }
+        if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
+        return v;
+    }
+
+    private byte[] body(HttpExchange ex) throws IOException {
+        int limit = config.maxBodyBytes();
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > limit) throw ApiError.tooLarge(limit);
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest(null, "Bad Content-Length.");
+            }
+        }
+        InputStream in = ex.getRequestBody();
+        byte[] body = in.readNBytes(limit + 1);
+        if (body.length > limit) throw ApiError.tooLarge(limit);
+        return body;
+    }
+
+    static void json(HttpExchange ex, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static void error(HttpExchange ex, ApiError e) throws IOException {
+        if (ex.getResponseCode() != -1) return; // headers already sent (a stream): the client sees the stream end
+        ObjectNode err = JSON.createObjectNode();
+        ObjectNode o = err.putObject("error").put("message", e.getMessage()).put("type", e.type).put("param", e.param).put("code", e.code);
+        if (e.retryAfter > 0) ex.getResponseHeaders().set("Retry-After", String.valueOf(e.retryAfter));
+        if (e.status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        json(ex, e.status, err);
+    }
+
+    /** The client went away mid-stream: the generation ends at once. */
+    static final class Cancelled extends RuntimeException {
+        Cancelled(IOException cause) {
+            super("client disconnected", cause, false, false);
+        }
+    }
+
+    /** Server-sent events: one {@code data:} line per chunk, flushed at once. */
+    private static final class EventStream {
+        private final OutputStream out;
+
+        EventStream(HttpExchange ex) throws IOException {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            ex.sendResponseHeaders(200, 0);
+            out = ex.getResponseBody();
+        }
+
+        void send(JsonNode chunk) {
+            try {
+                write("data: " + JSON.writeValueAsString(chunk) + "\n\n");
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void done() {
+            write("data: [DONE]\n\n");
+        }
+
+        private void write(String s) {
+            try {
+                out.write(s.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                throw new Cancelled(e);
+            }
+        }
+    }
+
+    static String[] split(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toArray(String[]::new);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.veil.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Keys, admission, the per-key privacy budget and cancellation: what bounds a client. */
+class LimitsTest {
+    static final String KEY = "sk-veil-test-key-0001", OTHER = "sk-veil-test-key-0002";
+
+    @Test
+    void requestsNeedAKnownKey(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("keys");
+        Files.writeString(keys, "# clients\n" + KEY + "\n" + OTHER + "\n");
+        try (var t = TestService.start(ApiKeys.read(keys), 2, 2, 4, Double.POSITIVE_INFINITY, "plain")) {
+            String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 3}";
+            var none = t.post("/v1/completions", body);
+            assertEquals(401, none.statusCode());
+            assertEquals("invalid_api_key", VeilService.JSON.readTree(none.body()).at("/error/code").asText());
+            assertEquals(401, t.post("/v1/completions", body, "Authorization", "Bearer sk-wrong-key-000000").statusCode());
+            assertEquals(401, t.post("/v1/completions", body, "Authorization", KEY).statusCode());
+            assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode());
+        }
+    }
+
+    @Test
+    void overloadIs429WithRetryAfter() throws Exception {
+        // One session, no queue: while a long request runs, the next is refused at once.
+        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+            var first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return t.post("/v1/completions",
+                            "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0}");
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            while (t.service.running() == 0) Thread.sleep(5);
+            var refused = t.post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Tom\", \"max_tokens\": 2}");
+            assertEquals(429, refused.statusCode());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
+            assertEquals(200, first.get().statusCode());
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayCancelsItsGeneration() throws Exception {
+        try (var t = TestService.start(null, 2, 2, 4, Double.POSITIVE_INFINITY, "remo-otp")) {
+            String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0, \"stream\": "
+                    + "true}";
+            try (var s = new Socket("127.0.0.1", t.service.port())) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: {")) break; // the first token arrived
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (t.service.running() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(0, t.service.running(), "the session ended when its client went away");
+            assertEquals(1, t.service.counters()[1], "one cancelled session");
+        }
+    }
+
+    @Test
+    void cmifSpendsEachKeysPrivacyBudget(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("keys");
+        Files.writeString(keys, KEY + "\n" + OTHER + "\n");
+        // ε 1 per sanitized token, a budget of 6 per key.
+        try (var t = TestService.start(ApiKeys.read(keys), 2, 2, 4, 6, "cmif")) {
+            String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom\", \"max_tokens\": 3}";
+            var first = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
+            assertEquals(200, first.statusCode(), first.body());
+            JsonNode v = VeilService.JSON.readTree(first.body()).get("veil");
+            int worst = VeilService.JSON.readTree(first.body()).at("/usage/prompt_tokens").asInt() - 1; // every token but BOS is editable
+            double spent = v.get("epsilon").asDouble();
+            assertTrue(spent >= 0 && spent <= worst, v.toString());
+            assertEquals(6 - spent, v.get("epsilon_budget_left").asDouble(), 1e-9);
+            assertTrue(v.get("covers").asText().contains("not the system prompt"), v.toString());
+            assertTrue(v.get("server_prompt").isTextual());
+            // The next request reserves its worst case before it runs: it runs only if that still fits.
+            var second = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
+            assertEquals(spent + worst > 6 ? 429 : 200, second.statusCode(), second.body());
+            String tooLong = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom went to the big park with a red ball\", "
+                    + "\"max_tokens\": 3}";
+            var refused = t.post("/v1/completions", tooLong, "Authorization", "Bearer " + OTHER);
+            assertEquals(429, refused.statusCode(), "a prompt that could spend more than the whole budget never runs");
+            assertEquals("privacy_budget_exhausted", VeilService.JSON.readTree(refused.body()).at("/error/code").asText());
+            assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode(),
+                    "another key has its own budget");
+        }
+    }
+}

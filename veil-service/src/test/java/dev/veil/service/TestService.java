@@ -1,0 +1,81 @@
+package dev.veil.service;
+
+import dev.veil.engine.Shared;
+import dev.veil.engine.inference.Generator;
+import dev.veil.engine.inference.LocalLinearOps;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.node.Schemes;
+import dev.veil.node.TrustedNode;
+import dev.veil.weights.InProcessWeightsServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A service on the shared stories260K model with its weights servers in this process, on a free loopback port. */
+final class TestService implements AutoCloseable {
+    static final String ID = "stories260K.bin";
+    private static Model model;
+
+    final VeilService service;
+    final String base;
+
+    /** The default offer: remo-otp (default), plain, remo and cmif, in-process, page views on. */
+    static TestService start() throws IOException {
+        return start(null, 4, 16, 20, Double.POSITIVE_INFINITY, "remo-otp", "plain", "remo", "cmif");
+    }
+
+    static TestService start(ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
+            String... schemes) throws IOException {
+        Model m = model();
+        System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
+        Map<String, TrustedNode> nodes = new LinkedHashMap<>();
+        for (String s : schemes) {
+            var scheme = Schemes.create(s);
+            List<dev.veil.protocol.transport.Channel> servers = new java.util.ArrayList<>();
+            for (int i = 0; i < scheme.servers(); i++) servers.add(new InProcessWeightsServer(m, ID, null));
+            nodes.put(s, scheme.open(m, ID, servers));
+        }
+        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, budget, 1 << 20, new ServerViews(m, ID));
+        return new TestService(new VeilService(config).start("127.0.0.1", 0));
+    }
+
+    private TestService(VeilService service) {
+        this.service = service;
+        this.base = "http://127.0.0.1:" + service.port();
+    }
+
+    static synchronized Model model() throws IOException {
+        if (model == null) model = ModelLoader.load(Shared.storiesBin(), null);
+        return model;
+    }
+
+    /** The plain engine's greedy continuation of a raw prompt, as {@code veil generate} prints it (no final newline). */
+    static String greedy(String prompt, int maxTokens) throws IOException {
+        Model m = model();
+        Prompt p = Prompt.raw(m.tokenizer(), prompt);
+        int[] out = new Generator(m, new LocalLinearOps(m.config(), m.linear())).generate(p.tokens(), maxTokens, Sampler.greedy(), t -> {});
+        return m.tokenizer().decode(p.previous(), out);
+    }
+
+    HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
+        var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type",
+                "application/json");
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        try (var http = HttpClient.newHttpClient()) {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Override
+    public void close() {
+        service.close();
+        service.config().nodes().values().forEach(TrustedNode::close);
+    }
+}
