@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
 
         out.printf("prompt: %s  [%d tokens]%n%n", prompt, input.length);
         int[] reference;
-        try (var node = Deployments.inProcess(plain, m, id, null); var session = node.session()) {
+        try (var node = Deployments.inProcess(plain, m, id); var session = node.session()) {
             reference = session.generate(input, SamplingOptions.userTokens(tok, input), max, Sampler.greedy(), t -> {});
         }
         out.printf("== plain (%s): the engine alone, no weights server%n", plain.describe());

@@ -109,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             for (var e : offered.entrySet()) {
                 Scheme s = e.getValue();
-                TrustedNode node = local ? Deployments.inProcess(s, m, id, null) : Deployments.open(s, m, id, connect(s));
+                TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, connect(s));
                 nodes.put(e.getKey(), node);
                 System.err.println(node.setupReport());
             }
