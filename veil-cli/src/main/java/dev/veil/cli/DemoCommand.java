@@ -27,6 +27,7 @@ import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpServer;
 import dev.veil.weights.WeightsServer;
 import java.io.PrintStream;
@@ -138,7 +139,8 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 for (int i = 0; i < scheme.servers(); i++) {
                     weightsServers.add(new WeightsServer(id, m.config(), m.linear(), m.node(), i == 0 ? writer : null));
-                    servers.add(TcpServer.start(weightsServers.getLast(), "127.0.0.1", 0, null));
+                    // The demo's own server: its connection log would only interleave with what the demo shows.
+                    servers.add(TcpServer.start(weightsServers.getLast(), "127.0.0.1", 0, null, ServerLimits.defaults(), line -> {}));
                     channels.add(TcpChannel.connect("127.0.0.1", servers.getLast().port(), null, Duration.ofSeconds(60)));
                 }
                 try (TrustedNode node = Deployments.open(scheme, m, id, channels); var session = node.session()) {
