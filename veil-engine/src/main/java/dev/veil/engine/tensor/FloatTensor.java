@@ -2,6 +2,7 @@ package dev.veil.engine.tensor;
 
 import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix product every weight multiply uses.
  */
 public abstract class FloatTensor {
-    /** The float vector width ({@link Lanes#F}: preferred, or forced by {@code -Dveil.vectorBits}). */
-    public static final VectorSpecies<Float> F_SPECIES = Lanes.F;
+    public static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
 
     /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
     static final int GEMM_MIN_ROWS = 4;
@@ -83,45 +83,6 @@ public abstract class FloatTensor {
             float[] panel = panel(PANEL_ROWS * cols);
             for (int i = 0; i < count; i++) dequantize((long) (first + i) * cols, panel, i * cols, cols);
             FloatGemm.multiply(panel, count, x, n, cols, out, outStride, outOffset + first);
-        });
-    }
-
-    /** Decode by integer dot products: x quantized once, one parallel pass over the rows. */
-    static void integerMatmul(Q8Activations.Kernel w, float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = w.dotQ8((long) j * blocks, a, r * blocks, blocks);
-        });
-    }
-
-    /**
-     * A fused projection: matrices {@code parts} (part i is {@code partRows[i] × cols}) applied to the same input,
-     * their outputs side by side from {@code out[r·outStride]}. Where all parts have integer decode kernels, the
-     * input is quantized once and all rows are one parallel pass; otherwise each part runs its own
-     * {@link #matmul}. The results are the same either way.
-     */
-    public static void matmulFused(FloatTensor[] parts, int[] partRows, float[] x, int n, int cols, float[] out, int outStride) {
-        boolean integer = n < GEMM_MIN_ROWS && cols % 32 == 0;
-        int total = 0;
-        for (int i = 0; i < parts.length; i++) {
-            parts[i].checkShape(x, n, partRows[i], cols, out, outStride, total);
-            integer &= parts[i] instanceof Q8Activations.Kernel;
-            total += partRows[i];
-        }
-        if (!integer) {
-            for (int i = 0, offset = 0; i < parts.length; offset += partRows[i++]) {
-                parts[i].matmul(x, n, partRows[i], cols, out, outStride, offset);
-            }
-            return;
-        }
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(total, j -> {
-            int part = 0, row = j;
-            while (row >= partRows[part]) row -= partRows[part++];
-            var w = (Q8Activations.Kernel) parts[part];
-            for (int r = 0; r < n; r++) out[r * outStride + j] = w.dotQ8((long) row * blocks, a, r * blocks, blocks);
         });
     }
 
