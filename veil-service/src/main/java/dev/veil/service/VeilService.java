@@ -7,11 +7,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifScheme;
+import dev.veil.protocol.transport.Tls;
+import dev.veil.trust.AttestationProvider;
+import dev.veil.trust.EvidenceJson;
+import dev.veil.trust.ReportData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,19 +28,23 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 
 /**
  * The trusted node as an OpenAI-compatible HTTP service: {@code GET /v1/models}, {@code POST /v1/completions},
  * {@code POST /v1/chat/completions} (blocking and server-sent events) and the page at {@code /}. Every request
  * is a session of its own on the trusted node of the scheme it asked for (one the operator offers); its answer
  * carries a {@code veil} object saying what the weights server was sent. The HTTP server is the JDK's own, one
- * virtual thread per exchange (docs/serve.md says why).
+ * virtual thread per exchange (docs/serve.md says why). With a TLS context it serves HTTPS only (mutual TLS 1.3),
+ * and with an attestation provider {@code GET /v1/attestation?nonce=HEX} answers evidence bound to that nonce and
+ * to the TLS key of the very connection that asks (docs/trust.md).
  */
 public final class VeilService implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +57,7 @@ public final class VeilService implements AutoCloseable {
     private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
     private HttpServer server;
     private ExecutorService executor;
+    private AttestationProvider attestation;
 
     /**
      * What the operator configured.
@@ -76,13 +89,38 @@ public final class VeilService implements AutoCloseable {
         this.ledger = new PrivacyLedger(config.privacyBudget());
     }
 
-    /** Listens on {@code host:port} (port 0: any free port). */
+    /** Answers {@code GET /v1/attestation} with evidence from {@code provider} (only over TLS: it binds the TLS key). */
+    public VeilService attestation(AttestationProvider provider) {
+        this.attestation = provider;
+        return this;
+    }
+
+    /** Listens on {@code host:port} (port 0: any free port), plain HTTP. */
     public VeilService start(String host, int port) throws IOException {
+        return start(host, port, null);
+    }
+
+    /**
+     * Listens on {@code host:port}; with {@code tls} (from {@link Tls#context}, peer role {@code proxy}) HTTPS only:
+     * TLS 1.3, its AEAD suites, and a client certificate of the deployment required.
+     */
+    public VeilService start(String host, int port, SSLContext tls) throws IOException {
         // The JDK server's own bounds against slow or silent clients: a request's headers must arrive within 30 s.
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
         System.setProperty("sun.net.httpserver.maxReqHeaders", System.getProperty("sun.net.httpserver.maxReqHeaders", "100"));
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        } else {
+            var https = HttpsServer.create(new InetSocketAddress(host, port), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters p) {
+                    p.setSSLParameters(Tls.serverParameters(tls.getDefaultSSLParameters()));
+                }
+            });
+            server = https;
+        }
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -141,6 +179,10 @@ public final class VeilService implements AutoCloseable {
             requireMethod(method, "GET");
             client(ex);
             models(ex, path.length() > "/v1/models/".length() ? path.substring("/v1/models/".length()) : null);
+        } else if (path.equals("/v1/attestation")) {
+            requireMethod(method, "GET");
+            client(ex);
+            attest(ex);
         } else if (!path.startsWith("/v1/")) {
             requireMethod(method, "GET");
             Page.serve(ex, path);
@@ -175,6 +217,30 @@ public final class VeilService implements AutoCloseable {
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         list.putArray("data").add(model);
         json(ex, 200, list);
+    }
+
+    /**
+     * The node's evidence for the verifier's nonce, bound to the TLS key this connection was authenticated with
+     * (REPORT_DATA = SHA-256(key) ‖ nonce, {@link ReportData#bind}): a relay that forwards the request to this node
+     * gets evidence for this node's key, which does not match its own.
+     */
+    private void attest(HttpExchange ex) throws IOException {
+        if (!(ex instanceof HttpsExchange https)) {
+            throw ApiError.notFound("attestation_unavailable",
+                    "This service has no TLS key to bind evidence to (start it with --tls-dir).");
+        }
+        if (attestation == null) {
+            throw ApiError.notFound("attestation_unavailable", "This service presents no evidence (start it with --attestation).");
+        }
+        String query = ex.getRequestURI().getRawQuery();
+        String hex = query != null && query.startsWith("nonce=") ? query.substring("nonce=".length()) : null;
+        if (hex == null || !hex.matches("[0-9a-fA-F]{" + 2 * ReportData.NONCE_BYTES + "}")) {
+            throw ApiError.badRequest("nonce", "Give ?nonce= with exactly " + ReportData.NONCE_BYTES + " bytes of fresh random hex.");
+        }
+        byte[] nonce = HexFormat.of().parseHex(hex);
+        var local = https.getSSLSession().getLocalCertificates();
+        var evidence = attestation.attest(ReportData.bind(local[0].getPublicKey(), nonce));
+        json(ex, 200, EvidenceJson.write(evidence, nonce));
     }
 
     private void completion(HttpExchange ex, boolean chat) throws IOException {

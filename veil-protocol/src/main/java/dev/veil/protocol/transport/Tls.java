@@ -40,6 +40,20 @@ public final class Tls {
      * @param peerRole the role a peer's certificate must carry (the weights server accepts only {@code node})
      */
     public static SSLContext context(Path dir, char[] password, String peerRole) {
+        return context(dir, password, peerRole, leaf -> {});
+    }
+
+    /** A further check on the peer's certificate after the chain and role checks, e.g. a pinned key. */
+    @FunctionalInterface
+    public interface PeerCheck {
+        void check(X509Certificate leaf) throws CertificateException;
+    }
+
+    /**
+     * As {@link #context(Path, char[], String)}, with {@code extra} run on every peer certificate that passed the
+     * chain and role checks: the client proxy pins the attested node's key this way.
+     */
+    public static SSLContext context(Path dir, char[] password, String peerRole, PeerCheck extra) {
         Path identity = dir.resolve(IDENTITY), trust = dir.resolve(TRUST);
         try {
             var kmf = KeyManagerFactory.getInstance("PKIX");
@@ -48,7 +62,7 @@ public final class Tls {
             tmf.init(load(trust, password));
             var pkix = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
             var ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(kmf.getKeyManagers(), new X509ExtendedTrustManager[] {new RoleCheck(pkix, peerRole)}, null);
+            ctx.init(kmf.getKeyManagers(), new X509ExtendedTrustManager[] {new RoleCheck(pkix, peerRole, extra)}, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             String why = e.getCause() instanceof java.security.UnrecoverableKeyException ? "wrong password" : e.getMessage();
@@ -58,11 +72,15 @@ public final class Tls {
 
     /** TLS 1.3 only, its AEAD suites only, a client certificate required. */
     public static void configure(SSLServerSocket s) {
-        SSLParameters p = s.getSSLParameters();
+        s.setSSLParameters(serverParameters(s.getSSLParameters()));
+    }
+
+    /** {@code p} restricted to TLS 1.3 and its AEAD suites, with a client certificate required (also for HTTPS servers). */
+    public static SSLParameters serverParameters(SSLParameters p) {
         p.setProtocols(PROTOCOLS);
         p.setCipherSuites(SUITES);
         p.setNeedClientAuth(true);
-        s.setSSLParameters(p);
+        return p;
     }
 
     /** TLS 1.3 only, its AEAD suites only, the server's certificate must name the host dialled. */
@@ -99,15 +117,18 @@ public final class Tls {
     private static final class RoleCheck extends X509ExtendedTrustManager {
         private final X509ExtendedTrustManager pkix;
         private final String role;
+        private final PeerCheck extra;
 
-        RoleCheck(X509ExtendedTrustManager pkix, String role) {
+        RoleCheck(X509ExtendedTrustManager pkix, String role, PeerCheck extra) {
             this.pkix = pkix;
             this.role = role;
+            this.extra = extra;
         }
 
         private void check(X509Certificate[] chain) throws CertificateException {
             String r = role(chain[0]);
             if (!role.equals(r)) throw new CertificateException("peer certificate is for role '" + r + "', not '" + role + "'");
+            extra.check(chain[0]);
         }
 
         @Override

@@ -1,0 +1,120 @@
+package dev.veil.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.veil.service.VeilService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An unmodified OpenAI client on the client's machine, through {@code veil proxy}, to {@code veil serve} over mutual
+ * TLS 1.3 with (SIMULATED) evidence: every answer is exactly what serve gives a direct client.
+ */
+class ProxyEndToEndTest {
+    @TempDir static Path dir;
+    static Deployment d;
+    static VeilService serve;
+    static VerifyingProxy proxy;
+    static OpenAIClient openai;
+    static HttpClient direct;
+    static final List<String> log = new CopyOnWriteArrayList<>();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() throws Exception {
+        d = new Deployment(dir);
+        serve = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0);
+        var node = d.attested(serve.port(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
+        proxy = new VerifyingProxy(node, 1 << 20, 16, Duration.ofSeconds(60), log::add).start("127.0.0.1", 0);
+        openai = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + proxy.port() + "/v1").apiKey("unused").maxRetries(0).build();
+        direct = Deployment.client(d.proxy);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        openai.close();
+        direct.close();
+        proxy.close();
+        d.close();
+    }
+
+    private static String directText(String prompt, int maxTokens) throws Exception {
+        var r = Deployment.post(direct, Deployment.url(serve.port()) + "/v1/completions", JSON.createObjectNode()
+                .put("model", Deployment.ID).put("prompt", prompt).put("temperature", 0).put("max_tokens", maxTokens).toString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).path("choices").path(0).path("text").asText();
+    }
+
+    @Test
+    void startsOnlyAfterAttestingAndSaysSimulated() {
+        assertTrue(log.stream().anyMatch(l -> l.contains("attested: SIMULATED attestation") && l.contains("pinned TLS key sha256:")),
+                String.join("\n", log));
+    }
+
+    @Test
+    void blockingCompletionIsWhatServeGivesDirectly() throws Exception {
+        Completion c = openai.completions().create(CompletionCreateParams.builder().model(Deployment.ID).prompt("Once upon a time")
+                .temperature(0.0).maxTokens(24).build());
+        String text = c.choices().getFirst().text();
+        assertFalse(text.isEmpty());
+        assertEquals(directText("Once upon a time", 24), text);
+    }
+
+    @Test
+    void streamingCompletionIsWhatServeGivesDirectly() throws Exception {
+        var params = CompletionCreateParams.builder().model(Deployment.ID).prompt("Tom had a dog").temperature(0.0).maxTokens(30).build();
+        var text = new StringBuilder();
+        int[] chunks = {0};
+        try (StreamResponse<Completion> s = openai.completions().createStreaming(params)) {
+            s.stream().forEach(c -> {
+                chunks[0]++;
+                c.choices().forEach(ch -> text.append(ch.text()));
+            });
+        }
+        assertEquals(directText("Tom had a dog", 30), text.toString());
+        assertTrue(chunks[0] > 10, "the stream came through as chunks: " + chunks[0]);
+    }
+
+    @Test
+    void streamingChatEqualsBlockingChat() {
+        var params = ChatCompletionCreateParams.builder().model(Deployment.ID).addUserMessage("Tell me about a cat.").temperature(0.0)
+                .maxCompletionTokens(30).build();
+        String blocking = openai.chat().completions().create(params).choices().getFirst().message().content().orElseThrow();
+        var streamed = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> s = openai.chat().completions().createStreaming(params)) {
+            s.stream().forEach(ch -> ch.choices().forEach(x -> x.delta().content().ifPresent(streamed::append)));
+        }
+        assertEquals(blocking, streamed.toString());
+    }
+
+    @Test
+    void answersCarryTheAttestationSummary() throws Exception {
+        try (var local = HttpClient.newHttpClient()) {
+            var r = local.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.body().contains(Deployment.ID), r.body());
+            assertTrue(r.headers().firstValue("Veil-Attestation").orElseThrow().startsWith("SIMULATED"));
+        }
+    }
+}
