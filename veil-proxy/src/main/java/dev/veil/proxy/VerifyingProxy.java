@@ -172,12 +172,14 @@ public final class VerifyingProxy implements AutoCloseable {
         return false;
     }
 
-    /** The innermost message of an I/O failure, in one line. */
+    /** The innermost message of an I/O failure, in one line, saying whether TLS refused the peer. */
     static String reason(Throwable e) {
         Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        boolean tls = false;
+        for (; t.getCause() != null && t.getCause() != t; t = t.getCause()) tls |= t instanceof javax.net.ssl.SSLException;
+        tls |= t instanceof javax.net.ssl.SSLException;
         String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-        return AttestedNode.oneLine(m);
+        return AttestedNode.oneLine((tls ? "TLS handshake failed: " : "") + m);
     }
 
     private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
