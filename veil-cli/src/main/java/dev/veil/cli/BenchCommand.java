@@ -100,7 +100,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (mode.equals("serve")) {
             if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode serve runs every scheme with its defaults; drop the scheme options");
-            return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients : ServeBench.defaultClients(), out).run();
+            return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients
+                    : ServeBench.defaultClients(), out).run();
         }
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();

@@ -42,7 +42,8 @@ final class Deployments {
     /** CMIF: the prompt the weights server was shown and the privacy spent, one line; nothing for the other schemes. */
     static void serverView(SessionReport report, Tokenizer tok, PrintStream err) {
         if (report.serverPrompt() == null) return;
-        err.printf(Locale.ROOT, "[%s: the weights server saw \"%s\"; %s]%n", report.scheme(), tok.decode(report.serverPrompt()).replace("\n", "\\n"),
+        err.printf(Locale.ROOT, "[%s: the weights server saw \"%s\"; %s]%n",
+                report.scheme(), tok.decode(report.serverPrompt()).replace("\n", "\\n"),
                 report.privacy());
     }
 

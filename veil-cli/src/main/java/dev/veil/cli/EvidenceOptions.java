@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The trusted node's evidence: how it attests itself to the weights server (and later to clients). */
+/** The trusted node's evidence: how it attests itself to the weights server ({@code node}, {@code serve}) and to clients. */
 final class EvidenceOptions {
     @Option(names = "--attestation", paramLabel = "KIND", defaultValue = "none",
             description = "evidence to present after the TLS handshake: sev-snp (configfs-tsm), simulated (proves nothing), none (default)")
@@ -23,16 +23,26 @@ final class EvidenceOptions {
     Path vcek;
 
     private AttestationProvider provider;
+    private String who = "node";
 
-    /** Made once per process: the simulated key and the code measurement stay the same for every connection. */
     AttestationProvider provider() {
+        return provider("node");
+    }
+
+    /**
+     * Made once per process: the simulated key and the code measurement stay the same for every connection.
+     *
+     * @param who the command, for its startup line
+     */
+    AttestationProvider provider(String who) {
         if (provider != null || kind.equals("none")) return provider;
+        this.who = who;
         provider = switch (kind) {
             case "simulated" -> SimulatedProvider.ofRunningCode();
             case "sev-snp" -> new ConfigfsTsmProvider(ConfigfsTsmProvider.DEFAULT_ROOT, operatorChain());
             default -> throw new IllegalArgumentException("unknown --attestation '" + kind + "' (sev-snp, simulated, none)");
         };
-        System.err.println("veil node: attestation: " + provider.describe());
+        System.err.println("veil " + who + ": attestation: " + provider.describe());
         return provider;
     }
 
@@ -40,7 +50,7 @@ final class EvidenceOptions {
     void present(TcpChannel channel) {
         var p = provider();
         if (p == null) return;
-        System.err.println("veil node: weights server accepted " + NodeAttestation.present(channel, channel.localCertificate(), p));
+        System.err.println("veil " + who + ": weights server accepted " + NodeAttestation.present(channel, channel.localCertificate(), p));
     }
 
     private List<java.security.cert.X509Certificate> operatorChain() {

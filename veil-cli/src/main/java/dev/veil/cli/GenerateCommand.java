@@ -51,7 +51,8 @@ final class GenerateCommand implements Callable<Integer> {
         Deployments.warn(scheme, System.err);
         Model m = ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
-        ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system, sampling.prompt), true) : null;
+        ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system,
+                sampling.prompt), true) : null;
         int[] input = chat ? rendered.tokens() : SamplingOptions.input(tok, sampling.prompt);
         boolean[] editable = chat ? userTokens(m, rendered) : SamplingOptions.userTokens(tok, input);
         int maxTokens = sampling.fitToContext(input.length, m.config().contextLength(), System.err);
@@ -62,7 +63,8 @@ final class GenerateCommand implements Callable<Integer> {
              var node = Deployments.inProcess(scheme, m, id, writer, writerB);
              var session = node.session()) {
             System.err.println(node.setupReport());
-            System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n", "\\n"))
+            System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n",
+                    "\\n"))
                     + "  [" + input.length + " tokens]");
             System.err.print("answer: ");
             System.err.flush();

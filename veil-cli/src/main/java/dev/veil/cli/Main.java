@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 WeightsServerCommand.class,
                 NodeCommand.class,
                 ServeCommand.class,
+                ProxyCommand.class,
                 DemoCommand.class,
                 KeysCommand.class,
                 UtilityCommand.class,

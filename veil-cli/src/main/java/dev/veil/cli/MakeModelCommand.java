@@ -79,7 +79,8 @@ final class MakeModelCommand implements Callable<Integer> {
         RopeScaling rs = b == null ? null : b.ropeScaling();
         if (ropeScaling != null) rs = parseScaling(ropeScaling);
         boolean custom = b == null || arch != null || dim != null || hidden != null || layers != null || heads != null || kvHeads != null
-                || headDim != null || vocab != null || context != null || ropeTheta != null || rmsEps != null || tied != null || ropeScaling != null;
+                || headDim != null || vocab != null || context != null || ropeTheta != null || rmsEps != null || tied != null
+                        || ropeScaling != null;
         String name = custom ? "custom-" + a + "-" + d : b.name();
         return new ModelShape(name, a, d, hid, l, h, kv, hd, v,
                 pick(context, b == null ? 2048 : b.contextLength(), "", missing),
@@ -101,7 +102,8 @@ final class MakeModelCommand implements Callable<Integer> {
             if (p.length != 4) throw new NumberFormatException();
             return new RopeScaling(Float.parseFloat(p[0]), Float.parseFloat(p[1]), Float.parseFloat(p[2]), Integer.parseInt(p[3]));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--rope-scaling needs FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (e.g. 32,1,4,8192) or none, got " + spec);
+            throw new IllegalArgumentException("--rope-scaling needs FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (e.g. 32,1,4,8192) or none, got "
+                    + spec);
         }
     }
 

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "node", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the trusted node against its weights server(s) and generate text through a protection scheme.")
 final class NodeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (only what the scheme keeps on the node is loaded)")
+    @Option(names = "--model", required = true,
+            description = "GGUF file or llama2.c checkpoint (only what the scheme keeps on the node is loaded)")
     Path model;
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
@@ -37,7 +38,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--weights-server", required = true, paramLabel = "HOST:PORT", description = "the weights server (shares: server A)")
     String address;
 
-    @Option(names = "--weights-server-b", paramLabel = "HOST:PORT", description = "shares: the second weights server (B), run by a party that does not collude with A")
+    @Option(names = "--weights-server-b", paramLabel = "HOST:PORT",
+            description = "shares: the second weights server (B), run by a party that does not collude with A")
     String addressB;
 
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
@@ -46,7 +48,8 @@ final class NodeCommand implements Callable<Integer> {
     @Mixin TlsOptions tlsOptions;
     @Mixin EvidenceOptions evidence;
 
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "60",
+            description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
     int timeout;
 
     @Option(names = "--stdin", description = "read prompts from standard input, one per line (also the default when --prompt is not given)")
@@ -60,7 +63,8 @@ final class NodeCommand implements Callable<Integer> {
         sampling.sampler();
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         Scheme scheme = schemes.scheme();
-        if (scheme.servers() < 1) throw new IllegalArgumentException("veil node runs a scheme with weights servers; " + scheme.name() + " has none");
+        if (scheme.servers() < 1) throw new IllegalArgumentException("veil node runs a scheme with weights servers; "
+                + scheme.name() + " has none");
         if (scheme.servers() == 2 && addressB == null) throw new IllegalArgumentException(scheme.name() + " needs two weights servers: add --weights-server-b HOST:PORT");
         if (scheme.servers() == 1 && addressB != null) throw new IllegalArgumentException(scheme.name() + " talks to one weights server: drop --weights-server-b");
         Deployments.warn(scheme, System.err);
@@ -88,7 +92,8 @@ final class NodeCommand implements Callable<Integer> {
                 for (String line; (line = in.readLine()) != null; ) tokens += request(node, line, out);
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.printf(Locale.ROOT, "[%d tokens in %.2f s%s]%n", tokens, s, tokens > 0 && s > 0 ? String.format(Locale.ROOT, ", %.1f tokens/s", tokens / s) : "");
+            System.err.printf(Locale.ROOT, "[%d tokens in %.2f s%s]%n", tokens, s, tokens > 0 && s > 0 ? String.format(Locale.ROOT,
+                    ", %.1f tokens/s", tokens / s) : "");
             String work = node.workReport(tokens);
             if (!work.isEmpty()) System.err.println(work);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
@@ -103,7 +108,8 @@ final class NodeCommand implements Callable<Integer> {
         int maxTokens = sampling.fitToContext(input.length, node.model().config().contextLength(), System.err);
         try (var session = node.session()) {
             var stream = new TextStream(tok, input[input.length - 1], out);
-            int[] generated = session.generate(input, SamplingOptions.userTokens(tok, input), maxTokens, sampling.sampler(), stream::accept);
+            int[] generated = session.generate(input, SamplingOptions.userTokens(tok, input), maxTokens,
+                    sampling.sampler(), stream::accept);
             stream.finish();
             Deployments.serverView(session.report(), tok, System.err);
             return input.length + generated.length;
@@ -125,7 +131,8 @@ final class NodeCommand implements Callable<Integer> {
 
     /** A channel to a weights server: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
     private Channel connect(Address a) {
-        var channel = TcpChannel.connect(a.host(), a.port(), tlsOptions.context("node", a.host(), "weights-server"), Duration.ofSeconds(timeout));
+        var channel = TcpChannel.connect(a.host(), a.port(), tlsOptions.context("node", a.host(), "weights-server"),
+                Duration.ofSeconds(timeout));
         evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
         return channel;
     }

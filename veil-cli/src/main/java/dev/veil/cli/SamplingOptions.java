@@ -9,16 +9,20 @@ final class SamplingOptions {
     @Option(names = "--prompt", defaultValue = "", description = "prompt text; empty starts from BOS")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "tokens to generate at most (cut to what the context leaves) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-tokens", defaultValue = "256",
+            description = "tokens to generate at most (cut to what the context leaves) (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--temperature", defaultValue = "0", description = "0 for greedy (default: ${DEFAULT-VALUE})")
     float temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "keep the K most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE})") int topK;
-    @Option(names = "--top-p", defaultValue = "1", description = "keep the most likely tokens up to this total probability (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-k", defaultValue = "0",
+            description = "keep the K most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE})") int topK;
+    @Option(names = "--top-p", defaultValue = "1",
+            description = "keep the most likely tokens up to this total probability (default: ${DEFAULT-VALUE})")
     float topP;
-    @Option(names = "--min-p", defaultValue = "0", description = "drop tokens below this share of the top token's probability (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-p", defaultValue = "0",
+            description = "drop tokens below this share of the top token's probability (default: ${DEFAULT-VALUE})")
     float minP;
     @Option(names = "--seed", description = "seed of the sampler, for reproducible output (default: drawn from SecureRandom)")
     Long seed;
@@ -31,11 +35,13 @@ final class SamplingOptions {
     /** --max-tokens, cut (and said so on {@code err}) where the prompt leaves less room in the context. */
     int fitToContext(int promptTokens, int context, java.io.PrintStream err) {
         if (promptTokens >= context) {
-            throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens leave no room in the model's context of " + context);
+            throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens leave no room in the model's context of "
+                    + context);
         }
         int room = context - promptTokens;
         if (maxTokens <= room) return maxTokens;
-        err.printf("veil: --max-tokens %d cut to %d: the prompt's %d tokens leave that much of the context of %d%n", maxTokens, room, promptTokens, context);
+        err.printf("veil: --max-tokens %d cut to %d: the prompt's %d tokens leave that much of the context of %d%n", maxTokens, room,
+                promptTokens, context);
         return room;
     }
 
@@ -43,7 +49,8 @@ final class SamplingOptions {
     static String speed(int promptTokens, int generated, double seconds) {
         int total = promptTokens + generated;
         String rate = seconds > 0 && total > 0 ? String.format(java.util.Locale.ROOT, ", %.1f tokens/s", total / seconds) : "";
-        return String.format(java.util.Locale.ROOT, "%n[%d prompt + %d generated tokens in %.2f s%s]", promptTokens, generated, seconds, rate);
+        return String.format(java.util.Locale.ROOT, "%n[%d prompt + %d generated tokens in %.2f s%s]", promptTokens, generated, seconds,
+                rate);
     }
 
     /** Which positions of {@link #input}'s result are the user's text (a sanitizer may change them): all but BOS. */

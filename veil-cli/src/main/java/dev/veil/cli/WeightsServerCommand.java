@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
                 "nodes over TCP/TLS (ReMO), and its decoder stack with per-session KV caches",
                 "(CMIF); runs until stopped."})
 final class WeightsServerCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used)")
+    @Option(names = "--model", required = true,
+            description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used)")
     Path model;
 
     @Option(names = "--model-id", description = "name nodes must ask for (default: the model's file name)")
@@ -53,7 +54,8 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", description = "serve counters in Prometheus format at http://HOST:PORT/metrics")
     Integer metricsPort;
 
-    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "address of the metrics endpoint (default: ${DEFAULT-VALUE})")
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
+            description = "address of the metrics endpoint (default: ${DEFAULT-VALUE})")
     String metricsHost;
 
     @Option(names = "--max-connections", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
@@ -67,7 +69,8 @@ final class WeightsServerCommand implements Callable<Integer> {
         var dims = ModelDims.of(m.config());
         var tls = tlsOptions.context("weights-server", host, "node"); // only nodes' certificates open a connection
         var writer = transcript == null ? null
-                : new TranscriptWriter(transcript, id, dims, transcriptMaxBytes, line -> System.err.println("veil weights-server: " + line));
+                : new TranscriptWriter(transcript, id, dims, transcriptMaxBytes, line -> System.err.println("veil weights-server: "
+                        + line));
         var limits = ServerLimits.defaults().withMaxConnections(maxConnections);
         var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
         var server = TcpServer.start(attestation.gate(weights, tlsOptions, "weights-server"), host, port, tls, limits);

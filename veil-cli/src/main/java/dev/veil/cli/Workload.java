@@ -41,10 +41,12 @@ final class Workload {
     @Option(names = "--hidden", defaultValue = "256", description = "TokenInfer hidden units (default 256)")
     int hidden;
 
-    @Option(names = "--inversion-steps", defaultValue = "100", description = "inversion: optimization steps per position; 0 skips it (default 100)")
+    @Option(names = "--inversion-steps", defaultValue = "100",
+            description = "inversion: optimization steps per position; 0 skips it (default 100)")
     int inversionSteps;
 
-    @Option(names = "--deep-layer", defaultValue = "-1", description = "also match vocabulary at this layer's FFN-down input (default: off)")
+    @Option(names = "--deep-layer", defaultValue = "-1",
+            description = "also match vocabulary at this layer's FFN-down input (default: off)")
     int deepLayer;
 
     @Option(names = "--no-similarity", description = "skip the sentence-similarity metric (all-MiniLM-L6-v2)")

@@ -64,7 +64,7 @@ class ServeContractTest {
         String model = Shared.storiesBin().toString();
         var open = CliRun.of("serve", "--model", model, "--host", "0.0.0.0");
         assertEquals(1, open.code());
-        assertTrue(open.err().contains("not a loopback address: give --api-keys"), open.err());
+        assertTrue(open.err().contains("not a loopback address: give --tls-dir DIR"), open.err());
         var unknown = CliRun.of("serve", "--model", model, "--schemes", "plain,nosuch");
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().contains("unknown scheme 'nosuch'"), unknown.err());
