@@ -55,6 +55,10 @@ final class ProxyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("veil proxy needs --tls-dir DIR (the 'proxy' identity from veil keys): the node's evidence"
                     + " is bound to its TLS key");
         }
+        if (!node.startsWith("https://")) {
+            throw new IllegalArgumentException("--node must be https://HOST:PORT (the evidence binds the node's TLS key), got '" + node
+                    + "'");
+        }
         if (tlsOptions.insecurePlaintext) {
             throw new IllegalArgumentException("--insecure-plaintext: the proxy never speaks plaintext to the node");
         }

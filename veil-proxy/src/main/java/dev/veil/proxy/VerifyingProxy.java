@@ -95,6 +95,9 @@ public final class VerifyingProxy implements AutoCloseable {
             }
             try {
                 forward(ex);
+            } catch (RuntimeException e) {
+                log.accept("veil proxy: " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed: " + e);
+                if (ex.getResponseCode() == -1) error(ex, 500, "proxy_error", "veil proxy: the request failed");
             } finally {
                 slots.release();
             }

@@ -65,7 +65,7 @@ class ProxyRefusalTest {
 
     @Test
     void refusesAMeasurementNotInThePolicy() {
-        var node = d.attested(serve.port(), Deployment.verifier(true, Deployment.filled(0x11)), List.of());
+        var node = d.attested(serve.port(), Deployment.verifier(true, Deployment.filled(0x11)), new CopyOnWriteArrayList<>());
         assertTrue(refusal(node).matches("measurement (5a){48} is not one the policy allows"), refusal(node));
     }
 

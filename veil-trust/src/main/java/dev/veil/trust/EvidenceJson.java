@@ -39,7 +39,8 @@ public final class EvidenceJson {
             }
             return new Evidence(Evidence.Kind.of(text(o, "kind")), Base64.getDecoder().decode(text(o, "report")), text(o, "signers"));
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new AttestationException("the node's evidence is malformed: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new AttestationException("the node's evidence is malformed: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
     }
 
