@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * `veil serve --tls-dir --attestation simulated` and `veil proxy` as processes with keys from `veil keys`: a plain
- * HTTP client on loopback gets the plain engine's greedy text through the proxy; the CLI's refusals are one line.
+ * `veil weights-server`, `veil serve --tls-dir --attestation simulated` (the node, attested to the weights server) and
+ * `veil proxy` as three processes with keys from `veil keys`, every link mutual TLS 1.3: a plain HTTP client on loopback
+ * gets the plain engine's greedy text through the proxy; the CLI's refusals are one line.
  */
 @Timeout(240)
 class ProxyProcessesTest {
@@ -53,13 +54,21 @@ class ProxyProcessesTest {
         // serve runs this class path: its simulated measurement is this one
         Files.writeString(policy, "measurement = " + HexFormat.of().formatHex(CodeMeasurement.ofClassPath()) + "\n");
         String model = Shared.storiesBin().toString();
+        // three processes: an attesting weights server, serve (the node) attested to it, and the client's proxy
+        Process weights = TalariaProcessesTest.veil("weights-server", "--model", model, "--port", "0", "--tls-dir",
+                keys.resolve("weights-server").toString(), "--attestation-policy", policy.toString(), "--allow-simulated-attestation")
+                .redirectError(dir.resolve("weights.log").toFile()).start();
+        String listening = new BufferedReader(new InputStreamReader(weights.getInputStream())).readLine();
+        assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "weights server said " + listening);
+        String address = "localhost:" + listening.substring("listening on 127.0.0.1:".length());
         Process serve = TalariaProcessesTest.veil("serve", "--model", model, "--port", "0", "--tls-dir", keys.resolve("node").toString(),
-                "--attestation", "simulated").start();
+                "--attestation", "simulated", "--weights-server", address).start();
         Process proxy = null;
         var serveLog = new StringBuilder();
         try {
             String url = ready(serve, "veil serve: ready on ", serveLog); // https://127.0.0.1:PORT
             assertTrue(url.startsWith("https://127.0.0.1:"), serveLog.toString());
+            assertTrue(serveLog.toString().contains("veil serve: weights server accepted SIMULATED attestation"), serveLog.toString());
             String node = url.replace("127.0.0.1", "localhost");
 
             var refused = CliRun.of("proxy", "--node", node, "--policy", policy.toString(), "--tls-dir", keys.resolve("proxy").toString(),
@@ -91,7 +100,9 @@ class ProxyProcessesTest {
         } finally {
             if (proxy != null) proxy.destroy();
             serve.destroy();
+            weights.destroy();
             assertTrue(serve.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(weights.waitFor(30, TimeUnit.SECONDS));
             if (proxy != null) assertTrue(proxy.waitFor(30, TimeUnit.SECONDS));
         }
     }
