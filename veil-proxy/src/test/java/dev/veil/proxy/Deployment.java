@@ -1,5 +1,6 @@
 package dev.veil.proxy;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
@@ -123,16 +124,7 @@ final class Deployment implements AutoCloseable {
      * is what a prompt sent to it would leak.
      */
     HttpsServer hostile(Path nodeDir, int port, Function<String, String> evidence, List<String> received) throws IOException {
-        var server = HttpsServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-        SSLContext tls = Tls.context(nodeDir, TestPki.PASSWORD, "proxy");
-        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
-            @Override
-            public void configure(HttpsParameters p) {
-                p.setSSLParameters(Tls.serverParameters(tls.getDefaultSSLParameters()));
-            }
-        });
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", ex -> {
+        return https(nodeDir, port, ex -> {
             try (ex; InputStream in = ex.getRequestBody()) {
                 String body;
                 if (ex.getRequestURI().getPath().equals("/v1/attestation")) {
@@ -151,6 +143,20 @@ final class Deployment implements AutoCloseable {
                 throw new RuntimeException(e);
             }
         });
+    }
+
+    /** An HTTPS server on {@code port} with the identity in {@code nodeDir} and Veil's mutual TLS 1.3 parameters. */
+    HttpsServer https(Path nodeDir, int port, HttpHandler handler) throws IOException {
+        var server = HttpsServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        SSLContext tls = Tls.context(nodeDir, TestPki.PASSWORD, "proxy");
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters p) {
+                p.setSSLParameters(Tls.serverParameters(tls.getDefaultSSLParameters()));
+            }
+        });
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", handler);
         server.start();
         open.add(() -> server.stop(0));
         return server;

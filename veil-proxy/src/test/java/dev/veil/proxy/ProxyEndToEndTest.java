@@ -117,4 +117,68 @@ class ProxyEndToEndTest {
             assertTrue(r.headers().firstValue("Veil-Attestation").orElseThrow().startsWith("SIMULATED"));
         }
     }
+
+    @Test
+    void anAppThatGoesAwayMidStreamCancelsTheNodesSession() throws Exception {
+        long before = serve.counters()[1];
+        String body = JSON.createObjectNode().put("model", Deployment.ID).put("prompt", "Once").put("temperature", 0)
+                .put("max_tokens", 400).put("stream", true).toString();
+        try (var app = HttpClient.newHttpClient()) {
+            var r = app.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (var in = r.body()) {
+                assertTrue(new String(in.readNBytes(6)).startsWith("data: "));
+            } // the app closes its connection with the stream under way
+        }
+        for (int i = 0; i < 200 && serve.counters()[1] == before; i++) Thread.sleep(50);
+        assertEquals(before + 1, serve.counters()[1], "serve cancelled the session of the app that went away");
+    }
+
+    @Test
+    void streamsComeThroughAsTheyArriveNotWhenTheyEnd() throws Exception {
+        // A node under the test's control, with the genuine node's identity and evidence (it asks serve for it): its
+        // stream sends one event, then waits until the app has read that event through the proxy before it ends.
+        var firstSeen = new java.util.concurrent.CountDownLatch(1);
+        var node = d.https(d.node, 0, ex -> {
+            try (ex) {
+                if (ex.getRequestURI().getPath().equals("/v1/attestation")) {
+                    byte[] evidence = Deployment.get(direct, Deployment.url(serve.port()) + "/v1/attestation?"
+                            + ex.getRequestURI().getRawQuery()).body().getBytes();
+                    ex.sendResponseHeaders(200, evidence.length);
+                    ex.getResponseBody().write(evidence);
+                    return;
+                }
+                ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+                ex.sendResponseHeaders(200, 0);
+                var out = ex.getResponseBody();
+                out.write("data: first\n\n".getBytes());
+                out.flush();
+                firstSeen.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                out.write("data: [DONE]\n\n".getBytes());
+                out.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var attested = d.attested(node.getAddress().getPort(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
+        try (var streaming = new VerifyingProxy(attested, 1 << 20, 4, Duration.ofSeconds(30), log::add).start("127.0.0.1", 0);
+             var app = HttpClient.newHttpClient()) {
+            var r = app.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + streaming.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (var in = r.body()) {
+                var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new String(in.readNBytes("data: first\n\n".length()));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                // a proxy that buffered the answer would deliver nothing before the node ends its stream
+                assertEquals("data: first\n\n", first.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                firstSeen.countDown();
+                assertEquals("data: [DONE]\n\n", new String(in.readAllBytes()));
+            }
+        }
+    }
 }
