@@ -164,18 +164,20 @@ class ProxyEndToEndTest {
         var attested = d.attested(node.getAddress().getPort(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
         try (var streaming = new VerifyingProxy(attested, 1 << 20, 4, Duration.ofSeconds(30), log::add).start("127.0.0.1", 0);
              var app = HttpClient.newHttpClient()) {
-            var r = app.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + streaming.port() + "/v1/completions"))
+            var pending = app.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + streaming.port() + "/v1/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (var in = r.body()) {
-                var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return new String(in.readNBytes("data: first\n\n".length()));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
-                // a proxy that buffered the answer would deliver nothing before the node ends its stream
-                assertEquals("data: first\n\n", first.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            String[] first = new String[1];
+            var headersAndFirstEvent = pending.thenApply(r -> {
+                try {
+                    first[0] = new String(r.body().readNBytes("data: first\n\n".length()));
+                    return r.body();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // a proxy that buffered the answer (or its headers) would deliver nothing before the node ends its stream
+            try (var in = headersAndFirstEvent.get(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                assertEquals("data: first\n\n", first[0]);
                 firstSeen.countDown();
                 assertEquals("data: [DONE]\n\n", new String(in.readAllBytes()));
             }
