@@ -60,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
     List<String> allowed = new ArrayList<>();
 
     @Option(names = "--host",
-            description = "address to listen on (default: 127.0.0.1; without --api-keys only a loopback address is accepted)")
+            description = "address to listen on (default: 127.0.0.1; beyond loopback: --tls-dir, or --api-keys with --insecure-plaintext)")
     String host;
 
     @Option(names = "--port", defaultValue = "8080", description = "port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE})")
