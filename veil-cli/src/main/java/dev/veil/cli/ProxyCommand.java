@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * The client's verifying proxy ({@code veil-proxy}): attests the node, pins its TLS key, and offers a plain OpenAI
  * endpoint on this machine's loopback interface. Runs until interrupted.
  */
-@Command(name = "proxy", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "proxy", mixinStandardHelpOptions = true,
         description = "On the client's machine: verify the node's attestation, pin its TLS key, and offer a plain OpenAI endpoint on "
                 + "127.0.0.1 that forwards to it. Refuses, with a one-line reason, a node that fails the policy.")
 final class ProxyCommand implements Callable<Integer> {
