@@ -84,6 +84,7 @@ public final class Replicas implements Channel {
     private <T> T run(Function<Channel, T> attempt, int tries) {
         List<Replica> tried = new ArrayList<>();
         List<String> faults = new ArrayList<>();
+        RuntimeException last = null;
         for (Replica r = pick(tried); r != null && tried.size() < tries; ) {
             tried.add(r);
             Channel c = null;
@@ -105,6 +106,7 @@ public final class Replicas implements Channel {
                 if (c != null) throw e;
                 failure = e; // dialling or greeting it failed
             }
+            last = failure;
             String why = oneLine(failure);
             faults.add(r.address.name() + ": " + why);
             boolean first = markBad(r, c, why, lied);
@@ -112,6 +114,7 @@ public final class Replicas implements Channel {
             if (r != null && first) log.accept(name(tried.getLast()) + " failed (" + why + "); the call runs again on " + name(r)
                     + ", afresh");
         }
+        if (replicas.size() == 1 && last != null) throw last; // one server: its own error, as without replicas
         throw new ProtocolException(ErrorCode.CLOSED, faults.isEmpty() ? "no weights server replica is available: " + standing(tried)
                 : "the call failed on every weights server replica tried (" + String.join("; ", faults) + ")"
                 + (tried.size() < Math.min(tries, replicas.size()) ? "; the others are marked bad: " + standing(tried) : ""));
