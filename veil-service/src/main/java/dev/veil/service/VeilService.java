@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.engine.inference.Sampler;
@@ -155,7 +156,12 @@ public final class VeilService implements AutoCloseable {
     }
 
     private String client(HttpExchange ex) {
-        return config.keys() == null ? "local" : config.keys().client(ex.getRequestHeaders().getFirst("Authorization"));
+        return client(ex.getRequestHeaders());
+    }
+
+    /** The client its Authorization header names ("local" when the service has no keys); 401 otherwise. */
+    private String client(Headers headers) {
+        return config.keys() == null ? "local" : config.keys().client(headers.getFirst("Authorization"));
     }
 
     private void models(HttpExchange ex, String id) throws IOException {
@@ -178,10 +184,34 @@ public final class VeilService implements AutoCloseable {
     }
 
     private void completion(HttpExchange ex, boolean chat) throws IOException {
-        String client = client(ex);
+        Checked c = check(ex.getRequestHeaders(), ex.getRequestBody(), chat);
+        try (var slot = admission.enter(c.client())) {
+            ledger.reserve(c.client(), c.worstCase());
+            double spent = c.worstCase();
+            try {
+                spent = respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.client(), c.worstCase());
+            } finally {
+                ledger.settle(c.client(), c.worstCase(), spent);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.server();
+        }
+    }
+
+    /** A completion request as read and checked, before it runs: who sent it, what it asks, the ε it may spend at most. */
+    record Checked(String client, CompletionRequest request, TrustedNode node, Prompt prompt, int maxTokens, Sampler sampler,
+                   double worstCase) {}
+
+    /**
+     * Reads and checks a completion request from what the client sent (its headers and body): everything that can
+     * be refused is refused here, as an {@link ApiError} with a 4xx status (the API fuzz test holds it to that).
+     */
+    Checked check(Headers headers, InputStream in, boolean chat) throws IOException {
+        String client = client(headers);
         JsonNode body;
         try {
-            body = JSON.readTree(body(ex));
+            body = JSON.readTree(body(headers.getFirst("Content-Length"), in));
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest(null,
                     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
@@ -220,18 +250,7 @@ public final class VeilService implements AutoCloseable {
             for (boolean e : prompt.editable()) if (e) editable++;
             worstCase = editable == 0 ? 0 : cmif.epsilonPerToken() * editable;
         }
-        try (var slot = admission.enter(client)) {
-            ledger.reserve(client, worstCase);
-            double spent = worstCase;
-            try {
-                spent = respond(ex, chat, req, node, prompt, maxTokens, sampler, client, worstCase);
-            } finally {
-                ledger.settle(client, worstCase, spent);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiError.server();
-        }
+        return new Checked(client, req, node, prompt, maxTokens, sampler, worstCase);
     }
 
     /** Runs the session and answers; returns the ε it spent. */
@@ -328,9 +347,8 @@ public final class VeilService implements AutoCloseable {
         return v;
     }
 
-    private byte[] body(HttpExchange ex) throws IOException {
+    private byte[] body(String length, InputStream in) throws IOException {
         int limit = config.maxBodyBytes();
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             try {
                 if (Long.parseLong(length.strip()) > limit) throw ApiError.tooLarge(limit);
@@ -338,7 +356,6 @@ public final class VeilService implements AutoCloseable {
                 throw ApiError.badRequest(null, "Bad Content-Length.");
             }
         }
-        InputStream in = ex.getRequestBody();
         byte[] body = in.readNBytes(limit + 1);
         if (body.length > limit) throw ApiError.tooLarge(limit);
         return body;
