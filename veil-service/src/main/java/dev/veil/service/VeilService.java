@@ -13,6 +13,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifScheme;
+import dev.veil.node.cmif.PrivacyBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,7 +42,7 @@ public final class VeilService implements AutoCloseable {
 
     private final Config config;
     private final Admission admission;
-    private final PrivacyLedger ledger;
+    private final PrivacyBudget budget; // cmif: each API key's ε; null without a limit
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
     private HttpServer server;
@@ -74,7 +75,8 @@ public final class VeilService implements AutoCloseable {
     public VeilService(Config config) {
         this.config = config;
         this.admission = new Admission(config.maxSessions(), config.queue(), config.keySessions());
-        this.ledger = new PrivacyLedger(config.privacyBudget());
+        if (!(config.privacyBudget() > 0)) throw new IllegalArgumentException("--privacy-budget must be positive");
+        this.budget = Double.isInfinite(config.privacyBudget()) ? null : new PrivacyBudget(config.privacyBudget());
     }
 
     /** Listens on {@code host:port} (port 0: any free port). */
@@ -186,12 +188,12 @@ public final class VeilService implements AutoCloseable {
     private void completion(HttpExchange ex, boolean chat) throws IOException {
         Checked c = check(ex.getRequestHeaders(), ex.getRequestBody(), chat);
         try (var slot = admission.enter(c.client())) {
-            ledger.reserve(c.client(), c.worstCase());
+            reserve(c.client(), c.worstCase());
             double spent = c.worstCase();
             try {
                 spent = respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.client(), c.worstCase());
             } finally {
-                ledger.settle(c.client(), c.worstCase(), spent);
+                if (budget != null) budget.settle(c.client(), c.worstCase(), spent);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -251,6 +253,16 @@ public final class VeilService implements AutoCloseable {
             worstCase = editable == 0 ? 0 : cmif.epsilonPerToken() * editable;
         }
         return new Checked(client, req, node, prompt, maxTokens, sampler, worstCase);
+    }
+
+    /** Reserves a request's worst-case ε of its client's budget before it runs; 429 when it does not fit. */
+    private void reserve(String client, double worstCase) {
+        if (budget == null) return;
+        try {
+            budget.reserve(client, worstCase);
+        } catch (PrivacyBudget.ExceededException e) {
+            throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, e.getMessage(), 0);
+        }
     }
 
     /** Runs the session and answers; returns the ε it spent. */
@@ -341,7 +353,7 @@ public final class VeilService implements AutoCloseable {
             v.put("epsilon", r.epsilon()).put("privacy", r.privacy());
             v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
                     + "the template, nor the answer, which the weights server sees unsanitized");
-            if (ledger.limited()) v.put("epsilon_budget_left", ledger.left(client) - (spent(r) - reserved));
+            if (budget != null) v.put("epsilon_budget_left", Math.max(0, budget.remaining(client) - (spent(r) - reserved)));
         }
         if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
         return v;
