@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Replica failover over real processes: `veil node` with two `veil weights-server` processes as replicas, the
  * first of which is killed (SIGKILL) or frozen (SIGSTOP) as soon as the answer starts streaming. The printed text
  * equals the text the same node prints against one healthy server, for remo-otp, remo (exact) and cmif (ε = ∞).
+ * The freeze goes through `veil generate --weights-server`, which takes the node's options.
  */
 @Timeout(600)
 class FailoverProcessesTest {
@@ -65,7 +66,12 @@ class FailoverProcessesTest {
 
     /** Runs the node; {@code started} runs once the first bytes of the answer arrive. Returns stdout, then stderr. */
     static String[] node(List<String> scheme, List<String> servers, Consumer<Void> started) throws Exception {
-        List<String> args = new ArrayList<>(List.of("node", "--model", MODEL, "--prompt", PROMPT, "--max-tokens", String.valueOf(TOKENS),
+        return run("node", scheme, servers, started);
+    }
+
+    /** Runs {@code command} (node or generate); {@code started} runs once the answer starts. Returns stdout, then stderr. */
+    static String[] run(String command, List<String> scheme, List<String> servers, Consumer<Void> started) throws Exception {
+        List<String> args = new ArrayList<>(List.of(command, "--model", MODEL, "--prompt", PROMPT, "--max-tokens", String.valueOf(TOKENS),
                 "--timeout", "3"));
         args.addAll(scheme);
         args.addAll(servers);

@@ -114,8 +114,8 @@ class ReplicasTest {
         };
     }
 
-    static int[] generate(Scheme scheme, Replicas replicas) {
-        try (var node = scheme.open(model, "stories", List.of(replicas)); var session = node.session()) {
+    static int[] generate(Scheme scheme, Replicas... roles) {
+        try (var node = scheme.open(model, "stories", List.of(roles)); var session = node.session()) {
             return session.generate(prompt, new boolean[prompt.length], 30, Sampler.greedy(), t -> {});
         }
     }
@@ -142,6 +142,31 @@ class ReplicasTest {
                 assertTrue(log.getFirst().endsWith("the call runs again on weights server " + b.address().name() + ", afresh"),
                         log.getFirst());
             }
+        }
+    }
+
+    @Test
+    void sharesFailsOverWithinARoleWithFreshShares() throws Exception {
+        Scheme shares = Schemes.create("shares");
+        int[] expected;
+        try (var a = Replica.start(s -> s); var b = Replica.start(s -> s)) {
+            expected = generate(shares, new Replicas(List.of(a.address()), Replicas.DEFAULT_BACKOFF, l -> {}),
+                    new Replicas(List.of(b.address()), Replicas.DEFAULT_BACKOFF, l -> {}));
+        }
+        var holder = new TcpServer[2];
+        try (var a1 = Replica.start(s -> failingAfter(s, 20, () -> Thread.startVirtualThread(() -> holder[0].close())));
+             var a2 = Replica.start(s -> s);
+             var b1 = Replica.start(s -> failingAfter(s, 50, () -> Thread.startVirtualThread(() -> holder[1].close())));
+             var b2 = Replica.start(s -> s)) {
+            holder[0] = a1.server();
+            holder[1] = b1.server();
+            List<String> log = Collections.synchronizedList(new ArrayList<>());
+            var roleA = new Replicas(List.of(a1.address(), a2.address()), Replicas.DEFAULT_BACKOFF, log::add);
+            var roleB = new Replicas(List.of(b1.address(), b2.address()), Replicas.DEFAULT_BACKOFF, log::add);
+            assertArrayEquals(expected, generate(shares, roleA, roleB));
+            assertEquals(2, log.size(), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("weights server " + a1.address().name() + " failed")), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("weights server " + b1.address().name() + " failed")), log.toString());
         }
     }
 

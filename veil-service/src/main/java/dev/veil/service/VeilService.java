@@ -211,9 +211,16 @@ public final class VeilService implements AutoCloseable {
      */
     Checked check(Headers headers, InputStream in, boolean chat) throws IOException {
         String client = client(headers);
+        String text;
+        try { // JSON between systems is UTF-8 (RFC 8259); left to guess, Jackson would read a body as UTF-16 or UTF-32 too
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body(headers.getFirst("Content-Length"),
+                    in))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiError.badRequest(null, "The request body must be JSON in UTF-8.");
+        }
         JsonNode body;
         try {
-            body = JSON.readTree(body(headers.getFirst("Content-Length"), in));
+            body = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest(null,
                     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "

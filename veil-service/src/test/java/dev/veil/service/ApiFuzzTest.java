@@ -64,7 +64,12 @@ class ApiFuzzTest {
         var headers = new Headers();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            if (colon > 0) headers.add(lines[i].substring(0, colon), lines[i].substring(colon + 1).strip());
+            if (colon <= 0) continue;
+            try {
+                headers.add(lines[i].substring(0, colon), lines[i].substring(colon + 1).strip());
+            } catch (IllegalArgumentException e) {
+                return; // a character no header may hold: Headers refuses it, so no handler ever sees such a request
+            }
         }
         try {
             service().check(headers, new ByteArrayInputStream(body), chat);

@@ -34,6 +34,29 @@ class LimitsTest {
         }
     }
 
+    /** Found by ApiFuzzTest: Jackson read a body with zero bytes as UTF-32 and failed with an IOException, a 500. */
+    @Test
+    void aBodyThatIsNotUtf8IsA400() throws Exception {
+        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+            for (byte[] body : new byte[][] {
+                    "\0\0\0;{\"model\": \"stories260K.bin\"}".getBytes(StandardCharsets.UTF_8),
+                    "{\"model\": \"stories260K.bin\", \"prompt\": \"caf\u00e9\"}".getBytes(StandardCharsets.UTF_16),
+                    {'{', '"', (byte) 0xC3, '"', ':', '1', '}'}}) {
+                var r = t.post("/v1/completions", body);
+                assertEquals(400, r.statusCode(), r.body());
+                String message = VeilService.JSON.readTree(r.body()).at("/error/message").asText();
+                assertTrue(message.equals("The request body must be JSON in UTF-8.")
+                        || message.startsWith("We could not parse the JSON body"),
+                        message); // NUL is UTF-8: that body is not JSON
+            }
+            for (byte[] body : new byte[][] {"{\"model\": \"caf\u00e9\"}".getBytes(StandardCharsets.UTF_16), {'{', '"', (byte) 0xC3, '"',
+                    '}'}}) {
+                var r = t.post("/v1/completions", body);
+                assertEquals("The request body must be JSON in UTF-8.", VeilService.JSON.readTree(r.body()).at("/error/message").asText());
+            }
+        }
+    }
+
     @Test
     void overloadIs429WithRetryAfter() throws Exception {
         // One session, no queue: while a long request runs, the next is refused at once.
