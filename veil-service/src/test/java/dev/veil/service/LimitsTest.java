@@ -57,6 +57,22 @@ class LimitsTest {
         }
     }
 
+    /** Found by ApiFuzzTest: a conversation the model's chat format cannot render (no user message last) was a 500. */
+    @Test
+    void aConversationTheChatFormatRefusesIsA400() throws Exception {
+        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+            for (String messages : new String[] {"[{\"role\": \"system\", \"content\": \"Be kind.\"}]",
+                    "[{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]",
+                    "[{\"role\": \"assistant\", \"content\": \"Hello\"}, {\"role\": \"user\", \"content\": \"Hi\"}]"}) {
+                var r = t.post("/v1/chat/completions", "{\"model\": \"stories260K.bin\", \"messages\": " + messages + "}");
+                assertEquals(400, r.statusCode(), r.body());
+                var error = VeilService.JSON.readTree(r.body()).get("error");
+                assertEquals("messages", error.get("param").asText(), r.body());
+                assertTrue(error.get("message").asText().startsWith("the Llama 2 chat format"), r.body());
+            }
+        }
+    }
+
     @Test
     void overloadIs429WithRetryAfter() throws Exception {
         // One session, no queue: while a long request runs, the next is refused at once.
