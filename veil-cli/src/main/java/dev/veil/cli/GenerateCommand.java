@@ -16,9 +16,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Generates text through a scheme, its weights server in this process, streaming the answer to stdout; everything else goes to stderr. */
+/**
+ * Generates text through a scheme, its weights server in this process (or remote ones with --weights-server),
+ * streaming the answer to stdout; everything else goes to stderr.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Generate text from a prompt through a protection scheme (weights server in this process).")
+        description = "Generate text from a prompt through a protection scheme (weights server in this process, or --weights-server).")
 final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
@@ -40,6 +43,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin SamplingOptions sampling;
     @Mixin SchemeOptions schemes;
+    @Mixin WeightsServers weightsServers;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin EvidenceOptions evidence;
 
     @Override
     public Integer call() throws Exception {
@@ -48,8 +54,15 @@ final class GenerateCommand implements Callable<Integer> {
         Scheme scheme = schemes.scheme();
         if (transcript != null && scheme.servers() == 0) throw new IllegalArgumentException("--transcript needs a scheme with a weights server, not " + scheme.name());
         if (transcriptB != null && scheme.servers() < 2) throw new IllegalArgumentException("--transcript-b needs a scheme with two weights servers, not " + scheme.name());
+        boolean remote = weightsServers.given();
+        if (remote) {
+            if (transcript != null || transcriptB != null) {
+                throw new IllegalArgumentException("--transcript records a weights server in this process: give it to `veil weights-server` instead");
+            }
+            weightsServers.check(scheme);
+        }
         Deployments.warn(scheme, System.err);
-        Model m = ModelLoader.load(model, tokenizer);
+        Model m = remote ? ModelLoader.load(model, tokenizer, scheme.parts()) : ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
         ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system,
                 sampling.prompt), true) : null;
@@ -60,7 +73,8 @@ final class GenerateCommand implements Callable<Integer> {
         String id = model.getFileName().toString();
         try (var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
              var writerB = transcriptB == null ? null : new TranscriptWriter(transcriptB, id, ModelDims.of(m.config()));
-             var node = Deployments.inProcess(scheme, m, id, writer, writerB);
+             var node = remote ? Deployments.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence))
+                     : Deployments.inProcess(scheme, m, id, writer, writerB);
              var session = node.session()) {
             System.err.println(node.setupReport());
             System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n",

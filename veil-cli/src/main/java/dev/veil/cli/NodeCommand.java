@@ -5,14 +5,11 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.transport.Channel;
-import dev.veil.protocol.transport.TcpChannel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -35,22 +32,13 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--weights-server", required = true, paramLabel = "HOST:PORT", description = "the weights server (shares: server A)")
-    String address;
-
-    @Option(names = "--weights-server-b", paramLabel = "HOST:PORT",
-            description = "shares: the second weights server (B), run by a party that does not collude with A")
-    String addressB;
+    @Mixin WeightsServers weightsServers;
 
     @Option(names = "--model-id", description = "model to ask the server for (default: the model's file name)")
     String modelId;
 
     @Mixin TlsOptions tlsOptions;
     @Mixin EvidenceOptions evidence;
-
-    @Option(names = "--timeout", defaultValue = "60",
-            description = "seconds to wait for a reply before treating the server as dead (default: ${DEFAULT-VALUE})")
-    int timeout;
 
     @Option(names = "--stdin", description = "read prompts from standard input, one per line (also the default when --prompt is not given)")
     boolean stdin;
@@ -61,24 +49,15 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         sampling.sampler();
-        if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         Scheme scheme = schemes.scheme();
         if (scheme.servers() < 1) throw new IllegalArgumentException("veil node runs a scheme with weights servers; "
                 + scheme.name() + " has none");
-        if (scheme.servers() == 2 && addressB == null) throw new IllegalArgumentException(scheme.name() + " needs two weights servers: add --weights-server-b HOST:PORT");
-        if (scheme.servers() == 1 && addressB != null) throw new IllegalArgumentException(scheme.name() + " talks to one weights server: drop --weights-server-b");
+        if (!weightsServers.given()) throw new IllegalArgumentException("veil node needs --weights-server HOST:PORT");
+        weightsServers.check(scheme);
         Deployments.warn(scheme, System.err);
-        List<Address> addresses = new ArrayList<>(List.of(Address.parse("--weights-server", address)));
-        if (addressB != null) addresses.add(Address.parse("--weights-server-b", addressB));
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
         evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
-        List<Channel> servers = new ArrayList<>();
-        try {
-            for (Address a : addresses) servers.add(connect(a));
-        } catch (RuntimeException e) {
-            servers.forEach(Channel::close);
-            throw e;
-        }
+        List<Channel> servers = weightsServers.open(scheme, "node", tlsOptions, evidence);
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
             System.err.println(node.setupReport());
@@ -114,26 +93,5 @@ final class NodeCommand implements Callable<Integer> {
             Deployments.serverView(session.report(), tok, System.err);
             return input.length + generated.length;
         }
-    }
-
-    /** HOST:PORT of a weights server, checked before anything connects. */
-    private record Address(String host, int port) {
-        static Address parse(String option, String hostPort) {
-            int colon = hostPort.lastIndexOf(':');
-            try {
-                if (colon <= 0) throw new NumberFormatException();
-                return new Address(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " must be HOST:PORT, got '" + hostPort + "'");
-            }
-        }
-    }
-
-    /** A channel to a weights server: mutual TLS with --tls-dir (plaintext on loopback only), attested when asked to. */
-    private Channel connect(Address a) {
-        var channel = TcpChannel.connect(a.host(), a.port(), tlsOptions.context("node", a.host(), "weights-server"),
-                Duration.ofSeconds(timeout));
-        evidence.present(channel); // before HELLO: an attesting weights server answers nothing else first
-        return channel;
     }
 }

@@ -7,15 +7,12 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
-import dev.veil.protocol.transport.Channel;
-import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.service.ApiKeys;
 import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
 import dev.veil.trust.AttestationProvider;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,13 +44,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-id", description = "the model's id in the API and at the weights server (default: the model's file name)")
     String modelId;
 
-    @Option(names = "--weights-server", paramLabel = "HOST:PORT",
-            description = "a remote weights server (repeat for schemes with several); default: weights servers in this process")
-    List<String> weightsServers = new ArrayList<>();
-
-    @Option(names = "--timeout", defaultValue = "60",
-            description = "seconds to wait for a remote weights server's reply (default: ${DEFAULT-VALUE})")
-    int timeout;
+    /** Remote weights servers (default: in this process). */
+    @Mixin WeightsServers weightsServers;
+    @Mixin TlsOptions tlsOptions;
+    @Mixin EvidenceOptions evidence;
 
     @Option(names = "--schemes", split = ",", paramLabel = "S1,S2",
             description = "further schemes a request may pick in its veil.scheme field (besides --scheme, the default)")
@@ -90,13 +84,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin SchemeOptions schemes;
 
-    @Mixin TlsOptions tlsOptions;
-
-    @Mixin EvidenceOptions evidence;
-
     @Override
     public Integer call() throws Exception {
-        if (timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
+        if (weightsServers.timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
         double budget = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
@@ -114,7 +104,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--attestation binds the evidence to serve's TLS key: give --tls-dir DIR");
         }
         offered.values().forEach(s -> Deployments.warn(s, System.err));
-        boolean local = weightsServers.isEmpty();
+        boolean local = !weightsServers.given();
+        if (!local) offered.values().forEach(weightsServers::check);
         ModelParts parts = local || offered.values().stream().anyMatch(s -> s.parts() == ModelParts.ALL) ? ModelParts.ALL : ModelParts.NODE;
         Model m = ModelLoader.load(model, tokenizer, parts);
         String id = modelId != null ? modelId : model.getFileName().toString();
@@ -123,7 +114,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             for (var e : offered.entrySet()) {
                 Scheme s = e.getValue();
-                TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, connect(s));
+                TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, weightsServers.open(s, "serve",
+                        tlsOptions, evidence));
                 nodes.put(e.getKey(), node);
                 System.err.println(node.setupReport());
             }
@@ -136,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
                 System.err.printf("veil serve: ready on %s://%s:%d (model %s; schemes %s, default %s; weights servers %s; %s%s)%n",
                         tls != null ? "https" : "http", listen.contains(":") ? "[" + listen + "]" : listen, service.port(), id,
                         String.join(", ", nodes.keySet()),
-                        config.defaultScheme(), local ? "in this process" : String.join(", ", weightsServers),
+                        config.defaultScheme(), local ? "in this process" : weightsServers.describe(),
                         tls != null ? "mutual TLS 1.3: clients need a deployment 'proxy' certificate; " : "",
                         keys != null ? keys.size() + " API keys" : tls != null ? "no --api-keys"
                                 : "no --api-keys: loopback only, any local client is served");
@@ -176,30 +168,6 @@ final class ServeCommand implements Callable<Integer> {
         if (!unread.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", unread.stream().map(k -> "--" + k).toList())
                     + (unread.size() == 1 ? " applies" : " apply") + " to none of the offered schemes " + String.join(", ", names));
-        }
-        return out;
-    }
-
-    private List<Channel> connect(Scheme s) {
-        if (weightsServers.size() < s.servers()) {
-            throw new IllegalArgumentException(s.name() + " needs " + s.servers() + " weights servers; --weights-server names "
-                    + weightsServers.size());
-        }
-        List<Channel> out = new ArrayList<>();
-        for (int i = 0; i < s.servers(); i++) {
-            String hp = weightsServers.get(i);
-            int colon = hp.lastIndexOf(':');
-            int p;
-            try {
-                p = colon <= 0 ? -1 : Integer.parseInt(hp.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                p = -1;
-            }
-            if (p < 0) throw new IllegalArgumentException("--weights-server must be HOST:PORT, got '" + hp + "'");
-            String h = hp.substring(0, colon);
-            var channel = TcpChannel.connect(h, p, tlsOptions.context("serve", h, "weights-server"), Duration.ofSeconds(timeout));
-            evidence.present(channel); // before HELLO, as veil node does: an attesting weights server answers nothing else first
-            out.add(channel);
         }
         return out;
     }

@@ -38,7 +38,12 @@ record Prompt(int[] tokens, boolean[] editable, int previous) {
         } catch (IllegalArgumentException noTemplate) {
             return plainChat(tok, messages);
         }
-        ChatPrompt rendered = template.render(messages, true);
+        ChatPrompt rendered;
+        try {
+            rendered = template.render(messages, true);
+        } catch (IllegalArgumentException e) { // the messages do not fit the model's chat format (their order, say)
+            throw ApiError.badRequest("messages", e.getMessage() + ".");
+        }
         boolean[] user = rendered.template();
         for (int i = 0; i < user.length; i++) user[i] = !user[i];
         var system = messages.stream().takeWhile(m -> m.role() == ChatTemplate.Role.SYSTEM).toList();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -16,6 +17,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifScheme;
+import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.trust.AttestationProvider;
 import dev.veil.trust.EvidenceJson;
@@ -52,7 +54,7 @@ public final class VeilService implements AutoCloseable {
 
     private final Config config;
     private final Admission admission;
-    private final PrivacyLedger ledger;
+    private final PrivacyBudget budget; // cmif: each API key's ε; null without a limit
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
     private HttpServer server;
@@ -86,7 +88,8 @@ public final class VeilService implements AutoCloseable {
     public VeilService(Config config) {
         this.config = config;
         this.admission = new Admission(config.maxSessions(), config.queue(), config.keySessions());
-        this.ledger = new PrivacyLedger(config.privacyBudget());
+        if (!(config.privacyBudget() > 0)) throw new IllegalArgumentException("--privacy-budget must be positive");
+        this.budget = Double.isInfinite(config.privacyBudget()) ? null : new PrivacyBudget(config.privacyBudget());
     }
 
     /** Answers {@code GET /v1/attestation} with evidence from {@code provider} (only over TLS: it binds the TLS key). */
@@ -197,7 +200,12 @@ public final class VeilService implements AutoCloseable {
     }
 
     private String client(HttpExchange ex) {
-        return config.keys() == null ? "local" : config.keys().client(ex.getRequestHeaders().getFirst("Authorization"));
+        return client(ex.getRequestHeaders());
+    }
+
+    /** The client its Authorization header names ("local" when the service has no keys); 401 otherwise. */
+    private String client(Headers headers) {
+        return config.keys() == null ? "local" : config.keys().client(headers.getFirst("Authorization"));
     }
 
     private void models(HttpExchange ex, String id) throws IOException {
@@ -244,10 +252,41 @@ public final class VeilService implements AutoCloseable {
     }
 
     private void completion(HttpExchange ex, boolean chat) throws IOException {
-        String client = client(ex);
+        Checked c = check(ex.getRequestHeaders(), ex.getRequestBody(), chat);
+        try (var slot = admission.enter(c.client())) {
+            reserve(c.client(), c.worstCase());
+            double spent = c.worstCase();
+            try {
+                spent = respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.client(), c.worstCase());
+            } finally {
+                if (budget != null) budget.settle(c.client(), c.worstCase(), spent);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.server();
+        }
+    }
+
+    /** A completion request as read and checked, before it runs: who sent it, what it asks, the ε it may spend at most. */
+    record Checked(String client, CompletionRequest request, TrustedNode node, Prompt prompt, int maxTokens, Sampler sampler,
+                   double worstCase) {}
+
+    /**
+     * Reads and checks a completion request from what the client sent (its headers and body): everything that can
+     * be refused is refused here, as an {@link ApiError} with a 4xx status (the API fuzz test holds it to that).
+     */
+    Checked check(Headers headers, InputStream in, boolean chat) throws IOException {
+        String client = client(headers);
+        String text;
+        try { // JSON between systems is UTF-8 (RFC 8259); left to guess, Jackson would read a body as UTF-16 or UTF-32 too
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body(headers.getFirst("Content-Length"),
+                    in))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiError.badRequest(null, "The request body must be JSON in UTF-8.");
+        }
         JsonNode body;
         try {
-            body = JSON.readTree(body(ex));
+            body = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest(null,
                     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
@@ -286,17 +325,16 @@ public final class VeilService implements AutoCloseable {
             for (boolean e : prompt.editable()) if (e) editable++;
             worstCase = editable == 0 ? 0 : cmif.epsilonPerToken() * editable;
         }
-        try (var slot = admission.enter(client)) {
-            ledger.reserve(client, worstCase);
-            double spent = worstCase;
-            try {
-                spent = respond(ex, chat, req, node, prompt, maxTokens, sampler, client, worstCase);
-            } finally {
-                ledger.settle(client, worstCase, spent);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiError.server();
+        return new Checked(client, req, node, prompt, maxTokens, sampler, worstCase);
+    }
+
+    /** Reserves a request's worst-case ε of its client's budget before it runs; 429 when it does not fit. */
+    private void reserve(String client, double worstCase) {
+        if (budget == null) return;
+        try {
+            budget.reserve(client, worstCase);
+        } catch (PrivacyBudget.ExceededException e) {
+            throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, e.getMessage(), 0);
         }
     }
 
@@ -388,15 +426,14 @@ public final class VeilService implements AutoCloseable {
             v.put("epsilon", r.epsilon()).put("privacy", r.privacy());
             v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
                     + "the template, nor the answer, which the weights server sees unsanitized");
-            if (ledger.limited()) v.put("epsilon_budget_left", ledger.left(client) - (spent(r) - reserved));
+            if (budget != null) v.put("epsilon_budget_left", Math.max(0, budget.remaining(client) - (spent(r) - reserved)));
         }
         if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
         return v;
     }
 
-    private byte[] body(HttpExchange ex) throws IOException {
+    private byte[] body(String length, InputStream in) throws IOException {
         int limit = config.maxBodyBytes();
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             try {
                 if (Long.parseLong(length.strip()) > limit) throw ApiError.tooLarge(limit);
@@ -404,7 +441,6 @@ public final class VeilService implements AutoCloseable {
                 throw ApiError.badRequest(null, "Bad Content-Length.");
             }
         }
-        InputStream in = ex.getRequestBody();
         byte[] body = in.readNBytes(limit + 1);
         if (body.length > limit) throw ApiError.tooLarge(limit);
         return body;

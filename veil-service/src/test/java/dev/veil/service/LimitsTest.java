@@ -34,6 +34,45 @@ class LimitsTest {
         }
     }
 
+    /** Found by ApiFuzzTest: Jackson read a body with zero bytes as UTF-32 and failed with an IOException, a 500. */
+    @Test
+    void aBodyThatIsNotUtf8IsA400() throws Exception {
+        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+            for (byte[] body : new byte[][] {
+                    "\0\0\0;{\"model\": \"stories260K.bin\"}".getBytes(StandardCharsets.UTF_8),
+                    "{\"model\": \"stories260K.bin\", \"prompt\": \"caf\u00e9\"}".getBytes(StandardCharsets.UTF_16),
+                    {'{', '"', (byte) 0xC3, '"', ':', '1', '}'}}) {
+                var r = t.post("/v1/completions", body);
+                assertEquals(400, r.statusCode(), r.body());
+                String message = VeilService.JSON.readTree(r.body()).at("/error/message").asText();
+                assertTrue(message.equals("The request body must be JSON in UTF-8.")
+                        || message.startsWith("We could not parse the JSON body"),
+                        message); // NUL is UTF-8: that body is not JSON
+            }
+            for (byte[] body : new byte[][] {"{\"model\": \"caf\u00e9\"}".getBytes(StandardCharsets.UTF_16), {'{', '"', (byte) 0xC3, '"',
+                    '}'}}) {
+                var r = t.post("/v1/completions", body);
+                assertEquals("The request body must be JSON in UTF-8.", VeilService.JSON.readTree(r.body()).at("/error/message").asText());
+            }
+        }
+    }
+
+    /** Found by ApiFuzzTest: a conversation the model's chat format cannot render (no user message last) was a 500. */
+    @Test
+    void aConversationTheChatFormatRefusesIsA400() throws Exception {
+        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+            for (String messages : new String[] {"[{\"role\": \"system\", \"content\": \"Be kind.\"}]",
+                    "[{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]",
+                    "[{\"role\": \"assistant\", \"content\": \"Hello\"}, {\"role\": \"user\", \"content\": \"Hi\"}]"}) {
+                var r = t.post("/v1/chat/completions", "{\"model\": \"stories260K.bin\", \"messages\": " + messages + "}");
+                assertEquals(400, r.statusCode(), r.body());
+                var error = VeilService.JSON.readTree(r.body()).get("error");
+                assertEquals("messages", error.get("param").asText(), r.body());
+                assertTrue(error.get("message").asText().startsWith("the Llama 2 chat format"), r.body());
+            }
+        }
+    }
+
     @Test
     void overloadIs429WithRetryAfter() throws Exception {
         // One session, no queue: while a long request runs, the next is refused at once.

@@ -78,7 +78,11 @@ final class TestService implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
-        var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type",
+        return post(path, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), headers);
+    }
+
+    HttpResponse<String> post(String path, byte[] body, String... headers) throws IOException, InterruptedException {
+        var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type",
                 "application/json");
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try (var http = HttpClient.newHttpClient()) {

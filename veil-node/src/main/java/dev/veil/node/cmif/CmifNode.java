@@ -159,32 +159,65 @@ public final class CmifNode implements TrustedNode {
         }
     }
 
-    /** A sequence on the server: a random handle and the next position. */
+    /**
+     * A sequence on the server: a random handle and the next position. Its KV cache lives on one connection; when
+     * a step fails over to another replica ({@link Channel#attempt}), the session is rebuilt there first by
+     * replaying every step sent so far, unchanged: the same sanitized tokens (sanitizing again would be a second
+     * release of the prompt, spending ε again), in the same steps (so the cache is the same, bit for bit).
+     */
     private final class Session implements AutoCloseable {
         private final Channel channel;
-        private final long handle = handles.nextLong();
-        private int position;
+        private final java.util.List<int[]> sent = new java.util.ArrayList<>();
+        private Channel on; // the connection holding the session's cache; null before the first step
+        private Channel via; // the (counting) channel the last step went through, to end the session
+        private long handle;
 
         Session(Channel channel) {
             this.channel = channel;
         }
 
         float[] step(int[] tokens) {
+            float[] hidden = channel.attempt(replica -> {
+                if (replica.connection() != on) {
+                    on = null;
+                    long fresh = handles.nextLong(); // nothing links the rebuilt session to the lost one
+                    int position = 0;
+                    for (int[] t : sent) {
+                        decode(replica, fresh, position, t);
+                        position += t.length;
+                    }
+                    handle = fresh;
+                    on = replica.connection();
+                }
+                via = replica;
+                return decode(replica, handle, positions(), tokens);
+            });
+            sent.add(tokens.clone());
+            return local.head(hidden, tokens.length, false);
+        }
+
+        private int positions() {
+            int n = 0;
+            for (int[] t : sent) n += t.length;
+            return n;
+        }
+
+        private float[] decode(Channel replica, long session, int position, int[] tokens) {
             int n = tokens.length, dim = model.config().dim();
-            var request = new Message.Decode(handle, position, new Rows.Floats(n, dim, local.embed(tokens)));
-            var reply = channel.call(request, Message.DecodeReply.class);
+            var request = new Message.Decode(session, position, new Rows.Floats(n, dim, local.embed(tokens)));
+            var reply = replica.call(request, Message.DecodeReply.class);
             if (!(reply.hidden() instanceof Rows.Floats h) || h.rows() != n || h.cols() != dim) {
                 throw new ProtocolException(ErrorCode.BAD_SHAPE, "weights server returned " + reply.hidden().rows() + "x" + reply.hidden().cols()
                         + " hidden states for " + n + "x" + dim);
             }
-            position += n;
-            return local.head(h.data(), n, false);
+            return h.data();
         }
 
         @Override
         public void close() {
+            if (on == null) return;
             try {
-                channel.call(new Message.EndSession(handle), Message.SessionEnded.class);
+                via.call(new Message.EndSession(handle), Message.SessionEnded.class);
             } catch (ProtocolException e) {
                 // the connection is gone, and the session with it
             }

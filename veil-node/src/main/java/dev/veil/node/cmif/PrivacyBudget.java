@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Spends are kept exactly, as integers of 2^-20 ε, each charge rounded up, so many small charges never add up to
  * less than their sum. The client key is whatever identifies a client to the node (the service's API key id); keys
- * are kept for the node's lifetime.
+ * are kept for the node's lifetime, in memory: a restart resets every budget. The service ({@code veil serve
+ * --privacy-budget}) charges each API key here: it reserves a request's worst case before it runs and settles it after.
  */
 public final class PrivacyBudget {
     private static final double UNIT = 1L << 20;
@@ -50,7 +51,7 @@ public final class PrivacyBudget {
     public Account charge(String client, double epsilon) {
         if (client == null || client.isEmpty()) throw new IllegalArgumentException("a privacy budget needs a client key");
         if (!(epsilon >= 0)) throw new IllegalArgumentException("ε must not be negative, got " + epsilon);
-        long units = Double.isInfinite(epsilon) || epsilon * UNIT >= limitUnits + 1 ? Long.MAX_VALUE : (long) Math.ceil(epsilon * UNIT);
+        long units = Double.isInfinite(epsilon) || epsilon * UNIT >= limitUnits + 1 ? Long.MAX_VALUE : units(epsilon);
         long[] before = new long[1];
         long after = spent.compute(client, (k, v) -> {
             long s = v == null ? 0 : v;
@@ -63,6 +64,32 @@ public final class PrivacyBudget {
                     Guarantee.format(epsilon), client, format(Math.max(0, limitUnits - after) / UNIT), format(limit)));
         }
         return new Account(client, after / UNIT, limit);
+    }
+
+    /**
+     * Reserves {@code worstCase} of {@code client}'s budget for a request whose spend is known only once it has run
+     * (the service reserves ε per token times the prompt's editable tokens), so that concurrent requests can never
+     * overspend; refused, spending nothing, as {@link #charge}. {@link #settle} returns what the request did not spend.
+     */
+    public Account reserve(String client, double worstCase) {
+        return charge(client, worstCase);
+    }
+
+    /** Settles a reservation of {@code reserved}: the request spent {@code actual}; the rest goes back to the client. */
+    public void settle(String client, double reserved, double actual) {
+        if (Double.isInfinite(reserved) || !(actual >= 0)) return; // an infinite reservation was never granted
+        long back = units(reserved) - units(Math.min(actual, reserved));
+        if (back > 0) spent.computeIfPresent(client, (k, v) -> Math.max(0, v - back));
+    }
+
+    /** ε {@code client} may still spend. */
+    public double remaining(String client) {
+        return Math.max(0, limitUnits - spent.getOrDefault(client, 0L)) / UNIT;
+    }
+
+    /** ε in the units spends are kept in, rounded up as every charge is. */
+    private static long units(double epsilon) {
+        return (long) Math.ceil(epsilon * UNIT);
     }
 
     /** ε spent so far by {@code client}. */

@@ -16,7 +16,9 @@ import dev.veil.protocol.transport.Channel;
  * encode E over the ring as q, take n fresh pad rows (M, M·Wᵀ), send Ê = q + M, receive Ô, restore
  * O = Ô − M·Wᵀ (= q·Wᵀ exactly) and decode it as the plain engine's exact mode does. A secretly chosen share
  * of calls (all by default) is checked ({@link FreivaldsCheck}); a reply that fails is reported and the call
- * retried, checked, with fresh pads. One per session (it owns the session's DRBG).
+ * retried, checked, with fresh pads; past the retries the replica is given up ({@link Channel#attempt}: the call
+ * runs again, padded afresh and checked, on another replica if there is one). One per session (it owns the
+ * session's DRBG).
  */
 public final class OneTimePadLinear implements LinearOps {
     private final OtpNode node;
@@ -49,6 +51,18 @@ public final class OneTimePadLinear implements LinearOps {
         for (int i = 0; i < q.length; i++) q[i] = ring.quantize(x[xOffset + i]);
         boolean checked = config.checkRate() >= 1 || (config.checkRate() > 0 && uniform() < config.checkRate());
         long masking = System.nanoTime() - t0;
+        int[] replicas = {0};
+        try {
+            // On another replica after a failure: fresh pads (the failed call's are spent), and the reply checked.
+            channel.attempt(replica -> call(m, replica, q, n, checked || replicas[0]++ > 0, masking, out, outOffset));
+        } catch (IntegrityException e) {
+            node.markBad(e); // no replica left to fail over to
+            throw e;
+        }
+    }
+
+    private Void call(OtpNode.Matrix m, Channel channel, long[] q, int n, boolean checked, long masking, float[] out, int outOffset) {
+        int dIn = m.w().cols(), dOut = m.w().rows();
         for (int attempt = 0; ; attempt++) {
             long t1 = System.nanoTime();
             var pads = m.pads().take(n, random);
@@ -77,20 +91,18 @@ public final class OneTimePadLinear implements LinearOps {
                 stats.restore.add(t4 - t3 + System.nanoTime() - t5);
                 stats.calls.increment();
                 stats.rows.add(n);
-                return;
+                return null;
             }
             stats.restore.add(t4 - t3);
             stats.faults.increment();
             m.check().rotate(random); // the server has seen that its error was caught
             masking = 0;
             if (attempt == config.maxRetries()) {
-                var failed = new IntegrityException(node.channel().peer() + " answered " + m.id() + " wrongly " + (attempt + 1) + " time"
+                throw new IntegrityException(channel.peer() + " answered " + m.id() + " wrongly " + (attempt + 1) + " time"
                         + (attempt == 0 ? "" : "s") + " in a row (" + fault + "); its results cannot be trusted");
-                node.markBad(failed);
-                throw failed;
             }
             stats.retries.increment();
-            node.fault(node.channel().peer() + " answered " + m.id() + " wrongly (" + fault + "); retrying with fresh pads (" + (attempt + 1) + " of "
+            node.fault(channel.peer() + " answered " + m.id() + " wrongly (" + fault + "); retrying with fresh pads (" + (attempt + 1) + " of "
                     + config.maxRetries() + ")");
         }
     }

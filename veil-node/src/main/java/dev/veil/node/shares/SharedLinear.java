@@ -41,7 +41,38 @@ final class SharedLinear implements LinearOps {
         for (int r = 0; r < n; r += chunk) call(m, x, r * m.dIn(), Math.min(chunk, n - r), out, r * m.dOut());
     }
 
+    /**
+     * One call on both roles. Each role may be several replicas ({@link Channel#attempt}): when one of them fails the
+     * call runs again with fresh shares on another replica of that role (the other role's replica then sees a second,
+     * independent sharing of the input, which tells it nothing). A failed check cannot be put on one role, so it is
+     * no replica's fault: it ends the call as before, past the retries.
+     */
     private void call(SharesNode.Matrix m, float[] x, int xOffset, int n, float[] out, int outOffset) {
+        try {
+            a.attempt(ra -> b.attempt(rb -> {
+                try {
+                    callOn(ra, rb, m, x, xOffset, n, out, outOffset);
+                    return null;
+                } catch (IntegrityException e) {
+                    throw new EitherRole(e);
+                }
+            }));
+        } catch (EitherRole e) {
+            throw e.fault;
+        }
+    }
+
+    /** A failed check of a pair of replies: either role may have lied. */
+    private static final class EitherRole extends RuntimeException {
+        final IntegrityException fault;
+
+        EitherRole(IntegrityException fault) {
+            super(fault.getMessage(), null, false, false);
+            this.fault = fault;
+        }
+    }
+
+    private void callOn(Channel a, Channel b, SharesNode.Matrix m, float[] x, int xOffset, int n, float[] out, int outOffset) {
         int dIn = m.dIn(), dOut = m.dOut(), l = m.checkRows(), rows = n + l;
         long t0 = System.nanoTime();
         long[] q = new long[rows * dIn];

@@ -125,6 +125,22 @@ class PrivacyGuaranteeTest {
     }
 
     @Test
+    void aReservationHoldsTheWorstCaseUntilItIsSettled() {
+        var budget = new PrivacyBudget(5.0);
+        budget.reserve("alice", 3.0);
+        assertEquals(2.0, budget.remaining("alice"));
+        assertThrows(PrivacyBudget.ExceededException.class, () -> budget.reserve("alice", 3.0), "the worst case is held while it runs");
+        budget.settle("alice", 3.0, 1.0);
+        assertEquals(1.0, budget.spent("alice"), "what the request did not spend goes back");
+        assertEquals(3.0, budget.reserve("alice", 2.0).spent());
+        budget.settle("alice", 2.0, 7.0);
+        assertEquals(3.0, budget.spent("alice"), "a settlement never takes more than was reserved");
+        budget.settle("bob", 1.0, 0.0);
+        assertEquals(0.0, budget.spent("bob"), "settling what was never reserved changes nothing");
+        assertEquals(5.0, budget.remaining("bob"));
+    }
+
+    @Test
     void theBudgetIsExactUnderConcurrentRequests() throws Exception {
         var budget = new PrivacyBudget(100.0);
         var accepted = new AtomicInteger();

@@ -10,10 +10,31 @@ import dev.veil.protocol.Message;
  */
 public final class CountingChannel implements Channel {
     private final Channel shared;
-    private final Traffic traffic = new Traffic();
+    private final Traffic traffic;
 
     public CountingChannel(Channel shared) {
+        this(shared, new Traffic());
+    }
+
+    private CountingChannel(Channel shared, Traffic traffic) {
         this.shared = shared;
+        this.traffic = traffic;
+    }
+
+    /** Each attempt on the shared channel (a replica, when it has several) is counted here too. */
+    @Override
+    public <T> T attempt(java.util.function.Function<Channel, T> attempt) {
+        return shared.attempt(replica -> attempt.apply(replica == shared ? this : new CountingChannel(replica, traffic)));
+    }
+
+    @Override
+    public Channel connection() {
+        return shared.connection();
+    }
+
+    @Override
+    public String peer() {
+        return shared.peer();
     }
 
     @Override

@@ -15,6 +15,13 @@ public final class Traffic {
         received.addAndGet(bytes);
     }
 
+    /** Adds what {@code other} counted so far (a channel's traffic kept after the channel is gone). */
+    public void add(Traffic other) {
+        sent.addAndGet(other.bytesSent());
+        received.addAndGet(other.bytesReceived());
+        frames.addAndGet(other.calls());
+    }
+
     public long bytesSent() { return sent.get(); }
 
     public long bytesReceived() { return received.get(); }
