@@ -11,6 +11,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,6 +42,10 @@ public final class Lanes {
     static final VectorSpecies<Short> S = F.vectorBitSize() >= 256 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
     /** Bytes that widen to {@link #S}. */
     static final VectorSpecies<Byte> BS = S.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+
+    /** Lane i to lane i XOR 8 (512 bits) and i XOR 4 (256 and 512): the folds of {@link #sum}. */
+    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
 
     /** Byte lanes loaded per float vector (at 128 bits the smallest byte vector, 8 bytes, serves two). */
     private static final VectorSpecies<Byte> BL =
@@ -84,21 +89,21 @@ public final class Lanes {
         return F.vectorBitSize();
     }
 
-    /** The 16 partial sums held in a0..a(PARTS-1) (the others are ignored), added by the fixed tree. */
+    /**
+     * The 16 partial sums held in a0..a(PARTS-1) (the others are ignored), added by the fixed tree. Halves are
+     * folded by lane-wise adds with a constant permutation, not by {@code reinterpretShape(..., 1)}: at 512 bits
+     * C2 does not intrinsify that shape change and falls back to Java code that allocates on every call (400 MB per
+     * decoded token at the 1B shape).
+     */
     public static float sum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        FloatVector v;  // 4 lanes: v[i] = (p[i] + p[i+8]) + (p[i+4] + p[i+12])
+        FloatVector v;  // lanes 0..3: v[i] = (p[i] + p[i+8]) + (p[i+4] + p[i+12])
         if (PARTS == 4) {
             v = a0.add(a2).add(a1.add(a3));
         } else {
-            FloatVector u = PARTS == 2 ? a0.add(a1) : half(a0, 0).add(half(a0, 1));
-            v = half(u, 0).add(half(u, 1));
+            FloatVector u = PARTS == 2 ? a0.add(a1) : a0.add(a0.rearrange(SWAP_8));  // lanes 0..7: p[i] + p[i+8]
+            v = u.add(u.rearrange(SWAP_4));
         }
         return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
-    }
-
-    private static FloatVector half(FloatVector v, int part) {
-        var species = v.length() == 16 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
-        return (FloatVector) v.reinterpretShape(species, part);
     }
 
     /** The fixed tree over 16 partial sums in an array (scalar twins and tiled kernels). */
