@@ -7,6 +7,7 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tensor.Lanes;
 import dev.veil.experiments.bench.Decoding;
 import dev.veil.experiments.bench.MemoryBandwidth;
 import dev.veil.experiments.bench.OtpBench;
@@ -146,9 +147,13 @@ final class BenchCommand implements Callable<Integer> {
         var out = System.out;
         out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
                 model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
-        out.printf(Locale.ROOT, "threads          %d (%s floats per vector)%n", Parallel.threads(), FloatTensor.F_SPECIES.length());
+        out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (-Dveil.threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
         if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());
         if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
+        if (tg != null && tg.allocated() >= 0) {
+            out.printf(Locale.ROOT, "allocation       %.0f bytes per decoded token (heap, all threads, timed runs)%n",
+                    (double) tg.allocated() / (repetitions * genTokens));
+        }
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
             double bound = bandwidth / weightBytes;
@@ -174,22 +179,25 @@ final class BenchCommand implements Callable<Integer> {
      */
     private Result run(String name, java.util.function.IntSupplier test) {
         double[] rates = new double[repetitions], cpuRates = new double[repetitions];
+        long allocated = 0;
         for (int i = 0; i < warmup + repetitions; i++) {
-            long t0 = System.nanoTime(), c0 = cpuNanos();
+            long t0 = System.nanoTime(), c0 = cpuNanos(), a0 = allocatedBytes();
             int tokens = test.getAsInt();
             double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
             boolean timed = i >= warmup;
             if (timed) {
+                allocated = a0 < 0 || allocated < 0 ? -1 : allocated + allocatedBytes() - a0;
                 rates[i - warmup] = tokens / s;
                 cpuRates[i - warmup] = tokens / (cpu / Parallel.threads());
             }
             System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %d cores)%n", name, timed ? "timed" : "warm-up",
                     i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Parallel.threads());
         }
-        return new Result(rates, cpuRates);
+        return new Result(rates, cpuRates, allocated);
     }
 
-    private record Result(double[] rates, double[] cpuRates) {
+    /** Tokens/s and tokens per CPU-second of each timed run; heap bytes allocated by all threads during them. */
+    private record Result(double[] rates, double[] cpuRates, long allocated) {
         double mean() { return BenchCommand.mean(rates); }
         double cpuMean() { return BenchCommand.mean(cpuRates); }
         String format() {
@@ -206,15 +214,22 @@ final class BenchCommand implements Callable<Integer> {
     private int prefill(Forward forward, KVCache cache, int vocab) {
         int[] tokens = new Random(seed).ints(promptTokens, 0, vocab).toArray();
         cache.truncate(0);
-        forward.forward(tokens, cache, false);
+        forward.next(tokens, cache);
         return promptTokens;
     }
 
     private int decode(Forward forward, KVCache cache, int bos) {
         cache.truncate(0);
         int token = bos;
-        for (int i = 0; i < genTokens; i++) token = argmax(forward.forward(new int[] {token}, cache, false));
+        for (int i = 0; i < genTokens; i++) token = argmax(forward.next(token, cache));
         return genTokens;
+    }
+
+    /** Bytes allocated on the heap by all threads so far, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemoryEnabled()
+                ? sun.getTotalThreadAllocatedBytes() : -1;
     }
 
     private static int argmax(float[] v) {

@@ -36,17 +36,42 @@ public final class Forward {
         return head(x, tokens.length, allLogits);
     }
 
+    /**
+     * Like {@link #forward} for the last token's logits, without garbage: the logits are an array the cache owns,
+     * overwritten by the next call on the same cache (the decode loop's step).
+     */
+    public float[] next(int[] tokens, KVCache cache) {
+        var a = Activations.of(cache, c, tokens.length);
+        embed(tokens, a.x);
+        layers(a.x, tokens.length, cache);
+        int dim = c.dim();
+        RmsNorm.apply(a.normed, 0, a.x, (tokens.length - 1) * dim, p.finalNorm(), dim, c.rmsEps());
+        linear.apply(Projection.LM_HEAD, 0, a.normed, 1, a.logits);
+        return a.logits;
+    }
+
+    /** {@link #next} for one token. */
+    public float[] next(int token, KVCache cache) {
+        var a = Activations.of(cache, c, 1);
+        a.token[0] = token;
+        return next(a.token, cache);
+    }
+
     /** The embedding rows of {@code tokens} (n × dim): the input of the first layer. */
     public float[] embed(int[] tokens) {
+        float[] x = new float[tokens.length * c.dim()];
+        embed(tokens, x);
+        return x;
+    }
+
+    private void embed(int[] tokens, float[] x) {
         int n = tokens.length, dim = c.dim();
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
-        float[] x = new float[n * dim];
         for (int r = 0; r < n; r++) {
             int t = tokens[r];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
             p.tokenEmbedding().copyRow(t, dim, x, r * dim);
         }
-        return x;
     }
 
     /**
@@ -60,9 +85,9 @@ public final class Forward {
         if (start + n > cache.capacity) {
             throw new IllegalArgumentException("sequence of " + (start + n) + " tokens exceeds the context of " + cache.capacity);
         }
-        int qkvDim = Projection.QKV.outDim(c), hidden = c.hiddenDim();
-        float[] xb = new float[n * dim], qkv = new float[n * qkvDim], att = new float[n * c.qDim()];
-        float[] delta = new float[n * dim], gu = new float[n * 2 * hidden], act = new float[n * hidden];
+        int hidden = c.hiddenDim();
+        var a = Activations.of(cache, c, n);
+        float[] xb = a.xb, qkv = a.qkv, att = a.att, delta = a.delta, gu = a.gu, act = a.act;
         for (int l = 0; l < c.layers(); l++) {
             rmsnormRows(xb, x, p.attnNorm()[l], n, dim);
             linear.apply(Projection.QKV, l, xb, n, qkv);
@@ -123,7 +148,7 @@ public final class Forward {
         Parallel.forEach(n * c.heads(), task -> {
             int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
             int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd;
-            float[] scores = new float[len];
+            float[] scores = scores(len);
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < len; t++) {
                 scores[t] = VectorMath.dot(qkv, q, keys, t * kvDim + kvOff, hd) * scale;
@@ -141,6 +166,15 @@ public final class Forward {
                 VectorMath.axpy(w, values, v, att, out, hd);
             }
         });
+    }
+
+    /** Attention weights of one (row, head) task: an array per thread, grown to the longest sequence. */
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] scores(int len) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < len) holder[0] = new float[Math.max(len, 2 * holder[0].length)];
+        return holder[0];
     }
 
     private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {

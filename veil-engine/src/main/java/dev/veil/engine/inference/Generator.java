@@ -28,10 +28,13 @@ public final class Generator {
         int context = forward.config().contextLength();
         checkPrompt(prompt, context);
         var cache = new KVCache(forward.config(), Math.min(context, prompt.length + Math.max(maxTokens, 1)));
-        return generate(tokens -> forward.forward(tokens, cache, false), tokenizer, cache.capacity(), prompt, maxTokens, sampler, onToken);
+        return generate(tokens -> forward.next(tokens, cache), tokenizer, cache.capacity(), prompt, maxTokens, sampler, onToken);
     }
 
-    /** One forward pass: runs tokens at the positions after those already run, returns the last one's logits. */
+    /**
+     * One forward pass: runs tokens at the positions after those already run, returns the last one's logits (which
+     * may be overwritten by the next run; the tokens array is the caller's and reused).
+     */
     public interface Step {
         float[] run(int[] tokens);
     }
@@ -45,13 +48,15 @@ public final class Generator {
         int[] out = new int[maxTokens];
         int count = 0, positions = prompt.length;
         float[] logits = step.run(prompt);
+        int[] one = new int[1];  // reused: a step must not keep its tokens
         while (count < maxTokens) {
             int next = sampler.sample(logits);
             if (tokenizer.isStop(next)) break;
             out[count++] = next;
             onToken.accept(next);
             if (count == maxTokens || positions == capacity) break;
-            logits = step.run(new int[] {next});
+            one[0] = next;
+            logits = step.run(one);
             positions++;
         }
         return Arrays.copyOf(out, count);

@@ -8,6 +8,8 @@ public final class KVCache {
     final float[][] values;
     final int capacity;
     int length;
+    /** The forward pass's working arrays for this sequence (created on first use). */
+    Activations activations;
 
     public KVCache(LlamaConfig c, int capacity) {
         if (capacity <= 0 || capacity > c.contextLength()) {

@@ -11,6 +11,10 @@ public final class Rope {
     private final int headDim;
     private final boolean adjacent;
     private final float[] invFreq;
+    /** cos and sin of pos·θ_i at [pos·headDim/2 + i], for the positions seen so far (grown by doubling). */
+    private volatile Table table = new Table(new float[0], new float[0], 0);
+
+    private record Table(float[] cos, float[] sin, int positions) {}
 
     public Rope(LlamaConfig c) {
         headDim = c.headDim();
@@ -36,9 +40,10 @@ public final class Rope {
 
     private void rotate(float[] v, int off, int pos, float direction) {
         int half = headDim / 2;
-        for (int i = 0; i < half; i++) {
-            float angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle), sin = direction * (float) Math.sin(angle);
+        Table t = table;
+        if (pos >= t.positions) t = grow(pos + 1);
+        for (int i = 0, at = pos * half; i < half; i++, at++) {
+            float cos = t.cos[at], sin = direction * t.sin[at];
             int a, b;
             if (adjacent) { a = off + 2 * i; b = a + 1; }
             else { a = off + i; b = a + half; }
@@ -46,5 +51,22 @@ public final class Rope {
             v[a] = v0 * cos - v1 * sin;
             v[b] = v0 * sin + v1 * cos;
         }
+    }
+
+    /** The table extended to at least {@code positions} (same float arithmetic as computing each angle on use). */
+    private synchronized Table grow(int positions) {
+        Table t = table;
+        if (positions <= t.positions) return t;
+        int half = headDim / 2, size = Math.max(positions, 2 * t.positions);
+        float[] cos = java.util.Arrays.copyOf(t.cos, size * half), sin = java.util.Arrays.copyOf(t.sin, size * half);
+        for (int pos = t.positions; pos < size; pos++) {
+            for (int i = 0; i < half; i++) {
+                float angle = pos * invFreq[i];
+                cos[pos * half + i] = (float) Math.cos(angle);
+                sin[pos * half + i] = (float) Math.sin(angle);
+            }
+        }
+        table = t = new Table(cos, sin, size);
+        return t;
     }
 }

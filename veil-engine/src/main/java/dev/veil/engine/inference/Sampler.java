@@ -15,6 +15,9 @@ public final class Sampler {
     private final float temperature, topP, minP;
     private final int topK;
     private final RandomGenerator random;
+    /** Reused per call: (descending logit, id) keys and the kept candidates' weights. */
+    private long[] keys = new long[0];
+    private double[] probs = new double[0];
 
     /** A reproducible sampler: the same seed and logits give the same tokens. */
     public Sampler(float temperature, int topK, float topP, float minP, long seed) {
@@ -45,18 +48,24 @@ public final class Sampler {
         return sample(logits, 0, logits.length);
     }
 
-    /** Samples from logits[offset, offset + vocab). */
+    /**
+     * Samples from logits[offset, offset + vocab). Without garbage: candidates are (logit, id) keys in a reused
+     * array, top-k picks the k best by partial selection (only they are sorted), ties go to the lower id.
+     */
     public int sample(float[] logits, int offset, int vocab) {
         if (temperature == 0f) return argmax(logits, offset, vocab);
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logits[offset + b], logits[offset + a]));
+        if (keys.length < vocab) {
+            keys = new long[vocab];
+            probs = new double[vocab];
+        }
+        for (int i = 0; i < vocab; i++) keys[i] = ((long) descending(logits[offset + i]) << 32) | i;
         int keep = topK > 0 ? Math.min(topK, vocab) : vocab;
-        double max = logits[offset + order[0]] / temperature;
-        double[] probs = new double[keep];
+        if (keep < vocab) select(keys, vocab, keep);
+        Arrays.sort(keys, 0, keep);
+        double max = logits[offset + id(0)] / temperature;
         double sum = 0;
         for (int i = 0; i < keep; i++) {
-            probs[i] = Math.exp(logits[offset + order[i]] / temperature - max);
+            probs[i] = Math.exp(logits[offset + id(i)] / temperature - max);
             sum += probs[i];
         }
         int kept = 0;
@@ -71,9 +80,40 @@ public final class Sampler {
         double u = random.nextDouble() * total;
         for (int i = 0; i < kept; i++) {
             u -= probs[i];
-            if (u < 0) return order[i];
+            if (u < 0) return id(i);
         }
-        return order[kept - 1];
+        return id(kept - 1);
+    }
+
+    private int id(int rank) {
+        return (int) keys[rank];
+    }
+
+    /** An int that orders floats from largest to smallest (as signed ints). */
+    private static int descending(float f) {
+        int bits = Float.floatToIntBits(f);
+        return ~(bits ^ ((bits >> 31) & 0x7fffffff));
+    }
+
+    /** Rearranges a[0, n) so that its k smallest values come first, in any order (quickselect). */
+    static void select(long[] a, int n, int k) {
+        int lo = 0, hi = n - 1;
+        while (lo < hi) {
+            long pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (k - 1 <= j) hi = j;
+            else if (k - 1 >= i) lo = i;
+            else return;
+        }
     }
 
     static int argmax(float[] v, int offset, int n) {

@@ -2,6 +2,7 @@ package dev.veil.engine.ring;
 
 import dev.veil.engine.Parallel;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.engine.tensor.Lanes;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,8 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
  * serve a trusted node that holds the weights itself (one-time-pad restoration terms, Freivalds' check).
  */
 public final class RingMatrix {
-    static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L.length() * 16));
+    /** Long lanes: the float width's ({@link Lanes#bits}, at least 128 bits). */
+    static final VectorSpecies<Long> L = VectorSpecies.of(long.class, VectorShape.forBitSize(Lanes.bits()));
+    /** Short lanes widened to L: as many as L has lanes, but at least 4 (the smallest short vector, 64 bits). */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, L.length() * 16)));
+    /** Long vectors per short vector: 1, or 2 at 128 bits. */
+    private static final int PARTS = S.length() / L.length();
 
     private final int rows, cols;
     private final short[] weights;
@@ -108,11 +113,13 @@ public final class RingMatrix {
         var a3 = a0;
         int i = 0, upper = S.loopBound(cols);
         for (; i < upper; i += S.length()) {
-            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
-            a0 = a0.add(wl.mul(LongVector.fromArray(L, x, x0 + i)));
-            a1 = a1.add(wl.mul(LongVector.fromArray(L, x, x1 + i)));
-            a2 = a2.add(wl.mul(LongVector.fromArray(L, x, x2 + i)));
-            a3 = a3.add(wl.mul(LongVector.fromArray(L, x, x3 + i)));
+            for (int part = 0, k = i; part < PARTS; part++, k += L.length()) {
+                var wl = widen(w + i, part);
+                a0 = a0.add(wl.mul(LongVector.fromArray(L, x, x0 + k)));
+                a1 = a1.add(wl.mul(LongVector.fromArray(L, x, x1 + k)));
+                a2 = a2.add(wl.mul(LongVector.fromArray(L, x, x2 + k)));
+                a3 = a3.add(wl.mul(LongVector.fromArray(L, x, x3 + k)));
+            }
         }
         long s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
                 s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
@@ -167,8 +174,9 @@ public final class RingMatrix {
                 if (rj == 0) continue;
                 int w = j * cols, i = 0;
                 for (; i < upper; i += S.length()) {
-                    var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
-                    wl.mul(rj).add(LongVector.fromArray(L, out, o + i)).intoArray(out, o + i);
+                    for (int part = 0, k = o + i; part < PARTS; part++, k += L.length()) {
+                        widen(w + i, part).mul(rj).add(LongVector.fromArray(L, out, k)).intoArray(out, k);
+                    }
                 }
                 for (; i < cols; i++) out[o + i] += rj * weights[w + i];
             }
@@ -191,12 +199,18 @@ public final class RingMatrix {
         var acc = LongVector.zero(L);
         int i = 0, upper = S.loopBound(cols);
         for (; i < upper; i += S.length()) {
-            var wl = (LongVector) ShortVector.fromArray(S, weights, w + i).convertShape(VectorOperators.S2L, L, 0);
-            acc = acc.add(wl.mul(LongVector.fromArray(L, x, xo + i)));
+            for (int part = 0; part < PARTS; part++) {
+                acc = acc.add(widen(w + i, part).mul(LongVector.fromArray(L, x, xo + i + part * L.length())));
+            }
         }
         long sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += x[xo + i] * weights[w + i];
         return sum;
+    }
+
+    /** Weights [at + part·L.length(), ...) of the short vector at {@code at}, as longs (PARTS &gt; 1 at 128 bits). */
+    private LongVector widen(int at, int part) {
+        return (LongVector) ShortVector.fromArray(S, weights, at).convertShape(VectorOperators.S2L, L, part);
     }
 
     private void check(long[] x, int n, long[] out) {

@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** bfloat16: the upper 16 bits of an IEEE float. */
 public final class BF16Tensor extends FloatTensor {
-    private static final VectorSpecies<Short> S = VectorShape.forBitSize(F_SPECIES.vectorBitSize() / 2).withLanes(short.class);
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
+    private static final VectorSpecies<Short> S = VectorShape.forBitSize(F.vectorBitSize() / 2).withLanes(short.class);
 
     private final long size;
     private final MemorySegment segment;
@@ -37,21 +39,29 @@ public final class BF16Tensor extends FloatTensor {
         return toFloat(segment.get(LE_SHORT, index * 2));
     }
 
+    /** 16 partial sums in {@link Lanes#PARTS} vectors, the fixed tree, then the tail (see {@link Lanes}). */
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length(), i = 0, upper = F_SPECIES.loopBound(n);
-        for (; i < upper; i += len) {
-            acc = widen(segment, (offset + i) * 2).fma(FloatVector.fromArray(F_SPECIES, x, xOffset + i), acc);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0, upper = n & -Lanes.SUMS;
+        for (; i < upper; i += Lanes.SUMS) {
+            long at = (offset + i) * 2;
+            int xo = xOffset + i;
+            a0 = widen(segment, at).fma(FloatVector.fromArray(F, x, xo), a0);
+            if (Lanes.PARTS > 1) a1 = widen(segment, at + 2L * L).fma(FloatVector.fromArray(F, x, xo + L), a1);
+            if (Lanes.PARTS > 2) {
+                a2 = widen(segment, at + 4L * L).fma(FloatVector.fromArray(F, x, xo + 2 * L), a2);
+                a3 = widen(segment, at + 6L * L).fma(FloatVector.fromArray(F, x, xo + 3 * L), a3);
+            }
         }
-        float sum = sumLanes(acc);
+        float sum = Lanes.sum(a0, a1, a2, a3);
         for (; i < n; i++) sum += getFloat(offset + i) * x[xOffset + i];
         return sum;
     }
 
-    /** F_SPECIES.length() bf16 values at byte offset {@code at}, as floats. */
+    /** Lanes.L bf16 values at byte offset {@code at}, as floats. */
     private static FloatVector widen(MemorySegment s, long at) {
-        var bits = (IntVector) ShortVector.fromMemorySegment(S, s, at, LE).convertShape(VectorOperators.S2I, Layouts.I_SPECIES, 0);
+        var bits = (IntVector) ShortVector.fromMemorySegment(S, s, at, LE).convertShape(VectorOperators.S2I, Lanes.I, 0);
         return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 }

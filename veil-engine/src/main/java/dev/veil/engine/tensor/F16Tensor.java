@@ -1,6 +1,6 @@
 package dev.veil.engine.tensor;
 
-import static dev.veil.engine.tensor.Layouts.I_SPECIES;
+import static dev.veil.engine.tensor.Lanes.I;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.LE_SHORT;
 
@@ -14,7 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** IEEE half precision. */
 public final class F16Tensor extends FloatTensor {
-    private static final VectorSpecies<Short> S = VectorShape.forBitSize(F_SPECIES.vectorBitSize() / 2).withLanes(short.class);
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
+    private static final VectorSpecies<Short> S = VectorShape.forBitSize(F.vectorBitSize() / 2).withLanes(short.class);
 
     private final long size;
     private final MemorySegment segment;
@@ -34,25 +36,33 @@ public final class F16Tensor extends FloatTensor {
         return Layouts.f16(segment, index * 2);
     }
 
+    /** 16 partial sums in {@link Lanes#PARTS} vectors, the fixed tree, then the tail (see {@link Lanes}). */
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length(), i = 0, upper = F_SPECIES.loopBound(n);
-        for (; i < upper; i += len) {
-            acc = widen(segment, (offset + i) * 2).fma(FloatVector.fromArray(F_SPECIES, x, xOffset + i), acc);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0, upper = n & -Lanes.SUMS;
+        for (; i < upper; i += Lanes.SUMS) {
+            long at = (offset + i) * 2;
+            int xo = xOffset + i;
+            a0 = widen(segment, at).fma(FloatVector.fromArray(F, x, xo), a0);
+            if (Lanes.PARTS > 1) a1 = widen(segment, at + 2L * L).fma(FloatVector.fromArray(F, x, xo + L), a1);
+            if (Lanes.PARTS > 2) {
+                a2 = widen(segment, at + 4L * L).fma(FloatVector.fromArray(F, x, xo + 2 * L), a2);
+                a3 = widen(segment, at + 6L * L).fma(FloatVector.fromArray(F, x, xo + 3 * L), a3);
+            }
         }
-        float sum = sumLanes(acc);
+        float sum = Lanes.sum(a0, a1, a2, a3);
         for (; i < n; i++) sum += getFloat(offset + i) * x[xOffset + i];
         return sum;
     }
 
     /**
-     * F_SPECIES.length() halves at byte offset {@code at}, as floats. The Vector API has no half conversion, so:
+     * Lanes.L halves at byte offset {@code at}, as floats. The Vector API has no half conversion, so:
      * shifting exponent and mantissa into float position and multiplying by 2^112 rebiases the exponent
      * (exactly, subnormals included); infinities and NaNs get the float's all-ones exponent instead.
      */
     private static FloatVector widen(MemorySegment s, long at) {
-        var h = (IntVector) ShortVector.fromMemorySegment(S, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I_SPECIES, 0);
+        var h = (IntVector) ShortVector.fromMemorySegment(S, s, at, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, Lanes.I, 0);
         IntVector magnitude = h.and(0x7fff), shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
         IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
         IntVector bits = finite.blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00));

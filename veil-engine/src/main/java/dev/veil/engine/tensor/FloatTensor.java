@@ -2,7 +2,6 @@ package dev.veil.engine.tensor;
 
 import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,26 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix product every weight multiply uses.
  */
 public abstract class FloatTensor {
-    public static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
-
-    private static final int LANES = F_SPECIES.length();
-
-    /**
-     * The lanes of v added in one fixed order (pairs, then pairs of pairs, then lane groups of four left to right).
-     * Every float reduction of the forward pass uses this, never {@code reduceLanes(ADD)}: that order is unspecified,
-     * and HotSpot's Java fallback (interpreter, C1) sums sequentially while C2's intrinsic sums as a tree, so a
-     * result's last bit would depend on whether its caller had been JIT-compiled yet. Lane extraction and scalar
-     * adds round the same in every tier.
-     */
-    static float sumLanes(FloatVector v) {
-        float s = (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
-        if (LANES >= 8) s += (v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7));
-        if (LANES >= 16) {
-            s += (v.lane(8) + v.lane(9)) + (v.lane(10) + v.lane(11));
-            s += (v.lane(12) + v.lane(13)) + (v.lane(14) + v.lane(15));
-        }
-        return s;
-    }
+    /** The float vector width ({@link Lanes#F}: preferred, or forced by {@code -Dveil.vectorBits}). */
+    public static final VectorSpecies<Float> F_SPECIES = Lanes.F;
 
     /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
     static final int GEMM_MIN_ROWS = 4;
@@ -102,6 +83,45 @@ public abstract class FloatTensor {
             float[] panel = panel(PANEL_ROWS * cols);
             for (int i = 0; i < count; i++) dequantize((long) (first + i) * cols, panel, i * cols, cols);
             FloatGemm.multiply(panel, count, x, n, cols, out, outStride, outOffset + first);
+        });
+    }
+
+    /** Decode by integer dot products: x quantized once, one parallel pass over the rows. */
+    static void integerMatmul(Q8Activations.Kernel w, float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
+        var a = Q8Activations.quantize(x, n, cols);
+        int blocks = cols / 32;
+        Parallel.forEach(rows, j -> {
+            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = w.dotQ8((long) j * blocks, a, r * blocks, blocks);
+        });
+    }
+
+    /**
+     * A fused projection: matrices {@code parts} (part i is {@code partRows[i] × cols}) applied to the same input,
+     * their outputs side by side from {@code out[r·outStride]}. Where all parts have integer decode kernels, the
+     * input is quantized once and all rows are one parallel pass; otherwise each part runs its own
+     * {@link #matmul}. The results are the same either way.
+     */
+    public static void matmulFused(FloatTensor[] parts, int[] partRows, float[] x, int n, int cols, float[] out, int outStride) {
+        boolean integer = n < GEMM_MIN_ROWS && cols % 32 == 0;
+        int total = 0;
+        for (int i = 0; i < parts.length; i++) {
+            parts[i].checkShape(x, n, partRows[i], cols, out, outStride, total);
+            integer &= parts[i] instanceof Q8Activations.Kernel;
+            total += partRows[i];
+        }
+        if (!integer) {
+            for (int i = 0, offset = 0; i < parts.length; offset += partRows[i++]) {
+                parts[i].matmul(x, n, partRows[i], cols, out, outStride, offset);
+            }
+            return;
+        }
+        var a = Q8Activations.quantize(x, n, cols);
+        int blocks = cols / 32;
+        Parallel.forEach(total, j -> {
+            int part = 0, row = j;
+            while (row >= partRows[part]) row -= partRows[part++];
+            var w = (Q8Activations.Kernel) parts[part];
+            for (int r = 0; r < n; r++) out[r * outStride + j] = w.dotQ8((long) row * blocks, a, r * blocks, blocks);
         });
     }
 

@@ -3,8 +3,6 @@ package dev.veil.engine.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /** Little-endian value layouts of GGML files, and the half-precision scale every block format starts with. */
 final class Layouts {
@@ -12,15 +10,8 @@ final class Layouts {
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-    /** Int lanes matching {@link FloatTensor#F_SPECIES}. */
-    static final VectorSpecies<Integer> I_SPECIES = FloatTensor.F_SPECIES.withLanes(int.class);
 
     private Layouts() {}
-
-    /** Byte lanes, one per lane of {@link FloatTensor#F_SPECIES} (for B2F conversions). */
-    static VectorSpecies<Byte> bytesPerFloatLane() {
-        return VectorShape.forBitSize(FloatTensor.F_SPECIES.length() * 8).withLanes(byte.class);
-    }
 
     /** IEEE half at byte offset {@code offset}, widened. */
     static float f16(MemorySegment s, long offset) {

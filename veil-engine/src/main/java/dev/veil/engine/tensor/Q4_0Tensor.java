@@ -4,10 +4,10 @@ import static dev.veil.engine.tensor.Layouts.BYTE;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 
-import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,12 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * GGML Q4_0: blocks of 32 values, each a half-precision scale d and 16 bytes qs; value i &lt; 16 is
  * d·((qs[i] &amp; 15) - 8), value 16 + i is d·((qs[i] &gt;&gt; 4) - 8). 18 bytes.
  */
-public final class Q4_0Tensor extends BlockTensor {
+public final class Q4_0Tensor extends BlockTensor implements Q8Activations.Kernel {
     static final int BLOCK_BYTES = 18;
-    private static final VectorSpecies<Byte> B = Layouts.bytesPerFloatLane();
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
 
     public Q4_0Tensor(long size, MemorySegment segment) {
         super(GGMLType.Q4_0, size, segment);
@@ -37,18 +35,19 @@ public final class Q4_0Tensor extends BlockTensor {
 
     @Override
     void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks) {
-        int len = F_SPECIES.length();
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
-            var d = FloatVector.broadcast(F_SPECIES, f16(segment, o));
-            for (int i = 0; i < 16; i += len) {
-                var q = ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE);
-                var lo = (FloatVector) q.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                lo.mul(d).intoArray(dst, dstOffset + b * 32 + i);
-                hi.mul(d).intoArray(dst, dstOffset + b * 32 + 16 + i);
+            var d = FloatVector.broadcast(F, f16(segment, o));
+            for (int k = 0; k < Lanes.PARTS; k++) {
+                IntVector q = Lanes.bytesToInts(segment, o + 2, k);
+                nibbles(q.and(15)).mul(d).intoArray(dst, dstOffset + b * 32 + k * L);
+                nibbles(q.lanewise(VectorOperators.LSHR, 4)).mul(d).intoArray(dst, dstOffset + b * 32 + 16 + k * L);
             }
         }
+    }
+
+    private static FloatVector nibbles(IntVector q) {
+        return (FloatVector) q.sub(8).convert(VectorOperators.I2F, 0);
     }
 
     /** Whole blocks go straight to this class's kernel (a call C2 binds statically; see {@link BlockTensor#dot}). */
@@ -58,39 +57,40 @@ public final class Q4_0Tensor extends BlockTensor {
         return super.dot(offset, x, xOffset, n);
     }
 
+    /** Partial sum i takes elements i and 16 + i of each block, scaled by the block's d (see {@link Lanes}). */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
-            long o = (first + b) * BLOCK_BYTES;
+            long o = (first + b) * BLOCK_BYTES + 2;
             int xo = xOffset + b * 32;
-            FloatVector sum = FloatVector.zero(F_SPECIES);
-            for (int i = 0; i < 16; i += len) {
-                var q = ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE);
-                var lo = (FloatVector) q.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                sum = lo.fma(FloatVector.fromArray(F_SPECIES, x, xo + i), sum);
-                sum = hi.fma(FloatVector.fromArray(F_SPECIES, x, xo + 16 + i), sum);
+            var d = FloatVector.broadcast(F, f16(segment, o - 2));
+            a0 = half(o, x, xo, 0).fma(d, a0);
+            if (Lanes.PARTS > 1) a1 = half(o, x, xo, 1).fma(d, a1);
+            if (Lanes.PARTS > 2) {
+                a2 = half(o, x, xo, 2).fma(d, a2);
+                a3 = half(o, x, xo, 3).fma(d, a3);
             }
-            acc = sum.fma(FloatVector.broadcast(F_SPECIES, f16(segment, o)), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(a0, a1, a2, a3);
+    }
+
+    /** (lo_i - 8)·x[k·L + i] + (hi_i - 8)·x[16 + k·L + i] for bytes k·L + i of the block at o. */
+    private FloatVector half(long o, float[] x, int xo, int k) {
+        IntVector q = Lanes.bytesToInts(segment, o, k);
+        var sum = nibbles(q.and(15)).mul(FloatVector.fromArray(F, x, xo + k * L));
+        return nibbles(q.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xo + 16 + k * L), sum);
     }
 
     /** Decode: integer dot products against the input quantized to Q8 once per call (see {@link Q8_0Tensor}). */
     @Override
     public void matmul(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         checkShape(x, n, rows, cols, out, outStride, outOffset);
-        if (n >= GEMM_MIN_ROWS || cols % 32 != 0 || !Q8Activations.KERNELS) {
+        if (n >= GEMM_MIN_ROWS || cols % 32 != 0) {
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dotQ8((long) j * blocks, a, r * blocks, blocks);
-        });
+        integerMatmul(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /**
@@ -99,20 +99,33 @@ public final class Q4_0Tensor extends BlockTensor {
      * the block's scale, and the offset costs one scalar term per block. (Measured against summing lane pairs
      * to 32 bits first and against the float-input dot: this was fastest.)
      */
-    float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
-        FloatVector acc = FloatVector.zero(F512);
+    @Override
+    public float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         float offset = 0f;
         for (int b = 0; b < blocks; b++) {
-            long o = (first + b) * BLOCK_BYTES;
+            long o = (first + b) * BLOCK_BYTES + 2;
             int xo = (xBlock + b) * 32;
-            var v = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector lo = v.and((short) 15), hi = v.lanewise(VectorOperators.LSHR, 4);
-            ShortVector p = lo.mul(ShortVector.fromArray(S256, a.q, xo)).add(hi.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
-            float d = f16(segment, o);
-            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, d * a.d[xBlock + b]), acc);
-            offset += d * a.scaledSums[xBlock + b];
+            float dw = f16(segment, o - 2);
+            var d = FloatVector.broadcast(F, dw * a.d[xBlock + b]);
+            ShortVector p = products(o, a.q, xo);
+            a0 = Lanes.shortsToFloats(p, 0).fma(d, a0);
+            if (Lanes.PARTS > 1) a1 = Lanes.shortsToFloats(p, 1).fma(d, a1);
+            if (Lanes.PARTS > 2) {
+                p = products(o + 8, a.q, xo + 8);
+                a2 = Lanes.shortsToFloats(p, 0).fma(d, a2);
+                a3 = Lanes.shortsToFloats(p, 1).fma(d, a3);
+            }
+            offset += dw * a.scaledSums[xBlock + b];
         }
-        return sumLanes(acc) - 8f * offset;
+        return Lanes.sum(a0, a1, a2, a3) - 8f * offset;
+    }
+
+    /** lo_i·q[i] + hi_i·q[16 + i] in short lanes for the S.length() bytes from o (unsigned nibbles). */
+    private ShortVector products(long o, short[] q, int xo) {
+        var v = (ShortVector) ByteVector.fromMemorySegment(Lanes.BS, segment, o, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+        ShortVector lo = v.and((short) 15), hi = v.lanewise(VectorOperators.LSHR, 4);
+        return lo.mul(ShortVector.fromArray(Lanes.S, q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, q, xo + 16)));
     }
 
     /** Scalar twin of {@link #dotQ8}. */

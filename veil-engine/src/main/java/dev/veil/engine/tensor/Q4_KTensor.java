@@ -1,12 +1,9 @@
 package dev.veil.engine.tensor;
 
-import static dev.veil.engine.tensor.Layouts.I_SPECIES;
-import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 import static dev.veil.engine.tensor.Layouts.u8;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -19,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Q4_KTensor extends BlockTensor {
     static final int BLOCK_BYTES = 144;
-    private static final VectorSpecies<Byte> B = Layouts.bytesPerFloatLane();
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
 
     public Q4_KTensor(long size, MemorySegment segment) {
         super(GGMLType.Q4_K, size, segment);
@@ -75,27 +73,37 @@ public final class Q4_KTensor extends BlockTensor {
      */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
             float d = f16(segment, o), dmin = f16(segment, o + 2);
             for (int c = 0; c < 4; c++) {
-                var d1 = FloatVector.broadcast(F_SPECIES, d * scaleMin(segment, o + 4, 2 * c, true));
-                var m1 = FloatVector.broadcast(F_SPECIES, -dmin * scaleMin(segment, o + 4, 2 * c, false));
-                var d2 = FloatVector.broadcast(F_SPECIES, d * scaleMin(segment, o + 4, 2 * c + 1, true));
-                var m2 = FloatVector.broadcast(F_SPECIES, -dmin * scaleMin(segment, o + 4, 2 * c + 1, false));
-                int xo = xOffset + b * 256 + 64 * c;
-                for (int l = 0; l < 32; l += len) {
-                    var q = (IntVector) ByteVector.fromMemorySegment(B, segment, o + 16 + 32 * c + l, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I_SPECIES, 0);
-                    var lo = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).fma(d1, m1);
-                    var hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2);
-                    acc = lo.fma(FloatVector.fromArray(F_SPECIES, x, xo + l), acc);
-                    acc = hi.fma(FloatVector.fromArray(F_SPECIES, x, xo + 32 + l), acc);
+                var d1 = FloatVector.broadcast(F, d * scaleMin(segment, o + 4, 2 * c, true));
+                var m1 = FloatVector.broadcast(F, -dmin * scaleMin(segment, o + 4, 2 * c, false));
+                var d2 = FloatVector.broadcast(F, d * scaleMin(segment, o + 4, 2 * c + 1, true));
+                var m2 = FloatVector.broadcast(F, -dmin * scaleMin(segment, o + 4, 2 * c + 1, false));
+                for (int l = 0; l < 32; l += 16) {
+                    long at = o + 16 + 32 * c + l;
+                    int xo = xOffset + b * 256 + 64 * c + l;
+                    a0 = pair(at, 0, d1, m1, d2, m2, x, xo, a0);
+                    if (Lanes.PARTS > 1) a1 = pair(at, 1, d1, m1, d2, m2, x, xo, a1);
+                    if (Lanes.PARTS > 2) {
+                        a2 = pair(at, 2, d1, m1, d2, m2, x, xo, a2);
+                        a3 = pair(at, 3, d1, m1, d2, m2, x, xo, a3);
+                    }
                 }
             }
         }
-        return sumLanes(acc);
+        return Lanes.sum(a0, a1, a2, a3);
+    }
+
+    /** acc + lo·x[k·L...] + hi·x[32 + k·L...] for part k of the 16 bytes at {@code at}, dequantized in registers. */
+    private FloatVector pair(long at, int k, FloatVector d1, FloatVector m1, FloatVector d2, FloatVector m2, float[] x, int xo,
+                             FloatVector acc) {
+        IntVector q = Lanes.bytesToInts(segment, at, k);
+        var lo = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).fma(d1, m1);
+        var hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2);
+        acc = lo.fma(FloatVector.fromArray(F, x, xo + k * L), acc);
+        return hi.fma(FloatVector.fromArray(F, x, xo + 32 + k * L), acc);
     }
 }

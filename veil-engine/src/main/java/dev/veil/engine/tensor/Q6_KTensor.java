@@ -1,13 +1,10 @@
 package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.BYTE;
-import static dev.veil.engine.tensor.Layouts.I_SPECIES;
-import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 import static dev.veil.engine.tensor.Layouts.u8;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Q6_KTensor extends BlockTensor {
     static final int BLOCK_BYTES = 210;
-    private static final VectorSpecies<Byte> B = Layouts.bytesPerFloatLane();
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
 
     public Q6_KTensor(long size, MemorySegment segment) {
         super(GGMLType.Q6_K, size, segment);
@@ -70,31 +68,34 @@ public final class Q6_KTensor extends BlockTensor {
      */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
             float d = f16(segment, o + 208);
             for (int g = 0; g < 16; g++) {
                 // value 128·half + 32·k + l (l < 32) has scale 8·half + 2·k + l/16: group g is that scale's index
                 int half = g >> 3, k = (g >> 1) & 3, l0 = (g & 1) * 16;
-                long ql = o + 64 * half + 32 * (k & 1), qh = o + 128 + 32 * half;
-                var scale = FloatVector.broadcast(F_SPECIES, d * segment.get(BYTE, o + 192 + g));
-                IntVector lowShift = IntVector.broadcast(I_SPECIES, 4 * (k >> 1)), highShift = IntVector.broadcast(I_SPECIES, 2 * k);
-                int xo = xOffset + b * 256 + 128 * half + 32 * k;
-                for (int l = l0; l < l0 + 16; l += len) {
-                    var low = widen(ql + l).lanewise(VectorOperators.LSHR, lowShift).and(15);
-                    var high = widen(qh + l).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
-                    var q = (FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0);
-                    acc = q.mul(scale).fma(FloatVector.fromArray(F_SPECIES, x, xo + l), acc);
+                long ql = o + 64 * half + 32 * (k & 1) + l0, qh = o + 128 + 32 * half + l0;
+                var scale = FloatVector.broadcast(F, d * segment.get(BYTE, o + 192 + g));
+                IntVector lowShift = IntVector.broadcast(Lanes.I, 4 * (k >> 1)), highShift = IntVector.broadcast(Lanes.I, 2 * k);
+                int xo = xOffset + b * 256 + 128 * half + 32 * k + l0;
+                a0 = group(ql, qh, 0, lowShift, highShift, scale, x, xo, a0);
+                if (Lanes.PARTS > 1) a1 = group(ql, qh, 1, lowShift, highShift, scale, x, xo, a1);
+                if (Lanes.PARTS > 2) {
+                    a2 = group(ql, qh, 2, lowShift, highShift, scale, x, xo, a2);
+                    a3 = group(ql, qh, 3, lowShift, highShift, scale, x, xo, a3);
                 }
             }
         }
-        return sumLanes(acc);
+        return Lanes.sum(a0, a1, a2, a3);
     }
 
-    /** F_SPECIES.length() bytes at {@code at}, zero-extended to int lanes. */
-    private IntVector widen(long at) {
-        return (IntVector) ByteVector.fromMemorySegment(B, segment, at, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I_SPECIES, 0);
+    /** acc + scale·(q - 32)·x for part k of a group of 16: low and high bits shifted into place in int lanes. */
+    private FloatVector group(long ql, long qh, int k, IntVector lowShift, IntVector highShift, FloatVector scale, float[] x, int xo,
+                              FloatVector acc) {
+        var low = Lanes.bytesToInts(segment, ql, k).lanewise(VectorOperators.LSHR, lowShift).and(15);
+        var high = Lanes.bytesToInts(segment, qh, k).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
+        var q = (FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0);
+        return q.mul(scale).fma(FloatVector.fromArray(F, x, xo + k * L), acc);
     }
 }

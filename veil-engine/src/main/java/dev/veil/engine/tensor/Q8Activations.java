@@ -2,12 +2,12 @@ package dev.veil.engine.tensor;
 
 /**
  * Input rows quantized like Q8_0 (per 32 values: d = max|x|/127, q = round(x/d)) for the integer decode
- * kernels. The int8 values are kept widened to shorts, the width the kernels multiply at.
+ * kernels. The int8 values are kept widened to shorts, the width the kernels multiply at. One instance per
+ * calling thread, grown to the largest input seen and reused: decode quantizes its input without garbage.
  */
 final class Q8Activations {
     static final int BLOCK = 32;
-    /** The integer kernels widen 16 sums to a 512-bit float vector; narrower machines use the float path. */
-    static final boolean KERNELS = FloatTensor.F_SPECIES.vectorBitSize() >= 512;
+    private static final ThreadLocal<Q8Activations> REUSED = ThreadLocal.withInitial(() -> new Q8Activations(0));
 
     final short[] q;
     final float[] d;
@@ -20,10 +20,14 @@ final class Q8Activations {
         scaledSums = new float[values / BLOCK];
     }
 
-    /** Quantizes x[0, n·cols); cols must be a multiple of 32. */
+    /**
+     * Quantizes x[0, n·cols) (cols a multiple of 32) into this thread's instance, which the caller may read (and
+     * hand to other threads) until its next call.
+     */
     static Q8Activations quantize(float[] x, int n, int cols) {
-        var a = new Q8Activations(n * cols);
-        for (int b = 0; b < a.d.length; b++) {
+        var a = REUSED.get();
+        if (a.q.length < n * cols) REUSED.set(a = new Q8Activations(n * cols));
+        for (int b = 0; b < n * cols / BLOCK; b++) {
             int o = b * BLOCK;
             float amax = 0f;
             for (int i = 0; i < BLOCK; i++) amax = Math.max(amax, Math.abs(x[o + i]));
@@ -38,5 +42,11 @@ final class Q8Activations {
             a.scaledSums[b] = d * sum;
         }
         return a;
+    }
+
+    /** A weight format with an integer decode kernel against these activations. */
+    sealed interface Kernel permits Q8_0Tensor, Q4_0Tensor {
+        /** Σ over {@code blocks} weight blocks from {@code first} against activation blocks from {@code xBlock}. */
+        float dotQ8(long first, Q8Activations a, int xBlock, int blocks);
     }
 }

@@ -4,7 +4,6 @@ import static dev.veil.engine.tensor.Layouts.BYTE;
 import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
 
-import dev.veil.engine.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -13,12 +12,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GGML Q8_0: blocks of 32 values, each block a half-precision scale d and 32 int8 q; value = d·q. 34 bytes. */
-public final class Q8_0Tensor extends BlockTensor {
+public final class Q8_0Tensor extends BlockTensor implements Q8Activations.Kernel {
     static final int BLOCK_BYTES = 34;
-    private static final VectorSpecies<Byte> B = Layouts.bytesPerFloatLane();
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int L = Lanes.L;
 
     public Q8_0Tensor(long size, MemorySegment segment) {
         super(GGMLType.Q8_0, size, segment);
@@ -32,13 +29,13 @@ public final class Q8_0Tensor extends BlockTensor {
 
     @Override
     void dequantizeBlocks(long first, float[] dst, int dstOffset, int blocks) {
-        int len = F_SPECIES.length();
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;
-            var d = FloatVector.broadcast(F_SPECIES, f16(segment, o));
-            for (int i = 0; i < 32; i += len) {
-                var q = (FloatVector) ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                q.mul(d).intoArray(dst, dstOffset + b * 32 + i);
+            var d = FloatVector.broadcast(F, f16(segment, o));
+            for (int h = 0; h < 32; h += 16) {
+                for (int k = 0; k < Lanes.PARTS; k++) {
+                    Lanes.bytesToFloats(segment, o + 2 + h, k).mul(d).intoArray(dst, dstOffset + b * 32 + h + k * L);
+                }
             }
         }
     }
@@ -50,21 +47,28 @@ public final class Q8_0Tensor extends BlockTensor {
         return super.dot(offset, x, xOffset, n);
     }
 
+    /** Partial sum i takes elements i and 16 + i of each block, scaled by the block's d (see {@link Lanes}). */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        int len = F_SPECIES.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
-            long o = (first + b) * BLOCK_BYTES;
+            long o = (first + b) * BLOCK_BYTES + 2;
             int xo = xOffset + b * 32;
-            FloatVector sum = FloatVector.zero(F_SPECIES);
-            for (int i = 0; i < 32; i += len) {
-                var q = (FloatVector) ByteVector.fromMemorySegment(B, segment, o + 2 + i, LE).convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                sum = q.fma(FloatVector.fromArray(F_SPECIES, x, xo + i), sum);
+            var d = FloatVector.broadcast(F, f16(segment, o - 2));
+            a0 = half(o, x, xo, 0).fma(d, a0);
+            if (Lanes.PARTS > 1) a1 = half(o, x, xo, 1).fma(d, a1);
+            if (Lanes.PARTS > 2) {
+                a2 = half(o, x, xo, 2).fma(d, a2);
+                a3 = half(o, x, xo, 3).fma(d, a3);
             }
-            acc = sum.fma(FloatVector.broadcast(F_SPECIES, f16(segment, o)), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(a0, a1, a2, a3);
+    }
+
+    /** q[k·L + i]·x[k·L + i] + q[16 + k·L + i]·x[16 + k·L + i] for the block's bytes at o. */
+    private FloatVector half(long o, float[] x, int xo, int k) {
+        var sum = Lanes.bytesToFloats(segment, o, k).mul(FloatVector.fromArray(F, x, xo + k * L));
+        return Lanes.bytesToFloats(segment, o + 16, k).fma(FloatVector.fromArray(F, x, xo + 16 + k * L), sum);
     }
 
     /**
@@ -76,28 +80,38 @@ public final class Q8_0Tensor extends BlockTensor {
     @Override
     public void matmul(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         checkShape(x, n, rows, cols, out, outStride, outOffset);
-        if (n >= GEMM_MIN_ROWS || cols % 32 != 0 || !Q8Activations.KERNELS) {
+        if (n >= GEMM_MIN_ROWS || cols % 32 != 0) {
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
-        var a = Q8Activations.quantize(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dotQ8((long) j * blocks, a, r * blocks, blocks);
-        });
+        integerMatmul(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
-    float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
-        FloatVector acc = FloatVector.zero(F512);
+    /** Partial sum i takes the integer sum q_w·q_x of elements i and 16 + i per block, times d_w·d_x. */
+    @Override
+    public float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
-            long o = (first + b) * BLOCK_BYTES;
+            long o = (first + b) * BLOCK_BYTES + 2;
             int xo = (xBlock + b) * 32;
-            var w0 = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 2, LE).convertShape(VectorOperators.B2S, S256, 0);
-            var w1 = (ShortVector) ByteVector.fromMemorySegment(B128, segment, o + 18, LE).convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector p = w0.mul(ShortVector.fromArray(S256, a.q, xo)).add(w1.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
-            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, f16(segment, o) * a.d[xBlock + b]), acc);
+            var d = FloatVector.broadcast(F, f16(segment, o - 2) * a.d[xBlock + b]);
+            ShortVector p = products(o, a.q, xo);
+            a0 = Lanes.shortsToFloats(p, 0).fma(d, a0);
+            if (Lanes.PARTS > 1) a1 = Lanes.shortsToFloats(p, 1).fma(d, a1);
+            if (Lanes.PARTS > 2) {
+                p = products(o + 8, a.q, xo + 8);
+                a2 = Lanes.shortsToFloats(p, 0).fma(d, a2);
+                a3 = Lanes.shortsToFloats(p, 1).fma(d, a3);
+            }
         }
-        return sumLanes(acc);
+        return Lanes.sum(a0, a1, a2, a3);
+    }
+
+    /** w[i]·q[i] + w[16 + i]·q[16 + i] in short lanes for the S.length() values from the block's byte at o. */
+    private ShortVector products(long o, short[] q, int xo) {
+        var w0 = (ShortVector) ByteVector.fromMemorySegment(Lanes.BS, segment, o, LE).convertShape(VectorOperators.B2S, Lanes.S, 0);
+        var w1 = (ShortVector) ByteVector.fromMemorySegment(Lanes.BS, segment, o + 16, LE).convertShape(VectorOperators.B2S, Lanes.S, 0);
+        return w0.mul(ShortVector.fromArray(Lanes.S, q, xo)).add(w1.mul(ShortVector.fromArray(Lanes.S, q, xo + 16)));
     }
 
     /** Scalar twin of {@link #dotQ8}. */

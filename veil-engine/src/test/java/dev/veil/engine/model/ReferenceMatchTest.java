@@ -40,7 +40,10 @@ class ReferenceMatchTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (GGMLType type : GGMLType.SUPPORTED) {
-            for (String shape : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) cases.add(Arguments.of(shape, type));
+            // the extra vector-width runs (veil-engine/pom.xml) take one shape per type, to keep the build fast
+            String[] shapes = System.getProperty("veil.expectedVectorBits") != null ? new String[] {"tiny-qwen3"}
+                    : new String[] {"tiny-llama", "tiny-qwen2", "tiny-qwen3"};
+            for (String shape : shapes) cases.add(Arguments.of(shape, type));
         }
         return cases.stream();
     }
