@@ -57,6 +57,10 @@ final class SchemeParameters {
             description = "remo-otp, shares: fresh attempts after a reply fails its check (default: " + OtpConfig.DEFAULT_RETRIES + ")")
     String retries;
 
+    @Option(names = "--share-b", paramLabel = "HOW",
+            description = "shares: how server B's share travels: seed (32 bytes B expands itself, the default) or rows")
+    String shareB;
+
     @Option(names = "--sanitizer", paramLabel = "NAME", description = "cmif: rnm (default), santext+ or custext+")
     String sanitizer;
 
