@@ -38,6 +38,8 @@ public record SharesScheme(SharesConfig config) implements Scheme {
         };
     }
 
+    @Override public String trust() { return "two weights servers that do not collude"; }
+
     @Override public String name() { return "shares"; }
 
     @Override
