@@ -6,7 +6,8 @@ import dev.veil.engine.ring.RingStream;
 /**
  * Everything that crosses between a trusted node and a weights server (PROTOCOL.md). Talaria's requests carry
  * only public bases and masked activations, replies only products with the weights; there is no field for a
- * token, a seed or a session, so the server keeps no per-session state. CMIF's {@link Decode} is the one
+ * token, a mask's seed or a session, so the server keeps no per-session state ({@link SeededLinear} carries the seed
+ * of the server's whole input: a share that is independent of the prompt). CMIF's {@link Decode} is the one
  * exception: the server runs the whole decoder stack on (sanitized) input embeddings and keeps the session's
  * KV cache, named by a random handle the node draws.
  */

@@ -147,13 +147,30 @@ public final class LinePlot {
             c.dot(x, y, 5, color);
             if (p.hollow()) c.dot(x, y, 3, Color.WHITE);
             c.text(x + 8, y - 6, p.name(), 11, axis, "start", false);
-            double ly = TOP + 14 + 30 * k;
+            double ly = TOP + 14 + 42 * k;
             c.dot(W - RIGHT + 20, ly - 4, 4.5, color);
             if (p.hollow()) c.dot(W - RIGHT + 20, ly - 4, 2.5, Color.WHITE);
             c.text(W - RIGHT + 30, ly, p.name(), 11, axis, "start", true);
-            String note = p.note().length() > 30 ? p.note().substring(0, 29) + "…" : p.note();
-            c.text(W - RIGHT + 30, ly + 12, note, 9, axis, "start", false);
+            List<String> note = wrap(p.note(), 25, 2);
+            for (int i = 0; i < note.size(); i++) c.text(W - RIGHT + 30, ly + 11 + 10 * i, note.get(i), 9, axis, "start", false);
         }
+    }
+
+    /** At most {@code lines} lines of at most {@code width} characters, cut at spaces; an ellipsis when more is left. */
+    static List<String> wrap(String text, int width, int lines) {
+        List<String> out = new ArrayList<>();
+        String rest = text.strip();
+        while (!rest.isEmpty() && out.size() < lines) {
+            int cut = rest.length() <= width ? rest.length() : rest.lastIndexOf(' ', width);
+            if (cut <= 0) cut = Math.min(width, rest.length());
+            out.add(rest.substring(0, cut));
+            rest = rest.substring(cut).strip();
+        }
+        if (!rest.isEmpty()) {
+            String last = out.getLast();
+            out.set(out.size() - 1, (last.length() >= width ? last.substring(0, width - 1) : last) + "…");
+        }
+        return out;
     }
 
     private double pxValue(double v) {
