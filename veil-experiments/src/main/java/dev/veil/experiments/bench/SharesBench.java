@@ -165,7 +165,8 @@ public final class SharesBench {
             for (int k = 2; k < tokens.length; k++) same &= Arrays.equals(tokens[1], tokens[k]);
             out.printf(Locale.ROOT, "%nactivation-size minimum: %s per token (every linear input and output once, float32)%n",
                     Bytes.format((long) minimum));
-            out.printf(Locale.ROOT, "same tokens: plain %s, %sshares %s; shares faults %d%n", numeric, withRemo ? "remo, remo-otp and " : "",
+            out.printf(Locale.ROOT, "same tokens: plain %s, %sshares %s; shares faults %d%n", numeric, withRemo ? "remo, remo-otp and "
+                    : "",
                     same ? "yes" : "NO",
                     shares.stream().mapToLong(n -> n.stats().faults()).sum());
             out.printf("load average now: %s%n", Decoding.loadAverage());
