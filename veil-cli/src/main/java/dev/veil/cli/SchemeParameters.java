@@ -45,7 +45,8 @@ final class SchemeParameters {
 
     @Option(names = "--check-bits", paramLabel = "B",
             description = "remo-otp, shares: a wrong checked reply passes with probability at most 2^-B (shares: 0 sends no check rows) "
-                    + "(default: " + OtpConfig.DEFAULT_CHECK_BITS + ")")
+                    + "(default: remo-otp " + OtpConfig.DEFAULT_CHECK_BITS + ", shares "
+                    + dev.veil.node.shares.SharesConfig.DEFAULT_CHECK_BITS + ")")
     String checkBits;
 
     @Option(names = "--rotate-after", paramLabel = "N",

@@ -77,7 +77,7 @@ class SharesEndToEndTest {
                 var s = rt.node.stats();
                 assertEquals(0, s.faults());
                 assertEquals(21 * 25, s.calls());
-                assertTrue(s.checkRows() >= 4L * s.calls(), "check rows " + s.checkRows());
+                assertTrue(s.checkRows() >= 2L * s.calls(), "check rows " + s.checkRows()); // 2^-20: at least two a call at d_in = 64
                 assertEquals(21 + s.calls(), rt.weightsA.stats()[1]); // one set-up probe per matrix, then every call once
                 assertEquals(21 + s.calls(), rt.weightsB.stats()[1]);
             }
