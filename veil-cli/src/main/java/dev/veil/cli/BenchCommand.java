@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
                     + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
                     + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
-                    + "or load (--sessions concurrent sessions of remo, remo-otp and cmif through one weights server"
+                    + "or load (--sessions concurrent sessions of every served scheme through one weights server over mutual TLS"
                     + " for --duration; -n tokens each), "
                     + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
     String mode;

@@ -66,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
                     + "  [" + input.length + " tokens]");
             System.err.print("answer: ");
             System.err.flush();
-            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             // A chat answer reads as a text of its own; a plain prompt's continuation follows its last token.
             var stream = new TextStream(tok, chat ? -1 : input[input.length - 1], out);
             long t0 = System.nanoTime();

@@ -48,24 +48,37 @@ final class KeysCommand implements Callable<Integer> {
         }
         char[] shared = sharedPassword();
         List<String> names = hosts.isEmpty() ? List.of("localhost", "127.0.0.1", "::1") : hosts;
-        Instant now = Instant.now();
-        var ca = CertificateAuthority.create("Veil deployment CA", now.minus(Duration.ofMinutes(5)), Duration.ofDays(days));
-        Files.createDirectories(out);
-        KeyFiles.ownerOnly(out.resolve("ca.pem"), KeyFiles.pem(ca.certificate()));
-        for (Role role : Role.values()) {
-            var keys = CertificateAuthority.newKeyPair();
-            var cert = ca.issue(role, keys.getPublic(), names, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)));
-            Path dir = out.resolve(role.id);
-            char[] password = shared != null ? shared : random();
-            KeyFiles.write(dir, keys.getPrivate(), cert, ca.certificate(), password);
-            if (shared == null) KeyFiles.ownerOnly(dir.resolve(KeyFiles.PASSWORD), new String(password) + "\n");
-            System.out.println(dir + "/  " + role.id + (role == Role.PROXY ? "" : " " + String.join(", ", names)));
+        for (Path dir : write(out, names, days, shared)) {
+            String role = dir.getFileName().toString();
+            System.out.println(dir + "/  " + role + (role.equals(Role.PROXY.id) ? "" : " " + String.join(", ", names)));
         }
         System.err.printf("veil keys: CA and %d identities valid %d days; the CA's private key was not kept%s%n",
                 Role.values().length, days,
                 shared == null ? "; each role's key store password is in its directory's `password` file"
                         + " (move it out, then use --tls-password-file)" : "");
         return 0;
+    }
+
+    /**
+     * Writes a fresh CA's certificate and one identity per role under {@code out} (which may exist, empty);
+     * with {@code password} null each role gets a random one in its {@code password} file. Returns the roles' directories.
+     */
+    static List<Path> write(Path out, List<String> names, int days, char[] password) throws IOException, GeneralSecurityException {
+        Instant now = Instant.now();
+        var ca = CertificateAuthority.create("Veil deployment CA", now.minus(Duration.ofMinutes(5)), Duration.ofDays(days));
+        Files.createDirectories(out);
+        KeyFiles.ownerOnly(out.resolve("ca.pem"), KeyFiles.pem(ca.certificate()));
+        List<Path> dirs = new ArrayList<>();
+        for (Role role : Role.values()) {
+            var keys = CertificateAuthority.newKeyPair();
+            var cert = ca.issue(role, keys.getPublic(), names, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)));
+            Path dir = out.resolve(role.id);
+            char[] p = password != null ? password : random();
+            KeyFiles.write(dir, keys.getPrivate(), cert, ca.certificate(), p);
+            if (password == null) KeyFiles.ownerOnly(dir.resolve(KeyFiles.PASSWORD), new String(p) + "\n");
+            dirs.add(dir);
+        }
+        return dirs;
     }
 
     private char[] sharedPassword() throws IOException {

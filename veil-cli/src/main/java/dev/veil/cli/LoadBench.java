@@ -3,40 +3,41 @@ package dev.veil.cli;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.engine.ring.Numeric;
-import dev.veil.node.cmif.CmifNode;
-import dev.veil.node.cmif.ExactRandom;
-import dev.veil.node.cmif.Guarantee;
-import dev.veil.node.cmif.Sanitized;
-import dev.veil.node.cmif.Sanitizer;
-import dev.veil.node.otp.OtpConfig;
-import dev.veil.node.otp.OtpNode;
-import dev.veil.node.remo.MaskSize;
-import dev.veil.node.remo.RemoConfig;
-import dev.veil.node.remo.RemoNode;
+import dev.veil.node.Scheme;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.SchemeType;
+import dev.veil.node.Schemes;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.TcpServer;
+import dev.veil.protocol.transport.Tls;
 import dev.veil.weights.WeightsServer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
+import javax.net.ssl.SSLContext;
 
 /**
- * {@code veil bench --mode load}: concurrent sessions of mixed schemes (remo and remo-otp in exact mode, cmif)
- * through one weights server over loopback TCP, for a bounded time. Every answer must equal the same scheme's
- * answer to the same prompt run alone first; reports latency percentiles, throughput, and the most memory the
- * server held for its peers and the JVM's heap held while loaded.
+ * {@code veil bench --mode load}: concurrent sessions of every registered scheme that uses weights servers, in
+ * turn, through one weights server (shares: two) over mutual TLS 1.3 on loopback, for a bounded time. Every
+ * answer must equal the same scheme's answer to the same prompt run alone first; reports latency percentiles,
+ * throughput, and the most memory the server held for its peers and the JVM's heap held while loaded. Schemes run
+ * in exact mode where they have one and CMIF sanitizes nothing, so that answers repeat; the handshake is not attested.
  */
 final class LoadBench {
-    static final List<String> SCHEMES = List.of("remo", "remo-otp", "cmif");
+    static final List<String> SCHEMES = Schemes.types().stream().filter(t -> Schemes.create(t.name()).servers() > 0)
+            .map(SchemeType::name).toList();
     private static final String[] PROMPTS = {"Once upon a time", "The little dog", "Lily and Ben went to the park", "One day, a big"};
 
     private final Path model, tokenizer;
@@ -56,50 +57,20 @@ final class LoadBench {
         this.out = out;
     }
 
-    /** One scheme's client end on its own connection: answers a prompt with greedy tokens. */
-    private interface Session extends AutoCloseable {
-        int[] answer(int[] prompt);
-
-        @Override
-        void close();
-    }
-
-    /** CMIF with sanitization off: the split runs for real and answers repeat (sanitizing is node-local work). */
-    private static final Sanitizer KEEP = new Sanitizer() {
-        public String name() { return "keep"; }
-
-        public double epsilon() { return Double.POSITIVE_INFINITY; }
-
-        public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
-            return new Sanitized(ids.clone(), new boolean[ids.length], new Guarantee("keep", Double.POSITIVE_INFINITY, 0, ids.length, 0,
-                    Guarantee.Scope.SHARED_CANDIDATES, "sanitization off: nothing is covered"));
+    /** One node of {@code scheme} on connections of its own, over mutual TLS. */
+    private TrustedNode open(String scheme, Model m, List<TcpServer> servers, SSLContext tls) {
+        Scheme s = Schemes.create(scheme, new SchemeParams(Map.of(), Map.of("numeric", "exact")));
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < s.servers(); i++) {
+            channels.add(TcpChannel.connect("127.0.0.1", servers.get(i).port(), tls, Duration.ofSeconds(60)));
         }
-    };
-
-    private Session open(String scheme, Model m, int port) {
-        var channel = TcpChannel.connect("127.0.0.1", port, null, Duration.ofSeconds(60));
-        return switch (scheme) {
-            case "remo" -> {
-                var node = RemoNode.connect(m, "load", channel, RemoConfig.of(MaskSize.fraction(0.5), Numeric.Z64));
-                yield session(p -> node.generator().generate(p, genTokens, Sampler.greedy(), t -> {}), node::close);
-            }
-            case "remo-otp" -> {
-                var node = OtpNode.connect(m, "load", channel, OtpConfig.of(Numeric.Z64));
-                yield session(p -> node.generator().generate(p, genTokens, Sampler.greedy(), t -> {}), node::close);
-            }
-            default -> {
-                var node = CmifNode.connect(m, "load", channel, KEEP);
-                yield session(p -> node.generate(p, new boolean[p.length], genTokens, Sampler.greedy(), t -> {}).generated(), node::close);
-            }
-        };
+        return Deployments.open(s, m, "load", channels);
     }
 
-    private static Session session(java.util.function.UnaryOperator<int[]> answer, Runnable close) {
-        return new Session() {
-            public int[] answer(int[] prompt) { return answer.apply(prompt); }
-
-            public void close() { close.run(); }
-        };
+    private int[] answer(TrustedNode node, int[] prompt) {
+        try (var session = node.session()) {
+            return session.generate(prompt, new boolean[prompt.length], genTokens, Sampler.greedy(), t -> {});
+        }
     }
 
     int run() throws Exception {
@@ -111,16 +82,24 @@ final class LoadBench {
             prompts[i][0] = m.tokenizer().bos();
             System.arraycopy(ids, 0, prompts[i], 1, ids.length);
         }
+        Path keys = Files.createTempDirectory("veil-load-keys");
+        char[] password = "load".toCharArray();
+        KeysCommand.write(keys, List.of("127.0.0.1"), 1, password);
+        SSLContext serverTls = Tls.context(keys.resolve("weights-server"), password, "node");
+        SSLContext nodeTls = Tls.context(keys.resolve("node"), password, "weights-server");
         try (var weights = new WeightsServer("load", m.config(), m.linear(), m.node(), null);
-             var server = TcpServer.start(weights, "127.0.0.1", 0, null, ServerLimits.defaults(), line -> {})) {
+             var weightsB = new WeightsServer("load", m.config(), m.linear(), m.node(), null);
+             var server = TcpServer.start(weights, "127.0.0.1", 0, serverTls, ServerLimits.defaults(), line -> {});
+             var serverB = TcpServer.start(weightsB, "127.0.0.1", 0, serverTls, ServerLimits.defaults(), line -> {})) {
+            List<TcpServer> servers = List.of(server, serverB);
             int[][][] alone = new int[SCHEMES.size()][prompts.length][];
             long[] aloneNanos = new long[SCHEMES.size() * prompts.length];
             for (int s = 0; s < SCHEMES.size(); s++) {
-                try (var session = open(SCHEMES.get(s), m, server.port())) {
-                    for (int k = 0; k < prompts.length; k++) alone[s][k] = session.answer(prompts[k]); // also JIT warm-up
+                try (var node = open(SCHEMES.get(s), m, servers, nodeTls)) {
+                    for (int k = 0; k < prompts.length; k++) alone[s][k] = answer(node, prompts[k]); // also JIT warm-up
                     for (int k = 0; k < prompts.length; k++) {
                         long t0 = System.nanoTime();
-                        session.answer(prompts[k]);
+                        answer(node, prompts[k]);
                         aloneNanos[s * prompts.length + k] = System.nanoTime() - t0;
                     }
                 }
@@ -141,11 +120,11 @@ final class LoadBench {
                 latencies.add(mine);
                 threads.add(Thread.ofPlatform().name("load-" + i).start(() -> {
                     int done = 0;
-                    try (var session = open(SCHEMES.get(s), m, server.port())) {
+                    try (var node = open(SCHEMES.get(s), m, servers, nodeTls)) {
                         for (int k = id; System.nanoTime() < deadline && done < mine.length - 1; k++) {
                             int[] p = prompts[k % prompts.length];
                             long t0 = System.nanoTime();
-                            int[] answer = session.answer(p);
+                            int[] answer = answer(node, p);
                             mine[++done] = System.nanoTime() - t0;
                             tokens[id] += answer.length;
                             if (!Arrays.equals(answer, alone[s][k % prompts.length])) mismatches.incrementAndGet();
@@ -159,13 +138,14 @@ final class LoadBench {
             long t0 = System.nanoTime();
             while (threads.stream().anyMatch(Thread::isAlive)) {
                 maxHeap.accumulate(heap.getHeapMemoryUsage().getUsed());
-                maxHeld.accumulate(server.metrics().heldBytes());
+                maxHeld.accumulate(server.metrics().heldBytes() + serverB.metrics().heldBytes());
                 Thread.sleep(100);
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] all = latencies.stream().flatMapToLong(l -> Arrays.stream(l, 1, (int) l[0] + 1)).sorted().toArray();
             long totalTokens = Arrays.stream(tokens).sum();
-            out.printf(Locale.ROOT, "load             %d sessions (%s in turn) over loopback TCP, %d tokens per answer, %.0f s%n",
+            out.printf(Locale.ROOT, "load             %d sessions (%s in turn) over mutual TLS 1.3 on loopback,"
+                    + " %d tokens per answer, %.0f s%n",
                     sessions, String.join(", ", SCHEMES), genTokens, wall);
             out.printf(Locale.ROOT, "answers          %d, %d differ from their single-session answer, %d sessions failed%n",
                     all.length, mismatches.get(), errors.size());
@@ -180,9 +160,13 @@ final class LoadBench {
             out.printf(Locale.ROOT, "throughput       %.1f answers/s, %.1f tokens/s%n", all.length / wall, totalTokens / wall);
             out.printf(Locale.ROOT, "memory           server held at most %s for its peers; JVM heap at most %s;"
                     + " %d CMIF sessions left open%n",
-                    mib(maxHeld.get()), mib(maxHeap.get()), weights.openSessions());
+                    mib(maxHeld.get()), mib(maxHeap.get()), weights.openSessions() + weightsB.openSessions());
             errors.forEach(e -> out.println("failed           " + e));
             return mismatches.get() == 0 && errors.isEmpty() ? 0 : 1;
+        } finally {
+            try (var files = Files.walk(keys)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 

@@ -78,7 +78,7 @@ final class NodeCommand implements Callable<Integer> {
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
             System.err.println(node.setupReport());
-            var out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+            var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             long tokens = 0, t0 = System.nanoTime();
             if (!stdin && !sampling.prompt.isEmpty()) {
                 tokens += request(node, sampling.prompt, out);

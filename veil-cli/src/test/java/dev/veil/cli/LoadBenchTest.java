@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** veil bench --mode load, short: 16 sessions of remo, remo-otp and cmif at once, every answer as when run alone. */
+/** veil bench --mode load, short: 16 sessions of every served scheme at once over mutual TLS, every answer as when run alone. */
 @Timeout(120)
 class LoadBenchTest {
+    @BeforeAll
+    static void sharedData() {
+        System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus, as ./veil sets it
+    }
+
     @Test
     void sixteenMixedSessionsGetTheirSingleSessionAnswers() {
         var run = CliRun.of("bench", "--mode", "load", "--model", Shared.storiesBin().toString(),

@@ -51,7 +51,9 @@ class CurlTest {
         JsonNode j = VeilService.JSON.readTree(r[1]);
         assertEquals(TestService.greedy("Lily", 20), j.at("/choices/0/text").asText());
         assertEquals("remo-otp", j.at("/veil/scheme").asText());
-        assertTrue(j.at("/veil/bytes_sent").asLong() > 0);
+        var alone = TestService.report("remo-otp", "Lily", 20); // the service adds nothing to a session's traffic
+        assertEquals(alone.bytesSent(), j.at("/veil/bytes_sent").asLong());
+        assertEquals(alone.calls(), j.at("/veil/weights_server_calls").asLong());
         assertEquals(20, j.at("/usage/completion_tokens").asInt());
     }
 

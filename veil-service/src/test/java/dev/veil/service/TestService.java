@@ -64,6 +64,19 @@ final class TestService implements AutoCloseable {
         return m.tokenizer().decode(p.previous(), out);
     }
 
+    /** What a fresh in-process session of {@code scheme} reports for a greedy raw prompt: its traffic, exactly. */
+    static dev.veil.node.SessionReport report(String scheme, String prompt, int maxTokens) throws IOException {
+        Model m = model();
+        var s = Schemes.create(scheme);
+        List<dev.veil.protocol.transport.Channel> servers = new java.util.ArrayList<>();
+        for (int i = 0; i < s.servers(); i++) servers.add(new InProcessWeightsServer(m, ID, null));
+        int[] tokens = Prompt.raw(m.tokenizer(), prompt).tokens();
+        try (var node = s.open(m, ID, servers); var session = node.session()) {
+            session.generate(tokens, new boolean[tokens.length], maxTokens, Sampler.greedy(), t -> {});
+            return session.report();
+        }
+    }
+
     HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
         var b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type",
                 "application/json");

@@ -44,7 +44,7 @@ public final class BF16Tensor extends FloatTensor {
         for (; i < upper; i += len) {
             acc = widen(segment, (offset + i) * 2).fma(FloatVector.fromArray(F_SPECIES, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += getFloat(offset + i) * x[xOffset + i];
         return sum;
     }

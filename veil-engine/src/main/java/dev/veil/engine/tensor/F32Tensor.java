@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** 32-bit float tensor over a (usually memory-mapped) segment. */
 public final class F32Tensor extends FloatTensor {
@@ -46,7 +45,7 @@ public final class F32Tensor extends FloatTensor {
             var w = FloatVector.fromMemorySegment(F_SPECIES, segment, (offset + i) * 4, ByteOrder.LITTLE_ENDIAN);
             acc = w.fma(FloatVector.fromArray(F_SPECIES, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += getFloat(offset + i) * x[xOffset + i];
         return sum;
     }

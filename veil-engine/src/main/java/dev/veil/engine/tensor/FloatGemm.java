@@ -1,7 +1,6 @@
 package dev.veil.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,14 +50,14 @@ final class FloatGemm {
             u = FloatVector.fromArray(F, x, x3 + k);
             a30 = v0.fma(u, a30); a31 = v1.fma(u, a31); a32 = v2.fma(u, a32); a33 = v3.fma(u, a33);
         }
-        tile[0] = a00.reduceLanes(VectorOperators.ADD); tile[1] = a01.reduceLanes(VectorOperators.ADD);
-        tile[2] = a02.reduceLanes(VectorOperators.ADD); tile[3] = a03.reduceLanes(VectorOperators.ADD);
-        tile[4] = a10.reduceLanes(VectorOperators.ADD); tile[5] = a11.reduceLanes(VectorOperators.ADD);
-        tile[6] = a12.reduceLanes(VectorOperators.ADD); tile[7] = a13.reduceLanes(VectorOperators.ADD);
-        tile[8] = a20.reduceLanes(VectorOperators.ADD); tile[9] = a21.reduceLanes(VectorOperators.ADD);
-        tile[10] = a22.reduceLanes(VectorOperators.ADD); tile[11] = a23.reduceLanes(VectorOperators.ADD);
-        tile[12] = a30.reduceLanes(VectorOperators.ADD); tile[13] = a31.reduceLanes(VectorOperators.ADD);
-        tile[14] = a32.reduceLanes(VectorOperators.ADD); tile[15] = a33.reduceLanes(VectorOperators.ADD);
+        tile[0] = FloatTensor.sumLanes(a00); tile[1] = FloatTensor.sumLanes(a01);
+        tile[2] = FloatTensor.sumLanes(a02); tile[3] = FloatTensor.sumLanes(a03);
+        tile[4] = FloatTensor.sumLanes(a10); tile[5] = FloatTensor.sumLanes(a11);
+        tile[6] = FloatTensor.sumLanes(a12); tile[7] = FloatTensor.sumLanes(a13);
+        tile[8] = FloatTensor.sumLanes(a20); tile[9] = FloatTensor.sumLanes(a21);
+        tile[10] = FloatTensor.sumLanes(a22); tile[11] = FloatTensor.sumLanes(a23);
+        tile[12] = FloatTensor.sumLanes(a30); tile[13] = FloatTensor.sumLanes(a31);
+        tile[14] = FloatTensor.sumLanes(a32); tile[15] = FloatTensor.sumLanes(a33);
         for (; k < cols; k++) {
             int[] ws = {w0, w1, w2, w3}, xs = {x0, x1, x2, x3};
             for (int r = 0; r < TILE; r++) for (int j = 0; j < TILE; j++) tile[r * TILE + j] += w[ws[j] + k] * x[xs[r] + k];

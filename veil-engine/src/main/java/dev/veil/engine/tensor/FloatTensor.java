@@ -16,6 +16,25 @@ import jdk.incubator.vector.VectorSpecies;
 public abstract class FloatTensor {
     public static final VectorSpecies<Float> F_SPECIES = FloatVector.SPECIES_PREFERRED;
 
+    private static final int LANES = F_SPECIES.length();
+
+    /**
+     * The lanes of v added in one fixed order (pairs, then pairs of pairs, then lane groups of four left to right).
+     * Every float reduction of the forward pass uses this, never {@code reduceLanes(ADD)}: that order is unspecified,
+     * and HotSpot's Java fallback (interpreter, C1) sums sequentially while C2's intrinsic sums as a tree, so a
+     * result's last bit would depend on whether its caller had been JIT-compiled yet. Lane extraction and scalar
+     * adds round the same in every tier.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
+        if (LANES >= 8) s += (v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7));
+        if (LANES >= 16) {
+            s += (v.lane(8) + v.lane(9)) + (v.lane(10) + v.lane(11));
+            s += (v.lane(12) + v.lane(13)) + (v.lane(14) + v.lane(15));
+        }
+        return s;
+    }
+
     /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
     static final int GEMM_MIN_ROWS = 4;
 

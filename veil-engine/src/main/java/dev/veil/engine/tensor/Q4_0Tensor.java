@@ -75,7 +75,7 @@ public final class Q4_0Tensor extends BlockTensor {
             }
             acc = sum.fma(FloatVector.broadcast(F_SPECIES, f16(segment, o)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Decode: integer dot products against the input quantized to Q8 once per call (see {@link Q8_0Tensor}). */
@@ -112,7 +112,7 @@ public final class Q4_0Tensor extends BlockTensor {
             acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, d * a.d[xBlock + b]), acc);
             offset += d * a.scaledSums[xBlock + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) - 8f * offset;
+        return sumLanes(acc) - 8f * offset;
     }
 
     /** Scalar twin of {@link #dotQ8}. */

@@ -96,6 +96,6 @@ public final class Q4_KTensor extends BlockTensor {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 }

@@ -90,7 +90,7 @@ public final class Q6_KTensor extends BlockTensor {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** F_SPECIES.length() bytes at {@code at}, zero-extended to int lanes. */

@@ -64,7 +64,7 @@ public final class Q8_0Tensor extends BlockTensor {
             }
             acc = sum.fma(FloatVector.broadcast(F_SPECIES, f16(segment, o)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /**
@@ -97,7 +97,7 @@ public final class Q8_0Tensor extends BlockTensor {
             ShortVector p = w0.mul(ShortVector.fromArray(S256, a.q, xo)).add(w1.mul(ShortVector.fromArray(S256, a.q, xo + 16)));
             acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512, f16(segment, o) * a.d[xBlock + b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Scalar twin of {@link #dotQ8}. */

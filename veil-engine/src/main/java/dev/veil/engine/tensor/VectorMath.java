@@ -1,7 +1,6 @@
 package dev.veil.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorized helpers over float arrays for the weight-free parts of the forward pass (attention). */
@@ -17,7 +16,7 @@ public final class VectorMath {
         for (; i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = FloatTensor.sumLanes(acc);
         for (; i < n; i++) sum += a[aOffset + i] * b[bOffset + i];
         return sum;
     }
@@ -32,15 +31,13 @@ public final class VectorMath {
         for (; i < n; i++) y[yOffset + i] += alpha * x[xOffset + i];
     }
 
-    /** out[i] = silu(gate[gateOffset + i])·up[upOffset + i] for i &lt; n, with silu(v) = v / (1 + e^-v). */
+    /**
+     * out[i] = silu(gate[gateOffset + i])·up[upOffset + i] for i &lt; n, with silu(v) = v / (1 + e^-v). The exponential
+     * is the scalar one: the Vector API's EXP is C2's short-vector library, a last bit apart from its own Java fallback
+     * (interpreter, C1), so the result would depend on JIT state; Math.exp is one stub in every tier.
+     */
     public static void siluGate(float[] gate, int gateOffset, float[] up, int upOffset, float[] out, int outOffset, int n) {
-        int i = 0, upper = F.loopBound(n);
-        for (; i < upper; i += F.length()) {
-            var g = FloatVector.fromArray(F, gate, gateOffset + i);
-            var silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
-            silu.mul(FloatVector.fromArray(F, up, upOffset + i)).intoArray(out, outOffset + i);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             float g = gate[gateOffset + i];
             out[outOffset + i] = g / (1f + (float) Math.exp(-g)) * up[upOffset + i];
         }

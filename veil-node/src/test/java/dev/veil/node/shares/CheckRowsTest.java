@@ -1,7 +1,6 @@
 package dev.veil.node.shares;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.veil.engine.ring.Ring;
@@ -52,7 +51,7 @@ class CheckRowsTest {
         assertEquals(0.0, missRate(Ring.Z64, q, 1, Long.MIN_VALUE, 5_000)); // the top bit: caught every time
         assertEquals(0.0, missRate(Ring.Z64, q, 1, 1L << 45, 5_000));
         long[] o = {5, 0, 0, 0};
-        assertNotNull(CheckRows.fault(Ring.Z64, new long[0], q, new long[] {1L << 42, 0, 0, 0}, 1, 0, 64, D_OUT));
+        assertEquals("output out of range", CheckRows.fault(Ring.Z64, new long[0], q, new long[] {1L << 42, 0, 0, 0}, 1, 0, 64, D_OUT));
         assertNull(CheckRows.fault(Ring.Z64, new long[0], q, o, 1, 0, 64, D_OUT));
     }
 
