@@ -6,8 +6,10 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.experiments.bench.ServerProcess;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Message;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.protocol.transport.Traffic;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +54,7 @@ public final class FrontierCost {
                 for (int i = 0; i < s.servers(); i++) {
                     var server = ServerProcess.start(modelPath, id, serverMain);
                     servers.add(server);
-                    channels.add(TcpChannel.connect("127.0.0.1", server.port, null, Duration.ofSeconds(600)));
+                    channels.add(new LazyChannel(server.port));
                 }
                 nodes.add(s.open(model, id, channels));
             }
@@ -80,6 +82,33 @@ public final class FrontierCost {
         } finally {
             nodes.forEach(TrustedNode::close);
             servers.forEach(ServerProcess::close);
+        }
+    }
+
+    /**
+     * Connects at its first call: a scheme may work a while before its greeting (remo-otp quantizes the weights, CMIF
+     * builds its sanitizer), longer than a server waits for HELLO after a connection opens.
+     */
+    private static final class LazyChannel implements Channel {
+        private final int port;
+        private Channel channel;
+
+        LazyChannel(int port) {
+            this.port = port;
+        }
+
+        private synchronized Channel channel() {
+            if (channel == null) channel = TcpChannel.connect("127.0.0.1", port, null, Duration.ofSeconds(600));
+            return channel;
+        }
+
+        @Override public Message exchange(Message request) { return channel().exchange(request); }
+
+        @Override public Traffic traffic() { return channel().traffic(); }
+
+        @Override
+        public synchronized void close() {
+            if (channel != null) channel.close();
         }
     }
 
