@@ -64,6 +64,8 @@ final class SequenceSplitter {
             bases.put(Transcripts.key(s.matrix()), s.base());
         } else if (e.request() instanceof Message.Linear l && e.reply() instanceof Message.LinearReply) {
             linear(e, l);
+        } else if (e.request() instanceof Message.SeededLinear l && e.reply() instanceof Message.LinearReply) {
+            linear(e, l.expand()); // shares' server B: the rows its seed gives are what it can read
         } else if (e.request() instanceof Message.Decode d && e.reply() instanceof Message.DecodeReply) {
             decode(e, d);
         } else if (e.request() instanceof Message.EndSession end) {

@@ -95,6 +95,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "serve: folder for the latency plot (PNG and SVG)")
     Path out;
 
+    @Option(names = "--no-remo", description = "shares: leave out remo and remo-otp (at the 1B shape remo-otp's node alone holds "
+            + "the ring weights)")
+    boolean noRemo;
+
+    @Option(names = "--sweep-check-bits", split = ",", paramLabel = "λ",
+            description = "shares: also measure shares checked to these 2^-λ (B's share as a seed)")
+    List<Integer> checkSweep = List.of();
+
     @picocli.CommandLine.Mixin SchemeParameters parameters;
 
     @Override
@@ -117,8 +125,8 @@ final class BenchCommand implements Callable<Integer> {
         OtpScheme otp = ring ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
         SharesScheme shares = mode.equals("shares") ? (SharesScheme) Schemes.type("shares").create(params) : null;
         params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode.equals("shares") ? "remo, remo-otp, shares" : mode);
-        if (shares != null) return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, shares,
-                Main.class.getName()).run();
+        if (shares != null) return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, shares, !noRemo,
+                checkSweep, Main.class.getName()).run();
         if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
         if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep,
                 Main.class.getName()).run();

@@ -5,12 +5,14 @@ import dev.veil.attack.Experiment;
 import dev.veil.attack.AttackTarget;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
+import dev.veil.experiments.frontier.FrontierCost;
 import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
+import dev.veil.node.plain.PlainScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +63,28 @@ final class PrivacyReportCommand implements Callable<Integer> {
             description = "output folder (default: ./${DEFAULT-VALUE})")
     Path out;
 
+    @Option(names = "--cost-model", paramLabel = "FILE",
+            description = "frontier: the model whose node CPU per token is measured (default: --model; a wider one shows the cost at scale)")
+    Path costModel;
+
+    @Option(names = "--cost-tokens", defaultValue = "16", paramLabel = "N",
+            description = "frontier: tokens per timed session (default: ${DEFAULT-VALUE})")
+    int costTokens;
+
+    @Option(names = "--cost-runs", defaultValue = "3", paramLabel = "R",
+            description = "frontier: timed sessions per scheme, interleaved, after one warm-up (default: ${DEFAULT-VALUE})")
+    int costRuns;
+
     @Mixin
     Workload workload = new Workload();
+
+    /**
+     * One point of the privacy frontier: a registered scheme at its defaults, the trusted node's CPU per token against
+     * the plain float engine's (same run), the prompt TRA of the strongest attack on what its adversary sees (shares:
+     * either server alone; {@code colluding}: both joined, else NaN), the frequency-prior floor, and the trust assumption.
+     */
+    record FrontierPoint(Scheme scheme, double cpuRatio, double cpuMs, double latencyMs, double tra, String attack, double colluding,
+                         double prior, String trust) {}
 
     /** One row of the report. */
     record Row(String scheme, String setting, AttackLab.Result result) {}
@@ -136,8 +158,11 @@ final class PrivacyReportCommand implements Callable<Integer> {
                 }
             }
         }
+        List<FrontierPoint> frontier = frontier(model, modelId, defaults, progress);
         progress.finish();
-        String table = markdown(rows);
+        String table = markdown(rows) + "\n" + frontierMarkdown(frontier);
+        Files.writeString(out.resolve("frontier.md"), frontierMarkdown(frontier));
+        plotFrontier(frontier);
         Files.writeString(out.resolve("privacy-report.md"), table);
         Files.writeString(out.resolve("privacy-report.tsv"), tsv(rows));
         for (Sweep s : sweeps) {
@@ -145,8 +170,78 @@ final class PrivacyReportCommand implements Callable<Integer> {
         }
         System.out.print(table);
         System.out.println();
-        System.out.println("wrote " + out.resolve("privacy-report.md") + ", privacy-report.tsv and the TRA plots (PNG, SVG) in " + out);
+        System.out.println("wrote " + out.resolve("privacy-report.md") + ", privacy-report.tsv, frontier.md and the plots (PNG, SVG) in "
+                + out);
         return 0;
+    }
+
+    /**
+     * Every registered scheme at its defaults as one point: its strongest attack's prompt TRA (the attack lab on what its
+     * adversary sees) against its trusted node's CPU per token, measured in one run beside the plain float engine.
+     */
+    private List<FrontierPoint> frontier(Model model, String modelId, Map<String, String> defaults, ProgressBar progress)
+            throws Exception {
+        List<Scheme> registered = new ArrayList<>();
+        for (var type : Schemes.types()) registered.add(Schemes.create(type.name(), new SchemeParams(Map.of(), defaults)));
+        List<Scheme> measured = new ArrayList<>(registered);
+        measured.addFirst(new PlainScheme(Numeric.FLOAT)); // the baseline, measured like the others
+        System.err.println("veil privacy-report: measuring the trusted node's CPU per token under " + registered.size() + " schemes...");
+        var costs = FrontierCost.measure(costModel != null ? costModel : workload.model, costModel != null ? null : workload.tokenizer,
+                measured, "Once upon a time, there was a little girl", costTokens, costRuns, Main.class.getName());
+        double baseline = costs.getFirst().cpuMsPerToken();
+        List<FrontierPoint> points = new ArrayList<>();
+        try (var encoder = workload.noSimilarity ? null : new SentenceEncoder()) {
+            Experiment experiment = workload.experiment(model, encoder);
+            var victim = workload.victimPrompts(model);
+            var pub = workload.publicPrompts(model);
+            for (int k = 0; k < registered.size(); k++) {
+                Scheme scheme = registered.get(k);
+                double tra = 0, colluding = Double.NaN, prior = Double.NaN;
+                String attack = "-";
+                for (var target : SchemeTarget.views(scheme, model, modelId)) {
+                    boolean joined = target instanceof SharesAttackScheme v && v.view() == ShareViews.View.JOINED;
+                    for (var r : experiment.run(target, victim, pub, progress::update).results()) {
+                        double t = r.prompt().tra();
+                        if (r.attack().equals("frequency-prior")) prior = t;
+                        else if (joined) colluding = Double.isNaN(colluding) ? t : Math.max(colluding, t);
+                        else if (t >= tra) {
+                            tra = t;
+                            attack = r.attack() + (target instanceof SharesAttackScheme v ? "@" + v.view().tag : "");
+                        }
+                    }
+                }
+                var cost = costs.get(k + 1);
+                String trust = scheme.trust() + (cost.privacy() != null ? "; " + cost.privacy() : "");
+                points.add(new FrontierPoint(scheme, cost.cpuMsPerToken() / baseline, cost.cpuMsPerToken(), cost.wallMsPerToken(), tra, attack,
+                        colluding, prior, trust));
+            }
+        }
+        return points;
+    }
+
+    static String frontierMarkdown(List<FrontierPoint> points) {
+        var sb = new StringBuilder("| scheme | trust assumption | node CPU / plain float | node CPU ms/token | latency ms/token "
+                + "| prompt TRA, strongest attack | if the servers collude | prior (floor) |\n|---|---|---:|---:|---:|---|---:|---:|\n");
+        for (var p : points) {
+            sb.append(String.format(Locale.ROOT, "| %s (%s) | %s | %.3f | %.2f | %.2f | %s (%s) | %s | %s |%n", p.scheme().name(),
+                    p.scheme().describe(), p.trust(), p.cpuRatio(), p.cpuMs(), p.latencyMs(), AttackCommand.pct(p.tra()), p.attack(),
+                    Double.isNaN(p.colluding()) ? "-" : AttackCommand.pct(p.colluding()), AttackCommand.pct(p.prior())));
+        }
+        return sb.toString();
+    }
+
+    /** The frontier as a scatter: one point per scheme (shares' colluding servers as a hollow point), the prior dashed. */
+    private void plotFrontier(List<FrontierPoint> points) throws IOException {
+        double xMax = 1.2 * points.stream().mapToDouble(FrontierPoint::cpuRatio).max().orElse(1);
+        var plot = LinePlot.scatter("Privacy frontier: prompt TRA against the trusted node's CPU", "node CPU per token / plain float engine",
+                "prompt TRA (%), strongest attack", 0, Math.max(1.2, xMax), 0, 100);
+        for (var p : points) {
+            plot.point(p.scheme().name(), p.cpuRatio(), 100 * p.tra(), p.trust(), false);
+            if (!Double.isNaN(p.colluding())) plot.point(p.scheme().name() + ", colluding", p.cpuRatio(), 100 * p.colluding(),
+                    "if the servers collude", true);
+        }
+        plot.writePng(out.resolve("frontier.png"));
+        plot.writeSvg(out.resolve("frontier.svg"));
     }
 
     /** Prompt and answer TRA of every attack against one scheme's setting, the prior dashed. */

@@ -45,7 +45,8 @@ final class SchemeParameters {
 
     @Option(names = "--check-bits", paramLabel = "B",
             description = "remo-otp, shares: a wrong checked reply passes with probability at most 2^-B (shares: 0 sends no check rows) "
-                    + "(default: " + OtpConfig.DEFAULT_CHECK_BITS + ")")
+                    + "(default: remo-otp " + OtpConfig.DEFAULT_CHECK_BITS + ", shares "
+                    + dev.veil.node.shares.SharesConfig.DEFAULT_CHECK_BITS + ")")
     String checkBits;
 
     @Option(names = "--rotate-after", paramLabel = "N",
@@ -56,6 +57,10 @@ final class SchemeParameters {
     @Option(names = "--retries", paramLabel = "N",
             description = "remo-otp, shares: fresh attempts after a reply fails its check (default: " + OtpConfig.DEFAULT_RETRIES + ")")
     String retries;
+
+    @Option(names = "--share-b", paramLabel = "HOW",
+            description = "shares: how server B's share travels: seed (32 bytes B expands itself, the default) or rows")
+    String shareB;
 
     @Option(names = "--sanitizer", paramLabel = "NAME", description = "cmif: rnm (default), santext+ or custext+")
     String sanitizer;

@@ -52,6 +52,8 @@ final class ShareViews {
 
     private synchronized void seen(int server, Message request, Message reply) {
         if (transcript == null || request instanceof Message.Hello) return;
+        // B's share as its seed: the lab reads the rows the seed gives, exactly what B can compute from it
+        if (request instanceof Message.SeededLinear seeded) request = seeded.expand();
         if (!(request instanceof Message.Linear l)
                 || !(reply instanceof Message.LinearReply r)) { // the set-up probes, the same row to both
             if (server == 0 && view != View.B || server == 1 && view == View.B) transcript.record(0, request, reply);

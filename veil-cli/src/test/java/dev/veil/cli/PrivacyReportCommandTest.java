@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.SchemeType;
+import dev.veil.node.Schemes;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -18,7 +22,8 @@ class PrivacyReportCommandTest {
     void smallSweepWritesTableAndPlots() throws Exception {
         AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--dataset", Shared.path("data/sst2").toString(),
                 "--prompts", "2", "--answer-tokens", "4", "--train-sentences", "10", "--epochs", "1", "--hidden", "16", "--inversion-steps", "0",
-                "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif,shares", "--out", dir.toString());
+                "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif,shares", "--out", dir.toString(),
+                "--cost-tokens", "2", "--cost-runs", "1");
         var rows = Files.readAllLines(dir.resolve("privacy-report.tsv"));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("remo-z32\tm/d=3/4\tnull-space\t1.000000\t")), String.join("\n", rows));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("cmif-rnm\tε=inf\tnn-inversion\t1.000000\t")), String.join("\n", rows)); // ε = ∞ sanitizes nothing
@@ -31,5 +36,21 @@ class PrivacyReportCommandTest {
             assertEquals(720, ImageIO.read(dir.resolve(plot + ".png").toFile()).getWidth(), plot);
         }
         assertTrue(Files.readString(dir.resolve("privacy-report.md")).startsWith("| scheme | setting | attack |"));
+
+        // the frontier: one point per registered scheme (from the registry), each with its trust assumption, and its plot
+        var frontier = Files.readAllLines(dir.resolve("frontier.md")).stream().skip(2).toList();
+        assertEquals(Schemes.types().stream().map(SchemeType::name).toList(),
+                frontier.stream().map(r -> r.substring(2, r.indexOf(" ("))).toList(), String.join("\n", frontier));
+        for (var type : Schemes.types()) {
+            String row = frontier.stream().filter(r -> r.startsWith("| " + type.name() + " (")).findFirst().orElseThrow();
+            assertTrue(row.contains(" | " + Schemes.create(type.name(), new SchemeParams(Map.of(), Map.of("corpus",
+                    Shared.path("data/sst2/train.tsv").toString()))).trust()), row);
+        }
+        assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| remo (") && r.contains("| 100.00% (null-space")), String.join("\n", frontier));
+        assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| shares (") && r.contains("@A) | 100.00% |")
+                || r.startsWith("| shares (") && r.contains("@B) | 100.00% |")), String.join("\n", frontier));
+        assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| cmif (") && r.contains("privacy spend:")), String.join("\n", frontier));
+        assertTrue(Files.readString(dir.resolve("frontier.svg")).startsWith("<svg"));
+        assertEquals(720, ImageIO.read(dir.resolve("frontier.png").toFile()).getWidth());
     }
 }

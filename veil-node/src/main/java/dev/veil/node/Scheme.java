@@ -28,6 +28,9 @@ public interface Scheme {
         return null;
     }
 
+    /** What privacy rests on, in a few words, for the privacy frontier (beside the scheme's point). */
+    String trust();
+
     /**
      * Sets the scheme up: greets each weights server (of {@link #servers()}), checks it serves {@code model}'s
      * shape and prepares what sessions share (bases, pads, sanitizer). The node owns the channels from here on.

@@ -22,6 +22,12 @@ public interface TrustedNode extends AutoCloseable {
     /** One line: the node's work so far over all sessions, {@code tokens} tokens in all; empty when there is nothing to say. */
     String workReport(long tokens);
 
+    /**
+     * Waits until the background work the sessions so far caused is done (remo-otp: the pads they used are
+     * refilled), so that a measurement of the node's CPU per token counts it. Nothing to wait for by default.
+     */
+    default void settle() throws InterruptedException {}
+
     /** Closes the channels (and what the node runs in the background). */
     @Override
     void close();

@@ -2,6 +2,7 @@ package dev.veil.protocol;
 
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,6 +13,8 @@ public final class Codec {
     public static final int HELLO = 1, WELCOME = 2, SETUP = 3, SETUP_REPLY = 4, LINEAR = 5, LINEAR_REPLY = 6, ERROR = 7;
     public static final int DECODE = 8, DECODE_REPLY = 9, END_SESSION = 10, SESSION_ENDED = 11;
     public static final int CHALLENGE = 12, NONCE = 13, EVIDENCE = 14, ATTESTED = 15;
+    /** Version 2. */
+    public static final int SEEDED_LINEAR = 16;
     /** The largest byte string of attestation (a report, a certificate chain). */
     static final int MAX_BYTES = 1 << 16;
     static final int F32 = 1, Z32 = 2, Z64 = 3;
@@ -26,6 +29,7 @@ public final class Codec {
             case Message.Setup s -> SETUP;
             case Message.SetupReply s -> SETUP_REPLY;
             case Message.Linear l -> LINEAR;
+            case Message.SeededLinear l -> SEEDED_LINEAR;
             case Message.LinearReply l -> LINEAR_REPLY;
             case Message.Error e -> ERROR;
             case Message.Decode d -> DECODE;
@@ -47,6 +51,7 @@ public final class Codec {
             case Message.Setup s -> 5 + rowsSize(s.base());
             case Message.SetupReply s -> rowsSize(s.restoration()) + 4 + 4L * s.rowScales().length;
             case Message.Linear l -> 5 + rowsSize(l.input());
+            case Message.SeededLinear l -> 5 + 9 + RingStream.SEED_BYTES;
             case Message.LinearReply l -> 8 + rowsSize(l.output());
             case Message.Error e -> 2 + stringSize(e.text());
             case Message.Decode d -> 12 + rowsSize(d.hidden());
@@ -85,6 +90,10 @@ public final class Codec {
             case Message.Linear l -> {
                 putMatrix(b, l.matrix());
                 putRows(b, l.input());
+            }
+            case Message.SeededLinear l -> {
+                putMatrix(b, l.matrix());
+                b.put((byte) (l.ring() == Ring.Z32 ? Z32 : Z64)).putInt(l.rows()).putInt(l.cols()).put(l.seed());
             }
             case Message.LinearReply l -> {
                 b.putLong(l.serverNanos());
@@ -135,6 +144,14 @@ public final class Codec {
                     yield new Message.SetupReply(r, scales);
                 }
                 case LINEAR -> new Message.Linear(getMatrix(b), getRows(b));
+                case SEEDED_LINEAR -> {
+                    MatrixId id = getMatrix(b);
+                    int element = b.get(), rows = b.getInt(), cols = b.getInt();
+                    if (element != Z32 && element != Z64) throw bad("a seeded block over element type " + element + " (only rings: 2, 3)");
+                    byte[] seed = new byte[RingStream.SEED_BYTES];
+                    b.get(seed);
+                    yield new Message.SeededLinear(id, element == Z32 ? Ring.Z32 : Ring.Z64, rows, cols, seed);
+                }
                 case LINEAR_REPLY -> {
                     long nanos = b.getLong();
                     yield new Message.LinearReply(getRows(b), nanos);

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  */
 public record Frame(int type, int requestId, byte[] payload) {
     public static final int HEADER_BYTES = 12;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int DEFAULT_MAX_PAYLOAD = 256 << 20;
     private static final byte MAGIC0 = 'V', MAGIC1 = 'L';
 
@@ -67,7 +67,8 @@ public record Frame(int type, int requestId, byte[] payload) {
         if (b.get() != MAGIC0 || b.get() != MAGIC1) throw new ProtocolException(ErrorCode.BAD_FRAME, "not a Veil frame (bad magic)");
         int version = b.get();
         if (version != VERSION) {
-            throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version + " is not supported (this side speaks " + VERSION + ")");
+            throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version + " is not supported (this side speaks " + VERSION
+                    + "; node and weights servers must run the same Veil release)");
         }
         int type = b.get(), id = b.getInt(), length = b.getInt();
         return new Header(type, id, Integer.toUnsignedLong(length));

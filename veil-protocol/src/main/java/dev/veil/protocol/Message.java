@@ -1,9 +1,13 @@
 package dev.veil.protocol;
 
+import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingStream;
+
 /**
  * Everything that crosses between a trusted node and a weights server (PROTOCOL.md). Talaria's requests carry
  * only public bases and masked activations, replies only products with the weights; there is no field for a
- * token, a seed or a session, so the server keeps no per-session state. CMIF's {@link Decode} is the one
+ * token, a mask's seed or a session, so the server keeps no per-session state ({@link SeededLinear} carries the seed
+ * of the server's whole input: a share that is independent of the prompt). CMIF's {@link Decode} is the one
  * exception: the server runs the whole decoder stack on (sanitized) input embeddings and keeps the session's
  * KV cache, named by a random handle the node draws.
  */
@@ -25,6 +29,33 @@ public sealed interface Message {
 
     /** Node → server, per outsourced call: masked activations Ê (n × d_in). */
     record Linear(MatrixId matrix, Rows input) implements Message {}
+
+    /**
+     * Node → server (version 2): a ring {@link Linear} whose input is the stream of a 32-byte seed
+     * ({@link RingStream}): {@code rows × cols} elements uniform over {@code ring}, which the server expands itself.
+     * Under {@code shares} server B's share is pseudo-random, so it travels as its seed; what B can compute from
+     * the call is what it could compute from the expanded rows. Answered by a {@link LinearReply}.
+     */
+    record SeededLinear(MatrixId matrix, Ring ring, int rows, int cols, byte[] seed) implements Message {
+        public SeededLinear {
+            if (rows < 0 || cols < 0 || (long) rows * cols > Integer.MAX_VALUE / 8) {
+                throw new IllegalArgumentException("a seeded block of " + rows + "x" + cols + " values");
+            }
+            if (seed.length != RingStream.SEED_BYTES) {
+                throw new IllegalArgumentException("a seed has " + RingStream.SEED_BYTES + " bytes, got " + seed.length);
+            }
+        }
+
+        /** Bytes of the block once expanded. */
+        public long expandedBytes() {
+            return (long) rows * cols * ring.bytes();
+        }
+
+        /** The same call with its input expanded: what the server multiplies. */
+        public Linear expand() {
+            return new Linear(matrix, new Rows.RingElements(ring, rows, cols, RingStream.expand(ring, seed, rows * cols)));
+        }
+    }
 
     /**
      * Server → node: Ô = Ê·Wᵀ (n × d_out), with the time the call spent in the server (queue and multiply). It

@@ -10,6 +10,7 @@ import dev.veil.engine.ring.Ring;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,7 @@ class CodecTest {
                 new Message.Setup(id, r),
                 new Message.SetupReply(r, new float[] {1f, 2.5f}),
                 new Message.Linear(id, r),
+                new Message.SeededLinear(id, rnd.nextBoolean() ? Ring.Z32 : Ring.Z64, rows, cols, seed(rnd)),
                 new Message.LinearReply(r, rnd.nextLong()),
                 new Message.Error(ErrorCode.BAD_SHAPE, "wrong"),
                 new Message.Decode(rnd.nextLong(), rnd.nextInt(1 << 20), r),
@@ -83,6 +85,13 @@ class CodecTest {
                         assertRowsEqual(d.hidden(), b.hidden());
                     }
                     case Message.DecodeReply d -> { assertRowsEqual(d.hidden(), ((Message.DecodeReply) back).hidden()); assertEquals(d.serverNanos(), ((Message.DecodeReply) back).serverNanos()); }
+                    case Message.SeededLinear l -> {
+                        var b = (Message.SeededLinear) back;
+                        assertEquals(List.of(l.matrix(), l.ring(), l.rows(), l.cols()), List.of(b.matrix(), b.ring(), b.rows(), b.cols()));
+                        assertArrayEquals(l.seed(), b.seed());
+                        assertRowsEqual(l.expand().input(), b.expand().input());
+                        assertEquals(58, buf.size()); // 12-byte header, 46-byte payload, whatever the block's size
+                    }
                     case Message.Nonce n -> assertArrayEquals(n.nonce(), ((Message.Nonce) back).nonce());
                     case Message.Evidence e -> {
                         var b = (Message.Evidence) back;
@@ -111,6 +120,12 @@ class CodecTest {
             assertEquals(ErrorCode.BAD_FRAME, e.code());
         }
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(42, good)).code());
+        // a seeded block: only over a ring, a whole 32-byte seed, no trailing bytes, no block beyond 2^31 bytes
+        byte[] seeded = Codec.encode(new Message.SeededLinear(new MatrixId(Projection.QKV, 1), Ring.Z64, 2, 3, seed(rnd)));
+        for (byte[] bad : new byte[][] {patch(seeded, 5, (byte) 1), patch(seeded, 5, (byte) 4), Arrays.copyOf(seeded, seeded.length - 1),
+                Arrays.copyOf(seeded, seeded.length + 1), patch(patch(seeded, 9, (byte) 0x7f), 13, (byte) 0x7f)}) {
+            assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.SEEDED_LINEAR, bad)).code());
+        }
         // a decode at a negative position is rejected
         byte[] decode = Codec.encode(new Message.Decode(1, 0, randomRows(rnd, 0, 1, 2)));
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class, () -> Codec.decode(Codec.DECODE, patch(decode, 11, (byte) 0x80))).code());
@@ -132,11 +147,21 @@ class CodecTest {
         assertEquals(ErrorCode.BAD_FRAME, assertThrows(ProtocolException.class,
                 () -> Frame.read(new ByteArrayInputStream(patch(ok, 0, (byte) 'G')), 100)).code());
         assertEquals(ErrorCode.UNSUPPORTED_VERSION, assertThrows(ProtocolException.class,
-                () -> Frame.read(new ByteArrayInputStream(patch(ok, 2, (byte) 2)), 100)).code());
+                () -> Frame.read(new ByteArrayInputStream(patch(ok, 2, (byte) 3)), 100)).code());
+        // version 1 (before SEEDED_LINEAR) is refused with a line that says what to do
+        var v1 = assertThrows(ProtocolException.class, () -> Frame.read(new ByteArrayInputStream(patch(ok, 2, (byte) 1)), 100));
+        assertEquals(ErrorCode.UNSUPPORTED_VERSION, v1.code());
+        assertTrue(v1.getMessage().contains("protocol version 1 is not supported (this side speaks 2;"), v1.getMessage());
         assertEquals(ErrorCode.TOO_LARGE, assertThrows(ProtocolException.class,
                 () -> Frame.read(new ByteArrayInputStream(ok), 2)).code());
         assertThrows(java.io.EOFException.class, () -> Frame.read(new ByteArrayInputStream(Arrays.copyOf(ok, ok.length - 1)), 100));
         assertEquals(null, Frame.read(new ByteArrayInputStream(new byte[0]), 100));
+    }
+
+    static byte[] seed(SplittableRandom rnd) {
+        byte[] s = new byte[32];
+        for (int i = 0; i < s.length; i++) s[i] = (byte) rnd.nextInt();
+        return s;
     }
 
     static byte[] patch(byte[] a, int at, byte v) {

@@ -118,6 +118,12 @@ public final class WeightsServer implements Service, AutoCloseable {
                 check(l.matrix(), l.input());
                 yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
             }
+            case Message.SeededLinear l -> {
+                greeted(peer);
+                check(l.matrix(), new Rows.RingElements(l.ring(), 0, l.cols(), new long[0]));
+                var e = l.expand(); // its bytes were counted against the peer's budget with the reply's (replyBound)
+                yield batcher.submit(e.matrix(), e.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
+            }
             case Message.Decode d -> {
                 greeted(peer);
                 var stack = decoder();
@@ -139,6 +145,9 @@ public final class WeightsServer implements Service, AutoCloseable {
     public long replyBound(Message request) {
         return switch (request) {
             case Message.Linear l when shape.has(l.matrix()) -> 8 + 9 + outBytes(l.matrix(), l.input());
+            // the expanded block is held like a received one: a 58-byte frame must not buy more than a LINEAR could
+            case Message.SeededLinear l when shape.has(l.matrix()) -> 8 + 9 + (long) l.rows() * shape.outDim(l.matrix().projection())
+                    * l.ring().bytes() + l.expandedBytes();
             case Message.Setup s when shape.has(s.matrix()) -> 9 + outBytes(s.matrix(), s.base()) + 4 + 4L * shape.outDim(s.matrix().projection());
             case Message.Decode d -> DecoderStack.replyBytes(d);
             default -> 0;

@@ -54,6 +54,34 @@ class WeightsServerTest {
         }
     }
 
+    /** SEEDED_LINEAR: the server multiplies the seed's stream, exactly as if the rows had been sent; bounded like them. */
+    @Test
+    void aSeededCallIsTheCallOfItsExpandedRows() {
+        var c = model.config();
+        byte[] seed = new byte[32];
+        seed[0] = 42;
+        var id = new MatrixId(Projection.GATE_UP, 1);
+        var seeded = new Message.SeededLinear(id, Ring.Z64, 3, c.dim(), seed);
+        int limit = 17 + 4 * 8 * 2 * c.hiddenDim(); // exactly the reply of 4 rows
+        try (var server = new WeightsServer("m", c, model.linear(), null, null, limit)) {
+            var ch = new InMemoryChannel(server, Duration.ofSeconds(5));
+            assertEquals(ErrorCode.NOT_GREETED, refused(ch, seeded).code());
+            ch.call(new Message.Hello("m"), Message.Welcome.class);
+            var fromSeed = (Rows.RingElements) ch.call(seeded, Message.LinearReply.class).output();
+            var fromRows = (Rows.RingElements) ch.call(seeded.expand(), Message.LinearReply.class).output();
+            assertEquals(3, fromSeed.rows());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fromRows.data(), fromSeed.data());
+            var e = refused(ch, new Message.SeededLinear(id, Ring.Z64, 1, 5, seed));
+            assertEquals("weights server: GATE_UP[1] takes rows of 48 values, got 5", e.getMessage());
+            // a 58-byte frame may not make the server hold more than a LINEAR and its reply could: four rows' reply fits the
+            // limit, four rows' reply and expanded input do not
+            var four = new Message.SeededLinear(id, Ring.Z64, 4, c.dim(), seed);
+            assertEquals(4, ch.call(four.expand(), Message.LinearReply.class).output().rows());
+            e = refused(ch, four);
+            assertEquals(ErrorCode.TOO_LARGE, e.code());
+        }
+    }
+
     @Test
     void concurrentCallsOnOneMatrixShareOneMultiply() throws Exception {
         var started = new CountDownLatch(1);

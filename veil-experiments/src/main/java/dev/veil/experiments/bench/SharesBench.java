@@ -50,6 +50,8 @@ public final class SharesBench {
 
     private final Path model, tokenizer;
     private final int genTokens, repetitions, warmup, checkBits;
+    private final boolean withRemo;
+    private final List<Integer> extraCheckBits;
     private final RemoScheme remo;
     private final OtpScheme otp;
     private final String serverMain;
@@ -57,8 +59,7 @@ public final class SharesBench {
 
     /** @param serverMain the main class whose {@code weights-server} command the server processes run */
     public SharesBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp,
-            SharesScheme shares,
-                       String serverMain) {
+            SharesScheme shares, boolean withRemo, List<Integer> extraCheckBits, String serverMain) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.genTokens = genTokens;
@@ -68,6 +69,8 @@ public final class SharesBench {
         this.otp = otp;
         this.checkBits = shares.config().checkBits();
         this.serverMain = serverMain;
+        this.withRemo = withRemo;
+        this.extraCheckBits = List.copyOf(extraCheckBits);
     }
 
     public int run() throws Exception {
@@ -82,12 +85,20 @@ public final class SharesBench {
         OtpConfig otpConfig = otp.config();
         try (var a = ServerProcess.start(model, id, serverMain);
              var b = ServerProcess.start(model, id, serverMain);
-             var remoNode = RemoNode.connect(m, id, channel(a), remo.config());
-             var otpNode = OtpNode.connect(m, exact, id, channel(a), otpConfig);
+             var remoNode = withRemo ? RemoNode.connect(m, id, channel(a), remo.config()) : null;
+             var otpNode = withRemo ? OtpNode.connect(m, exact, id, channel(a), otpConfig) : null;
              var checked = SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, checkBits,
                      SharesConfig.DEFAULT_RETRIES));
-             var unchecked = SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, 0, 0))) {
-            otpNode.awaitTopUp(Duration.ofMinutes(10));
+             var checkedRows = SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, checkBits,
+                     SharesConfig.DEFAULT_RETRIES, false));
+             var unchecked = SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, 0, 0));
+             var uncheckedRows = SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, 0, 0, false))) {
+            List<SharesNode> shares = new ArrayList<>(List.of(checked, checkedRows, unchecked, uncheckedRows));
+            for (int bits : extraCheckBits) { // other miss probabilities, B's share as a seed
+                shares.add(SharesNode.connect(m, id, channel(a), channel(b), new SharesConfig(numeric, bits,
+                        SharesConfig.DEFAULT_RETRIES)));
+            }
+            if (otpNode != null) otpNode.awaitTopUp(Duration.ofMinutes(10));
             Runnable topUp = () -> {
                 try {
                     otpNode.awaitTopUp(Duration.ofMinutes(10));
@@ -96,16 +107,22 @@ public final class SharesBench {
                 }
             };
             int[] rows = checked.checkRows();
-            List<Subject> subjects = List.of(
+            List<Subject> subjects = new ArrayList<>(List.of(
                     new Subject("plain float", Numeric.FLOAT.plain(c, m.linear()), List.of(), List.of(), () -> {}),
-                    new Subject("plain " + numeric, exact, List.of(), List.of(), () -> {}),
-                    new Subject("remo " + remo.describe().replaceFirst(",.*", ""), remoNode.linear(), List.of(remoNode.channel()),
-                            List.of(a), () -> {}),
-                    new Subject("remo-otp", otpNode.linear(), List.of(otpNode.channel()), List.of(a), topUp),
-                    new Subject("shares, 2^-" + checkBits, checked.linear(), List.of(checked.channel(0), checked.channel(1)), List.of(a, b),
-                            () -> {}),
-                    new Subject("shares, no check", unchecked.linear(), List.of(unchecked.channel(0), unchecked.channel(1)), List.of(a, b),
-                            () -> {}));
+                    new Subject("plain " + numeric, exact, List.of(), List.of(), () -> {})));
+            if (withRemo) {
+                subjects.add(new Subject("remo " + remo.describe().replaceFirst(",.*", ""), remoNode.linear(), List.of(remoNode.channel()),
+                        List.of(a), () -> {}));
+                subjects.add(new Subject("remo-otp", otpNode.linear(), List.of(otpNode.channel()), List.of(a), topUp));
+            }
+            // B's share as a seed (protocol version 2) and, as before it, as rows: the same shares, the same run
+            for (var node : shares) {
+                int[] l = node.checkRows();
+                String name = "shares, " + (node.config().checkBits() == 0 ? "no check" : "2^-" + node.config().checkBits()
+                        + " (" + l[0] + "-" + l[1] + " rows)")
+                        + (node.config().seedB() ? ", B seed" : ", B rows");
+                subjects.add(new Subject(name, node.linear(), List.of(node.channel(0), node.channel(1)), List.of(a, b), () -> {}));
+            }
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices%n", id, c.dim(),
                     c.hiddenDim(),
                     c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()));
@@ -132,14 +149,14 @@ public final class SharesBench {
             }
             double floatCpu = median(samples.get(0), Sample::cpu), exactCpu = median(samples.get(1), Sample::cpu);
             double minimum = activationBytes(c);
-            out.printf("%n%-22s %10s %9s %9s %10s %11s %11s %9s%n", "scheme", "node CPU", "/ float", "/ exact", "latency", "server CPU",
+            out.printf("%n%-34s %10s %9s %9s %10s %11s %11s %9s%n", "scheme", "node CPU", "/ float", "/ exact", "latency", "server CPU",
                     "wire", "/ minimum");
-            out.printf("%-22s %10s %9s %9s %10s %11s %11s %9s%n", "", "ms/token", "", "", "ms/token", "ms/token", "per token", "");
+            out.printf("%-34s %10s %9s %9s %10s %11s %11s %9s%n", "", "ms/token", "", "", "ms/token", "ms/token", "per token", "");
             for (int k = 0; k < subjects.size(); k++) {
                 var x = samples.get(k);
                 double cpu = median(x, Sample::cpu), bytes = median(x, Sample::bytes);
                 boolean split = !subjects.get(k).servers().isEmpty();
-                out.printf(Locale.ROOT, "%-22s %10.2f %9.3f %9.3f %10.2f %11s %11s %9s%n", subjects.get(k).name(), cpu, cpu / floatCpu,
+                out.printf(Locale.ROOT, "%-34s %10.2f %9.3f %9.3f %10.2f %11s %11s %9s%n", subjects.get(k).name(), cpu, cpu / floatCpu,
                         cpu / exactCpu,
                         median(x, Sample::wall), split ? String.format(Locale.ROOT, "%.2f", median(x, Sample::server)) : "-",
                         split ? Bytes.format((long) bytes) : "-", split ? String.format(Locale.ROOT, "%.2f", bytes / minimum) : "-");
@@ -148,9 +165,12 @@ public final class SharesBench {
             for (int k = 2; k < tokens.length; k++) same &= Arrays.equals(tokens[1], tokens[k]);
             out.printf(Locale.ROOT, "%nactivation-size minimum: %s per token (every linear input and output once, float32)%n",
                     Bytes.format((long) minimum));
-            out.printf(Locale.ROOT, "same tokens: plain %s, remo, remo-otp and shares %s; shares faults %d%n", numeric, same ? "yes" : "NO",
-                    checked.stats().faults() + unchecked.stats().faults());
+            out.printf(Locale.ROOT, "same tokens: plain %s, %sshares %s; shares faults %d%n", numeric, withRemo ? "remo, remo-otp and "
+                    : "",
+                    same ? "yes" : "NO",
+                    shares.stream().mapToLong(n -> n.stats().faults()).sum());
             out.printf("load average now: %s%n", Decoding.loadAverage());
+            shares.subList(4, shares.size()).forEach(SharesNode::close);
         }
         return 0;
     }

@@ -16,8 +16,9 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * A line chart over categorical x positions (for example ε = 0.5 … 16, ∞), drawn once through {@link Canvas}
- * and written both as PNG (Java2D) and as SVG (text written here, no library).
+ * A line chart over categorical x positions (for example ε = 0.5 … 16, ∞), or a scatter of labelled points over a
+ * numeric x axis ({@link #scatter}: the privacy frontier), drawn once through {@link Canvas} and written both as PNG
+ * (Java2D) and as SVG (text written here, no library).
  */
 public final class LinePlot {
     private static final int W = 720, H = 440, LEFT = 70, RIGHT = 170, TOP = 40, BOTTOM = 60;
@@ -28,10 +29,15 @@ public final class LinePlot {
     /** One line; NaN values are gaps; a dashed line is a reference (grey, no markers). */
     public record Series(String name, double[] y, boolean dashed) {}
 
+    /** One labelled point of a scatter; {@code note} (the legend's second line) may be empty; hollow: drawn as a ring. */
+    public record Point(String name, double x, double y, String note, boolean hollow) {}
+
     private final String title, xLabel, yLabel;
     private final List<String> xTicks;
     private final double yMin, yMax;
     private final List<Series> series = new ArrayList<>();
+    private final List<Point> points = new ArrayList<>();
+    private double xMin, xMax;
 
     public LinePlot(String title, String xLabel, String yLabel, List<String> xTicks, double yMin, double yMax) {
         this.title = title;
@@ -40,6 +46,20 @@ public final class LinePlot {
         this.xTicks = List.copyOf(xTicks);
         this.yMin = yMin;
         this.yMax = yMax;
+    }
+
+    /** A scatter over x in [xMin, xMax]: add its points with {@link #point}. */
+    public static LinePlot scatter(String title, String xLabel, String yLabel, double xMin, double xMax, double yMin, double yMax) {
+        var plot = new LinePlot(title, xLabel, yLabel, List.of(), yMin, yMax);
+        plot.xMin = xMin;
+        plot.xMax = xMax;
+        return plot;
+    }
+
+    public LinePlot point(String name, double x, double y, String note, boolean hollow) {
+        if (xMax <= xMin) throw new IllegalArgumentException("points go on a scatter (LinePlot.scatter)");
+        points.add(new Point(name, x, y, note, hollow));
+        return this;
     }
 
     public LinePlot add(String name, double[] y, boolean dashed) {
@@ -95,6 +115,13 @@ public final class LinePlot {
             c.line(px(i), H - BOTTOM, px(i), H - BOTTOM + 5, axis, 1, false);
             c.text(px(i), H - BOTTOM + 19, xTicks.get(i), 11, axis, "middle", false);
         }
+        if (xMax > xMin) {
+            double xStep = niceStep(xMax - xMin);
+            for (double v = Math.ceil(xMin / xStep - 1e-9) * xStep; v <= xMax + 1e-9; v += xStep) {
+                c.line(pxValue(v), H - BOTTOM, pxValue(v), H - BOTTOM + 5, axis, 1, false);
+                c.text(pxValue(v), H - BOTTOM + 19, String.format(Locale.ROOT, "%.2f", v), 11, axis, "middle", false);
+            }
+        }
         c.line(LEFT, TOP, LEFT, H - BOTTOM, axis, 1, false);
         c.line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, axis, 1, false);
         c.text((LEFT + W - RIGHT) / 2.0, H - 16, xLabel, 12, axis, "middle", false);
@@ -113,6 +140,41 @@ public final class LinePlot {
             c.line(W - RIGHT + 14, ly - 4, W - RIGHT + 38, ly - 4, color, 2, line.dashed());
             c.text(W - RIGHT + 44, ly, line.name(), 12, axis, "start", false);
         }
+        for (int k = 0; k < points.size(); k++) {
+            Point p = points.get(k);
+            Color color = PALETTE[k % PALETTE.length];
+            double x = pxValue(Math.min(p.x(), xMax)), y = py(Math.min(Math.max(p.y(), yMin), yMax));
+            c.dot(x, y, 5, color);
+            if (p.hollow()) c.dot(x, y, 3, Color.WHITE);
+            c.text(x + 8, y - 6, p.name(), 11, axis, "start", false);
+            double ly = TOP + 14 + 42 * k;
+            c.dot(W - RIGHT + 20, ly - 4, 4.5, color);
+            if (p.hollow()) c.dot(W - RIGHT + 20, ly - 4, 2.5, Color.WHITE);
+            c.text(W - RIGHT + 30, ly, p.name(), 11, axis, "start", true);
+            List<String> note = wrap(p.note(), 25, 2);
+            for (int i = 0; i < note.size(); i++) c.text(W - RIGHT + 30, ly + 11 + 10 * i, note.get(i), 9, axis, "start", false);
+        }
+    }
+
+    /** At most {@code lines} lines of at most {@code width} characters, cut at spaces; an ellipsis when more is left. */
+    static List<String> wrap(String text, int width, int lines) {
+        List<String> out = new ArrayList<>();
+        String rest = text.strip();
+        while (!rest.isEmpty() && out.size() < lines) {
+            int cut = rest.length() <= width ? rest.length() : rest.lastIndexOf(' ', width);
+            if (cut <= 0) cut = Math.min(width, rest.length());
+            out.add(rest.substring(0, cut));
+            rest = rest.substring(cut).strip();
+        }
+        if (!rest.isEmpty()) {
+            String last = out.getLast();
+            out.set(out.size() - 1, (last.length() >= width ? last.substring(0, width - 1) : last) + "…");
+        }
+        return out;
+    }
+
+    private double pxValue(double v) {
+        return LEFT + (v - xMin) / (xMax - xMin) * (W - LEFT - RIGHT);
     }
 
     /** What the chart is drawn on. */

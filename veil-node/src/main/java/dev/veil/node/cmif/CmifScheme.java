@@ -78,6 +78,12 @@ public final class CmifScheme implements Scheme {
         return Path.of(v != null && !v.isBlank() ? v : "../shared", "data", "sst2", "train.tsv");
     }
 
+    @Override
+    public String trust() {
+        return "ε-DP per sanitized token (ε " + (Double.isInfinite(epsilonPerToken) ? "∞" : trim(epsilonPerToken))
+                + "), within the mechanism's scope; verbatim tokens are not covered";
+    }
+
     @Override public String name() { return "cmif"; }
 
     @Override public String describe() { return description; }

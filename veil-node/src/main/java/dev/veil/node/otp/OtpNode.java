@@ -182,6 +182,12 @@ public final class OtpNode implements TrustedNode {
         }
     }
 
+    /** Until the pads and checks the sessions used are made again (at most 10 minutes). */
+    @Override
+    public void settle() throws InterruptedException {
+        awaitTopUp(java.time.Duration.ofMinutes(10));
+    }
+
     /**
      * Waits until the producers are idle: every pool topped up (a pool is refilled a whole batch at a time, once it
      * has room for one; at the start they fill completely) and every check's vectors drawn. Returns false if the

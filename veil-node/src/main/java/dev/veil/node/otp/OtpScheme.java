@@ -30,6 +30,8 @@ public record OtpScheme(OtpConfig config) implements Scheme {
         }
     }
 
+    @Override public String trust() { return "TEE only: the attested node holds the weights and makes the pads"; }
+
     @Override public String name() { return "remo-otp"; }
 
     @Override public String describe() { return config.numeric().toString(); }

@@ -30,6 +30,8 @@ public record PlainScheme(Numeric numeric) implements Scheme {
 
     @Override public String name() { return "plain"; }
 
+    @Override public String trust() { return "none: the node runs the whole model, no server"; }
+
     @Override public String describe() { return numeric.toString(); }
 
     @Override public ModelParts parts() { return ModelParts.ALL; }

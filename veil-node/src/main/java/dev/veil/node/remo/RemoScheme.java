@@ -34,6 +34,8 @@ public record RemoScheme(RemoConfig config) implements Scheme {
         }
     }
 
+    @Override public String trust() { return "one server; leaks: the null-space attack recovers every prompt token"; }
+
     @Override public String name() { return "remo"; }
 
     @Override

@@ -3,6 +3,7 @@ package dev.veil.node.shares;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
+import dev.veil.engine.ring.RingStream;
 import dev.veil.node.IntegrityException;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
@@ -13,11 +14,12 @@ import dev.veil.protocol.transport.Channel;
 /**
  * The outsourced linear layer under two-server additive sharing, as the forward pass sees it. For each call on
  * E (n rows): encode E over the ring as q (as the plain exact mode does); append ℓ check rows c = α·q with α
- * (ℓ × n) secret and uniform; draw R uniform over the ring for all n + ℓ rows; send [q; c] − R to server A and R to
- * server B, at once; add the replies, O' = Ô_A + Ô_B = [q; c]·Wᵀ. The check: every check row's result equals α
- * times the rows' results, and every result lies within |O| ≤ ‖q‖₁·w_max. Then O's first n rows are decoded
- * with the row scales, bit for bit as the plain exact engine does. Each server sees n + ℓ uniform rows whatever
- * E is. One per session (it owns the session's generator).
+ * (ℓ × n) secret and uniform; draw R uniform over the ring for all n + ℓ rows (the stream of a fresh per-call
+ * seed); send [q; c] − R to server A and R to server B (as its seed), at once; add the replies,
+ * O' = Ô_A + Ô_B = [q; c]·Wᵀ. The check: every check row's result equals α times the rows' results, and every
+ * result lies within |O| ≤ ‖q‖₁·w_max. Then O's first n rows are decoded with the row scales, bit for bit as the
+ * plain exact engine does. Each server sees n + ℓ uniform rows whatever E is. One per session (it owns the
+ * session's generator).
  */
 final class SharedLinear implements LinearOps {
     private final SharesNode node;
@@ -25,6 +27,7 @@ final class SharedLinear implements LinearOps {
     private final Ring ring;
     private final SharesStats stats;
     private final ShareRandom random = new ShareRandom();
+    private final boolean seedB;
 
     SharedLinear(SharesNode node, Channel a, Channel b) {
         this.node = node;
@@ -32,6 +35,7 @@ final class SharedLinear implements LinearOps {
         this.b = b;
         this.ring = node.config().numeric().ring;
         this.stats = node.stats();
+        this.seedB = node.config().seedB();
     }
 
     @Override
@@ -82,10 +86,12 @@ final class SharedLinear implements LinearOps {
             long t1 = System.nanoTime();
             long[] alpha = random.ring(ring, l * n);
             CheckRows.combine(ring, alpha, q, n, l, dIn, q, n * dIn); // check rows, after the n input rows
-            long[] shareB = random.ring(ring, rows * dIn), shareA = new long[rows * dIn];
+            byte[] seed = random.seed(); // B's share is this seed's stream: B is sent the seed, or the rows
+            long[] shareB = RingStream.expand(ring, seed, rows * dIn), shareA = new long[rows * dIn];
             for (int i = 0; i < shareA.length; i++) shareA[i] = ring.wrap(q[i] - shareB[i]);
             long t2 = System.nanoTime();
-            var toB = new Message.Linear(m.id(), new Rows.RingElements(ring, rows, dIn, shareB));
+            Message toB = seedB ? new Message.SeededLinear(m.id(), ring, rows, dIn, seed)
+                    : new Message.Linear(m.id(), new Rows.RingElements(ring, rows, dIn, shareB));
             var replyB = node.async(() -> b.call(toB, Message.LinearReply.class));
             var replyA = a.call(new Message.Linear(m.id(), new Rows.RingElements(ring, rows, dIn, shareA)), Message.LinearReply.class);
             var rb = SharesNode.join(replyB::get);

@@ -162,7 +162,8 @@ public final class SharesNode implements TrustedNode {
 
     /** Input rows one call may carry (check rows come on top) so that request and reply stay within both servers' frame limit. */
     int rowsPerCall(Matrix m) {
-        long perRow = (long) config.numeric().ring.bytes() * Math.max(m.dIn(), m.dOut());
+        // a seeded call's expanded rows count against the server's bound with its reply's (PROTOCOL.md): d_in + d_out
+        long perRow = (long) config.numeric().ring.bytes() * (config.seedB() ? m.dIn() + m.dOut() : Math.max(m.dIn(), m.dOut()));
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxPayload - 1024) / perRow - m.checkRows()));
     }
 

@@ -26,15 +26,26 @@ public record SharesScheme(SharesConfig config) implements Scheme {
         @Override
         public Scheme create(SchemeParams p) {
             return new SharesScheme(new SharesConfig(p.numeric(Numeric.Z64), p.integer("check-bits", SharesConfig.DEFAULT_CHECK_BITS),
-                    p.integer("retries", SharesConfig.DEFAULT_RETRIES)));
+                    p.integer("retries", SharesConfig.DEFAULT_RETRIES), shareB(p.get("share-b", "seed"))));
         }
     }
+
+    private static boolean shareB(String how) {
+        return switch (how) {
+            case "seed" -> true;
+            case "rows" -> false;
+            default -> throw new IllegalArgumentException("--share-b takes seed or rows, got '" + how + "'");
+        };
+    }
+
+    @Override public String trust() { return "two weights servers that do not collude"; }
 
     @Override public String name() { return "shares"; }
 
     @Override
     public String describe() {
-        return config.numeric() + ", " + (config.checkBits() == 0 ? "no check rows" : "checked to 2^-" + config.checkBits());
+        return config.numeric() + ", " + (config.checkBits() == 0 ? "no check rows" : "checked to 2^-" + config.checkBits())
+                + (config.seedB() ? "" : ", B's share as rows");
     }
 
     @Override public ModelParts parts() { return ModelParts.NODE; }

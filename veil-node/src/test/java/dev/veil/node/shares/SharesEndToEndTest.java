@@ -21,7 +21,12 @@ import dev.veil.engine.model.ModelShape;
 import dev.veil.engine.model.RandomModels;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.engine.tensor.GGMLType;
+import dev.veil.protocol.Frame;
+import dev.veil.protocol.Message;
 import dev.veil.protocol.ProtocolException;
+import dev.veil.protocol.transcript.TranscriptReader;
+import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.protocol.transport.CountingChannel;
 import dev.veil.protocol.transport.InMemoryChannel;
 import dev.veil.weights.WeightsServer;
 import java.nio.file.Path;
@@ -72,9 +77,36 @@ class SharesEndToEndTest {
                 var s = rt.node.stats();
                 assertEquals(0, s.faults());
                 assertEquals(21 * 25, s.calls());
-                assertTrue(s.checkRows() >= 4L * s.calls(), "check rows " + s.checkRows());
+                assertTrue(s.checkRows() >= 2L * s.calls(), "check rows " + s.checkRows()); // 2^-20: at least two a call at d_in = 64
                 assertEquals(21 + s.calls(), rt.weightsA.stats()[1]); // one set-up probe per matrix, then every call once
                 assertEquals(21 + s.calls(), rt.weightsB.stats()[1]);
+            }
+        }
+    }
+
+    /**
+     * Server B's share as a seed (protocol version 2): B's server receives SEEDED_LINEAR, 58 bytes a call, whatever
+     * the call's size, and expands it to the rows the node subtracted from A's (else the logits would differ).
+     */
+    @Test
+    void serverBsShareTravelsAsASeed(@TempDir Path dir) throws Exception {
+        Model model = stories();
+        for (boolean seedB : new boolean[] {true, false}) {
+            Path fa = dir.resolve(seedB + "-a.veiltr"), fb = dir.resolve(seedB + "-b.veiltr");
+            var shape = dev.veil.protocol.ModelDims.of(model.config());
+            var config = new SharesConfig(Numeric.Z64, 0, 0, seedB);
+            try (var ta = new TranscriptWriter(fa, "test-model", shape); var tb = new TranscriptWriter(fb, "test-model", shape);
+                 var rt = new SharesRuntime(model, config, ta, tb, s -> s)) {
+                var a = new CountingChannel(rt.node.channel(0));
+                var b = new CountingChannel(rt.node.channel(1));
+                assertSameLogits(model, Numeric.Z64.plain(model.config(), model.linear()), new SharedLinear(rt.node, a, b), PROMPT, 8);
+                assertEquals(seedB ? 21 * 9 * (Frame.HEADER_BYTES + 46L) : a.traffic().bytesSent(), b.traffic().bytesSent(), "bytes to B");
+            }
+            var callsB = TranscriptReader.readAll(fb).linearCalls();
+            assertEquals(21 * 9, callsB.size());
+            for (int c = 0; c < callsB.size(); c++) {
+                var eb = callsB.get(c);
+                assertEquals(seedB, eb.request() instanceof Message.SeededLinear, "call " + c);
             }
         }
     }

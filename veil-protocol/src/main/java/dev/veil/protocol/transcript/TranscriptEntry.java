@@ -14,9 +14,9 @@ public record TranscriptEntry(int connection, long nanos, Message request, Messa
         return request instanceof Message.Setup;
     }
 
-    /** A masked linear call: {@link #input()} is Ê, {@link #output()} is Ô. */
+    /** A masked linear call: {@link #input()} is Ê (a seeded call's expanded rows), {@link #output()} is Ô. */
     public boolean isLinear() {
-        return request instanceof Message.Linear;
+        return request instanceof Message.Linear || request instanceof Message.SeededLinear;
     }
 
     /** A CMIF decoder-stack call: {@link #input()} is the input embeddings, {@link #output()} the final hidden states. */
@@ -29,6 +29,7 @@ public record TranscriptEntry(int connection, long nanos, Message request, Messa
         return switch (request) {
             case Message.Setup s -> s.matrix();
             case Message.Linear l -> l.matrix();
+            case Message.SeededLinear l -> l.matrix();
             default -> null;
         };
     }
@@ -38,6 +39,7 @@ public record TranscriptEntry(int connection, long nanos, Message request, Messa
         return switch (request) {
             case Message.Setup s -> s.base();
             case Message.Linear l -> l.input();
+            case Message.SeededLinear l -> l.expand().input(); // the seed determines the rows: the server's view is the same
             case Message.Decode d -> d.hidden();
             default -> null;
         };

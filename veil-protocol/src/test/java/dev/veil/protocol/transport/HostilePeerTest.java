@@ -111,7 +111,7 @@ class HostilePeerTest {
     @Test
     void beforeItGreetsAPeerMaySendOnlySmallFrames() throws Exception {
         try (var server = TcpServer.start(shared, "127.0.0.1", 0, null)) {
-            byte[] big = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0x10, 0}; // announces 1 MiB, sends nothing
+            byte[] big = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0x10, 0}; // announces 1 MiB, sends nothing
             String error = TcpTransportTest.rawReply(server, big);
             assertTrue(error.contains("before HELLO"), error);
             try (var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(3))) {

@@ -90,7 +90,7 @@ class MutualTlsTest {
             s.setSoTimeout(5000);
             try {
                 s.startHandshake();
-                s.getOutputStream().write(new byte[] {'V', 'L', 1, 1, 1, 0, 0, 0, 3, 0, 1, 0, 'x'});
+                s.getOutputStream().write(new byte[] {'V', 'L', 2, 1, 1, 0, 0, 0, 3, 0, 1, 0, 'x'});
                 s.getOutputStream().flush();
                 int got = s.getInputStream().read();
                 assertEquals(-1, got, "the server sent data to a peer without a certificate");
@@ -151,7 +151,7 @@ class MutualTlsTest {
         assertTrue(e.getMessage().contains("TLS"), e.getMessage());
         try (var s = new Socket("127.0.0.1", server.port())) { // raw bytes of a HELLO frame: no frame comes back
             s.setSoTimeout(5000);
-            s.getOutputStream().write(new byte[] {'V', 'L', 1, 1, 1, 0, 0, 0, 3, 0, 1, 0, 'x'});
+            s.getOutputStream().write(new byte[] {'V', 'L', 2, 1, 1, 0, 0, 0, 3, 0, 1, 0, 'x'});
             InputStream in = s.getInputStream();
             byte[] back = in.readAllBytes();
             assertTrue(back.length == 0 || back[0] == 0x15, "expected nothing or a TLS alert, got " + back.length + " bytes");

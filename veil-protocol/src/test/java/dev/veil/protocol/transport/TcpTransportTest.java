@@ -96,13 +96,15 @@ class TcpTransportTest {
     void garbageOversizedAndStalledFramesGetAnErrorAndAClose() throws Exception {
         try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null, 1024, Duration.ofMillis(300))) {
             assertTrue(rawReply(server, "GET / HTTP/1.1\r\n\r\n".getBytes()).contains("bad magic"));
-            byte[] huge = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0x10};
+            byte[] huge = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0, 0x10};
             assertTrue(rawReply(server, huge).contains("before HELLO; at most 1024 bytes"));
-            byte[] v2 = {'V', 'L', 2, 5, 1, 0, 0, 0, 0, 0, 0, 0};
-            assertTrue(rawReply(server, v2).contains("version 2 is not supported"));
-            byte[] stalled = {'V', 'L', 1, 5, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2};
+            byte[] v1 = {'V', 'L', 1, 5, 1, 0, 0, 0, 0, 0, 0, 0}; // version 1, before SEEDED_LINEAR: refused, and said why
+            assertTrue(rawReply(server, v1).contains("version 1 is not supported (this side speaks 2"));
+            byte[] v3 = {'V', 'L', 3, 5, 1, 0, 0, 0, 0, 0, 0, 0};
+            assertTrue(rawReply(server, v3).contains("version 3 is not supported"));
+            byte[] stalled = {'V', 'L', 2, 5, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2};
             assertTrue(rawReply(server, stalled).contains("frame not complete within 300 ms"));
-            byte[] malformed = {'V', 'L', 1, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1}; // a 1-byte LINEAR payload
+            byte[] malformed = {'V', 'L', 2, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1}; // a 1-byte LINEAR payload
             assertTrue(rawReply(server, malformed).contains("malformed message"));
         }
     }
