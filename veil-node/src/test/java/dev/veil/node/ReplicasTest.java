@@ -100,7 +100,9 @@ class ReplicasTest {
         return new Service() {
             @Override
             public CompletableFuture<Message> handle(Peer peer, Message request) {
-                if (!(request instanceof Message.Linear || request instanceof Message.Decode)) return inner.handle(peer, request);
+                if (!(request instanceof Message.Linear || request instanceof Message.SeededLinear || request instanceof Message.Decode)) {
+                    return inner.handle(peer, request);
+                }
                 int call = calls.incrementAndGet();
                 if (call == after) trip.run();
                 return call >= after ? new CompletableFuture<>() : inner.handle(peer, request);
