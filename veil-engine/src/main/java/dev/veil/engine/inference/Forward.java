@@ -135,8 +135,8 @@ public final class Forward {
     private void storeKv(KVCache cache, int layer, float[] qkv, int n, int start) {
         int kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c);
         for (int r = 0; r < n; r++) {
-            System.arraycopy(qkv, r * qkvDim + c.qDim(), cache.keys[layer], (start + r) * kvDim, kvDim);
-            System.arraycopy(qkv, r * qkvDim + c.qDim() + kvDim, cache.values[layer], (start + r) * kvDim, kvDim);
+            cache.store(layer, true, qkv, r * qkvDim + c.qDim(), (start + r) * kvDim, kvDim);
+            cache.store(layer, false, qkv, r * qkvDim + c.qDim() + kvDim, (start + r) * kvDim, kvDim);
         }
     }
 
@@ -144,6 +144,10 @@ public final class Forward {
     private void attention(KVCache cache, int layer, float[] qkv, float[] att, int n, int start) {
         int hd = c.headDim(), kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c), group = c.heads() / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
+        if (cache.type == KVCache.Type.F16) {
+            attentionF16(cache, layer, qkv, att, n, start);
+            return;
+        }
         float[] keys = cache.keys[layer], values = cache.values[layer];
         Parallel.forEach(n * c.heads(), task -> {
             int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
@@ -168,13 +172,52 @@ public final class Forward {
         });
     }
 
-    /** Attention weights of one (row, head) task: an array per thread, grown to the longest sequence. */
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
+    /**
+     * {@link #attention} over an F16 cache: each stored key and value row is widened to float first, then goes through
+     * the same dot product and axpy as F32's, in the same order (only the stored values' rounding differs).
+     */
+    private void attentionF16(KVCache cache, int layer, float[] qkv, float[] att, int n, int start) {
+        int hd = c.headDim(), kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c), group = c.heads() / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        Parallel.forEach(n * c.heads(), task -> {
+            int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
+            int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd;
+            float[] scores = scores(len), row = widened(hd);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                cache.widen(layer, true, t * kvDim + kvOff, row, hd);
+                scores[t] = VectorMath.dot(qkv, q, row, 0, hd) * scale;
+                max = Math.max(max, scores[t]);
+            }
+            float sum = 0f;
+            for (int t = 0; t < len; t++) {
+                scores[t] = (float) Math.exp(scores[t] - max);
+                sum += scores[t];
+            }
+            java.util.Arrays.fill(att, out, out + hd, 0f);
+            for (int t = 0; t < len; t++) {
+                cache.widen(layer, false, t * kvDim + kvOff, row, hd);
+                VectorMath.axpy(scores[t] / sum, row, 0, att, out, hd);
+            }
+        });
+    }
+
+    /**
+     * Per thread: the attention weights of one (row, head) task, grown to the longest sequence, and one widened F16
+     * row of keys or values, grown to the head dimension.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private static float[] scores(int len) {
-        float[][] holder = SCORES.get();
+        float[][] holder = SCRATCH.get();
         if (holder[0].length < len) holder[0] = new float[Math.max(len, 2 * holder[0].length)];
         return holder[0];
+    }
+
+    private static float[] widened(int hd) {
+        float[][] holder = SCRATCH.get();
+        if (holder[1].length < hd) holder[1] = new float[hd];
+        return holder[1];
     }
 
     private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {
