@@ -104,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> checkSweep = List.of();
 
     @picocli.CommandLine.Mixin SchemeParameters parameters;
+    @picocli.CommandLine.Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {
@@ -155,7 +156,9 @@ final class BenchCommand implements Callable<Integer> {
         var out = System.out;
         out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
                 model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
-        out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (-Dveil.threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
+        out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (--threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
+        out.printf(Locale.ROOT, "kv cache         %s, %d positions, %.1f MiB (%d bytes; --kv-type)%n", cache.type(),
+                cache.capacity(), cache.byteSize() / 1048576.0, cache.byteSize());
         if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());
         if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
         if (tg != null && tg.allocated() >= 0) {
@@ -175,8 +178,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (peak > 0) {
             long budget = fileBytes + cache.byteSize();
-            out.printf(Locale.ROOT, "peak memory      %.1f MiB resident (VmHWM) vs %.1f MiB model file + %.1f MiB KV cache: %.2fx%n",
-                    peak / 1048576.0, fileBytes / 1048576.0, cache.byteSize() / 1048576.0, (double) peak / budget);
+            out.printf(Locale.ROOT, "peak memory      %.1f MiB resident (VmHWM) vs %.1f MiB model file + %.1f MiB KV cache (%s): %.2fx%n",
+                    peak / 1048576.0, fileBytes / 1048576.0, cache.byteSize() / 1048576.0, cache.type(), (double) peak / budget);
         }
         return 0;
     }

@@ -76,6 +76,7 @@ final class DemoCommand implements Callable<Integer> {
     Path transcripts;
 
     @Mixin SchemeParameters parameters;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {

@@ -46,6 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin WeightsServers weightsServers;
     @Mixin TlsOptions tlsOptions;
     @Mixin EvidenceOptions evidence;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {

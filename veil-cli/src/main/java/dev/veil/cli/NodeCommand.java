@@ -45,6 +45,7 @@ final class NodeCommand implements Callable<Integer> {
 
     @Mixin SamplingOptions sampling;
     @Mixin SchemeOptions schemes;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {

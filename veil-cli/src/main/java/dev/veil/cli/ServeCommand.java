@@ -83,6 +83,7 @@ final class ServeCommand implements Callable<Integer> {
     int maxBody;
 
     @Mixin SchemeOptions schemes;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {
