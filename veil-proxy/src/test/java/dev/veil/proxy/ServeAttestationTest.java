@@ -103,7 +103,8 @@ class ServeAttestationTest {
 
     @Test
     void overTlsServeAnswersOnlyDeploymentClients() throws Exception {
-        // No client certificate: the handshake fails before HTTP (serve requires the proxy's certificate).
+        // No client certificate: the handshake fails before HTTP (serve requires the proxy's certificate). In TLS 1.3 the
+        // client may finish its side first and send the request, and then sees the connection close with no answer.
         var ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
         var trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
         var ks = java.security.KeyStore.getInstance("PKCS12");
@@ -115,7 +116,8 @@ class ServeAttestationTest {
         try (var anonymous = HttpClient.newBuilder().sslContext(ctx).build()) {
             var e = assertThrows(IOException.class, () -> Deployment.get(anonymous, Deployment.url(serve.port()) + "/v1/models"));
             assertTrue(e instanceof SSLHandshakeException || e.getCause() instanceof SSLHandshakeException
-                    || String.valueOf(e.getMessage()).contains("closed"), e.toString());
+                    || String.valueOf(e.getMessage()).contains("closed") || String.valueOf(e.getMessage()).contains("received no bytes"),
+                    e.toString());
         }
         // Plaintext to the TLS port gets no HTTP answer.
         try (var http = HttpClient.newHttpClient()) {
