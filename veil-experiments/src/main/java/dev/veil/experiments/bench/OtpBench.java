@@ -18,7 +18,6 @@ import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +36,6 @@ import java.util.Locale;
  * weight-free layers). Medians of the timed runs.
  */
 public final class OtpBench {
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     /** One timed decode, per token: wall ms, this process's CPU ms, the producers' CPU ms within it, the server's CPU ms, wire bytes. */
     private record Sample(double wall, double cpu, double producer, double server, double bytes) {}
 
@@ -51,7 +48,8 @@ public final class OtpBench {
     private final PrintStream out = System.out;
 
     /** @param serverMain the main class whose {@code weights-server} command runs the server process (the CLI's) */
-    public OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp, List<Integer> batchSweep,
+    public OtpBench(Path model, Path tokenizer, int genTokens, int repetitions, int warmup, RemoScheme remo, OtpScheme otp,
+            List<Integer> batchSweep,
                     String serverMain) {
         this.serverMain = serverMain;
         this.model = model;
@@ -81,13 +79,16 @@ public final class OtpBench {
             System.err.println("veil bench: filling the pad pools...");
             otpNode.awaitTopUp(Duration.ofMinutes(10));
             out.printf(Locale.ROOT, "model            %s: dim %d, hidden %d, %d layers, vocab %d; %s of weight matrices (%s quantized for %s)%n", id, c.dim(),
-                    c.hiddenDim(), c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()), Bytes.format(otpNode.weightBytes()), numeric);
+                    c.hiddenDim(), c.layers(), c.vocabSize(), Bytes.format(m.linear().byteSize()), Bytes.format(otpNode.weightBytes()),
+                            numeric);
             out.printf(Locale.ROOT, "run              decode %d tokens greedy from BOS; medians of %d runs after %d warm-up; %d kernel threads per process "
-                    + "(load average %s); weights server in a child process over loopback TCP%n", genTokens, repetitions, warmup, Parallel.threads(),
+                    + "(load average %s); weights server in a child process over loopback TCP%n", genTokens, repetitions, warmup,
+                            Parallel.threads(),
                     Decoding.loadAverage());
             out.printf(Locale.ROOT, "remo-otp         pools of %d rows, batches of %d, %d producer thread%s; Freivalds on %s of calls to 2^-%d, %d retries%n",
                     otpConfig.poolRows(), otpConfig.batchRows(), otpConfig.producers(), otpConfig.producers() == 1 ? "" : "s",
-                    otpConfig.checkRate() >= 1 ? "100%" : String.format(Locale.ROOT, "%.0f%%", 100 * otpConfig.checkRate()), otpConfig.checkBits(),
+                    otpConfig.checkRate() >= 1 ? "100%" : String.format(Locale.ROOT, "%.0f%%", 100 * otpConfig.checkRate()),
+                            otpConfig.checkBits(),
                     otpConfig.maxRetries());
 
             String[] names = {"plain float", "plain exact", "remo " + remo.describe().replaceFirst(",.*", ""), "remo-otp"};
@@ -124,23 +125,28 @@ public final class OtpBench {
             // ms per token's worth of pads, plus the vectors redrawn every rotateAfter checks (one check per matrix and token)
             double pads = padCpu / 1e6 / (producedRows / (double) otpNode.matrixCount()), rotations = rotationSet / otpConfig.rotateAfter();
             double precompute = pads + rotations;
-            double plainExactCpu = median(samples.get(1), Sample::cpu), plainFloatCpu = median(samples.get(0), Sample::cpu);
+            double plainExactCpu = ThreadsCpu.median(samples.get(1), Sample::cpu), plainFloatCpu = ThreadsCpu.median(samples.get(0),
+                    Sample::cpu);
             boolean same = Arrays.equals(tokens[1], tokens[2]) && Arrays.equals(tokens[1], tokens[3]);
 
-            out.printf("%n%-20s %12s %12s %12s %10s %10s %12s %12s %12s %14s%n", "scheme", "node CPU", "precompute", "online CPU", "/ exact", "/ float",
+            out.printf("%n%-20s %12s %12s %12s %10s %10s %12s %12s %12s %14s%n", "scheme", "node CPU", "precompute", "online CPU",
+                    "/ exact", "/ float",
                     "latency", "server CPU", "wire", "node memory");
-            out.printf("%-20s %12s %12s %12s %10s %10s %12s %12s %12s %14s%n", "", "ms/token", "ms/token", "ms/token", "", "", "ms/token", "ms/token",
+            out.printf("%-20s %12s %12s %12s %10s %10s %12s %12s %12s %14s%n", "", "ms/token", "ms/token", "ms/token", "", "", "ms/token",
+                    "ms/token",
                     "per token", "weights+pools");
             long floatBytes = m.linear().byteSize();
             long[] memory = {floatBytes, otpNode.weightBytes(), remoNode.pool().byteSize(),
                     otpNode.weightBytes() + otpNode.poolCapacityBytes() + otpNode.checkBytes()};
             for (int k = 0; k < 4; k++) {
                 List<Sample> x = samples.get(k);
-                double online = median(x, s -> s.cpu - s.producer), pre = k == 3 ? precompute : 0, total = k == 3 ? online + pre : median(x, Sample::cpu);
-                out.printf(Locale.ROOT, "%-20s %12.2f %12s %12.2f %10.3f %10.3f %12.2f %12s %12s %14s%n", names[k], total, k == 3 ? String.format(Locale.ROOT, "%.2f", pre) : "-",
-                        k == 3 ? online : total, total / plainExactCpu, total / plainFloatCpu, median(x, Sample::wall),
-                        k < 2 ? "-" : String.format(Locale.ROOT, "%.2f", median(x, Sample::server)),
-                        k < 2 ? "-" : Bytes.format((long) median(x, Sample::bytes)), Bytes.format(memory[k]));
+                double online = ThreadsCpu.median(x, s -> s.cpu - s.producer), pre = k == 3 ? precompute : 0, total = k == 3 ? online
+                        + pre : ThreadsCpu.median(x, Sample::cpu);
+                out.printf(Locale.ROOT, "%-20s %12.2f %12s %12.2f %10.3f %10.3f %12.2f %12s %12s %14s%n", names[k], total, k == 3
+                        ? String.format(Locale.ROOT, "%.2f", pre) : "-",
+                        k == 3 ? online : total, total / plainExactCpu, total / plainFloatCpu, ThreadsCpu.median(x, Sample::wall),
+                        k < 2 ? "-" : String.format(Locale.ROOT, "%.2f", ThreadsCpu.median(x, Sample::server)),
+                        k < 2 ? "-" : Bytes.format((long) ThreadsCpu.median(x, Sample::bytes)), Bytes.format(memory[k]));
             }
             var st = otpNode.stats();
             out.printf(Locale.ROOT, "%nremo-otp precompute: %.2f ms CPU per token = pads %.2f (%d rows over %d matrices) + Freivalds vectors %.3f "
@@ -149,7 +155,8 @@ public final class OtpBench {
                     precompute / plainExactCpu, precompute / plainFloatCpu);
             int[] rounds = otpNode.checkRounds();
             out.printf(Locale.ROOT, "remo-otp pools:      %s when full (%d rows per matrix), Freivalds vectors %s (%d to %d rounds per matrix); "
-                    + "rows made on the spot in timed runs: %d; checks %d, faults %d%n", Bytes.format(otpNode.poolCapacityBytes()), otpConfig.poolRows(),
+                    + "rows made on the spot in timed runs: %d; checks %d, faults %d%n", Bytes.format(otpNode.poolCapacityBytes()),
+                            otpConfig.poolRows(),
                     Bytes.format(otpNode.checkBytes()), rounds[0], rounds[1], dryRows, st.checks(), st.faults());
             out.printf(Locale.ROOT, "remo-otp online:     mask %.1f%%, restore %.1f%%, check %.1f%% of its call time (the rest: round trip)%n",
                     share(st.maskNanos(), st), share(st.restoreNanos(), st), share(st.checkNanos(), st));
@@ -161,7 +168,8 @@ public final class OtpBench {
     }
 
     /** Pad CPU per token's worth against the batch size: what one pass over W for many rows saves. */
-    private void batchSweep(Model m, RingLinearOps exact, String id, ServerProcess server, OtpConfig base, double plainExactCpu, double plainFloatCpu)
+    private void batchSweep(Model m, RingLinearOps exact, String id, ServerProcess server, OtpConfig base, double plainExactCpu,
+            double plainFloatCpu)
             throws InterruptedException {
         out.printf("%npad batch   pad CPU ms/token   / plain exact   / plain float%n");
         for (int b : batchSweep) {
@@ -196,10 +204,10 @@ public final class OtpBench {
         int[] out = new int[genTokens];
         long b0 = channel == null ? 0 : channel.traffic().bytesSent() + channel.traffic().bytesReceived();
         long s0 = server.cpuNanos(), p0 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos();
-        long c0 = threadsCpuNanos(), t0 = System.nanoTime();
+        long c0 = ThreadsCpu.nanos(), t0 = System.nanoTime();
         int token = Decoding.startToken(m);
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
-        long t1 = System.nanoTime(), c1 = threadsCpuNanos();
+        long t1 = System.nanoTime(), c1 = ThreadsCpu.nanos();
         long p1 = otpNode == null ? 0 : otpNode.stats().producerCpuNanos(), s1 = server.cpuNanos();
         long b1 = channel == null ? 0 : channel.traffic().bytesSent() + channel.traffic().bytesReceived();
         tokens[slot] = out;
@@ -207,18 +215,5 @@ public final class OtpBench {
         return new Sample((t1 - t0) / 1e6 / n, (c1 - c0) / 1e6 / n, (p1 - p0) / 1e6 / n, (s1 - s0) / 1e6 / n, (b1 - b0) / n);
     }
 
-    /**
-     * CPU time of this process's threads so far (the process counter ticks in 10 ms, too coarse for a token). The
-     * JVM's own JIT and GC threads are not among them; every thread the node works on lives through the bench.
-     */
-    private static long threadsCpuNanos() {
-        long sum = 0;
-        for (long t : THREADS.getThreadCpuTime(THREADS.getAllThreadIds())) sum += Math.max(0, t);
-        return sum;
-    }
 
-    private static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
-        double[] v = samples.stream().mapToDouble(f).sorted().toArray();
-        return v[v.length / 2];
-    }
 }

@@ -23,7 +23,6 @@ import dev.veil.node.shares.SharesNode;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,8 +39,6 @@ import java.util.Locale;
  * float32). Medians of the timed runs.
  */
 public final class SharesBench {
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     /** One timed decode, per token: wall ms, this process's CPU ms, the servers' CPU ms, wire bytes. */
     private record Sample(double wall, double cpu, double server, double bytes) {}
 
@@ -147,18 +144,19 @@ public final class SharesBench {
                 System.err.printf(Locale.ROOT, "  run %d%s: ms/token %s%n", i + 1, i >= warmup ? "" : " (warm-up)",
                         Arrays.stream(wall).mapToObj(w -> String.format(Locale.ROOT, "%.1f", w)).toList());
             }
-            double floatCpu = median(samples.get(0), Sample::cpu), exactCpu = median(samples.get(1), Sample::cpu);
+            double floatCpu = ThreadsCpu.median(samples.get(0), Sample::cpu), exactCpu = ThreadsCpu.median(samples.get(1), Sample::cpu);
             double minimum = activationBytes(c);
             out.printf("%n%-34s %10s %9s %9s %10s %11s %11s %9s%n", "scheme", "node CPU", "/ float", "/ exact", "latency", "server CPU",
                     "wire", "/ minimum");
             out.printf("%-34s %10s %9s %9s %10s %11s %11s %9s%n", "", "ms/token", "", "", "ms/token", "ms/token", "per token", "");
             for (int k = 0; k < subjects.size(); k++) {
                 var x = samples.get(k);
-                double cpu = median(x, Sample::cpu), bytes = median(x, Sample::bytes);
+                double cpu = ThreadsCpu.median(x, Sample::cpu), bytes = ThreadsCpu.median(x, Sample::bytes);
                 boolean split = !subjects.get(k).servers().isEmpty();
                 out.printf(Locale.ROOT, "%-34s %10.2f %9.3f %9.3f %10.2f %11s %11s %9s%n", subjects.get(k).name(), cpu, cpu / floatCpu,
                         cpu / exactCpu,
-                        median(x, Sample::wall), split ? String.format(Locale.ROOT, "%.2f", median(x, Sample::server)) : "-",
+                        ThreadsCpu.median(x, Sample::wall), split ? String.format(Locale.ROOT, "%.2f", ThreadsCpu.median(x,
+                                Sample::server)) : "-",
                         split ? Bytes.format((long) bytes) : "-", split ? String.format(Locale.ROOT, "%.2f", bytes / minimum) : "-");
             }
             boolean same = true;
@@ -191,12 +189,12 @@ public final class SharesBench {
         var f = new Forward(m.config(), m.node(), s.ops());
         var cache = new KVCache(m.config(), genTokens + 1);
         int[] out = new int[genTokens];
-        long b0 = bytes(s.channels()), s0 = cpu(s.servers()), c0 = threadsCpuNanos(), t0 = System.nanoTime();
+        long b0 = bytes(s.channels()), s0 = cpu(s.servers()), c0 = ThreadsCpu.nanos(), t0 = System.nanoTime();
         int token = m.tokenizer() != null && m.tokenizer().bos() >= 0 ? m.tokenizer().bos() : 1;
         for (int i = 0; i < genTokens; i++) out[i] = token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
         long t1 = System.nanoTime();
         s.settle().run();
-        long c1 = threadsCpuNanos(), s1 = cpu(s.servers()), b1 = bytes(s.channels());
+        long c1 = ThreadsCpu.nanos(), s1 = cpu(s.servers()), b1 = bytes(s.channels());
         tokens[slot] = out;
         double n = genTokens;
         return new Sample((t1 - t0) / 1e6 / n, (c1 - c0) / 1e6 / n, (s1 - s0) / 1e6 / n, (b1 - b0) / n);
@@ -210,15 +208,5 @@ public final class SharesBench {
         return servers.stream().mapToLong(ServerProcess::cpuNanos).sum();
     }
 
-    /** CPU time of this process's threads so far (per-thread counters; the JIT's and GC's threads are not among them). */
-    private static long threadsCpuNanos() {
-        long sum = 0;
-        for (long t : THREADS.getThreadCpuTime(THREADS.getAllThreadIds())) sum += Math.max(0, t);
-        return sum;
-    }
 
-    private static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
-        double[] v = samples.stream().mapToDouble(f).sorted().toArray();
-        return v[v.length / 2];
-    }
 }

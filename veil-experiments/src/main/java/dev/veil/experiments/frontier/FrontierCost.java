@@ -4,13 +4,13 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.experiments.bench.ServerProcess;
+import dev.veil.experiments.bench.ThreadsCpu;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.Traffic;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +25,6 @@ import java.util.List;
  * short prompt; medians of the timed runs, after one warm-up.
  */
 public final class FrontierCost {
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     /** One scheme's cost: node CPU and wall time per token (medians), and its session's privacy line (CMIF), or null. */
     public record Cost(Scheme scheme, double cpuMsPerToken, double wallMsPerToken, String privacy) {}
 
@@ -64,11 +62,11 @@ public final class FrontierCost {
                 for (int k = 0; k < nodes.size(); k++) {
                     var node = nodes.get(k);
                     try (var session = node.session()) {
-                        long c0 = threadsCpuNanos(), t0 = System.nanoTime();
+                        long c0 = ThreadsCpu.nanos(), t0 = System.nanoTime();
                         session.generate(prompt, editable, tokens, Sampler.greedy(), t -> {});
                         long t1 = System.nanoTime();
                         node.settle();
-                        long c1 = threadsCpuNanos();
+                        long c1 = ThreadsCpu.nanos();
                         privacy[k] = session.report().privacy();
                         if (r < 0) continue;
                         cpu[k][r] = (c1 - c0) / 1e6 / tokens;
@@ -118,10 +116,4 @@ public final class FrontierCost {
         return s[s.length / 2];
     }
 
-    /** CPU time of this process's threads so far (per-thread counters; the JIT's and GC's threads are not among them). */
-    private static long threadsCpuNanos() {
-        long sum = 0;
-        for (long t : THREADS.getThreadCpuTime(THREADS.getAllThreadIds())) sum += Math.max(0, t);
-        return sum;
-    }
 }
