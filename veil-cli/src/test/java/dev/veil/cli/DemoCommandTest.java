@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
-import java.nio.file.Files;
+import dev.veil.protocol.transcript.TranscriptReader;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,13 @@ class DemoCommandTest {
         assertTrue(otp.find(), o);
         assertTrue(Integer.parseInt(otp.group(1)) <= 2, o);
         assertTrue(o.contains("veil: warning: remo leaks"), o);
-        assertTrue(Files.size(dir.resolve("remo.transcript")) > 0 && Files.size(dir.resolve("remo-otp.transcript")) > 0);
+        // The kept transcripts hold exactly the calls the demo reports, the first carrying BOS and the 8 prompt tokens.
+        var reported = Pattern.compile("transcript: (\\d+) calls; the first, qkv layer 0, carried 9 rows").matcher(o);
+        for (String scheme : new String[] {"remo", "remo-otp"}) {
+            assertTrue(reported.find(), o);
+            var transcript = TranscriptReader.readAll(dir.resolve(scheme + ".transcript"));
+            assertEquals(Integer.parseInt(reported.group(1)), transcript.linearCalls().size(), scheme);
+        }
     }
 
     @Test
