@@ -41,11 +41,18 @@ public final class Forward {
      * overwritten by the next call on the same cache (the decode loop's step).
      */
     public float[] next(int[] tokens, KVCache cache) {
-        var a = Activations.of(cache, c, tokens.length);
-        embed(tokens, a.x);
-        layers(a.x, tokens.length, cache);
-        int dim = c.dim();
-        RmsNorm.apply(a.normed, 0, a.x, (tokens.length - 1) * dim, p.finalNorm(), dim, c.rmsEps());
+        int n = tokens.length, chunks = chunks(n), dim = c.dim();
+        if (n == 0) throw new IllegalArgumentException("no tokens to run");
+        for (int t : tokens) checkToken(t);
+        checkCapacity(cache, n);
+        var a = Activations.of(cache, c, ceilDiv(n, chunks));
+        int rows = 0;
+        for (int i = 0, from = 0; i < chunks; i++, from += rows) {
+            rows = (int) ((long) n * (i + 1) / chunks) - from;
+            embed(tokens, from, rows, a.x);
+            layersInPlace(a.x, rows, cache);
+        }
+        RmsNorm.apply(a.normed, 0, a.x, (rows - 1) * dim, p.finalNorm(), dim, c.rmsEps());
         linear.apply(Projection.LM_HEAD, 0, a.normed, 1, a.logits);
         return a.logits;
     }
@@ -65,11 +72,16 @@ public final class Forward {
     }
 
     private void embed(int[] tokens, float[] x) {
-        int n = tokens.length, dim = c.dim();
-        if (n == 0) throw new IllegalArgumentException("no tokens to run");
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
+        embed(tokens, 0, tokens.length, x);
+    }
+
+    /** Embedding rows of tokens[from, from + n) into x[0, n·dim). */
+    private void embed(int[] tokens, int from, int n, float[] x) {
+        int dim = c.dim();
         for (int r = 0; r < n; r++) {
-            int t = tokens[r];
-            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
+            int t = tokens[from + r];
+            checkToken(t);
             p.tokenEmbedding().copyRow(t, dim, x, r * dim);
         }
     }
@@ -79,12 +91,54 @@ public final class Forward {
      * already in {@code cache}; appends their keys and values. Needs only the layers' norms and weights.
      */
     public void layers(float[] x, int n, KVCache cache) {
-        int dim = c.dim(), start = cache.length;
+        int dim = c.dim(), chunks = chunks(n);
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
         if (x.length < n * dim) throw new IllegalArgumentException("hidden states hold " + x.length + " values, need " + n + "x" + dim);
-        if (start + n > cache.capacity) {
-            throw new IllegalArgumentException("sequence of " + (start + n) + " tokens exceeds the context of " + cache.capacity);
+        checkCapacity(cache, n);
+        if (chunks == 1) {
+            layersInPlace(x, n, cache);
+            return;
         }
+        var a = Activations.of(cache, c, ceilDiv(n, chunks));
+        for (int i = 0, from = 0; i < chunks; i++) {
+            int to = (int) ((long) n * (i + 1) / chunks), rows = to - from;
+            System.arraycopy(x, from * dim, a.x, 0, rows * dim);
+            layersInPlace(a.x, rows, cache);
+            System.arraycopy(a.x, 0, x, from * dim, rows * dim);
+            from = to;
+        }
+    }
+
+    /**
+     * Rows run through the layers at once: a longer sequence runs in near-equal chunks of at most this many, which
+     * bounds the working arrays (at the 1B shape, 512 rows would hold 70 MB per session). Every chunk keeps at least
+     * 64 rows, far above the row count where the matrix kernels change method, and each output row is computed the
+     * same whatever the other rows of its call, so the results equal one pass over all rows.
+     */
+    static final int MAX_ROWS = 128;
+
+    private static int chunks(int n) {
+        return Math.max(1, ceilDiv(n, MAX_ROWS));
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Checked before any row runs, so a refused call leaves the cache as it was. */
+    private static void checkCapacity(KVCache cache, int n) {
+        if (cache.length + n > cache.capacity) {
+            throw new IllegalArgumentException("sequence of " + (cache.length + n) + " tokens exceeds the context of " + cache.capacity);
+        }
+    }
+
+    private void checkToken(int t) {
+        if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
+    }
+
+    /** {@link #layers} for at most {@link #MAX_ROWS} rows (capacity checked by the caller). */
+    private void layersInPlace(float[] x, int n, KVCache cache) {
+        int dim = c.dim(), start = cache.length;
         int hidden = c.hiddenDim();
         var a = Activations.of(cache, c, n);
         float[] xb = a.xb, qkv = a.qkv, att = a.att, delta = a.delta, gu = a.gu, act = a.act;

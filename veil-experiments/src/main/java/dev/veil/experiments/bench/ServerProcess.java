@@ -29,7 +29,7 @@ public final class ServerProcess implements AutoCloseable {
     /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
     public static ServerProcess start(Path model, String modelId, String main) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn32m",
                 "-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
