@@ -1,14 +1,12 @@
 package dev.veil.engine;
 
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
- * The engine's own thread pool, so kernels never compete with the common pool (which servers and tests use).
- * Size: {@link #configure} before first use (the CLI's {@code --threads}), else the system property
- * {@code veil.threads}, else the number of processors. The pool lives in a holder class, made on first use: its
- * size and pool are static finals there, so the kernels' hot path reads constants, as it did before.
+ * The engine's own threads, so kernels never compete with the common pool (which servers and tests use). Size:
+ * {@link #configure} before first use (the CLI's {@code --threads}), else the system property {@code veil.threads},
+ * else the number of processors. The workers live in a holder class, made on first use: its size and workers are
+ * static finals there, so the kernels' hot path reads constants.
  */
 public final class Parallel {
     private static final Object LOCK = new Object();
@@ -17,15 +15,10 @@ public final class Parallel {
 
     private Parallel() {}
 
-    /** The pool, made when a kernel (or {@link #threads}) first needs it. */
+    /** The workers, made when a kernel (or {@link #threads}) first needs them. */
     private static final class Pool {
         static final int THREADS = size();
-        static final ForkJoinPool POOL = new ForkJoinPool(THREADS, pool -> {
-            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            t.setName("veil-kernel-" + t.getPoolIndex());
-            t.setDaemon(true);
-            return t;
-        }, null, false);
+        static final Workers WORKERS = THREADS > 1 ? new Workers(THREADS - 1) : null;
 
         private static int size() {
             synchronized (LOCK) {
@@ -38,10 +31,10 @@ public final class Parallel {
     }
 
     /**
-     * Sets the pool's size; only before the pool exists (asking for the size it already has is allowed).
+     * Sets the number of threads; only before the workers exist (asking for the number they have is allowed).
      *
      * @throws IllegalArgumentException if {@code threads} is below 1
-     * @throws IllegalStateException if the pool already runs with another size
+     * @throws IllegalStateException if the workers already run with another number
      */
     public static void configure(int threads) {
         if (threads < 1) throw new IllegalArgumentException("the thread count must be at least 1, got " + threads);
@@ -61,17 +54,15 @@ public final class Parallel {
         return Pool.THREADS;
     }
 
-    /** Runs body(i) for i in [0, n), split into about 4 chunks per thread; runs inline when n is 1. */
+    /**
+     * Runs body(i) for i in [0, n): the caller and the workers take chunks of about n / (4 · threads) indices. While
+     * the workers serve another caller (another session, or a body that itself calls forEach), this caller runs its
+     * indices itself, so no call ever waits for another.
+     */
     public static void forEach(int n, IntConsumer body) {
         if (n <= 0) return;
-        if (n == 1 || Pool.THREADS == 1) {
+        if (n == 1 || Pool.THREADS == 1 || !Pool.WORKERS.run(n, body)) {
             for (int i = 0; i < n; i++) body.accept(i);
-            return;
         }
-        int chunks = Math.min(n, Pool.THREADS * 4);
-        Pool.POOL.submit(() -> IntStream.range(0, chunks).parallel().forEach(c -> {
-            int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-            for (int i = from; i < to; i++) body.accept(i);
-        })).join();
     }
 }

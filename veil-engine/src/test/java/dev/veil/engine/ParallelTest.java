@@ -3,7 +3,12 @@ package dev.veil.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.ArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The pool's size is settable only before the pool exists (the CLI's --threads; its test runs a fresh JVM). */
@@ -24,5 +29,50 @@ class ParallelTest {
         var seen = new AtomicIntegerArray(1000);
         Parallel.forEach(1000, seen::incrementAndGet);
         for (int i = 0; i < 1000; i++) assertEquals(1, seen.get(i), "index " + i);
+    }
+
+    @Test
+    void aFailingBodyFailsItsCallerAndTheWorkersServeTheNext() {
+        var e = assertThrows(IllegalStateException.class, () -> Parallel.forEach(1000, i -> {
+            if (i == 777) throw new IllegalStateException("index 777");
+        }));
+        assertEquals("index 777", e.getMessage());
+        forEachVisitsEveryIndexOnce();
+    }
+
+    /** Sessions decode at once: every call sees each of its indices once, whether it got the workers or ran alone. */
+    @Test
+    void concurrentAndNestedCallsEachVisitEveryIndexOnce() throws Exception {
+        var callers = Executors.newFixedThreadPool(4);
+        try {
+            var results = new ArrayList<Future<?>>();
+            for (int t = 0; t < 4; t++) {
+                results.add(callers.submit(() -> {
+                    for (int round = 0; round < 300; round++) {
+                        int n = 1 + round % 97;
+                        var seen = new AtomicIntegerArray(n * 3);
+                        Parallel.forEach(n, i -> Parallel.forEach(3, k -> seen.incrementAndGet(i * 3 + k)));
+                        for (int i = 0; i < n * 3; i++) assertEquals(1, seen.get(i), "round " + round + ", index " + i);
+                    }
+                    return null;
+                }));
+            }
+            for (var r : results) r.get(60, TimeUnit.SECONDS);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    /** What the caller reads after forEach returns includes every write its bodies made (the decode's outputs). */
+    @Test
+    void writesOfTheBodiesAreVisibleToTheCaller() {
+        for (int round = 0; round < 2000; round++) {
+            long[] out = new long[64];
+            long stamp = round + 1;
+            Parallel.forEach(out.length, i -> out[i] = stamp * (i + 1));
+            var sum = new AtomicLong();
+            for (int i = 0; i < out.length; i++) sum.addAndGet(out[i] - stamp * (i + 1));
+            assertEquals(0, sum.get(), "round " + round);
+        }
     }
 }

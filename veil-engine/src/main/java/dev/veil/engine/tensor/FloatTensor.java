@@ -86,42 +86,42 @@ public abstract class FloatTensor {
         });
     }
 
-    /** Decode by integer dot products: x quantized once, one parallel pass over the rows. */
-    static void integerMatmul(Q8Activations.Kernel w, float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
-        var a = Q8Activations.quantize(x, n, cols);
+    /** Decode by the format's kernel: x prepared once ({@link DecodeInput}), one parallel pass over the rows. */
+    static void decodeMatmul(DecodeInput.Kernel w, float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
+        var a = DecodeInput.of(x, n, cols);
         int blocks = cols / 32;
         Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = w.dotQ8((long) j * blocks, a, r * blocks, blocks);
+            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = w.decodeDot((long) j * blocks, a, r * blocks, blocks);
         });
     }
 
     /**
      * A fused projection: matrices {@code parts} (part i is {@code partRows[i] × cols}) applied to the same input,
-     * their outputs side by side from {@code out[r·outStride]}. Where all parts have integer decode kernels, the
-     * input is quantized once and all rows are one parallel pass; otherwise each part runs its own
+     * their outputs side by side from {@code out[r·outStride]}. Where all parts have decode kernels, the input is
+     * prepared once and all rows are one parallel pass; otherwise each part runs its own
      * {@link #matmul}. The results are the same either way.
      */
     public static void matmulFused(FloatTensor[] parts, int[] partRows, float[] x, int n, int cols, float[] out, int outStride) {
-        boolean integer = n < GEMM_MIN_ROWS && cols % 32 == 0;
+        boolean decode = n < GEMM_MIN_ROWS && cols % 32 == 0;
         int total = 0;
         for (int i = 0; i < parts.length; i++) {
             parts[i].checkShape(x, n, partRows[i], cols, out, outStride, total);
-            integer &= parts[i] instanceof Q8Activations.Kernel;
+            decode &= parts[i] instanceof DecodeInput.Kernel;
             total += partRows[i];
         }
-        if (!integer) {
+        if (!decode) {
             for (int i = 0, offset = 0; i < parts.length; offset += partRows[i++]) {
                 parts[i].matmul(x, n, partRows[i], cols, out, outStride, offset);
             }
             return;
         }
-        var a = Q8Activations.quantize(x, n, cols);
+        var a = DecodeInput.of(x, n, cols);
         int blocks = cols / 32;
         Parallel.forEach(total, j -> {
             int part = 0, row = j;
             while (row >= partRows[part]) row -= partRows[part++];
-            var w = (Q8Activations.Kernel) parts[part];
-            for (int r = 0; r < n; r++) out[r * outStride + j] = w.dotQ8((long) row * blocks, a, r * blocks, blocks);
+            var w = (DecodeInput.Kernel) parts[part];
+            for (int r = 0; r < n; r++) out[r * outStride + j] = w.decodeDot((long) row * blocks, a, r * blocks, blocks);
         });
     }
 

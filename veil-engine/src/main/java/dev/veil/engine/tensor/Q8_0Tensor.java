@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** GGML Q8_0: blocks of 32 values, each block a half-precision scale d and 32 int8 q; value = d·q. 34 bytes. */
-public final class Q8_0Tensor extends BlockTensor implements Q8Activations.Kernel {
+public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel {
     static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = Lanes.L;
@@ -84,12 +84,12 @@ public final class Q8_0Tensor extends BlockTensor implements Q8Activations.Kerne
             super.matmul(x, n, rows, cols, out, outStride, outOffset);
             return;
         }
-        integerMatmul(this, x, n, rows, cols, out, outStride, outOffset);
+        decodeMatmul(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /** Partial sum i takes the integer sum q_w·q_x of elements i and 16 + i per block, times d_w·d_x. */
     @Override
-    public float dotQ8(long first, Q8Activations a, int xBlock, int blocks) {
+    public float decodeDot(long first, DecodeInput a, int xBlock, int blocks) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES + 2;
@@ -114,8 +114,8 @@ public final class Q8_0Tensor extends BlockTensor implements Q8Activations.Kerne
         return w0.mul(ShortVector.fromArray(Lanes.S, q, xo)).add(w1.mul(ShortVector.fromArray(Lanes.S, q, xo + 16)));
     }
 
-    /** Scalar twin of {@link #dotQ8}. */
-    float dotQ8Scalar(long first, Q8Activations a, int xBlock, int blocks) {
+    /** Scalar twin of {@link #decodeDot}. */
+    float decodeDotScalar(long first, DecodeInput a, int xBlock, int blocks) {
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES;

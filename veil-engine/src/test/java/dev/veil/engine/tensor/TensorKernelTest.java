@@ -143,13 +143,13 @@ class TensorKernelTest {
         var rnd = new Random(5);
         for (int trial = 0; trial < 20; trial++) {
             int blocks = 1 + rnd.nextInt(70), n = 1 + rnd.nextInt(3), cols = 32 * blocks;
-            var a = Q8Activations.quantize(gaussian(rnd, n * cols), n, cols);
+            var a = DecodeInput.of(gaussian(rnd, n * cols), n, cols);
             var q8 = (Q8_0Tensor) randomTensor(GGMLType.Q8_0, 2 * cols, rnd);
             var q4 = (Q4_0Tensor) randomTensor(GGMLType.Q4_0, 2 * cols, rnd);
             int r = rnd.nextInt(n);
-            float v8 = q8.dotQ8Scalar(blocks, a, r * blocks, blocks), v4 = q4.dotQ8Scalar(blocks, a, r * blocks, blocks);
-            assertEquals(v8, q8.dotQ8(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v8)) * blocks);
-            assertEquals(v4, q4.dotQ8(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v4)) * blocks);
+            float v8 = q8.decodeDotScalar(blocks, a, r * blocks, blocks), v4 = q4.decodeDotScalar(blocks, a, r * blocks, blocks);
+            assertEquals(v8, q8.decodeDot(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v8)) * blocks);
+            assertEquals(v4, q4.decodeDot(blocks, a, r * blocks, blocks), 1e-5 * (1 + Math.abs(v4)) * blocks);
         }
     }
 
