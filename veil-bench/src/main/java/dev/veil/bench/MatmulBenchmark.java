@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The weight multiply of one Llama-3.2-1B FFN matrix (8192 × 2048, the gate/up shape) per tensor type: decode
  * (n = 1, memory-bound) and prefill (n input rows, compute-bound). In-run baselines: type F32 (the float
  * kernel), and {@code matvecScalar}, the scalar twin of each type's kernel. {@code matvecFloatDot} is the
- * vectorized float-input dot product that the integer decode kernels of Q8_0/Q4_0 replace.
+ * format's vectorized {@code dot} row by row, without the fused decode path's prepared input (Q8_0, Q4_0).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -2,14 +2,12 @@ package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.LE;
 import static jdk.incubator.vector.VectorOperators.B2F;
-import static jdk.incubator.vector.VectorOperators.S2F;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -38,10 +36,6 @@ public final class Lanes {
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** 16 bytes: one per partial sum, widened with {@code convertShape(..., part)} for part &lt; PARTS. */
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    /** Short lanes of the integer kernels: 16 (256 bits) where the width allows, else 8. */
-    static final VectorSpecies<Short> S = F.vectorBitSize() >= 256 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
-    /** Bytes that widen to {@link #S}. */
-    static final VectorSpecies<Byte> BS = S.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
 
     /** Lane i to lane i XOR 8 (512 bits) and i XOR 4 (256 and 512): the folds of {@link #sum}. */
     private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
@@ -63,11 +57,6 @@ public final class Lanes {
     static IntVector bytesToInts(MemorySegment s, long at, int part) {
         if (L > 4) return (IntVector) ByteVector.fromMemorySegment(BL, s, at + (long) part * L, LE).convertShape(ZERO_EXTEND_B2I, I, 0);
         return (IntVector) ByteVector.fromMemorySegment(BL, s, at + 8L * (part >> 1), LE).convertShape(ZERO_EXTEND_B2I, I, part & 1);
-    }
-
-    /** Float lanes [part·L, (part+1)·L) of the short vector p (part &lt; S.length() / L). */
-    static FloatVector shortsToFloats(ShortVector p, int part) {
-        return (FloatVector) p.convertShape(S2F, F, part);
     }
 
     static VectorSpecies<Float> floatSpecies(String forced) {
