@@ -13,6 +13,7 @@ import dev.veil.experiments.bench.MemoryBandwidth;
 import dev.veil.experiments.bench.OtpBench;
 import dev.veil.experiments.bench.RemoBench;
 import dev.veil.experiments.bench.SharesBench;
+import dev.veil.experiments.bench.WidthBench;
 import dev.veil.node.shares.SharesScheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
@@ -103,6 +104,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "shares: also measure shares checked to these 2^-λ (B's share as a seed)")
     List<Integer> checkSweep = List.of();
 
+    @Option(names = "--widths", split = ",", paramLabel = "BITS",
+            description = "plain: run the bench at these vector widths (128, 256, 512), one child JVM each, alternated, "
+                    + "and report each width's rates against the widest's")
+    List<Integer> widths;
+
+    @Option(names = "--width-rounds", defaultValue = "3", description = "with --widths: rounds of all widths (default: ${DEFAULT-VALUE})")
+    int widthRounds;
+
     @picocli.CommandLine.Mixin SchemeParameters parameters;
     @picocli.CommandLine.Mixin EngineOptions engine;
 
@@ -119,6 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
             throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve)");
         }
+        if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");
         boolean ring = mode.equals("remo-otp") || mode.equals("shares");
         // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
         var params = new SchemeParams(parameters.given(), ring ? Map.of("numeric", "exact") : Map.of());
@@ -134,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
+        if (widths != null) return new WidthBench(Main.class.getName(), widths, widthRounds, childArgs()).run(System.out);
         Model m = ModelLoader.load(model, tokenizer);
         var c = m.config();
         int capacity = Math.max(promptTokens, genTokens);
@@ -182,6 +193,16 @@ final class BenchCommand implements Callable<Integer> {
                     peak / 1048576.0, fileBytes / 1048576.0, cache.byteSize() / 1048576.0, cache.type(), (double) peak / budget);
         }
         return 0;
+    }
+
+    /** This bench's plain options for a child bench (its bandwidth test cut to the minimum: only the rates are read). */
+    private List<String> childArgs() {
+        var args = new java.util.ArrayList<>(List.of("--model", model.toString(), "-p", String.valueOf(promptTokens),
+                "-n", String.valueOf(genTokens), "-r", String.valueOf(repetitions), "--warmup", String.valueOf(warmup),
+                "--seed", String.valueOf(seed), "--bandwidth-mib", "64"));
+        if (tokenizer != null) args.addAll(List.of("--tokenizer", tokenizer.toString()));
+        args.addAll(engine.given());
+        return args;
     }
 
     /**

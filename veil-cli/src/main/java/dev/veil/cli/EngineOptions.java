@@ -13,12 +13,15 @@ import picocli.CommandLine.Spec;
  */
 final class EngineOptions {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
+    /** The options as given, for a child process that must run the engine alike. */
+    private final java.util.List<String> given = new java.util.ArrayList<>();
 
     @Option(names = "--threads", paramLabel = "N",
             description = "kernel threads (default: -Dveil.threads, else the number of processors)")
     void threads(int n) {
         try {
             Parallel.configure(n);
+            given.addAll(java.util.List.of("--threads", String.valueOf(n)));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ParameterException(spec.commandLine(), "--threads: " + e.getMessage());
         }
@@ -29,8 +32,13 @@ final class EngineOptions {
     void kvType(String type) {
         try {
             KVCache.setDefaultType(KVCache.Type.parse(type));
+            given.addAll(java.util.List.of("--kv-type", type));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kv-type: " + e.getMessage());
         }
+    }
+
+    java.util.List<String> given() {
+        return java.util.List.copyOf(given);
     }
 }

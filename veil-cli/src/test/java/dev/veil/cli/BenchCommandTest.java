@@ -23,6 +23,34 @@ class BenchCommandTest {
         return Path.of(root == null ? "../shared" : root, "models/stories260K/stories260K.bin").toString();
     }
 
+    /** Each width in its own JVM (the width is fixed per JVM), so the rates differ per width and come back parsed. */
+    @Test
+    void runsEveryWidthAsAChildAndReportsTheRatios() {
+        assertEquals(0, run("bench", "--model", stories(), "--widths", "256,128", "--width-rounds", "2", "-p", "8", "-n", "4",
+                "-r", "1", "--warmup", "0"), err);
+        var line = Pattern.compile("^(128|256)-bit\\s+prefill ([0-9.]+), ([0-9.]+) t/s, decode ([0-9.]+), ([0-9.]+) t/s$",
+                Pattern.MULTILINE).matcher(out);
+        int widths = 0;
+        while (line.find()) {
+            widths++;
+            for (int g = 2; g <= 5; g++) assertTrue(Double.parseDouble(line.group(g)) > 0, out);
+        }
+        assertEquals(2, widths, out);
+        String ratios = "^256 / 128\\s+prefill [0-9.]+, [0-9.]+; [0-9.]+, decode [0-9.]+, [0-9.]+; [0-9.]+ \\(per round; median\\)$";
+        assertTrue(Pattern.compile(ratios, Pattern.MULTILINE).matcher(out).find(), out);
+        assertTrue(err.contains("round 2 of 2, 256-bit vectors"), err);
+    }
+
+    @Test
+    void refusesWidthsItCannotCompare() {
+        assertEquals(1, run("bench", "--model", stories(), "--widths", "256"), err);
+        assertTrue(err.contains("--widths needs at least two different widths, e.g. 256,512"), err);
+        assertEquals(1, run("bench", "--model", stories(), "--widths", "256,300"), err);
+        assertTrue(err.contains("--widths takes 128, 256 and 512, got 300"), err);
+        assertEquals(1, run("bench", "--model", stories(), "--mode", "remo", "--widths", "256,512"), err);
+        assertTrue(err.contains("--widths runs the plain bench only"), err);
+    }
+
     @Test
     void reportsSpeedsBandwidthBoundRatioAndPeakMemory() {
         assertEquals(0, run("bench", "--model", stories(), "-p", "16", "-n", "8", "-r", "2", "--warmup", "1",

@@ -120,19 +120,24 @@ class ProxyEndToEndTest {
 
     @Test
     void anAppThatGoesAwayMidStreamCancelsTheNodesSession() throws Exception {
-        long before = serve.counters()[1];
+        // Its own serve, each weights-server call delayed 2 ms: 400 tokens take far longer than the app's going away
+        // takes to reach serve, so the session cannot end on its own first (with the shared serve it sometimes did).
+        var slow = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0, Duration.ofMillis(2));
+        var node = d.attested(slow.port(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
         String body = JSON.createObjectNode().put("model", Deployment.ID).put("prompt", "Once").put("temperature", 0)
                 .put("max_tokens", 400).put("stream", true).toString();
-        try (var app = HttpClient.newHttpClient()) {
-            var r = app.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/completions"))
+        try (var slowProxy = new VerifyingProxy(node, 1 << 20, 4, Duration.ofSeconds(60), log::add).start("127.0.0.1", 0);
+             var app = HttpClient.newHttpClient()) {
+            var r = app.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slowProxy.port() + "/v1/completions"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (var in = r.body()) {
                 assertTrue(new String(in.readNBytes(6)).startsWith("data: "));
             } // the app closes its connection with the stream under way
+            for (int i = 0; i < 400 && slow.counters()[1] == 0; i++) Thread.sleep(50);
         }
-        for (int i = 0; i < 200 && serve.counters()[1] == before; i++) Thread.sleep(50);
-        assertEquals(before + 1, serve.counters()[1], "serve cancelled the session of the app that went away");
+        assertEquals(1, slow.counters()[1], "serve cancelled the session of the app that went away");
+        assertTrue(slow.counters()[2] < 400, "tokens generated before the cancel: " + slow.counters()[2]);
     }
 
     @Test

@@ -28,9 +28,8 @@ public final class ServerProcess implements AutoCloseable {
 
     /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
     public static ServerProcess start(Path model, String modelId, String main) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn32m",
-                "-cp", System.getProperty("java.class.path"), main,
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -40,6 +39,12 @@ public final class ServerProcess implements AutoCloseable {
             throw new IOException("the weights server process did not start" + (line == null ? "" : ": " + line));
         }
         return new ServerProcess(p, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).strip()));
+    }
+
+    /** This JVM's java with the options the launcher gives Veil's processes (the child's own options follow). */
+    static List<String> javaCommand() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn32m");
     }
 
     /** CPU time the server process has used so far (all its threads), or -1 where the system does not tell. */
