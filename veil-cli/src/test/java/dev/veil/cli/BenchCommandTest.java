@@ -30,14 +30,23 @@ class BenchCommandTest {
                 "-r", "1", "--warmup", "0"), err);
         var line = Pattern.compile("^(128|256)-bit\\s+prefill ([0-9.]+), ([0-9.]+) t/s, decode ([0-9.]+), ([0-9.]+) t/s$",
                 Pattern.MULTILINE).matcher(out);
-        int widths = 0;
+        var rates = new java.util.HashMap<String, double[]>();  // width -> prefill and decode of each round
         while (line.find()) {
-            widths++;
-            for (int g = 2; g <= 5; g++) assertTrue(Double.parseDouble(line.group(g)) > 0, out);
+            double[] r = new double[4];
+            for (int g = 2; g <= 5; g++) r[g - 2] = Double.parseDouble(line.group(g));
+            for (double v : r) assertTrue(v > 0, "a rate of each round, parsed from the child: " + out);
+            rates.put(line.group(1), r);
         }
-        assertEquals(2, widths, out);
-        String ratios = "^256 / 128\\s+prefill [0-9.]+, [0-9.]+; [0-9.]+, decode [0-9.]+, [0-9.]+; [0-9.]+ \\(per round; median\\)$";
-        assertTrue(Pattern.compile(ratios, Pattern.MULTILINE).matcher(out).find(), out);
+        assertEquals(java.util.Set.of("128", "256"), rates.keySet(), out);
+        var ratios = Pattern.compile("^256 / 128\\s+prefill ([0-9.]+), ([0-9.]+); ([0-9.]+), decode ([0-9.]+), ([0-9.]+); ([0-9.]+) "
+                + "\\(per round; median\\)$", Pattern.MULTILINE).matcher(out);
+        assertTrue(ratios.find(), out);
+        double[] wide = rates.get("256"), narrow = rates.get("128");
+        int[] groups = {1, 2, 4, 5};  // prefill rounds 1, 2, decode rounds 1, 2: each the ratio of that round's rates
+        for (int i = 0; i < 4; i++) {
+            assertEquals(wide[i] / narrow[i], Double.parseDouble(ratios.group(groups[i])), 0.006 + 0.001 * wide[i] / narrow[i], out);
+        }
+        assertEquals((wide[0] / narrow[0] + wide[1] / narrow[1]) / 2, Double.parseDouble(ratios.group(3)), 0.02, "median of two: " + out);
         assertTrue(err.contains("round 2 of 2, 256-bit vectors"), err);
     }
 
