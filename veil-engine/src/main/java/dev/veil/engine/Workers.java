@@ -3,49 +3,35 @@ package dev.veil.engine;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The threads behind {@link Parallel#forEach}: one job at a time, shared out in chunks by an atomic counter; the
- * caller takes chunks too and spins until the last one is done. Between jobs a worker spins for {@link #SPIN_NANOS}
- * before it parks: decode makes about 80 calls per token with microseconds between them, and waking a parked thread
- * costs tens of microseconds (with fork/join tasks two threads decoded only 1.35x faster than one).
+ * The threads behind {@link Parallel#forEach}: one call at a time, shared out in chunks; the caller takes chunks too
+ * and spins until the last one is done. Between calls a worker spins for {@link #SPIN_NANOS} before it parks: decode
+ * makes about 80 calls per token with microseconds between them, and waking a parked thread costs tens of
+ * microseconds (with fork/join tasks two threads decoded only 1.35x faster than one).
+ *
+ * <p>A call allocates nothing: its state lives in this object and is rewritten by the next call. A thread claims a
+ * chunk by a compare-and-set of {@link #ticket} (the call's chunk count and its next unclaimed chunk), and only then
+ * reads the call's body: the caller cannot start another call before every claimed chunk is done, so what a claim
+ * reads is always the call it claimed from, however late the thread arrives.
  */
 final class Workers {
     private static final long SPIN_NANOS = 200_000;
-
-    /** One call's work. A worker that arrives late finds its counter past the end, whatever job runs by then. */
-    private static final class Job {
-        final IntConsumer body;
-        final int n, chunks;
-        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
-        volatile Throwable failure;
-
-        Job(IntConsumer body, int n, int chunks) {
-            this.body = body;
-            this.n = n;
-            this.chunks = chunks;
-        }
-
-        void work() {
-            for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-                try {
-                    for (int i = from; i < to; i++) body.accept(i);
-                } catch (Throwable t) {
-                    if (failure == null) failure = t;
-                } finally {
-                    done.incrementAndGet();
-                }
-            }
-        }
-    }
+    private static final int MAX_CHUNKS = 0xFFFF;
 
     private final Thread[] threads;
     private final AtomicIntegerArray parked;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private volatile Job current;
+    /** chunks &lt;&lt; 16 | next unclaimed chunk, of the current (or last) call. */
+    private final AtomicLong ticket = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
+    /** The current call, written before its ticket is published (so a successful claim sees them). */
+    private IntConsumer body;
+    private int n;
+    private volatile Throwable failure;
 
     Workers(int count) {
         threads = new Thread[count];
@@ -58,19 +44,23 @@ final class Workers {
         }
     }
 
-    /** Runs the job with the workers; false (having run nothing) when they are serving another caller. */
+    /** Runs body(i) for i in [0, n) with the workers; false (having run nothing) when they serve another caller. */
     boolean run(int n, IntConsumer body) {
         if (!busy.compareAndSet(false, true)) return false;
         try {
-            var job = new Job(body, n, Math.min(n, 4 * (threads.length + 1)));
-            current = job;
+            int chunks = Math.min(n, Math.min(MAX_CHUNKS, 4 * (threads.length + 1)));
+            this.body = body;
+            this.n = n;
+            failure = null;
+            done.set(0);
+            ticket.set((long) chunks << 16);
             for (int i = 0; i < threads.length; i++) {
                 if (parked.get(i) != 0) LockSupport.unpark(threads[i]);
             }
-            job.work();
-            while (job.done.get() < job.chunks) Thread.onSpinWait();
-            current = null;
-            Throwable t = job.failure;
+            work();
+            while (done.get() < chunks) Thread.onSpinWait();
+            this.body = null;
+            Throwable t = failure;
             if (t instanceof RuntimeException e) throw e;
             if (t instanceof Error e) throw e;
             if (t != null) throw new IllegalStateException(t);
@@ -80,23 +70,49 @@ final class Workers {
         }
     }
 
+    /** Runs chunks of the current call until none is left unclaimed. */
+    private void work() {
+        for (long t; (t = claim()) >= 0; ) {
+            int chunk = (int) (t & MAX_CHUNKS), chunks = (int) (t >>> 16);
+            IntConsumer body = this.body;
+            int n = this.n;
+            int from = (int) ((long) n * chunk / chunks), to = (int) ((long) n * (chunk + 1) / chunks);
+            try {
+                for (int i = from; i < to; i++) body.accept(i);
+            } catch (Throwable e) {
+                if (failure == null) failure = e;
+            } finally {
+                done.incrementAndGet();
+            }
+        }
+    }
+
+    /** The ticket a chunk was claimed under, or -1 when every chunk of the current call is claimed. */
+    private long claim() {
+        for (long t; available(t = ticket.get()); ) {
+            if (ticket.compareAndSet(t, t + 1)) return t;
+        }
+        return -1;
+    }
+
+    private static boolean available(long t) {
+        return (t & MAX_CHUNKS) < (t >>> 16);
+    }
+
     private void loop(int index) {
-        Job seen = null;
         while (true) {
             long since = System.nanoTime();
-            Job job;
-            for (int spins = 0; (job = current) == null || job == seen; spins++) {
+            for (int spins = 0; !available(ticket.get()); spins++) {
                 if ((spins & 63) != 0 || System.nanoTime() - since < SPIN_NANOS) {
                     Thread.onSpinWait();
                     continue;
                 }
                 parked.set(index, 1);
-                if ((job = current) == null || job == seen) LockSupport.park(this);
+                if (!available(ticket.get())) LockSupport.park(this);
                 parked.set(index, 0);
                 since = System.nanoTime();
             }
-            seen = job;
-            job.work();
+            work();
         }
     }
 }

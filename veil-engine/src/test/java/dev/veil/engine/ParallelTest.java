@@ -75,4 +75,23 @@ class ParallelTest {
             assertEquals(0, sum.get(), "round " + round);
         }
     }
+
+    /**
+     * Calls follow each other within microseconds and reuse the workers' state: a worker that arrives late must never
+     * run an index of a call that has returned, nor one twice. Each call's array must hold exactly one visit per index,
+     * and still so after the next call has run.
+     */
+    @Test
+    void aLateWorkerNeverRunsAFinishedCall() {
+        AtomicIntegerArray previous = null;
+        for (int round = 0; round < 20_000; round++) {
+            int n = 2 + round % 7;
+            var seen = new AtomicIntegerArray(n);
+            Parallel.forEach(n, seen::incrementAndGet);
+            for (var a : previous == null ? new AtomicIntegerArray[] {seen} : new AtomicIntegerArray[] {previous, seen}) {
+                for (int i = 0; i < a.length(); i++) assertEquals(1, a.get(i), "round " + round + ", index " + i);
+            }
+            previous = seen;
+        }
+    }
 }

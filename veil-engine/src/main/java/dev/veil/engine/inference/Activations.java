@@ -12,6 +12,7 @@ final class Activations {
     /** The last row, normalized, and its logits (what {@link Forward#next} returns). */
     final float[] normed, logits;
     final int[] token = new int[1];
+    final Attention attention;
 
     private Activations(LlamaConfig c, int rows) {
         this.rows = rows;
@@ -25,6 +26,7 @@ final class Activations {
         act = new float[rows * hidden];
         normed = new float[dim];
         logits = new float[c.vocabSize()];
+        attention = new Attention(c);
     }
 
     /** The cache's arrays, grown to at least {@code rows} rows. */

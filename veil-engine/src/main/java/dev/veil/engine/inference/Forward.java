@@ -147,13 +147,13 @@ public final class Forward {
             linear.apply(Projection.QKV, l, xb, n, qkv);
             prepareQkv(qkv, n, l, start);
             storeKv(cache, l, qkv, n, start);
-            attention(cache, l, qkv, att, n, start);
+            a.attention.apply(cache, l, qkv, att, n, start);
             linear.apply(Projection.ATTN_OUT, l, att, n, delta);
             addInPlace(x, delta, n * dim);
 
             rmsnormRows(xb, x, p.ffnNorm()[l], n, dim);
             linear.apply(Projection.GATE_UP, l, xb, n, gu);
-            Parallel.forEach(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
+            siluGate(gu, act, n, hidden);
             linear.apply(Projection.FFN_DOWN, l, act, n, delta);
             addInPlace(x, delta, n * dim);
         }
@@ -194,84 +194,13 @@ public final class Forward {
         }
     }
 
-    /** Causal multi-head attention with grouped KV heads, one task per (row, head). */
-    private void attention(KVCache cache, int layer, float[] qkv, float[] att, int n, int start) {
-        int hd = c.headDim(), kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c), group = c.heads() / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        if (cache.type == KVCache.Type.F16) {
-            attentionF16(cache, layer, qkv, att, n, start);
+    /** act_r = SiLU(gate_r) ⊙ up_r for each row [gate | up] of gu; one row (decode) runs here, without a task. */
+    private static void siluGate(float[] gu, float[] act, int n, int hidden) {
+        if (n == 1) {
+            VectorMath.siluGate(gu, 0, gu, hidden, act, 0, hidden);
             return;
         }
-        float[] keys = cache.keys[layer], values = cache.values[layer];
-        Parallel.forEach(n * c.heads(), task -> {
-            int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
-            int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd;
-            float[] scores = scores(len);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
-                scores[t] = VectorMath.dot(qkv, q, keys, t * kvDim + kvOff, hd) * scale;
-                max = Math.max(max, scores[t]);
-            }
-            float sum = 0f;
-            for (int t = 0; t < len; t++) {
-                scores[t] = (float) Math.exp(scores[t] - max);
-                sum += scores[t];
-            }
-            java.util.Arrays.fill(att, out, out + hd, 0f);
-            for (int t = 0; t < len; t++) {
-                float w = scores[t] / sum;
-                int v = t * kvDim + kvOff;
-                VectorMath.axpy(w, values, v, att, out, hd);
-            }
-        });
-    }
-
-    /**
-     * {@link #attention} over an F16 cache: each stored key and value row is widened to float first, then goes through
-     * the same dot product and axpy as F32's, in the same order (only the stored values' rounding differs).
-     */
-    private void attentionF16(KVCache cache, int layer, float[] qkv, float[] att, int n, int start) {
-        int hd = c.headDim(), kvDim = c.kvDim(), qkvDim = Projection.QKV.outDim(c), group = c.heads() / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forEach(n * c.heads(), task -> {
-            int r = task / c.heads(), h = task % c.heads(), len = start + r + 1;
-            int q = r * qkvDim + h * hd, kvOff = (h / group) * hd, out = r * c.qDim() + h * hd;
-            float[] scores = scores(len), row = widened(hd);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
-                cache.widen(layer, true, t * kvDim + kvOff, row, hd);
-                scores[t] = VectorMath.dot(qkv, q, row, 0, hd) * scale;
-                max = Math.max(max, scores[t]);
-            }
-            float sum = 0f;
-            for (int t = 0; t < len; t++) {
-                scores[t] = (float) Math.exp(scores[t] - max);
-                sum += scores[t];
-            }
-            java.util.Arrays.fill(att, out, out + hd, 0f);
-            for (int t = 0; t < len; t++) {
-                cache.widen(layer, false, t * kvDim + kvOff, row, hd);
-                VectorMath.axpy(scores[t] / sum, row, 0, att, out, hd);
-            }
-        });
-    }
-
-    /**
-     * Per thread: the attention weights of one (row, head) task, grown to the longest sequence, and one widened F16
-     * row of keys or values, grown to the head dimension.
-     */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
-
-    private static float[] scores(int len) {
-        float[][] holder = SCRATCH.get();
-        if (holder[0].length < len) holder[0] = new float[Math.max(len, 2 * holder[0].length)];
-        return holder[0];
-    }
-
-    private static float[] widened(int hd) {
-        float[][] holder = SCRATCH.get();
-        if (holder[1].length < hd) holder[1] = new float[hd];
-        return holder[1];
+        Parallel.forEach(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
     }
 
     private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {

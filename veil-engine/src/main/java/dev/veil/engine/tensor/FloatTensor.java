@@ -69,10 +69,7 @@ public abstract class FloatTensor {
 
     /** One vectorized dot product per output: what decode needs (memory-bound, one pass over W). */
     protected final void matmulByDot(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
-        Parallel.forEach(rows, j -> {
-            long rowOffset = (long) j * cols;
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = dot(rowOffset, x, r * cols, cols);
-        });
+        DecodeInput.matmulByDot(this, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /** Dequantizes panels of weight rows and multiplies each with all input rows (compute-bound prefill). */
@@ -88,11 +85,7 @@ public abstract class FloatTensor {
 
     /** Decode by the format's kernel: x prepared once ({@link DecodeInput}), one parallel pass over the rows. */
     static void decodeMatmul(DecodeInput.Kernel w, float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
-        var a = DecodeInput.of(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(rows, j -> {
-            for (int r = 0; r < n; r++) out[r * outStride + outOffset + j] = w.decodeDot((long) j * blocks, a, r * blocks, blocks);
-        });
+        DecodeInput.matmul(w, x, n, rows, cols, out, outStride, outOffset);
     }
 
     /**
@@ -115,14 +108,7 @@ public abstract class FloatTensor {
             }
             return;
         }
-        var a = DecodeInput.of(x, n, cols);
-        int blocks = cols / 32;
-        Parallel.forEach(total, j -> {
-            int part = 0, row = j;
-            while (row >= partRows[part]) row -= partRows[part++];
-            var w = (DecodeInput.Kernel) parts[part];
-            for (int r = 0; r < n; r++) out[r * outStride + j] = w.decodeDot((long) row * blocks, a, r * blocks, blocks);
-        });
+        DecodeInput.matmulFused(parts, partRows, total, x, n, cols, out, outStride);
     }
 
     private static float[] panel(int size) {
