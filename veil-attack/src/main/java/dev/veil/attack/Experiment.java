@@ -65,29 +65,30 @@ public final class Experiment {
 
     /**
      * Runs prompts through a deployment whose weights server writes its transcript, then streams the observations
-     * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth. Of each
-     * sequence only the rows the attacks read are kept ({@link #sites}), so memory grows with the workload's
-     * positions times the attacked widths, not with the transcript (every layer's inputs and outputs).
+     * back from that file: attacks see exactly what the transcript holds, and only scoring sees the truth. The
+     * sequences run one at a time and the lab counts the server's records after each, so every call is attributed
+     * to its sequence exactly ({@link RecordedSequences}). Of each sequence only the rows the attacks read are kept
+     * ({@link #sites}), so memory grows with the workload's positions times the attacked widths, not with the
+     * transcript (every layer's inputs and outputs).
      */
     List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
                                       String stage, Progress progress) throws IOException {
         Path file = keep != null ? keep : Files.createTempFile("veil", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
+        long[] ends = new long[prompts.size()];
         try {
             try (var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
                  AttackTarget.Deployment d = deployment.apply(writer)) {
                 for (int[] p : prompts) {
                     if (p.length < 2) throw new IllegalArgumentException("prompts need BOS and at least one token");
                     VictimRun run = d.run(p, config.answerTokens());
+                    ends[truth.size()] = writer.records(); // a server records each call before its reply goes out
                     truth.add(new VictimRun(null, run.prompt(), run.answer())); // the in-process view is read back below
                     progress.update(stage, truth.size(), prompts.size());
                 }
             }
             List<Observation> seen = new ArrayList<>();
-            Transcripts.stream(file, Transcripts.Keep.received(sites()), seen::add);
-            if (seen.size() != truth.size()) {
-                throw new IllegalStateException("the transcript holds " + seen.size() + " sequences, the workload ran " + truth.size());
-            }
+            Transcripts.stream(file, Transcripts.Keep.received(sites()), ends, seen::add);
             List<VictimRun> runs = new ArrayList<>();
             for (int i = 0; i < truth.size(); i++) runs.add(new VictimRun(seen.get(i), truth.get(i).prompt(), truth.get(i).answer()));
             return runs;

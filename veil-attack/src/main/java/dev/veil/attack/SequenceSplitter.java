@@ -16,15 +16,18 @@ import java.util.function.Consumer;
  * Cuts a weights server's stream of calls into the sequences it carried, one record at a time, as a curious
  * server could from what it sees: the connection a call came on, the matrix it names, its row count and its
  * order. Memory holds only the sequences still open (one per concurrent session) and, of each, what
- * {@link Transcripts.Keep} asks for.
+ * {@link Transcripts.Keep} asks for. This is the attacker's own heuristic; the lab scores against its exact
+ * attribution ({@link RecordedSequences}).
  *
  * <p>Talaria: a session's forward pass is a fixed chain of calls (per layer QKV, ATTN_OUT, GATE_UP, FFN_DOWN,
  * then LM_HEAD), each waiting for the previous reply, all with the pass's row count (LM_HEAD: at most that). A
- * first-layer QKV call with more than one row is a prefill and starts a sequence; any other call continues the
- * open sequence on its connection that expects that matrix with that row count, the one waiting longest when
- * several do (first in, first out). A sequence that ended its forward pass is over once another sequence on its
- * connection has begun and finished a whole pass since: a live session sends its next step within one sampling
- * step. Calls that fit no open sequence (a transcript cut mid-pass) are counted and dropped.
+ * first-layer QKV call with more than one row is a prefill and starts a sequence, unless a first pass on its
+ * connection ran every layer but not the LM head (a long prefill runs in chunks, the LM head after the last): then it
+ * is that prefill's next chunk. Any other call continues the open sequence on its connection that expects that matrix
+ * with that row count, the one waiting longest when several do (first in, first out). A sequence that ended its
+ * forward pass is over once another sequence on its connection has begun and finished a whole pass since: a live
+ * session sends its next step within one sampling step. Calls that fit no open sequence (a transcript cut mid-pass)
+ * are counted and dropped.
  *
  * <p>CMIF: decoder-stack calls name their session, so a sequence is a (connection, session)'s calls, restarted
  * when a call is at position 0 and over when the session ends. Its replies (final hidden states) are always kept.
@@ -92,16 +95,18 @@ final class SequenceSplitter {
 
     private void linear(TranscriptEntry e, Message.Linear call) {
         var id = call.matrix();
-        int step = step(id.projection(), id.layer()), n = call.input().rows();
+        int step = step(id.projection(), id.layer()), n = call.input().rows(), lmHead = 4 * layers;
         List<Open> open = talaria.computeIfAbsent(e.connection(), c -> new ArrayList<>());
         Open seq = null;
+        boolean chunk = false;
         if (step == 0 && n > 1) {
-            seq = start(open);
+            // A long prefill runs in chunks, the LM head only after the last: a first pass that ran every layer but
+            // not the LM head is waiting for its next chunk.
+            seq = waitingLongest(open, o -> o.passEnd < 0 && o.next == lmHead);
+            chunk = seq != null;
+            if (seq == null) seq = start(open);
         } else {
-            for (Open o : open) {
-                boolean fits = o.next == step && (step == 0 || (id.projection() == Projection.LM_HEAD ? n <= o.rows : n == o.rows));
-                if (fits && (seq == null || o.lastNanos < seq.lastNanos)) seq = o;
-            }
+            seq = waitingLongest(open, o -> o.next == step && (step == 0 || (step == lmHead ? n <= o.rows : n == o.rows)));
             if (seq == null && step == 0) seq = start(open); // a one-token prompt
         }
         if (seq == null) {
@@ -110,15 +115,12 @@ final class SequenceSplitter {
         }
         if (step == 0) {
             seq.rows = n;
-            seq.passStart = index;
+            if (!chunk) seq.passStart = index;
         }
         seq.lastNanos = e.nanos();
-        var key = Transcripts.key(id);
-        if (keep.sites().test(key) || step == 0 || id.projection() == Projection.LM_HEAD) {
-            // The first layer's QKV and the LM head mark positions and passes; they are always kept.
-            seq.exchanges.add(new Exchange(key.site(), key.layer(), e.input(), keep.returned() ? e.output() : null));
-        }
-        if (id.projection() == Projection.LM_HEAD) {
+        Exchange x = Transcripts.exchange(e, keep);
+        if (x != null) seq.exchanges.add(x);
+        if (step == lmHead) {
             seq.next = 0;
             seq.passEnd = index;
             for (Open o : open) {
@@ -129,6 +131,13 @@ final class SequenceSplitter {
         } else {
             seq.next = step + 1;
         }
+    }
+
+    /** Of the open sequences that {@code fits} accepts, the one waiting longest for its next call, or null. */
+    private static Open waitingLongest(List<Open> open, java.util.function.Predicate<Open> fits) {
+        Open best = null;
+        for (Open o : open) if (fits.test(o) && (best == null || o.lastNanos < best.lastNanos)) best = o;
+        return best;
     }
 
     private Open start(List<Open> open) {
@@ -147,7 +156,7 @@ final class SequenceSplitter {
             cmif.put(key, seq);
             order.add(seq);
         }
-        seq.exchanges.add(new Exchange(Site.DECODER_STACK, 0, e.input(), e.output()));
+        seq.exchanges.add(Transcripts.exchange(e, keep));
         drain();
     }
 

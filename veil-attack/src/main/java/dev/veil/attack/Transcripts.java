@@ -1,6 +1,7 @@
 package dev.veil.attack;
 
 import dev.veil.protocol.MatrixId;
+import dev.veil.protocol.Message;
 import dev.veil.protocol.transcript.TranscriptEntry;
 import dev.veil.protocol.transcript.TranscriptReader;
 import java.io.IOException;
@@ -55,6 +56,33 @@ public final class Transcripts {
             splitter.finish();
             return new Stats(splitter.sequences(), splitter.unattributed());
         }
+    }
+
+    /**
+     * Streams the sequences of {@code file} as the deployment that wrote it attributed them: sequence i is the records
+     * up to {@code ends[i]} that no earlier sequence holds ({@link RecordedSequences}). Fails unless the file holds
+     * exactly those records.
+     */
+    public static Stats stream(Path file, Keep keep, long[] ends, Consumer<Observation> sink) throws IOException {
+        try (var reader = new TranscriptReader(file)) {
+            var sequences = new RecordedSequences(ends, keep, sink);
+            for (TranscriptEntry e; (e = reader.next()) != null; ) sequences.accept(e);
+            return new Stats(sequences.finish(), 0);
+        }
+    }
+
+    /**
+     * The exchange one record holds, as {@code keep} keeps it, or null (set-up, session ends, failed calls, sites not
+     * kept). The first layer's QKV and the LM head mark positions and passes, so they are always kept, and so are
+     * CMIF's replies.
+     */
+    static Exchange exchange(TranscriptEntry e, Keep keep) {
+        if (e.isDecode() && e.reply() instanceof Message.DecodeReply) return new Exchange(Site.DECODER_STACK, 0, e.input(), e.output());
+        if (!e.isLinear() || !(e.reply() instanceof Message.LinearReply)) return null;
+        Observation.Key key = key(e.matrix());
+        boolean marks = key.site() == Site.LM_HEAD || key.site() == Site.QKV && key.layer() == 0;
+        if (!marks && !keep.sites().test(key)) return null;
+        return new Exchange(key.site(), key.layer(), e.input(), keep.returned() ? e.output() : null);
     }
 
     static Observation.Key key(MatrixId id) {

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
+import dev.veil.node.SchemeType;
+import dev.veil.node.Schemes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** `veil attack` end to end on a few SST-2 prompts: the table, and the TRA lines that end its output. */
 class AttackCommandTest {
@@ -36,6 +40,26 @@ class AttackCommandTest {
                 "--epochs", "2", "--hidden", "32", "--inversion-steps", "30", "--no-similarity"));
         args.addAll(Arrays.asList(extra));
         return args.toArray(String[]::new);
+    }
+
+    static java.util.stream.Stream<String> schemes() {
+        return Schemes.types().stream().map(SchemeType::name);
+    }
+
+    /**
+     * Every registered scheme under the default victim workload (50 SST-2 prompts of 24 answer tokens; some prompts run
+     * their prefill in several chunks), against a small attacker: every sequence reaches the lab whole.
+     */
+    @ParameterizedTest
+    @MethodSource("schemes")
+    void everySchemeRunsTheDefaultVictimWorkload(String scheme) {
+        String[] lines = run("attack", "--scheme", scheme, "--model", Shared.storiesBin().toString(), "--dataset",
+                Shared.path("data/sst2").toString(), "--train-sentences", "20", "--epochs", "1", "--hidden", "16",
+                "--inversion-steps", "0", "--no-similarity");
+        String all = String.join("\n", lines);
+        assertTrue(all.contains("scheme " + scheme + ": 50 victim sequences") || all.contains("scheme " + scheme + " ("), all);
+        assertTrue(lines[lines.length - 1].matches("TRA [a-z-]+(@[AB+]+)? prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"), all);
+        if (scheme.equals("plain")) assertTrue(all.contains("\nTRA vocab-matching prompt=100.00% answer=100.00%"), all);
     }
 
     @Test

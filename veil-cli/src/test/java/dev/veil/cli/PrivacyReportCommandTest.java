@@ -18,13 +18,23 @@ import org.junit.jupiter.api.io.TempDir;
 class PrivacyReportCommandTest {
     @TempDir Path dir;
 
+    /** Two victim prompts, the second longer than a prefill chunk (128 rows); the attacker's text is SST-2's. */
+    private Path dataset() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        String longReview = "an unflinchingly bleak and desperate film , yet it is also a charming and often affecting journey ".repeat(4);
+        Files.writeString(data.resolve("test.tsv"), "sentence\tlabel\nit 's a charming and often affecting journey .\t1\n" + longReview + "\t0\n");
+        Files.createSymbolicLink(data.resolve("train.tsv"), Shared.path("data/sst2/train.tsv").toAbsolutePath());
+        return data;
+    }
+
     @Test
     void smallSweepWritesTableAndPlots() throws Exception {
-        AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--dataset", Shared.path("data/sst2").toString(),
+        Path out = Files.createDirectories(dir.resolve("out"));
+        AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--dataset", dataset().toString(),
                 "--prompts", "2", "--answer-tokens", "4", "--train-sentences", "10", "--epochs", "1", "--hidden", "16", "--inversion-steps", "0",
-                "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif,shares", "--out", dir.toString(),
+                "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif,shares", "--out", out.toString(),
                 "--cost-tokens", "2", "--cost-runs", "1");
-        var rows = Files.readAllLines(dir.resolve("privacy-report.tsv"));
+        var rows = Files.readAllLines(out.resolve("privacy-report.tsv"));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("remo-z32\tm/d=3/4\tnull-space\t1.000000\t")), String.join("\n", rows));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("cmif-rnm\tε=inf\tnn-inversion\t1.000000\t")), String.join("\n", rows)); // ε = ∞ sanitizes nothing
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("plain\t-\tvocab-matching\t1.000000\t")), String.join("\n", rows));
@@ -32,13 +42,13 @@ class PrivacyReportCommandTest {
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("shares\tserver A alone\tvocab-matching\t0.")), String.join("\n", rows));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("shares\tserver B alone\tvocab-matching\t0.")), String.join("\n", rows));
         for (String plot : new String[] {"tra-vs-m-z32", "tra-vs-m-z32-answers", "tra-vs-epsilon", "tra-vs-epsilon-answers"}) {
-            assertTrue(Files.readString(dir.resolve(plot + ".svg")).startsWith("<svg"), plot);
-            assertEquals(720, ImageIO.read(dir.resolve(plot + ".png").toFile()).getWidth(), plot);
+            assertTrue(Files.readString(out.resolve(plot + ".svg")).startsWith("<svg"), plot);
+            assertEquals(720, ImageIO.read(out.resolve(plot + ".png").toFile()).getWidth(), plot);
         }
-        assertTrue(Files.readString(dir.resolve("privacy-report.md")).startsWith("| scheme | setting | attack |"));
+        assertTrue(Files.readString(out.resolve("privacy-report.md")).startsWith("| scheme | setting | attack |"));
 
         // the frontier: one point per registered scheme (from the registry), each with its trust assumption, and its plot
-        var frontier = Files.readAllLines(dir.resolve("frontier.md")).stream().skip(2).toList();
+        var frontier = Files.readAllLines(out.resolve("frontier.md")).stream().skip(2).toList();
         assertEquals(Schemes.types().stream().map(SchemeType::name).toList(),
                 frontier.stream().map(r -> r.substring(2, r.indexOf(" ("))).toList(), String.join("\n", frontier));
         for (var type : Schemes.types()) {
@@ -50,7 +60,7 @@ class PrivacyReportCommandTest {
         assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| shares (") && r.contains("@A) | 100.00% |")
                 || r.startsWith("| shares (") && r.contains("@B) | 100.00% |")), String.join("\n", frontier));
         assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| cmif (") && r.contains("privacy spend:")), String.join("\n", frontier));
-        assertTrue(Files.readString(dir.resolve("frontier.svg")).startsWith("<svg"));
-        assertEquals(720, ImageIO.read(dir.resolve("frontier.png").toFile()).getWidth());
+        assertTrue(Files.readString(out.resolve("frontier.svg")).startsWith("<svg"));
+        assertEquals(720, ImageIO.read(out.resolve("frontier.png").toFile()).getWidth());
     }
 }
