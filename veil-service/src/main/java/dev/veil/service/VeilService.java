@@ -369,12 +369,16 @@ public final class VeilService implements AutoCloseable {
         }
     }
 
-    /** Streams the answer as server-sent events; the last chunk carries the {@code veil} object. */
+    /**
+     * Streams the answer as server-sent events, as OpenAI does: with {@code stream_options.include_usage} every chunk
+     * carries {@code "usage": null} and a last chunk with no choices carries the usage. The last chunk carries the
+     * {@code veil} object.
+     */
     private double stream(HttpExchange ex, boolean chat, CompletionRequest req, Session session, Prompt prompt,
                           int maxTokens, Sampler sampler, String client, double reserved, ServerViews.View view, String id,
                           long createdAt) throws IOException {
         var sse = new EventStream(ex);
-        boolean usage = false;
+        boolean usage = req.includeUsage();
         if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null, usage));
         Generation.Result result;
         try {
@@ -393,7 +397,13 @@ public final class VeilService implements AutoCloseable {
         }
         tokens.addAndGet(result.completionTokens());
         ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason(), usage);
-        if (req.includeUsage()) last.set("usage", usage(result));
+        if (usage) {
+            sse.send(last);
+            last = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+                    .put("created", createdAt).put("model", config.modelId());
+            last.putArray("choices");
+            last.set("usage", usage(result));
+        }
         last.set("veil", veil(result.report(), client, reserved, view, prompt, result));
         sse.send(last);
         sse.done();
