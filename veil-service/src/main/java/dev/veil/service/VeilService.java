@@ -439,6 +439,7 @@ public final class VeilService implements AutoCloseable {
         ObjectNode v = JSON.createObjectNode().put("scheme", r.scheme()).put("parameters", r.parameters())
                 .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
         TrustedNode node = config.nodes().get(r.scheme());
+        if (node != null) v.put("weights_servers", node.scheme().servers()); // 0: the node runs the whole model in the clear
         if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
         if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
         if (!Double.isNaN(r.epsilon())) {
