@@ -31,6 +31,16 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * keeps a screenshot in target/.
  */
 class PageBrowserTest {
+    /**
+     * Selenium looks for a DevTools (CDP) binding for this Chromium's version and warns that it has none; the test
+     * drives the browser through WebDriver only and never uses CDP. Held here so that the level sticks.
+     */
+    static final java.util.logging.Logger CDP = java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+
+    static {
+        CDP.setLevel(java.util.logging.Level.SEVERE);
+    }
+
     static final Path CHROMIUM = Path.of(System.getProperty("veil.chromium", "/usr/bin/chromium")),
             DRIVER = Path.of(System.getProperty("veil.chromedriver", "/usr/bin/chromedriver"));
 
