@@ -78,6 +78,11 @@ public final class VerifyingProxy implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Requests under way now (each holds one of {@code maxRequests} slots): for tests. */
+    int underWay() {
+        return maxRequests - slots.availablePermits();
+    }
+
     @Override
     public void close() {
         if (server != null) server.stop(0);

@@ -12,6 +12,8 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
+import dev.veil.engine.Eventually;
+import dev.veil.protocol.transport.Gate;
 import dev.veil.service.VeilService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -120,9 +122,11 @@ class ProxyEndToEndTest {
 
     @Test
     void anAppThatGoesAwayMidStreamCancelsTheNodesSession() throws Exception {
-        // Its own serve, each weights-server call delayed 2 ms: 400 tokens take far longer than the app's going away
-        // takes to reach serve, so the session cannot end on its own first (with the shared serve it sometimes did).
-        var slow = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0, Duration.ofMillis(2));
+        // Its own serve, whose weights-server calls pass a gate: the session gets a few tokens' worth of calls, then waits
+        // until the app has gone, so it cannot end on its own first (with the shared serve it sometimes did).
+        var gate = new Gate();
+        var slow = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0, gate);
+        gate.holdAfter(200);
         var node = d.attested(slow.port(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
         String body = JSON.createObjectNode().put("model", Deployment.ID).put("prompt", "Once").put("temperature", 0)
                 .put("max_tokens", 400).put("stream", true).toString();
@@ -134,7 +138,9 @@ class ProxyEndToEndTest {
             try (var in = r.body()) {
                 assertTrue(new String(in.readNBytes(6)).startsWith("data: "));
             } // the app closes its connection with the stream under way
-            for (int i = 0; i < 400 && slow.counters()[1] == 0; i++) Thread.sleep(50);
+            Eventually.until("the session is held at the gate or already cancelled", () -> gate.waiting() > 0 || slow.counters()[1] > 0);
+            gate.open(); // its next tokens meet the closed connection
+            Eventually.until("serve cancelled the session", () -> slow.counters()[1] == 1);
         }
         assertEquals(1, slow.counters()[1], "serve cancelled the session of the app that went away");
         assertTrue(slow.counters()[2] < 400, "tokens generated before the cancel: " + slow.counters()[2]);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.engine.Eventually;
 import dev.veil.keys.Role;
 import dev.veil.protocol.transport.TestPki;
 import dev.veil.service.VeilService;
@@ -210,7 +211,6 @@ class ProxyRefusalTest {
         for (int i = 0; i < 3; i++) {
             r = Deployment.post(app, url, body);
             if (!(r.statusCode() == 502 && r.body().contains("node_unreachable"))) return r;
-            Thread.sleep(200);
         }
         return r;
     }
@@ -232,18 +232,13 @@ class ProxyRefusalTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(405, put.statusCode());
             // A slow app holds the one slot (headers sent, body still to come): the next request is turned away at once.
-            // Retried on a loaded machine: the slow request may not have been dispatched before the probe came.
-            for (int attempt = 1; ; attempt++) {
-                try (var slow = new java.net.Socket("127.0.0.1", proxy.port())) {
-                    slow.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".getBytes());
-                    slow.getOutputStream().flush();
-                    Thread.sleep(200L * attempt);
-                    var busy = Deployment.get(app, local + "/v1/models");
-                    if (busy.statusCode() == 200 && attempt < 10) continue; // the probe came first and took the slot
-                    assertEquals(429, busy.statusCode(), busy.body());
-                    assertEquals("1", busy.headers().firstValue("Retry-After").orElseThrow());
-                    break;
-                }
+            try (var slow = new java.net.Socket("127.0.0.1", proxy.port())) {
+                slow.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".getBytes());
+                slow.getOutputStream().flush();
+                Eventually.until("the slow request holds the slot", () -> proxy.underWay() == 1);
+                var busy = Deployment.get(app, local + "/v1/models");
+                assertEquals(429, busy.statusCode(), busy.body());
+                assertEquals("1", busy.headers().firstValue("Retry-After").orElseThrow());
             }
         }
     }

@@ -101,8 +101,9 @@ public final class ServerViews {
             Observation o;
             if (scheme.servers() == 0) {
                 // No protection: an outsourced server would multiply the plain activations (the attack lab's baseline).
-                out.put("note", "no protection: what a weights server running the linear layers would receive; with plain, "
-                        + "whoever runs the node sees it");
+                out.put("note", "plain has no weights server: the node runs the whole model in the clear, and whoever runs the "
+                        + "node sees the prompt and the answer; the pictures show what a weights server running the linear layers "
+                        + "would receive without protection");
                 o = unprotected(prompt, answer);
             } else {
                 List<Observation> seen;

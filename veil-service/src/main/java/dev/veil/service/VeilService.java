@@ -14,6 +14,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
+import dev.veil.node.Session;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifScheme;
@@ -338,58 +339,74 @@ public final class VeilService implements AutoCloseable {
         }
     }
 
-    /** Runs the session and answers; returns the ε it spent. */
+    /**
+     * Runs the session and answers; returns the ε it spent. A view (the page's recording node) stays open until the
+     * answer that describes it is written, blocking or streamed.
+     */
     private double respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens,
                            Sampler sampler, String client, double reserved) throws IOException {
         started.incrementAndGet();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long createdAt = System.currentTimeMillis() / 1000;
         var view = req.view() ? config.views().open(node.scheme()) : null;
-        Generation.Result result;
-        try (var session = view != null ? view.node().session() : node.session()) {
-            if (!req.stream()) {
-                result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
-            } else {
-                var sse = new EventStream(ex);
-                if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-                try {
-                    result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
-                            ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null)
-                            : chunk(id, createdAt, false, delta, null)));
-                } catch (RuntimeException e) {
-                    if (e instanceof Cancelled) throw e;
-                    // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
-                    System.err.println("veil serve: a streamed generation failed: " + e);
-                    var err = ApiError.server();
-                    ObjectNode o = JSON.createObjectNode();
-                    o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
-                    sse.send(o);
-                    return 0;
-                }
-                tokens.addAndGet(result.completionTokens());
-                ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason());
-                if (req.includeUsage()) last.set("usage", usage(result));
-                last.set("veil", veil(result.report(), client, reserved, view, prompt, result));
-                sse.send(last);
-                sse.done();
-                return spent(result.report());
-            }
+        try (view; var session = view != null ? view.node().session() : node.session()) {
+            if (req.stream()) return stream(ex, chat, req, session, prompt, maxTokens, sampler, client, reserved, view, id, createdAt);
+            var result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
+            tokens.addAndGet(result.completionTokens());
+            ObjectNode out = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
+                    .put("created", createdAt).put("model", config.modelId());
+            ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+            if (chat) choice.putObject("message").put("role", "assistant").put("content", result.text()).putNull("refusal");
+            else choice.put("text", result.text());
+            choice.putNull("logprobs").put("finish_reason", result.finishReason());
+            out.set("usage", usage(result));
+            out.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+            json(ex, 200, out);
+            return spent(result.report());
         } catch (Cancelled e) {
             cancelled.incrementAndGet();
             throw e;
-        } finally {
-            if (view != null) view.close();
+        }
+    }
+
+    /**
+     * Streams the answer as server-sent events, as OpenAI does: with {@code stream_options.include_usage} every chunk
+     * carries {@code "usage": null} and a last chunk with no choices carries the usage. The last chunk carries the
+     * {@code veil} object.
+     */
+    private double stream(HttpExchange ex, boolean chat, CompletionRequest req, Session session, Prompt prompt,
+                          int maxTokens, Sampler sampler, String client, double reserved, ServerViews.View view, String id,
+                          long createdAt) throws IOException {
+        var sse = new EventStream(ex);
+        boolean usage = req.includeUsage();
+        if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null, usage));
+        Generation.Result result;
+        try {
+            result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
+                    ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null, usage)
+                    : chunk(id, createdAt, false, delta, null, usage)));
+        } catch (RuntimeException e) {
+            if (e instanceof Cancelled) throw e;
+            // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
+            System.err.println("veil serve: a streamed generation failed: " + e);
+            var err = ApiError.server();
+            ObjectNode o = JSON.createObjectNode();
+            o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
+            sse.send(o);
+            return 0;
         }
         tokens.addAndGet(result.completionTokens());
-        ObjectNode out = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
-                .put("created", createdAt).put("model", config.modelId());
-        ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-        if (chat) choice.putObject("message").put("role", "assistant").put("content", result.text()).putNull("refusal");
-        else choice.put("text", result.text());
-        choice.putNull("logprobs").put("finish_reason", result.finishReason());
-        out.set("usage", usage(result));
-        out.set("veil", veil(result.report(), client, reserved, view, prompt, result));
-        json(ex, 200, out);
+        ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason(), usage);
+        if (usage) {
+            sse.send(last);
+            last = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+                    .put("created", createdAt).put("model", config.modelId());
+            last.putArray("choices");
+            last.set("usage", usage(result));
+        }
+        last.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+        sse.send(last);
+        sse.done();
         return spent(result.report());
     }
 
@@ -397,7 +414,8 @@ public final class VeilService implements AutoCloseable {
         return Double.isNaN(r.epsilon()) ? 0 : r.epsilon();
     }
 
-    private ObjectNode chunk(String id, long createdAt, boolean chat, Object content, String finish) {
+    /** One chunk of a stream with one choice; {@code "usage": null} when the client asked for usage at the end. */
+    private ObjectNode chunk(String id, long createdAt, boolean chat, Object content, String finish, boolean usageLater) {
         ObjectNode c = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
                 .put("created", createdAt).put("model", config.modelId());
         ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
@@ -406,6 +424,7 @@ public final class VeilService implements AutoCloseable {
         choice.putNull("logprobs");
         if (finish == null) choice.putNull("finish_reason");
         else choice.put("finish_reason", finish);
+        if (usageLater) c.putNull("usage");
         return c;
     }
 
@@ -420,6 +439,7 @@ public final class VeilService implements AutoCloseable {
         ObjectNode v = JSON.createObjectNode().put("scheme", r.scheme()).put("parameters", r.parameters())
                 .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
         TrustedNode node = config.nodes().get(r.scheme());
+        if (node != null) v.put("weights_servers", node.scheme().servers()); // 0: the node runs the whole model in the clear
         if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
         if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
         if (!Double.isNaN(r.epsilon())) {

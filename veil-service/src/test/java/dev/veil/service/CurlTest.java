@@ -63,19 +63,61 @@ class CurlTest {
                 "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20, "
                 + "\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"veil\": {\"scheme\": \"plain\"}}");
         assertEquals("200", r[0], r[1]);
+        List<JsonNode> chunks = chunks(r[1]);
         var text = new StringBuilder();
-        String[] events = r[1].split("\n\n");
+        for (JsonNode c : chunks) text.append(c.at("/choices/0/text").asText());
+        assertEquals(TestService.greedy("Lily", 20), text.toString());
+        usageAsOpenAiSendsIt(chunks, 20);
+        assertEquals("length", chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText());
+        assertEquals("plain", chunks.getLast().at("/veil/scheme").asText());
+    }
+
+    /**
+     * OpenAI's shape with {@code stream_options.include_usage}: every chunk has {@code "usage": null} but a last one
+     * with {@code "choices": []} and the usage, after the chunk with the finish reason.
+     */
+    static void usageAsOpenAiSendsIt(List<JsonNode> chunks, int completionTokens) {
+        JsonNode last = chunks.getLast();
+        assertTrue(last.get("choices").isArray() && last.get("choices").isEmpty(), last.toString());
+        assertEquals(completionTokens, last.at("/usage/completion_tokens").asInt(), last.toString());
+        assertEquals(last.at("/usage/prompt_tokens").asInt() + completionTokens, last.at("/usage/total_tokens").asInt());
+        for (JsonNode c : chunks.subList(0, chunks.size() - 1)) {
+            assertTrue(c.has("usage") && c.get("usage").isNull(), c.toString());
+            assertEquals(1, c.get("choices").size(), c.toString());
+        }
+        assertTrue(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").isTextual());
+    }
+
+    /** The {@code data:} chunks of a server-sent event stream that ends in {@code data: [DONE]}. */
+    static List<JsonNode> chunks(String stream) throws IOException {
+        String[] events = stream.split("\n\n");
         assertEquals("data: [DONE]", events[events.length - 1].strip());
-        JsonNode last = null;
+        List<JsonNode> chunks = new ArrayList<>();
         for (int i = 0; i < events.length - 1; i++) {
             assertTrue(events[i].startsWith("data: {"), events[i]);
-            last = VeilService.JSON.readTree(events[i].substring(6));
-            text.append(last.at("/choices/0/text").asText());
+            chunks.add(VeilService.JSON.readTree(events[i].substring(6)));
         }
-        assertEquals(TestService.greedy("Lily", 20), text.toString());
-        assertEquals("length", last.at("/choices/0/finish_reason").asText());
-        assertEquals(20, last.at("/usage/completion_tokens").asInt());
-        assertEquals("plain", last.at("/veil/scheme").asText());
+        return chunks;
+    }
+
+    @Test
+    void chatStreamsUsageLastAsOpenAiDoes() throws Exception {
+        String[] c = post("/v1/chat/completions",
+                "{\"model\": \"stories260K.bin\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
+                + "\"temperature\": 0, \"max_tokens\": 10, \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
+        assertEquals("200", c[0], c[1]);
+        List<JsonNode> chunks = chunks(c[1]);
+        usageAsOpenAiSendsIt(chunks, 10);
+        assertEquals("chat.completion.chunk", chunks.getLast().get("object").asText());
+        assertTrue(chunks.getLast().get("veil").isObject(), "the last chunk carries the veil object");
+
+        String[] plain = post("/v1/chat/completions",
+                "{\"model\": \"stories260K.bin\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
+                + "\"temperature\": 0, \"max_tokens\": 10, \"stream\": true}");
+        for (JsonNode chunk : chunks(plain[1])) {
+            assertTrue(!chunk.has("usage"), "without include_usage no chunk has usage: " + chunk);
+            assertEquals(1, chunk.get("choices").size(), chunk.toString());
+        }
     }
 
     @Test

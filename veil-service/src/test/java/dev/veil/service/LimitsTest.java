@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.veil.engine.Eventually;
+import dev.veil.protocol.transport.Gate;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -75,27 +77,34 @@ class LimitsTest {
 
     @Test
     void overloadIs429WithRetryAfter() throws Exception {
-        // One session, no queue: while a long request runs, the next is refused at once.
-        try (var t = TestService.start(null, 1, 0, 4, Double.POSITIVE_INFINITY, "plain")) {
+        // One session, no queue: while a request runs (held at the gate until the probe is answered), the next is refused.
+        var gate = new Gate();
+        try (var t = TestService.start(gate, null, 1, 0, 4, Double.POSITIVE_INFINITY, "remo-otp")) {
+            gate.holdAfter(0);
             var first = CompletableFuture.supplyAsync(() -> {
                 try {
                     return t.post("/v1/completions",
-                            "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0}");
+                            "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 20, \"temperature\": 0}");
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
-            while (t.service.running() == 0) Thread.sleep(5);
+            Eventually.until("the first request is held at the gate", () -> gate.waiting() == 1);
             var refused = t.post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Tom\", \"max_tokens\": 2}");
             assertEquals(429, refused.statusCode());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
+            gate.open();
             assertEquals(200, first.get().statusCode());
         }
     }
 
     @Test
     void aClientThatGoesAwayCancelsItsGeneration() throws Exception {
-        try (var t = TestService.start(null, 2, 2, 4, Double.POSITIVE_INFINITY, "remo-otp")) {
+        var gate = new Gate();
+        try (var t = TestService.start(gate, null, 2, 2, 4, Double.POSITIVE_INFINITY, "remo-otp")) {
+            // The session gets a few tokens' worth of weights-server calls, then waits at the gate until its client has
+            // gone: it cannot finish its 400 tokens before the client leaves, however fast or slow this machine is.
+            gate.holdAfter(200);
             String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 400, \"temperature\": 0, \"stream\": "
                     + "true}";
             try (var s = new Socket("127.0.0.1", t.service.port())) {
@@ -106,9 +115,10 @@ class LimitsTest {
                 var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
                 for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: {")) break; // the first token arrived
             }
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (t.service.running() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
-            assertEquals(0, t.service.running(), "the session ended when its client went away");
+            Eventually.until("the session is held at the gate or already cancelled",
+                    () -> gate.waiting() > 0 || t.service.counters()[1] > 0);
+            gate.open();
+            Eventually.until("the session ended", () -> t.service.running() == 0);
             assertEquals(1, t.service.counters()[1], "one cancelled session");
         }
     }

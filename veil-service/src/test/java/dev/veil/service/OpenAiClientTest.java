@@ -12,6 +12,7 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import java.util.ArrayList;
@@ -80,6 +81,36 @@ class OpenAiClientTest {
         assertEquals(blocking, streamed.toString());
         assertEquals(c.usage().orElseThrow().promptTokens() + c.usage().orElseThrow().completionTokens(),
                 c.usage().orElseThrow().totalTokens());
+    }
+
+    /** {@code stream_options.include_usage}: the library's chunks, as OpenAI sends them (usage alone, on a last chunk). */
+    @Test
+    void streamedUsageComesInALastChunkWithoutChoices() {
+        var usage = ChatCompletionStreamOptions.builder().includeUsage(true).build();
+        List<Completion> completions = new ArrayList<>();
+        try (StreamResponse<Completion> s = client.completions().createStreaming(CompletionCreateParams.builder().model(TestService.ID)
+                .prompt("Lily").temperature(0.0).maxTokens(12).streamOptions(usage).build())) {
+            s.stream().forEach(completions::add);
+        }
+        Completion last = completions.getLast();
+        assertTrue(last.choices().isEmpty(), last.toString());
+        assertEquals(12, last.usage().orElseThrow().completionTokens());
+        for (Completion c : completions.subList(0, completions.size() - 1)) {
+            assertTrue(c.usage().isEmpty() && c.choices().size() == 1, c.toString());
+        }
+        assertEquals("length", completions.get(completions.size() - 2).choices().getFirst().finishReason().asString());
+
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(ChatCompletionCreateParams.builder()
+                .model(TestService.ID).addUserMessage("Hi").temperature(0.0).maxCompletionTokens(10).streamOptions(usage).build())) {
+            s.stream().forEach(chunks::add);
+        }
+        ChatCompletionChunk lastChunk = chunks.getLast();
+        assertTrue(lastChunk.choices().isEmpty(), lastChunk.toString());
+        assertEquals(10, lastChunk.usage().orElseThrow().completionTokens());
+        for (ChatCompletionChunk c : chunks.subList(0, chunks.size() - 1)) {
+            assertTrue(c.usage().isEmpty() && c.choices().size() == 1, c.toString());
+        }
     }
 
     @Test

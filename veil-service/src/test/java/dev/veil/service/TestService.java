@@ -8,6 +8,8 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.Channel;
+import dev.veil.protocol.transport.Gate;
 import dev.veil.weights.InProcessWeightsServer;
 import java.io.IOException;
 import java.net.URI;
@@ -33,13 +35,19 @@ final class TestService implements AutoCloseable {
 
     static TestService start(ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
             String... schemes) throws IOException {
+        return start(new Gate(), keys, maxSessions, queue, keySessions, budget, schemes);
+    }
+
+    /** As above, every call to the schemes' weights servers passing {@code gate}. */
+    static TestService start(Gate gate, ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
+            String... schemes) throws IOException {
         Model m = model();
         System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
         for (String s : schemes) {
             var scheme = Schemes.create(s);
-            List<dev.veil.protocol.transport.Channel> servers = new java.util.ArrayList<>();
-            for (int i = 0; i < scheme.servers(); i++) servers.add(new InProcessWeightsServer(m, ID, null));
+            List<Channel> servers = new java.util.ArrayList<>();
+            for (int i = 0; i < scheme.servers(); i++) servers.add(gate.wrap(new InProcessWeightsServer(m, ID, null)));
             nodes.put(s, scheme.open(m, ID, servers));
         }
         var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, budget, 1 << 20, new ServerViews(m, ID));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.Eventually;
 import dev.veil.engine.InMemoryModels;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.Model;
@@ -57,7 +58,8 @@ class ObservabilityTest {
             assertTrue(page.contains("veil_errors_total{code=\"UNKNOWN_MODEL\"} 1"), page);
             assertTrue(page.contains("veil_batch_rows_total 3"), page);
             assertTrue(page.contains("# TYPE veil_connections_open gauge"), page);
-            Thread.sleep(200); // the "left" lines come from the connections' threads
+            // the "left" lines come from the connections' threads, which log them before the server lets go of them
+            Eventually.until("both connections have ended", () -> server.metrics().openConnections() == 0);
             String all = String.join("\n", log);
             assertTrue(all.contains("accepted") && all.contains("greeted") && all.contains("refused at HELLO"), all);
             for (String text : List.of(all, page)) assertTrue(!text.contains("1234"), "no activation value in logs or metrics");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.Eventually;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Sampler;
@@ -181,8 +182,7 @@ class CmifEndToEndTest {
             assertTrue(gap.getMessage().contains("is at position 2"), gap.getMessage());
             assertEquals(1, split.weights().openSessions());
             channel.close();
-            for (int i = 0; i < 50 && split.weights().openSessions() > 0; i++) Thread.sleep(20);
-            assertEquals(0, split.weights().openSessions());
+            Eventually.until("the session is dropped with its connection", () -> split.weights().openSessions() == 0);
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.Eventually;
 import dev.veil.engine.inference.Projection;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,16 +76,22 @@ class TcpTransportTest {
 
     @Test
     void silentServerTimesOutAndDeadServerFailsFast() throws Exception {
-        try (var server = TcpServer.start(DOUBLER, "127.0.0.1", 0, null)) {
-            var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofMillis(500));
+        var arrived = new AtomicInteger(); // calls to layer 7, which never answers, that reached the server
+        Service silent = (peer, request) -> {
+            if (request instanceof Message.Linear l && l.matrix().layer() == 7) arrived.incrementAndGet();
+            return DOUBLER.handle(peer, request);
+        };
+        try (var server = TcpServer.start(silent, "127.0.0.1", 0, null)) {
+            var ch = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofMillis(500)); // the timeout under test
             var e = assertThrows(ProtocolException.class, () -> ch.call(linear(7, 1f), Message.LinearReply.class));
             assertEquals(ErrorCode.TIMEOUT, e.code());
             assertTrue(e.getMessage().contains("no reply"), e.getMessage());
             assertEquals(ErrorCode.TIMEOUT, assertThrows(ProtocolException.class, () -> ch.call(linear(1, 1f), Message.LinearReply.class)).code());
 
-            var ch2 = TcpChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(30));
+            var ch2 = TcpChannel.connect("127.0.0.1", server.port(), null, Eventually.LIMIT);
+            long before = arrived.get();
             var pending = CompletableFuture.supplyAsync(() -> ch2.call(linear(7, 1f), Message.LinearReply.class));
-            Thread.sleep(200);
+            Eventually.until("the call reached the server", () -> arrived.get() > before);
             server.close(); // the peer dies while a call is in flight
             var dead = assertThrows(Exception.class, pending::join);
             assertEquals(ErrorCode.CLOSED, ((ProtocolException) dead.getCause()).code());
@@ -112,7 +120,7 @@ class TcpTransportTest {
     /** Sends raw bytes, returns the text of the ERROR reply; the server must answer, and not hang. */
     static String rawReply(TcpServer server, byte[] bytes) throws Exception {
         try (var s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
+            s.setSoTimeout((int) Eventually.LIMIT.toMillis()); // bounds a hang only
             OutputStream out = s.getOutputStream();
             out.write(bytes);
             out.flush();

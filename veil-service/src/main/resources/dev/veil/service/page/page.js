@@ -1,4 +1,5 @@
-// Veil's page: a prompt box whose answer streams in, and beside each answer what the weights server received for it.
+// Veil's page: a conversation (the newest answer just above the prompt box) whose answers stream in, and beside each
+// answer what the weights server received for it.
 'use strict';
 const $ = (id) => document.getElementById(id);
 let model = null;
@@ -47,12 +48,29 @@ function draw(canvas, p) {
   ctx.putImageData(img, 0, 0);
 }
 
+// The request's card: what the weights server received (none for plain), what the attack reads back, the privacy report.
 function report(turn, v) {
+  const servers = v.weights_servers;
   turn.querySelector('.scheme').textContent = '(' + v.scheme + ')';
+  if (servers === 0) {
+    // Nothing is sent anywhere: the node runs every layer itself, in the clear.
+    turn.querySelector('.heading').textContent = 'no weights server: the model runs in the clear on the node';
+    turn.querySelector('.received-caption').textContent = 'what a weights server would receive, unprotected';
+  }
+  if (v.server_prompt !== undefined) {
+    // CMIF: the model continued the sanitized prompt, not the one typed; say so where the answer is.
+    turn.querySelector('.server-prompt').textContent = v.server_prompt;
+    turn.querySelector('.sanitized').hidden = false;
+  }
   const dl = turn.querySelector('.report');
-  const rows = [['scheme', v.scheme + ' (' + v.parameters + ')'], ['calls to the weights server', v.weights_server_calls],
-    ['bytes sent / received', v.bytes_sent + ' / ' + v.bytes_received]];
-  if (v.server_prompt !== undefined) rows.push(['prompt the server was shown', v.server_prompt]);
+  const rows = [['scheme', v.scheme + ' (' + v.parameters + ')']];
+  if (servers === 0) {
+    rows.push(['weights server', 'none: nothing leaves the node; whoever runs the node sees the prompt and the answer']);
+  } else {
+    rows.push(['calls to the weights server' + (servers > 1 ? 's' : ''), v.weights_server_calls],
+      ['bytes sent / received', v.bytes_sent + ' / ' + v.bytes_received]);
+  }
+  if (v.server_prompt !== undefined) rows.push(['prompt the model saw (sanitized)', v.server_prompt]);
   if (v.privacy) rows.push(['privacy', v.privacy], ['covers', v.covers]);
   if (v.warning) rows.push(['warning', v.warning]);
   for (const [k, val] of rows) {
@@ -63,6 +81,10 @@ function report(turn, v) {
     dl.append(dt, dd);
   }
   const view = v.server_view || {};
+  if (view.note) {
+    turn.querySelector('.note').textContent = view.note;
+    turn.querySelector('.note').hidden = false;
+  }
   if (view.plain) {
     turn.querySelector('.site').textContent = '(' + view.site + ')';
     draw(turn.querySelector('canvas.plain'), view.plain);
@@ -72,9 +94,14 @@ function report(turn, v) {
     turn.querySelector('.recovered').textContent = view.recovered_prompt;
   } else {
     turn.querySelector('.pictures').hidden = true;
-    turn.querySelector('.attack').textContent = view.note || '';
   }
   turn.dataset.done = 'true';
+}
+
+// The newest turn sits just above the prompt box: keep the turns scrolled to the bottom while it grows.
+function scrollToNewest() {
+  const turns = $('turns');
+  turns.scrollTop = turns.scrollHeight;
 }
 
 async function ask(e) {
@@ -82,7 +109,8 @@ async function ask(e) {
   const turn = $('turn').content.firstElementChild.cloneNode(true);
   const prompt = $('prompt').value;
   turn.querySelector('.prompt').textContent = prompt;
-  $('turns').prepend(turn);
+  $('turns').append(turn);
+  scrollToNewest();
   const answer = turn.querySelector('.answer');
   const fail = (m) => { const el = turn.querySelector('.error'); el.hidden = false; el.textContent = m; turn.dataset.done = 'error'; };
   $('send').disabled = true;
@@ -102,14 +130,17 @@ async function ask(e) {
         buffer = buffer.slice(cut + 2);
         if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
         const chunk = JSON.parse(event.slice(6));
-        answer.textContent += chunk.choices[0].text;
+        if (chunk.error) { fail(chunk.error.message); return; }
+        if (chunk.choices && chunk.choices.length) answer.textContent += chunk.choices[0].text;
         if (chunk.veil) report(turn, chunk.veil);
+        scrollToNewest();
       }
     }
   } catch (err) {
     fail(String(err));
   } finally {
     $('send').disabled = false;
+    scrollToNewest();
   }
 }
 
