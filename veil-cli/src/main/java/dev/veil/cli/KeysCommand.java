@@ -143,7 +143,9 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     private char[] sharedPassword() throws IOException {
-        if (passwordFile != null) return Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
+        if (passwordFile != null) {
+            return Files.readString(InputFiles.existing(passwordFile, "password file"), StandardCharsets.UTF_8).strip().toCharArray();
+        }
         String env = System.getenv(TlsOptions.PASSWORD_ENV);
         return env == null || env.isEmpty() ? null : env.toCharArray();
     }

@@ -7,6 +7,7 @@ import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.experiments.frontier.FrontierCost;
 import dev.veil.experiments.plot.LinePlot;
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
@@ -122,7 +123,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // every scheme of the sweep is made (and its parameters checked) before the model loads
+        // every scheme of the sweep is made (and its parameters checked), and every file found, before the model loads
+        if (costModel != null && !Files.isRegularFile(costModel)) throw new ModelFormatException("model file not found: " + costModel);
         Map<String, String> defaults = workload.schemeDefaults();
         List<Sweep> sweeps = sweeps();
         List<List<Scheme>> points = new ArrayList<>();

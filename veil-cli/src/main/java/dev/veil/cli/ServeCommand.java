@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
         double budget = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
-        ApiKeys keys = apiKeys == null ? null : ApiKeys.read(apiKeys);
+        ApiKeys keys = apiKeys == null ? null : ApiKeys.read(InputFiles.existing(apiKeys, "API keys file"));
         String listen = host != null ? host : "127.0.0.1";
         // Beyond loopback, clients must authenticate: by a deployment certificate (--tls-dir, mutual TLS), or by an API
         // key, which over plaintext also needs --insecure-plaintext.
