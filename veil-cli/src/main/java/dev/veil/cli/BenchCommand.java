@@ -74,7 +74,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
                     + "or load (--sessions concurrent sessions of every served scheme through one weights server over mutual TLS"
                     + " for --duration; -n tokens each), "
-                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
+                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
+                    + "(default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")

@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
  * transcript (the null-space attack where there are public bases, else vocabulary matching). It hides nothing:
  * ReMO's masked numbers look random and still give the prompt away.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Plain, ReMO and remo-otp on one prompt over loopback TCP: the text, what the weights server received, "
                 + "and what an attack recovers from it.")
 final class DemoCommand implements Callable<Integer> {
@@ -62,14 +62,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--prompt", defaultValue = "Once upon a time, there was a", description = "prompt text")
+    @Option(names = "--prompt", defaultValue = "Once upon a time, there was a", description = "prompt text (default: ${DEFAULT-VALUE})")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "60", description = "tokens to generate (greedy)")
+    @Option(names = "--max-tokens", defaultValue = "60", description = "tokens to generate (greedy; default: ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp", paramLabel = "NAME",
-            description = "schemes to run beside plain, in order")
+            description = "schemes to run beside plain, in order (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
     @Option(names = "--transcripts", paramLabel = "DIR", description = "keep each weights server's transcript in DIR/<scheme>.transcript")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * Generates text through a scheme, its weights server in this process (or remote ones with --weights-server),
  * streaming the answer to stdout; everything else goes to stderr.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a prompt through a protection scheme (weights server in this process, or --weights-server).")
 final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")

@@ -26,7 +26,7 @@ final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "GGUF file or llama2.c checkpoint")
     Path model;
 
-    @Option(names = "--items", defaultValue = "8", description = "array items shown per metadata value")
+    @Option(names = "--items", defaultValue = "8", description = "array items shown per metadata value (default: ${DEFAULT-VALUE})")
     int items;
 
     @Override

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * connects to the weights server, and generates for one prompt from --prompt, else one per line of standard
  * input, each a session of its own.
  */
-@Command(name = "node", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "node", mixinStandardHelpOptions = true,
         description = "Run the trusted node against its weights server(s) and generate text through a protection scheme.")
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true,

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * set up once against its weights servers (in this process unless --weights-server names remote ones), then
  * each request runs as a session of its own. Runs until interrupted.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a "
                 + "page at /.")
 final class ServeCommand implements Callable<Integer> {
