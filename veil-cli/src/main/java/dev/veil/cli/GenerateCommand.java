@@ -80,7 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.println(node.setupReport());
             System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n",
                     "\\n"))
-                    + "  [" + input.length + " tokens]");
+                    + "  [" + SamplingOptions.promptTokens(tok, input) + (chat ? ", chat template included" : "") + "]");
             System.err.print("answer: ");
             System.err.flush();
             var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -90,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
             int[] generated = session.generate(input, editable, maxTokens, sampler, stream::accept);
             stream.finish();
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.println(SamplingOptions.speed(input.length, generated.length, s));
+            System.err.println(SamplingOptions.speed(tok, input, generated.length, s));
             String work = node.workReport(input.length + generated.length);
             if (!work.isEmpty()) System.err.println(work);
             Deployments.serverView(session.report(), tok, System.err);

@@ -3,6 +3,7 @@ package dev.veil.cli;
 import dev.veil.keys.CertificateAuthority;
 import dev.veil.keys.KeyFiles;
 import dev.veil.keys.Role;
+import dev.veil.protocol.Counts;
 import dev.veil.trust.CodeMeasurement;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -79,8 +80,8 @@ final class KeysCommand implements Callable<Integer> {
             String role = dir.getFileName().toString();
             System.out.println(dir + "/  " + role + (role.equals(Role.PROXY.id) ? "" : " " + String.join(", ", names)));
         }
-        System.err.printf("veil keys: CA and %d identities valid %d days; the CA's private key was not kept%s%n",
-                Role.values().length, days,
+        System.err.printf("veil keys: CA and %s valid %s; the CA's private key was not kept%s%n",
+                Counts.of(Role.values().length, "identity"), Counts.of(days, "day"),
                 shared == null ? "; each role's key store password is in its directory's `password` file"
                         + " (move it out, then use --tls-password-file)" : "");
         if (policy != null) writePolicy(policy);

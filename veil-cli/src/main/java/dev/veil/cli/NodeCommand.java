@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Channel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -72,8 +73,8 @@ final class NodeCommand implements Callable<Integer> {
                 for (String line; (line = in.readLine()) != null; ) tokens += request(node, line, out);
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.printf(Locale.ROOT, "[%d tokens in %.2f s%s]%n", tokens, s, tokens > 0 && s > 0 ? String.format(Locale.ROOT,
-                    ", %.1f tokens/s", tokens / s) : "");
+            System.err.printf(Locale.ROOT, "[%s in %.2f s%s]%n", Counts.of(tokens, "token"), s,
+                    tokens > 0 && s > 0 ? String.format(Locale.ROOT, ", %.1f tokens/s", tokens / s) : "");
             String work = node.workReport(tokens);
             if (!work.isEmpty()) System.err.println(work);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());

@@ -7,6 +7,7 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.service.ApiKeys;
 import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
@@ -131,7 +132,7 @@ final class ServeCommand implements Callable<Integer> {
                         String.join(", ", nodes.keySet()),
                         config.defaultScheme(), local ? "in this process" : weightsServers.describe(),
                         tls != null ? "mutual TLS 1.3: clients need a deployment 'proxy' certificate; " : "",
-                        keys != null ? keys.size() + " API keys" : tls != null ? "no --api-keys"
+                        keys != null ? Counts.of(keys.size(), "API key") : tls != null ? "no --api-keys"
                                 : "no --api-keys: loopback only, any local client is served");
                 if (tlsOptions.warning() != null) System.err.println(tlsOptions.warning());
                 stop.await();

@@ -9,6 +9,7 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.cmif.GloVe;
 import dev.veil.node.cmif.SanitizerParams;
 import dev.veil.node.cmif.Sanitizers;
+import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +77,8 @@ final class UtilityCommand implements Callable<Integer> {
         var words = UtilityExperiment.vocabulary(train, test);
         long t0 = System.nanoTime();
         var space = GloVe.load(glove != null ? glove : GloVe.defaultPath(), words);
-        log("SST-2: %d training and %d test sentences; GloVe knows %d of their %d words (%.1f s)",
-                train.size(), test.size(), space.size(), words.size(), (System.nanoTime() - t0) / 1e9);
+        log("SST-2: %d training and %s; GloVe knows %d of their %s (%.1f s)",
+                train.size(), Counts.of(test.size(), "test sentence"), space.size(), Counts.of(words.size(), "word"), (System.nanoTime() - t0) / 1e9);
 
         var experiment = new UtilityExperiment(train, test, space, base, cacheDir, seed);
         double clean = experiment.clean();
@@ -145,8 +146,8 @@ final class UtilityCommand implements Callable<Integer> {
         sb.append(".\n");
         if (!costs.isEmpty()) {
             sb.append(String.format(Locale.ROOT,
-                    "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
-                    label(costEpsilon), costTokens, costs.getFirst().requests()));
+                    "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %s, median over %s):%n%n",
+                    label(costEpsilon), Counts.of(costTokens, "generated token"), Counts.of(costs.getFirst().requests(), "request")));
             sb.append("| sanitizer | sanitizer µs | request ms | share |\n|---|---|---|---|\n");
             for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n",
                     c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));

@@ -33,8 +33,9 @@ class KeysCommandTest {
         Files.delete(repo.resolve(".git"));
         Files.writeString(repo.resolve(".git"), "gitdir: /elsewhere\n");
         assertEquals(1, CliRun.of("keys", "--out", keys.toString()).code());
-        var meant = CliRun.of("keys", "--out", keys.toString(), "--in-working-tree");
+        var meant = CliRun.of("keys", "--out", keys.toString(), "--in-working-tree", "--days", "1");
         assertEquals(0, meant.code(), meant.err());
+        assertTrue(meant.err().startsWith("veil keys: CA and 3 identities valid 1 day;"), meant.err());
         assertTrue(Files.isRegularFile(keys.resolve("node").resolve("identity.p12")));
     }
 
