@@ -19,6 +19,7 @@ import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.otp.OtpScheme;
 import dev.veil.node.remo.RemoScheme;
+import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
                     + "or load (--sessions concurrent sessions of every served scheme through one weights server over mutual TLS"
                     + " for --duration; -n tokens each), "
-                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md)")
+                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
+                    + "(default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
@@ -154,8 +156,9 @@ final class BenchCommand implements Callable<Integer> {
         var forward = new Forward(c, m.node(), new LocalLinearOps(c, m.linear()));
         long fileBytes = Files.size(model), weightBytes = m.linear().byteSize();
         var cache = new KVCache(c, Math.max(1, capacity));
-        System.err.printf(Locale.ROOT, "veil bench: %s (%s), %d threads, %d warm-up + %d timed runs per test%n",
-                model.getFileName(), types(m), Parallel.threads(), warmup, repetitions);
+        System.err.printf(Locale.ROOT, "veil bench: %s (%s), %s, %d warm-up + %d timed %s per test%n",
+                model.getFileName(), types(m), Counts.of(Parallel.threads(), "thread"), warmup, repetitions,
+                Counts.noun(warmup + repetitions, "run"));
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
         Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, Decoding.startToken(m)));
@@ -222,8 +225,8 @@ final class BenchCommand implements Callable<Integer> {
                 rates[i - warmup] = tokens / s;
                 cpuRates[i - warmup] = tokens / (cpu / Parallel.threads());
             }
-            System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %d cores)%n", name, timed ? "timed" : "warm-up",
-                    i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Parallel.threads());
+            System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %s)%n", name, timed ? "timed" : "warm-up",
+                    i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Counts.of(Parallel.threads(), "core"));
         }
         return new Result(rates, cpuRates, allocated);
     }

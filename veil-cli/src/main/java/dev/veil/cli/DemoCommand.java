@@ -22,6 +22,7 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
@@ -52,7 +53,7 @@ import picocli.CommandLine.Option;
  * transcript (the null-space attack where there are public bases, else vocabulary matching). It hides nothing:
  * ReMO's masked numbers look random and still give the prompt away.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Plain, ReMO and remo-otp on one prompt over loopback TCP: the text, what the weights server received, "
                 + "and what an attack recovers from it.")
 final class DemoCommand implements Callable<Integer> {
@@ -62,14 +63,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
     Path tokenizer;
 
-    @Option(names = "--prompt", defaultValue = "Once upon a time, there was a", description = "prompt text")
+    @Option(names = "--prompt", defaultValue = "Once upon a time, there was a", description = "prompt text (default: ${DEFAULT-VALUE})")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "60", description = "tokens to generate (greedy)")
+    @Option(names = "--max-tokens", defaultValue = "60", description = "tokens to generate (greedy; default: ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp", paramLabel = "NAME",
-            description = "schemes to run beside plain, in order")
+            description = "schemes to run beside plain, in order (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
     @Option(names = "--transcripts", paramLabel = "DIR", description = "keep each weights server's transcript in DIR/<scheme>.transcript")
@@ -100,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         String id = model.getFileName().toString();
         var shadow = new ShadowDecoder(m);
 
-        out.printf("prompt: %s  [%d tokens]%n%n", prompt, input.length);
+        out.printf("prompt: %s  [%s]%n%n", prompt, SamplingOptions.promptTokens(tok, input));
         int[] reference;
         try (var node = Deployments.inProcess(plain, m, id); var session = node.session()) {
             reference = session.generate(input, SamplingOptions.userTokens(tok, input), max, Sampler.greedy(), t -> {});
@@ -160,8 +161,8 @@ final class DemoCommand implements Callable<Integer> {
 
         Observation o = Transcripts.read(file).getFirst();
         var first = o.exchanges().getFirst();
-        out.printf("the weights server's transcript: %d calls; the first, %s layer %d, carried %d rows%n", o.exchanges().size(),
-                first.site().label(), first.layer(), first.rows());
+        out.printf("the weights server's transcript: %s; the first, %s layer %d, carried %s%n", Counts.of(o.exchanges().size(), "call"),
+                first.site().label(), first.layer(), Counts.of(first.rows(), "row"));
         float[] truth = first.site() == Site.QKV && first.layer() == 0 ? firstQkvInput(m, input) : null;
         if (truth != null) {
             out.printf("prompt token '%s' after RMSNorm (the true input, first values): %s%n", tok.piece(input[1]), head(truth));
@@ -172,7 +173,8 @@ final class DemoCommand implements Callable<Integer> {
         int[] guess = new AttackLab(m, null).reconstruct(attack, o).prompt();
         int hits = 0;
         for (int i = 0; i < guess.length; i++) if (guess[i] == input[i + 1]) hits++;
-        String recovered = String.format(Locale.ROOT, "%d of %d prompt tokens (%.0f%%)", hits, guess.length, 100.0 * hits / guess.length);
+        String recovered = String.format(Locale.ROOT, "%d of %s (%.0f%%)", hits, Counts.of(guess.length, "prompt token"),
+                100.0 * hits / guess.length);
         out.printf("%s attack on the transcript recovers %s: \"%s\"%n", attack.name(), recovered, tok.decode(guess).replace("\n", "\\n"));
         if (scheme.warning() != null) out.println("veil: warning: " + scheme.warning());
         return String.format(Locale.ROOT, "%-10s %-16s recovers %s", scheme.name(), attack.name(), recovered);

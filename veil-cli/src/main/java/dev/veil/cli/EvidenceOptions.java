@@ -56,7 +56,7 @@ final class EvidenceOptions {
     private List<java.security.cert.X509Certificate> operatorChain() {
         if (vcek == null) return List.of();
         try {
-            return Pem.certificates(Files.readAllBytes(vcek));
+            return Pem.certificates(Files.readAllBytes(InputFiles.existing(vcek, "VCEK certificate")));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read --vcek " + vcek + ": " + e.getMessage(), e);
         }

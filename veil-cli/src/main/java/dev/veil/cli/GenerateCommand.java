@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * Generates text through a scheme, its weights server in this process (or remote ones with --weights-server),
  * streaming the answer to stdout; everything else goes to stderr.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a prompt through a protection scheme (weights server in this process, or --weights-server).")
 final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
@@ -80,7 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.println(node.setupReport());
             System.err.println("prompt: " + (sampling.prompt.isEmpty() ? "(none: generating from BOS)" : sampling.prompt.replace("\n",
                     "\\n"))
-                    + "  [" + input.length + " tokens]");
+                    + "  [" + SamplingOptions.promptTokens(tok, input) + (chat ? ", chat template included" : "") + "]");
             System.err.print("answer: ");
             System.err.flush();
             var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -90,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
             int[] generated = session.generate(input, editable, maxTokens, sampler, stream::accept);
             stream.finish();
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.println(SamplingOptions.speed(input.length, generated.length, s));
+            System.err.println(SamplingOptions.speed(tok, input, generated.length, s));
             String work = node.workReport(input.length + generated.length);
             if (!work.isEmpty()) System.err.println(work);
             Deployments.serverView(session.report(), tok, System.err);

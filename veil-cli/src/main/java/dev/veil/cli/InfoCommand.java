@@ -9,6 +9,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.tensor.GGMLType;
+import dev.veil.protocol.Counts;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "GGUF file or llama2.c checkpoint")
     Path model;
 
-    @Option(names = "--items", defaultValue = "8", description = "array items shown per metadata value")
+    @Option(names = "--items", defaultValue = "8", description = "array items shown per metadata value (default: ${DEFAULT-VALUE})")
     int items;
 
     @Override
@@ -41,8 +42,8 @@ final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         GGUFFile f = GGUFFile.open(model);
-        out.printf("%s: GGUF v%d, %s, alignment %d, %d metadata values, %d tensors%n", model, f.version(), mb(f.fileSize()),
-                f.alignment(), f.metadata().size(), f.tensorInfos().size());
+        out.printf("%s: GGUF v%d, %s, alignment %d, %s, %s%n", model, f.version(), mb(f.fileSize()),
+                f.alignment(), Counts.of(f.metadata().size(), "metadata value"), Counts.of(f.tensorInfos().size(), "tensor"));
         out.println("metadata:");
         f.metadata().forEach((k, v) -> out.printf("  %-44s %-10s %s%n", k, f.valueType(k) + (v.getClass().isArray() ? "[]" : ""),
                 GGUFFile.format(v, items)));
@@ -62,15 +63,17 @@ final class InfoCommand implements Callable<Integer> {
             sum[2] += t.byteSize();
             elements += t.elements();
         }
-        byType.forEach((type, s) -> out.printf("  %s: %d tensors, %,d values, %s%s%n", type, s[0], s[1], mb(s[2]),
+        byType.forEach((type, s) -> out.printf("  %s: %s, %,d %s, %s%s%n", type, Counts.of(s[0], "tensor"), s[1],
+                Counts.noun(s[1], "value"), mb(s[2]),
                 GGMLType.SUPPORTED.contains(type) ? "" : " (not supported by Veil)"));
         out.printf("total: %,d values in %s of tensor data%n", elements, mb(byType.values().stream().mapToLong(s -> s[2]).sum()));
         return 0;
     }
 
     static String describe(LlamaConfig c) {
-        return String.format("%s, dim %d, hidden %d, %d layers, %d heads (%d kv, head size %d), vocab %d, context %d, "
-                        + "rope theta %s (%s)%s, rms eps %s%s", c.architecture(), c.dim(), c.hiddenDim(), c.layers(), c.heads(),
+        return String.format("%s, dim %d, hidden %d, %s, %s (%d kv, head size %d), vocab %d, context %d, "
+                        + "rope theta %s (%s)%s, rms eps %s%s", c.architecture(), c.dim(), c.hiddenDim(), Counts.of(c.layers(), "layer"),
+                Counts.of(c.heads(), "head"),
                 c.kvHeads(), c.headDim(), c.vocabSize(), c.contextLength(), c.ropeTheta(),
                 c.ropeStyle() == LlamaConfig.RopeStyle.ADJACENT ? "adjacent pairs" : "NEOX halves",
                 c.ropeFreqFactors() == null ? "" : ", scaled frequencies", c.rmsEps(), c.qkNorm() ? ", QK norm" : "");

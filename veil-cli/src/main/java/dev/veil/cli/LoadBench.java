@@ -8,6 +8,7 @@ import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpChannel;
@@ -144,11 +145,11 @@ final class LoadBench {
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] all = latencies.stream().flatMapToLong(l -> Arrays.stream(l, 1, (int) l[0] + 1)).sorted().toArray();
             long totalTokens = Arrays.stream(tokens).sum();
-            out.printf(Locale.ROOT, "load             %d sessions (%s in turn) over mutual TLS 1.3 on loopback,"
-                    + " %d tokens per answer, %.0f s%n",
-                    sessions, String.join(", ", SCHEMES), genTokens, wall);
-            out.printf(Locale.ROOT, "answers          %d, %d differ from their single-session answer, %d sessions failed%n",
-                    all.length, mismatches.get(), errors.size());
+            out.printf(Locale.ROOT, "load             %s (%s in turn) over mutual TLS 1.3 on loopback,"
+                    + " %s per answer, %.0f s%n",
+                    Counts.of(sessions, "session"), String.join(", ", SCHEMES), Counts.of(genTokens, "token"), wall);
+            out.printf(Locale.ROOT, "answers          %d, %d differ from their single-session answer, %s failed%n",
+                    all.length, mismatches.get(), Counts.of(errors.size(), "session"));
             if (all.length > 0) {
                 double alone50 = pct(aloneNanos, 0.50) / 1e6;
                 out.printf(Locale.ROOT, "latency          p50 %.1f ms, p95 %.1f ms per answer"
@@ -159,8 +160,8 @@ final class LoadBench {
             }
             out.printf(Locale.ROOT, "throughput       %.1f answers/s, %.1f tokens/s%n", all.length / wall, totalTokens / wall);
             out.printf(Locale.ROOT, "memory           server held at most %s for its peers; JVM heap at most %s;"
-                    + " %d CMIF sessions left open%n",
-                    mib(maxHeld.get()), mib(maxHeap.get()), weights.openSessions() + weightsB.openSessions());
+                    + " %s left open%n",
+                    mib(maxHeld.get()), mib(maxHeap.get()), Counts.of(weights.openSessions() + weightsB.openSessions(), "CMIF session"));
             errors.forEach(e -> out.println("failed           " + e));
             return mismatches.get() == 0 && errors.isEmpty() ? 0 : 1;
         } finally {

@@ -76,6 +76,14 @@ public final class Main {
         }
         if (OutOfMemory.find(e) != null) return OutOfMemory.describe(OutOfMemory.find(e), Thread.currentThread());
         String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
+        // A missing file that some code wrapped without saying so ("cannot read X: X"): say it was not found.
+        for (Throwable c = e.getCause(); c != null && !m.contains("not found"); c = c.getCause()) {
+            if (c instanceof java.nio.file.NoSuchFileException n && n.getFile() != null) {
+                String tail = ": " + n.getMessage();
+                return (m.endsWith(tail) ? m.substring(0, m.length() - tail.length()) : m) + ": " + n.getFile() + " not found";
+            }
+        }
+        return m;
     }
 }

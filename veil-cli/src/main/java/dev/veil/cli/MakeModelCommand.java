@@ -7,6 +7,7 @@ import dev.veil.engine.model.RopeScaling;
 import dev.veil.engine.tensor.GGMLType;
 import dev.veil.engine.model.Llama2cLoader;
 import dev.veil.engine.tokenizer.SentencePieceModel;
+import dev.veil.protocol.Counts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ final class MakeModelCommand implements Callable<Integer> {
         if (!Files.isRegularFile(tok)) throw new ModelFormatException("tokenizer file not found: " + tok);
         SentencePieceModel v = tok.getFileName().toString().endsWith(".model") ? SentencePieceModel.read(tok)
                 : Llama2cLoader.readVocabulary(tok, Llama2cLoader.countTokens(tok));
-        System.err.println("vocabulary: " + tok + " (" + v.pieces().length + " tokens)");
+        System.err.println("vocabulary: " + tok + " (" + Counts.of(v.pieces().length, "token") + ")");
         return v;
     }
 

@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Channel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
  * connects to the weights server, and generates for one prompt from --prompt, else one per line of standard
  * input, each a session of its own.
  */
-@Command(name = "node", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "node", mixinStandardHelpOptions = true,
         description = "Run the trusted node against its weights server(s) and generate text through a protection scheme.")
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true,
@@ -72,8 +73,8 @@ final class NodeCommand implements Callable<Integer> {
                 for (String line; (line = in.readLine()) != null; ) tokens += request(node, line, out);
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.printf(Locale.ROOT, "[%d tokens in %.2f s%s]%n", tokens, s, tokens > 0 && s > 0 ? String.format(Locale.ROOT,
-                    ", %.1f tokens/s", tokens / s) : "");
+            System.err.printf(Locale.ROOT, "[%s in %.2f s%s]%n", Counts.of(tokens, "token"), s,
+                    tokens > 0 && s > 0 ? String.format(Locale.ROOT, ", %.1f tokens/s", tokens / s) : "");
             String work = node.workReport(tokens);
             if (!work.isEmpty()) System.err.println(work);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());

@@ -7,12 +7,14 @@ import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.experiments.frontier.FrontierCost;
 import dev.veil.experiments.plot.LinePlot;
+import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.plain.PlainScheme;
+import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +124,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // every scheme of the sweep is made (and its parameters checked) before the model loads
+        // every scheme of the sweep is made (and its parameters checked), and every file found, before the model loads
+        if (costModel != null && !Files.isRegularFile(costModel)) throw new ModelFormatException("model file not found: " + costModel);
         Map<String, String> defaults = workload.schemeDefaults();
         List<Sweep> sweeps = sweeps();
         List<List<Scheme>> points = new ArrayList<>();
@@ -185,7 +188,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
         for (var type : Schemes.types()) registered.add(Schemes.create(type.name(), new SchemeParams(Map.of(), defaults)));
         List<Scheme> measured = new ArrayList<>(registered);
         measured.addFirst(new PlainScheme(Numeric.FLOAT)); // the baseline, measured like the others
-        System.err.println("veil privacy-report: measuring the trusted node's CPU per token under " + registered.size() + " schemes...");
+        System.err.println("veil privacy-report: measuring the trusted node's CPU per token under " + Counts.of(registered.size(), "scheme") + "...");
         var costs = FrontierCost.measure(costModel != null ? costModel : workload.model, costModel != null ? null : workload.tokenizer,
                 measured, "Once upon a time, there was a little girl", costTokens, costRuns, Main.class.getName());
         double baseline = costs.getFirst().cpuMsPerToken();

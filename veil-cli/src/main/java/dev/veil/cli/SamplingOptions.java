@@ -2,6 +2,7 @@ package dev.veil.cli;
 
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.tokenizer.Tokenizer;
+import dev.veil.protocol.Counts;
 import picocli.CommandLine.Option;
 
 /** Prompt and sampling options shared by the commands that generate text. */
@@ -35,22 +36,36 @@ final class SamplingOptions {
     /** --max-tokens, cut (and said so on {@code err}) where the prompt leaves less room in the context. */
     int fitToContext(int promptTokens, int context, java.io.PrintStream err) {
         if (promptTokens >= context) {
-            throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens leave no room in the model's context of "
-                    + context);
+            throw new IllegalArgumentException("the prompt (" + Counts.of(promptTokens, "token") + ") leaves no room in the model's context"
+                    + " of " + context);
         }
         int room = context - promptTokens;
         if (maxTokens <= room) return maxTokens;
-        err.printf("veil: --max-tokens %d cut to %d: the prompt's %d tokens leave that much of the context of %d%n", maxTokens, room,
-                promptTokens, context);
+        err.printf("veil: --max-tokens %d cut to %d: the prompt (%s) leaves that much of the context of %d%n", maxTokens, room,
+                Counts.of(promptTokens, "token"), context);
         return room;
     }
 
-    /** "[5 prompt + 60 generated tokens in 0.41 s, 158.5 tokens/s]"; no rate for an instant or empty run. */
-    static String speed(int promptTokens, int generated, double seconds) {
-        int total = promptTokens + generated;
+    /**
+     * A prompt's tokens, saying whether BOS is among them: "BOS + 4 tokens" (BOS, then the text's four), or "4 tokens"
+     * for a model whose texts do not start with BOS. The attack lab scores the tokens after BOS, so the demo's "4 of 4
+     * prompt tokens" counts the same four.
+     */
+    static String promptTokens(Tokenizer tok, int[] input) {
+        return promptTokens(tok, input, "token");
+    }
+
+    private static String promptTokens(Tokenizer tok, int[] input, String noun) {
+        boolean bos = input.length > 0 && tok.bos() >= 0 && input[0] == tok.bos();
+        return bos ? "BOS + " + Counts.of(input.length - 1, noun) : Counts.of(input.length, noun);
+    }
+
+    /** "[BOS + 4 prompt tokens + 60 generated in 0.41 s, 158.5 tokens/s]" (the rate counts all 65); no rate for an instant or empty run. */
+    static String speed(Tokenizer tok, int[] input, int generated, double seconds) {
+        int total = input.length + generated;
         String rate = seconds > 0 && total > 0 ? String.format(java.util.Locale.ROOT, ", %.1f tokens/s", total / seconds) : "";
-        return String.format(java.util.Locale.ROOT, "%n[%d prompt + %d generated tokens in %.2f s%s]", promptTokens, generated, seconds,
-                rate);
+        return String.format(java.util.Locale.ROOT, "%n[%s + %d generated in %.2f s%s]", promptTokens(tok, input, "prompt token"),
+                generated, seconds, rate);
     }
 
     /** Which positions of {@link #input}'s result are the user's text (a sanitizer may change them): all but BOS. */

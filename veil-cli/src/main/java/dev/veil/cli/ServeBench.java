@@ -8,6 +8,7 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.service.VeilService;
 import dev.veil.weights.InProcessWeightsServer;
@@ -69,9 +70,9 @@ final class ServeBench {
         PrintStream o = System.out;
         Model m = ModelLoader.load(model, tokenizer);
         String id = model.getFileName().toString();
-        o.printf(Locale.ROOT, "serve bench: %s, %d clients in turn %s, each %d streamed greedy requests of %d tokens, over HTTP on "
-                + "loopback%n",
-                id, clients.size(), clients, requests, tokens);
+        o.printf(Locale.ROOT, "serve bench: %s, %s concurrent clients in turn, each client %s of %s, over HTTP on loopback%n",
+                id, clients.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")),
+                Counts.of(requests, "streamed greedy request"), Counts.of(tokens, "token"));
         // An untimed round of every configuration first, so that no scheme pays for the JIT's warm-up in its figures.
         for (String config : CONFIGS) measure(config, m, id, 1);
         Map<String, Run[]> results = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.service.ApiKeys;
 import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
  * set up once against its weights servers (in this process unless --weights-server names remote ones), then
  * each request runs as a session of its own. Runs until interrupted.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a "
                 + "page at /.")
 final class ServeCommand implements Callable<Integer> {
@@ -91,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
         double budget = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
-        ApiKeys keys = apiKeys == null ? null : ApiKeys.read(apiKeys);
+        ApiKeys keys = apiKeys == null ? null : ApiKeys.read(InputFiles.existing(apiKeys, "API keys file"));
         String listen = host != null ? host : "127.0.0.1";
         // Beyond loopback, clients must authenticate: by a deployment certificate (--tls-dir, mutual TLS), or by an API
         // key, which over plaintext also needs --insecure-plaintext.
@@ -131,7 +132,7 @@ final class ServeCommand implements Callable<Integer> {
                         String.join(", ", nodes.keySet()),
                         config.defaultScheme(), local ? "in this process" : weightsServers.describe(),
                         tls != null ? "mutual TLS 1.3: clients need a deployment 'proxy' certificate; " : "",
-                        keys != null ? keys.size() + " API keys" : tls != null ? "no --api-keys"
+                        keys != null ? Counts.of(keys.size(), "API key") : tls != null ? "no --api-keys"
                                 : "no --api-keys: loopback only, any local client is served");
                 if (tlsOptions.warning() != null) System.err.println(tlsOptions.warning());
                 stop.await();

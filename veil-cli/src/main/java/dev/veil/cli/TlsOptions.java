@@ -69,8 +69,13 @@ final class TlsOptions {
     }
 
     char[] password() {
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("TLS directory " + dir + " not found (make it with veil keys)");
+        }
         try {
-            if (passwordFile != null) return strip(Files.readString(passwordFile, StandardCharsets.UTF_8));
+            if (passwordFile != null) {
+                return strip(Files.readString(InputFiles.existing(passwordFile, "TLS password file"), StandardCharsets.UTF_8));
+            }
             String env = System.getenv(PASSWORD_ENV);
             if (env != null) return env.toCharArray();
             Path inDir = dir.resolve(Tls.PASSWORD_FILE);

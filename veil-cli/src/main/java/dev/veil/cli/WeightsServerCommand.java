@@ -4,6 +4,7 @@ import dev.veil.node.Bytes;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.ServerLimits;
@@ -81,7 +82,8 @@ final class WeightsServerCommand implements Callable<Integer> {
             server.close();
             weights.close();
             long[] s = weights.stats();
-            System.err.printf(Locale.ROOT, "veil weights-server: stopped after %d calls in %d batches (%d rows)%n", s[1], s[0], s[2]);
+            System.err.printf(Locale.ROOT, "veil weights-server: stopped after %s in %s (%s)%n", Counts.of(s[1], "call"),
+                    Counts.of(s[0], "batch"), Counts.of(s[2], "row"));
             try {
                 if (writer != null) writer.close();
             } catch (IOException e) {
@@ -89,8 +91,8 @@ final class WeightsServerCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }));
-        System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%d layers, dim %d, %s of weight matrices)%s%s%n",
-                id, dims.layers(), dims.dim(), Bytes.format(m.linear().byteSize()),
+        System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
+                id, Counts.of(dims.layers(), "layer"), dims.dim(), Bytes.format(m.linear().byteSize()),
                 tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
                 writer == null ? "" : ", recording to " + transcript);
         System.out.printf("listening on %s:%d%n", host, server.port());

@@ -52,7 +52,7 @@ final class Workload {
     @Option(names = "--no-similarity", description = "skip the sentence-similarity metric (all-MiniLM-L6-v2)")
     boolean noSimilarity;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the victim's secrets, sampling of text, and training")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the victim's secrets, sampling of text, and training (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--transcript", description = "keep the victim's weights-server transcript in this file (default: a temporary file)")

@@ -108,7 +108,7 @@ class CmifCommandsTest {
         for (String line : lines) assertTrue(line.startsWith("veil: "), line);
         assertTrue(lines.get(0).contains("ε must be positive"), lines.get(0));
         assertTrue(lines.get(1).contains("unknown sanitizer 'magic'"), lines.get(1));
-        assertTrue(lines.get(2).contains("corpus not found"), lines.get(2));
+        assertEquals("veil: token-frequency corpus " + dir.resolve("none.txt") + " not found", lines.get(2));
         assertTrue(lines.get(3).contains("cannot connect to weights server 127.0.0.1:1"), lines.get(3));
     }
 }

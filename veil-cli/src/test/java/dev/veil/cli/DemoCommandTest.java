@@ -19,6 +19,8 @@ class DemoCommandTest {
         var run = CliRun.of("demo", "--model", Shared.storiesBin().toString(), "--max-tokens", "8", "--transcripts", dir.toString());
         String o = run.out();
         assertEquals(0, run.code(), run.err());
+        // BOS and the 8 prompt tokens the attacks are scored on, counted alike
+        assertTrue(o.startsWith("prompt: Once upon a time, there was a  [BOS + 8 tokens]\n"), o);
         assertEquals(2, o.split("same tokens as plain: yes \\(8 generated\\)", -1).length - 1, o);
         // ReMO's masked rows give the whole prompt away; one-time pads leave vocabulary matching nothing
         assertTrue(o.contains("null-space attack on the transcript recovers 8 of 8 prompt tokens (100%): "

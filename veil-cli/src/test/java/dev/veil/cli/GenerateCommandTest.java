@@ -2,6 +2,7 @@ package dev.veil.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;
 import dev.veil.engine.tokenizer.TokenType;
@@ -25,6 +26,19 @@ class GenerateCommandTest {
         assertArrayEquals(new int[] {6}, SamplingOptions.input(tokenizer(false), "hi"));
         // An empty prompt starts from BOS either way.
         assertArrayEquals(new int[] {1}, SamplingOptions.input(tokenizer(false), ""));
+    }
+
+    @Test
+    void countsSayWhatTheyCountInTheRightNumber() {
+        var run = CliRun.of("generate", "--model", Shared.storiesBin().toString(), "--prompt", "Lily", "--max-tokens", "1", "--scheme",
+                "plain");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("prompt: Lily  [BOS + 1 token]\n"), run.err());
+        assertTrue(run.err().contains("[BOS + 1 prompt token + 1 generated in "), run.err());
+        var two = CliRun.of("generate", "--model", Shared.storiesBin().toString(), "--prompt", "Lily and Tom", "--max-tokens", "2",
+                "--scheme", "plain");
+        assertTrue(two.err().contains("prompt: Lily and Tom  [BOS + 4 tokens]\n"), two.err());
+        assertTrue(two.err().contains("[BOS + 4 prompt tokens + 2 generated in "), two.err());
     }
 
     @Test

@@ -38,7 +38,7 @@ class ModelCommandsTest {
         assertEquals(0, run("info", p.toString()), err);
         String info = out;
         assertTrue(info.contains("GGUF v3"), info);
-        assertTrue(info.contains("model: qwen2, dim 256, hidden 512, 1 layers, 4 heads (2 kv, head size 64), vocab 512"), info);
+        assertTrue(info.contains("model: qwen2, dim 256, hidden 512, 1 layer, 4 heads (2 kv, head size 64), vocab 512"), info);
         assertTrue(info.contains("blk.0.attn_q.bias"), info);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.veil.protocol.Counts;
 import dev.veil.trust.AttestationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,7 +96,7 @@ public final class VerifyingProxy implements AutoCloseable {
         try (ex) {
             if (!slots.tryAcquire()) {
                 ex.getResponseHeaders().set("Retry-After", "1");
-                error(ex, 429, "too_many_requests", "the proxy has " + maxRequests + " requests under way; try again");
+                error(ex, 429, "too_many_requests", "the proxy has " + Counts.of(maxRequests, "request") + " under way; try again");
                 return;
             }
             try {

@@ -1,5 +1,6 @@
 package dev.veil.service;
 
+import dev.veil.protocol.Counts;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +32,8 @@ final class Admission {
         AtomicInteger mine = byClient.computeIfAbsent(client, c -> new AtomicInteger());
         if (mine.incrementAndGet() > perClient) {
             mine.decrementAndGet();
-            throw ApiError.overloaded("This API key already has " + perClient + " requests running or waiting; retry when one ends.", 1);
+            throw ApiError.overloaded("This API key already has " + Counts.of(perClient, "request") + " running or waiting; retry when one"
+                    + " ends.", 1);
         }
         boolean admitted = false;
         try {

@@ -121,6 +121,22 @@ class CurlTest {
     }
 
     @Test
+    void anAnswerThatEndsAtAStopTokenFinishesWithStop() throws Exception {
+        // stories260K ends the story "Lily" begins with BOS, a stop token, after 223 tokens (llama2.c's run.c stops there too).
+        for (String stream : new String[] {"false", "true"}) {
+            String[] r = post("/v1/completions", "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, "
+                    + "\"max_tokens\": 300, \"stream\": " + stream + ", \"stream_options\": {\"include_usage\": true}, "
+                    + "\"veil\": {\"scheme\": \"plain\"}}");
+            assertEquals("200", r[0], r[1]);
+            String[] events = r[1].split("\n\n");
+            JsonNode last = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 2].substring(6) : r[1]);
+            assertEquals("stop", last.at("/choices/0/finish_reason").asText(), r[1]);
+            assertEquals(223, last.at("/usage/completion_tokens").asInt(), r[1]);
+        }
+        assertTrue(TestService.greedy("Lily", 300).endsWith("They played together every day."));
+    }
+
+    @Test
     void chatStreamsDeltasAndStopsAtAStopSequence() throws Exception {
         String full = TestService.greedy("Lily", 30);
         String stop = full.substring(full.indexOf(' ', 8), full.indexOf(' ', 8) + 4);

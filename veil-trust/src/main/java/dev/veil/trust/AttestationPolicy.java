@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -49,6 +50,8 @@ public record AttestationPolicy(Set<String> measurements, TcbVersion minTcb, boo
     public static AttestationPolicy load(Path file) {
         try {
             return parse(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("attestation policy " + file + " not found", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read attestation policy " + file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -50,6 +50,6 @@ public interface Tokenizer {
     /** Whether a text starts with BOS (Llama does, Qwen does not). */
     default boolean addBos() { return vocabulary().addBos(); }
 
-    /** Whether generation stops at this token: EOS or an end-of-turn token. */
+    /** Whether generation stops at this token: EOS, an end-of-turn token, or BOS (a new text begins; see {@link Vocabulary}). */
     default boolean isStop(int token) { return vocabulary().isStop(token); }
 }

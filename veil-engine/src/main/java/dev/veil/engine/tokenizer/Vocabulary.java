@@ -10,6 +10,13 @@ import java.util.Set;
 /**
  * The token list every tokenizer shares: pieces as the vocabulary spells them, their {@link TokenType}s, the
  * special ids (BOS, EOS, unknown) and the stop set. Immutable.
+ *
+ * <p>The stop set is EOS, the model's end-of-turn ids, the control pieces of {@link #END_OF_GENERATION}, and BOS.
+ * A sampled BOS begins a new text, never a continuation of the prompt, so generation stops there for every model,
+ * whatever its file format: llama2.c's run.c stops at BOS because its training data (TinyStories, a BOS before each
+ * story and no EOS) marks a text's end only by the next one's BOS, and llama.cpp's conversion of such a model
+ * (stories260K.gguf) names EOS 2, which the model never emits, and nothing in its metadata says it came from llama2.c.
+ * A model trained with EOS emits EOS before any BOS, so for it the BOS stop changes nothing.
  */
 public final class Vocabulary {
     /** Pieces that end a turn or a text in the supported families; generation stops at them (as llama.cpp does). */
@@ -51,6 +58,7 @@ public final class Vocabulary {
             if (this.types[i] == TokenType.CONTROL && END_OF_GENERATION.contains(pieces[i])) stops.set(i);
         }
         if (eos >= 0) stops.set(eos);
+        if (bos >= 0) stops.set(bos);
         for (int t : extraStops) if (t >= 0 && t < pieces.length) stops.set(t);
         // Longest first, so that a user-defined piece is never cut short by a prefix of it.
         userDefined.sort((a, b) -> b.length() - a.length());

@@ -32,7 +32,8 @@ class BytePairTokenizerTest {
         assertEquals(TokenType.CONTROL, t.type(128009));
         assertEquals(128009, t.tokenId("<|eot_id|>"));
         assertTrue(t.isStop(128001) && t.isStop(128009) && t.isStop(128008), "end of text, end of turn, end of message");
-        assertTrue(!t.isStop(128000) && !t.isStop(128006));
+        assertTrue(t.isStop(128000), "BOS: a new text begins");
+        assertTrue(!t.isStop(128006) && !t.isStop(128007), "start and end of a header");
     }
 
     @Test

@@ -48,8 +48,8 @@ class SentencePieceTokenizerTest {
         assertEquals("<0x0A>", t.piece(13));
         assertEquals(TokenType.NORMAL, t.type(29871));
         assertEquals("\u2581", t.piece(29871));
-        assertTrue(t.isStop(2));
-        assertTrue(!t.isStop(1) && !t.isStop(29871));
+        assertTrue(t.isStop(2) && t.isStop(1), "EOS, and BOS (a new text begins)");
+        assertTrue(!t.isStop(0) && !t.isStop(29871));
     }
 
     @Test

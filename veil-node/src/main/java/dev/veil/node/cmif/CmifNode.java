@@ -12,6 +12,7 @@ import dev.veil.node.Greeting;
 import dev.veil.node.Scheme;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.ProtocolException;
@@ -110,7 +111,7 @@ public final class CmifNode implements TrustedNode {
     @Override
     public String workReport(long tokens) {
         var t = channel.traffic();
-        return "[cmif: " + t.calls() + " calls, " + Bytes.format(t.bytesSent()) + " sent + " + Bytes.format(t.bytesReceived()) + " received]";
+        return "[cmif: " + Counts.of(t.calls(), "call") + ", " + Bytes.format(t.bytesSent()) + " sent + " + Bytes.format(t.bytesReceived()) + " received]";
     }
 
     public Sanitizer sanitizer() { return sanitizer; }

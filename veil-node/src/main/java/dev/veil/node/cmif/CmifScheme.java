@@ -56,6 +56,8 @@ public final class CmifScheme implements Scheme {
                 var space = EmbeddingSpace.fromModel(model);
                 long[] counts = CorpusCounts.of(space, corpus, model.tokenizer()::encode, Sanitizers.defaultCacheDir());
                 return Sanitizers.create(sanitizerName, space, counts, params, Sanitizers.defaultCacheDir());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IllegalArgumentException("token-frequency corpus " + corpus + " not found", e);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot count token frequencies in " + corpus + ": " + e.getMessage(), e);
             }

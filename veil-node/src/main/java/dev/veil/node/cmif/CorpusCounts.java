@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -23,7 +24,7 @@ public final class CorpusCounts {
     private CorpusCounts() {}
 
     public static long[] of(EmbeddingSpace space, Path corpus, Function<String, int[]> encoder, Path cacheDir) throws IOException {
-        if (!Files.isRegularFile(corpus)) throw new IOException("token-frequency corpus not found: " + corpus);
+        if (!Files.isRegularFile(corpus)) throw new NoSuchFileException(corpus.toString(), null, "token-frequency corpus not found");
         byte[] bytes = Files.readAllBytes(corpus);
         String corpusHash = sha(bytes);
         Path file = cacheDir.resolve("counts-" + space.fingerprint() + "-" + corpusHash + ".bin");

@@ -14,6 +14,7 @@ import dev.veil.node.Greeting;
 import dev.veil.node.Scheme;
 import dev.veil.node.Session;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.CountingChannel;
 import java.util.Locale;
 import dev.veil.protocol.MatrixId;
@@ -121,9 +122,10 @@ public final class OtpNode implements TrustedNode {
         var s = stats;
         var t = channel.traffic();
         double total = Math.max(1, s.maskNanos() + s.restoreNanos() + s.checkNanos() + s.roundTripNanos());
-        return String.format(Locale.ROOT, "[remo-otp: %d calls (%d rows, %d made on the spot), %d checked, %d faults; %s sent + %s received (%s per token); "
+        return String.format(Locale.ROOT, "[remo-otp: %s (%s, %d made on the spot), %d checked, %s; %s sent + %s received (%s per token); "
                         + "time: mask %.0f%%, restore %.0f%%, check %.0f%%, transport %.0f%%, server %.0f%%; producers %.0f ms CPU for %d pad rows]",
-                s.calls(), s.rows(), s.dryRows(), s.checks(), s.faults(), Bytes.format(t.bytesSent()), Bytes.format(t.bytesReceived()),
+                Counts.of(s.calls(), "call"), Counts.of(s.rows(), "row"), s.dryRows(), s.checks(), Counts.of(s.faults(), "fault"),
+                Bytes.format(t.bytesSent()), Bytes.format(t.bytesReceived()),
                 Bytes.format((t.bytesSent() + t.bytesReceived()) / Math.max(1, tokens)), 100 * s.maskNanos() / total, 100 * s.restoreNanos() / total,
                 100 * s.checkNanos() / total, 100 * s.transportNanos() / total, 100 * s.serverNanos() / total, s.producerCpuNanos() / 1e6, s.producedRows());
     }

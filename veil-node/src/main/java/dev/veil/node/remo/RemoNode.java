@@ -8,6 +8,7 @@ import dev.veil.node.Greeting;
 import dev.veil.node.Scheme;
 import dev.veil.node.Session;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.CountingChannel;
@@ -78,8 +79,8 @@ public final class RemoNode implements TrustedNode {
         var t = channel.traffic();
         double total = Math.max(1, stats.maskNanos() + stats.restoreNanos() + stats.roundTripNanos());
         return String.format(Locale.ROOT,
-                "[remo: %d masked calls, %s sent + %s received (%s per token); time: mask %.0f%%, restore %.0f%%, transport %.0f%%, server %.0f%%]",
-                stats.calls(), Bytes.format(t.bytesSent()), Bytes.format(t.bytesReceived()), Bytes.format((t.bytesSent() + t.bytesReceived()) / Math.max(1, tokens)),
+                "[remo: %s, %s sent + %s received (%s per token); time: mask %.0f%%, restore %.0f%%, transport %.0f%%, server %.0f%%]",
+                Counts.of(stats.calls(), "masked call"), Bytes.format(t.bytesSent()), Bytes.format(t.bytesReceived()), Bytes.format((t.bytesSent() + t.bytesReceived()) / Math.max(1, tokens)),
                 100 * stats.maskNanos() / total, 100 * stats.restoreNanos() / total, 100 * stats.transportNanos() / total, 100 * stats.serverNanos() / total);
     }
 

@@ -12,6 +12,7 @@ import dev.veil.node.Scheme;
 import dev.veil.node.Session;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.remo.RestorationPool;
+import dev.veil.protocol.Counts;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
@@ -146,9 +147,10 @@ public final class SharesNode implements TrustedNode {
         long sent = a.traffic().bytesSent() + b.traffic().bytesSent(), received = a.traffic().bytesReceived() + b.traffic().bytesReceived();
         double total = Math.max(1, s.splitNanos() + s.roundTripNanos() + s.combineNanos() + s.checkNanos());
         return String.format(Locale.ROOT,
-                "[shares: %d calls (%d rows + %d check rows), %d faults; %s sent + %s received, both servers (%s per token); "
+                "[shares: %s (%s + %s), %s; %s sent + %s received, both servers (%s per token); "
                         + "time: split %.0f%%, transport and servers %.0f%%, combine %.0f%%, check %.0f%%]",
-                s.calls(), s.rows(), s.checkRows(), s.faults(), Bytes.format(sent), Bytes.format(received), Bytes.format((sent
+                Counts.of(s.calls(), "call"), Counts.of(s.rows(), "row"), Counts.of(s.checkRows(), "check row"),
+                Counts.of(s.faults(), "fault"), Bytes.format(sent), Bytes.format(received), Bytes.format((sent
                         + received) / Math.max(1, tokens)),
                 100 * s.splitNanos() / total, 100 * s.roundTripNanos() / total, 100 * s.combineNanos() / total,
                         100 * s.checkNanos() / total);

@@ -55,6 +55,9 @@ public final class Tls {
      */
     public static SSLContext context(Path dir, char[] password, String peerRole, PeerCheck extra) {
         Path identity = dir.resolve(IDENTITY), trust = dir.resolve(TRUST);
+        for (Path f : new Path[] {identity, trust}) {
+            if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + " not found (make it with veil keys)");
+        }
         try {
             var kmf = KeyManagerFactory.getInstance("PKIX");
             kmf.init(load(identity, password), password);
@@ -105,7 +108,7 @@ public final class Tls {
     }
 
     private static KeyStore load(Path file, char[] password) throws IOException, GeneralSecurityException {
-        if (!Files.isRegularFile(file)) throw new IOException(file.getFileName() + " not found (make it with veil keys)");
+        if (!Files.isRegularFile(file)) throw new IOException(file + " not found (make it with veil keys)");
         var ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, password);
