@@ -29,7 +29,14 @@ public final class Experiment {
         void update(String stage, int done, int total);
     }
 
-    public record Outcome(String scheme, List<AttackLab.Result> results, int victimSequences, int trainingSequences) {}
+    /**
+     * @param serverSplit victim sequences that the server's own splitting of its transcript ({@link SequenceSplitter}, no
+     *                    help from the lab) cuts exactly as they ran: same place in the order, prompt length and positions
+     */
+    public record Outcome(String scheme, List<AttackLab.Result> results, int victimSequences, int trainingSequences, int serverSplit) {}
+
+    /** A workload's runs, and how many of them the server's own splitting cut exactly. */
+    record Recorded(List<VictimRun> runs, int serverSplit) {}
 
     private final Model model;
     private final String modelId;
@@ -46,11 +53,12 @@ public final class Experiment {
     }
 
     public Outcome run(AttackTarget scheme, List<int[]> victimPrompts, List<int[]> publicPrompts, Progress progress) throws IOException {
-        List<VictimRun> runs = throughTranscript(config.transcript(), w -> scheme.victim(config.seed(), w), victimPrompts,
+        Recorded victims = throughTranscript(config.transcript(), w -> scheme.victim(config.seed(), w), victimPrompts,
                 scheme.name() + ": victim workload", progress);
+        List<VictimRun> runs = victims.runs();
         Observation sample = runs.getFirst().observation();
         List<VictimRun> training = throughTranscript(null, w -> scheme.attacker(sample, config.seed() ^ 0x5DEECE66DL, w), publicPrompts,
-                scheme.name() + ": attacker's own runs", progress);
+                scheme.name() + ": attacker's own runs", progress).runs();
         List<Attack> attacks = attacks(sample, training, progress, scheme.name());
         var lab = new AttackLab(model, similarity);
         List<AttackLab.Result> results = new ArrayList<>();
@@ -60,7 +68,7 @@ public final class Experiment {
             int[] done = {0};
             results.add(lab.evaluate(a, runs, () -> progress.update(scheme.name() + ": " + a.name(), base + ++done[0], total)));
         }
-        return new Outcome(scheme.name(), results, runs.size(), training.size());
+        return new Outcome(scheme.name(), results, runs.size(), training.size(), victims.serverSplit());
     }
 
     /**
@@ -71,7 +79,7 @@ public final class Experiment {
      * ({@link #sites}), so memory grows with the workload's positions times the attacked widths, not with the
      * transcript (every layer's inputs and outputs).
      */
-    List<VictimRun> throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
+    Recorded throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
                                       String stage, Progress progress) throws IOException {
         Path file = keep != null ? keep : Files.createTempFile("veil", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
@@ -91,10 +99,22 @@ public final class Experiment {
             Transcripts.stream(file, Transcripts.Keep.received(sites()), ends, seen::add);
             List<VictimRun> runs = new ArrayList<>();
             for (int i = 0; i < truth.size(); i++) runs.add(new VictimRun(seen.get(i), truth.get(i).prompt(), truth.get(i).answer()));
-            return runs;
+            return new Recorded(runs, serverSplit(file, runs));
         } finally {
             if (keep == null) Files.deleteIfExists(file);
         }
+    }
+
+    /** How many of {@code runs} the server's own splitting of {@code file} cuts exactly (only the calls that mark positions kept). */
+    private static int serverSplit(Path file, List<VictimRun> runs) throws IOException {
+        List<int[]> cut = new ArrayList<>();
+        Transcripts.stream(file, Transcripts.Keep.received(List.of()), o -> cut.add(new int[] {o.promptLength(), o.positions()}));
+        int exact = 0;
+        for (int i = 0; i < Math.min(cut.size(), runs.size()); i++) {
+            Observation truth = runs.get(i).observation();
+            if (cut.get(i)[0] == truth.promptLength() && cut.get(i)[1] == truth.positions()) exact++;
+        }
+        return exact;
     }
 
     /** The sites the attacks read: the first layer's QKV input, the deep layer's FFN-down input, CMIF's decoder stack. */

@@ -53,8 +53,9 @@ final class AttackCommand implements Callable<Integer> {
     }
 
     static void table(Experiment.Outcome o, PrintStream out) {
-        out.printf(Locale.ROOT, "scheme %s: %d victim sequences, attacker trained on %d of its own%n%n", o.scheme(), o.victimSequences(),
-                o.trainingSequences());
+        out.printf(Locale.ROOT, "scheme %s: %d victim sequences, attacker trained on %d of its own; the server's own splitting of its"
+                + " transcript cuts %d of %d exactly%n%n", o.scheme(), o.victimSequences(), o.trainingSequences(), o.serverSplit(),
+                o.victimSequences());
         out.printf(Locale.ROOT, "%-26s | %10s %9s %9s | %10s %9s %9s%n", "attack", "prompt TRA", "EM", "sim", "answer TRA", "EM", "sim");
         out.println("-".repeat(26) + "-+-" + "-".repeat(30) + "-+-" + "-".repeat(30));
         for (AttackLab.Result r : o.results()) {

@@ -58,6 +58,7 @@ class AttackCommandTest {
                 "--inversion-steps", "0", "--no-similarity");
         String all = String.join("\n", lines);
         assertTrue(all.contains("scheme " + scheme + ": 50 victim sequences") || all.contains("scheme " + scheme + " ("), all);
+        assertTrue(all.contains(" transcript cuts 50 of 50 exactly"), all); // one sequence at a time: the server can tell them apart
         assertTrue(lines[lines.length - 1].matches("TRA [a-z-]+(@[AB+]+)? prompt=\\d+\\.\\d\\d% answer=\\d+\\.\\d\\d%"), all);
         if (scheme.equals("plain")) assertTrue(all.contains("\nTRA vocab-matching prompt=100.00% answer=100.00%"), all);
     }
