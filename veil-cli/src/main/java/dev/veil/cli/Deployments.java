@@ -39,10 +39,10 @@ final class Deployments {
         }
     }
 
-    /** CMIF: the prompt the weights server was shown and the privacy spent, one line; nothing for the other schemes. */
-    static void serverView(SessionReport report, Tokenizer tok, PrintStream err) {
+    /** CMIF: the prompt the weights server was shown and the privacy spent, one line after {@code prefix}; nothing for other schemes. */
+    static void serverView(SessionReport report, Tokenizer tok, String prefix, PrintStream err) {
         if (report.serverPrompt() == null) return;
-        err.printf(Locale.ROOT, "[%s: the weights server saw \"%s\"; %s]%n",
+        err.printf(Locale.ROOT, "%s[%s: the weights server saw \"%s\"; %s]%n", prefix,
                 report.scheme(), tok.decode(report.serverPrompt()).replace("\n", "\\n"),
                 report.privacy());
     }

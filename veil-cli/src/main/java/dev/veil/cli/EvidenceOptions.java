@@ -50,7 +50,8 @@ final class EvidenceOptions {
     void present(TcpChannel channel) {
         var p = provider();
         if (p == null) return;
-        System.err.println("veil " + who + ": weights server accepted " + NodeAttestation.present(channel, channel.localCertificate(), p));
+        String accepted = NodeAttestation.present(channel, channel.localCertificate(), p);
+        System.err.println("veil " + who + ": " + channel.peer() + " accepted " + accepted);
     }
 
     private List<java.security.cert.X509Certificate> operatorChain() {

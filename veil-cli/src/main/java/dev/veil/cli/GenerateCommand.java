@@ -93,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.println(SamplingOptions.speed(tok, input, generated.length, s));
             String work = node.workReport(input.length + generated.length);
             if (!work.isEmpty()) System.err.println(work);
-            Deployments.serverView(session.report(), tok, System.err);
+            Deployments.serverView(session.report(), tok, "", System.err);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         }
         return 0;

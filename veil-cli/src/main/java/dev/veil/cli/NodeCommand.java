@@ -62,7 +62,7 @@ final class NodeCommand implements Callable<Integer> {
         List<Channel> servers = weightsServers.open(scheme, "node", tlsOptions, evidence);
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
-            System.err.println(node.setupReport());
+            System.err.println("veil node: " + node.setupReport());
             var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             long tokens = 0, t0 = System.nanoTime();
             if (!stdin && !sampling.prompt.isEmpty()) {
@@ -73,10 +73,10 @@ final class NodeCommand implements Callable<Integer> {
                 for (String line; (line = in.readLine()) != null; ) tokens += request(node, line, out);
             }
             double s = (System.nanoTime() - t0) / 1e9;
-            System.err.printf(Locale.ROOT, "[%s in %.2f s%s]%n", Counts.of(tokens, "token"), s,
+            System.err.printf(Locale.ROOT, "veil node: [%s in %.2f s%s]%n", Counts.of(tokens, "token"), s,
                     tokens > 0 && s > 0 ? String.format(Locale.ROOT, ", %.1f tokens/s", tokens / s) : "");
             String work = node.workReport(tokens);
-            if (!work.isEmpty()) System.err.println(work);
+            if (!work.isEmpty()) System.err.println("veil node: " + work);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         }
         return 0;
@@ -92,7 +92,7 @@ final class NodeCommand implements Callable<Integer> {
             int[] generated = session.generate(input, SamplingOptions.userTokens(tok, input), maxTokens,
                     sampling.sampler(), stream::accept);
             stream.finish();
-            Deployments.serverView(session.report(), tok, System.err);
+            Deployments.serverView(session.report(), tok, "veil node: ", System.err);
             return input.length + generated.length;
         }
     }

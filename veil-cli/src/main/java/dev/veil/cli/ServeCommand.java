@@ -119,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
                 TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, weightsServers.open(s, "serve",
                         tlsOptions, evidence));
                 nodes.put(e.getKey(), node);
-                System.err.println(node.setupReport());
+                System.err.println("veil serve: " + node.setupReport());
             }
             var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
                     keySessions != null ? keySessions : maxSessions + queue, budget,

@@ -87,17 +87,16 @@ final class WeightsServerCommand implements Callable<Integer> {
             try {
                 if (writer != null) writer.close();
             } catch (IOException e) {
-                System.err.println("veil: transcript: " + e.getMessage());
+                System.err.println("veil weights-server: transcript: " + e.getMessage());
             }
             stopped.countDown();
         }));
-        System.err.printf(Locale.ROOT, "veil weights-server: serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
-                id, Counts.of(dims.layers(), "layer"), dims.dim(), Bytes.format(m.linear().byteSize()),
-                tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
+        // One line that says where and what: scripts (and tests) read HOST:PORT from it, as "--port 0" picks a free port.
+        System.err.printf(Locale.ROOT, "veil weights-server: listening on %s:%d, serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
+                host.contains(":") ? "[" + host + "]" : host, server.port(), id, Counts.of(dims.layers(), "layer"), dims.dim(),
+                Bytes.format(m.linear().byteSize()), tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
                 writer == null ? "" : ", recording to " + transcript);
-        System.out.printf("listening on %s:%d%n", host, server.port());
-        if (metrics != null) System.out.printf("metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
-        System.out.flush();
+        if (metrics != null) System.err.printf("veil weights-server: metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         if (parent != null) {
             ProcessHandle.of(parent).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
         }

@@ -89,7 +89,7 @@ final class WeightsServers {
                 return channel;
             }));
         }
-        return new Replicas(out, Duration.ofSeconds(backoff), line -> System.err.println("veil: " + line));
+        return new Replicas(out, Duration.ofSeconds(backoff), line -> System.err.println("veil " + who + ": " + line));
     }
 
     /** HOST:PORT of a weights server, checked before anything connects. */

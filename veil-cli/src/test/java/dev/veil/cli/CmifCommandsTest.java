@@ -11,8 +11,6 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.transcript.TranscriptReader;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,14 +38,15 @@ class CmifCommandsTest {
     void nodeProcessWithNothingReplacedGeneratesThePlainText() throws Exception {
         String model = Shared.storiesBin().toString(), prompt = "Lily and Ben went to the park";
         Path transcript = dir.resolve("cmif.veiltr");
-        Process server = veil("weights-server", "--model", model, "--port", "0", "--transcript", transcript.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var started = WeightsServerProcess.start(veil("weights-server", "--model", model, "--port", "0", "--transcript",
+                transcript.toString()));
+        Process server = started.process();
         String err;
         try {
-            String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
-            assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
+            String address = started.address();
+            assertTrue(address.startsWith("127.0.0.1:"), "server said " + address);
             Process node = veil("node", "--scheme", "cmif", "--epsilon", "inf", "--corpus", corpus(), "--model", model,
-                    "--weights-server", listening.substring("listening on ".length()), "--prompt", prompt, "--max-tokens", "40").start();
+                    "--weights-server", address, "--prompt", prompt, "--max-tokens", "40").start();
             String text = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(node.waitFor(60, TimeUnit.SECONDS));

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.engine.Shared;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,14 +52,19 @@ class FailoverProcessesTest {
         assertTrue(healthy.waitFor(30, TimeUnit.SECONDS));
     }
 
+    /** Where each server started here listens. */
+    static final java.util.Map<Process, String> ADDRESSES = new java.util.concurrent.ConcurrentHashMap<>();
+
     static Process server() throws Exception {
-        return veil("weights-server", "--model", MODEL, "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var server = WeightsServerProcess.start(veil("weights-server", "--model", MODEL, "--port", "0"));
+        ADDRESSES.put(server.process(), server.address());
+        return server.process();
     }
 
-    static String address(Process server) throws Exception {
-        String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
-        assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
-        return listening.substring("listening on ".length());
+    static String address(Process server) {
+        String address = ADDRESSES.get(server);
+        assertTrue(address.startsWith("127.0.0.1:"), "server said " + address);
+        return address;
     }
 
     /** Runs the node; {@code started} runs once the first bytes of the answer arrive. Returns stdout, then stderr. */
@@ -117,7 +120,7 @@ class FailoverProcessesTest {
                 String a = address(doomed);
                 String[] run = node(scheme, List.of("--weights-server", a + "," + healthyAddress), x -> doomed.destroyForcibly());
                 assertEquals(expected, run[0], scheme.toString());
-                assertTrue(run[1].contains("veil: weights server " + a + " failed ("), run[1]);
+                assertTrue(run[1].contains("veil node: weights server " + a + " failed ("), run[1]);
                 assertTrue(run[1].contains("the call runs again on weights server " + healthyAddress + ", afresh"), run[1]);
             } finally {
                 doomed.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -135,8 +138,8 @@ class FailoverProcessesTest {
                 String[] run = node(scheme, List.of("--weights-server", a, "--weights-server", healthyAddress), x -> signal("-STOP",
                         frozen));
                 assertEquals(expected, run[0], scheme.toString());
-                assertTrue(run[1].contains("veil: weights server " + a + " failed (no reply from weights server " + a + " within 3 s)"),
-                        run[1]);
+                assertTrue(run[1].contains("veil node: weights server " + a + " failed (no reply from weights server " + a
+                        + " within 3 s)"), run[1]);
             } finally {
                 signal("-CONT", frozen);
                 frozen.destroyForcibly().waitFor(30, TimeUnit.SECONDS);

@@ -12,8 +12,6 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.transcript.TranscriptReader;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,12 +58,13 @@ class OtpProcessesTest {
     @Test
     void nodeProcessRunsSeveralSessionsAgainstAWeightsServerProcess() throws Exception {
         String model = Shared.storiesBin().toString();
-        Process server = veil("weights-server", "--model", model, "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var started = WeightsServerProcess.start(veil("weights-server", "--model", model, "--port", "0"));
+        Process server = started.process();
         try {
-            String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
-            assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
+            String address = started.address();
+            assertTrue(address.startsWith("127.0.0.1:"), "server said " + address);
             List<String> prompts = List.of("Lily and Ben", "The cat", "One day, a little girl");
-            String text = run(veil("node", "--model", model, "--weights-server", listening.substring("listening on ".length()), "--scheme", "remo-otp",
+            String text = run(veil("node", "--model", model, "--weights-server", address, "--scheme", "remo-otp",
                     "--max-tokens", "25", "--stdin"), String.join("\n", prompts) + "\n");
             Model m = ModelLoader.load(Shared.storiesBin(), null);
             String expected = prompts.stream().map(p -> plainExact(m, p, 25)).collect(Collectors.joining());

@@ -55,12 +55,13 @@ class ProxyProcessesTest {
         Files.writeString(policy, "measurement = " + HexFormat.of().formatHex(CodeMeasurement.ofClassPath()) + "\n");
         String model = Shared.storiesBin().toString();
         // three processes: an attesting weights server, serve (the node) attested to it, and the client's proxy
-        Process weights = TalariaProcessesTest.veil("weights-server", "--model", model, "--port", "0", "--tls-dir",
-                keys.resolve("weights-server").toString(), "--attestation-policy", policy.toString(), "--allow-simulated-attestation")
-                .redirectError(dir.resolve("weights.log").toFile()).start();
-        String listening = new BufferedReader(new InputStreamReader(weights.getInputStream())).readLine();
-        assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "weights server said " + listening);
-        String address = "localhost:" + listening.substring("listening on 127.0.0.1:".length());
+        var started = WeightsServerProcess.start(TalariaProcessesTest.veil("weights-server", "--model", model, "--port", "0", "--tls-dir",
+                keys.resolve("weights-server").toString(), "--attestation-policy", policy.toString(), "--allow-simulated-attestation"),
+                dir.resolve("weights.log"));
+        Process weights = started.process();
+        String listening = started.address();
+        assertTrue(listening.startsWith("127.0.0.1:"), "weights server said " + listening);
+        String address = "localhost:" + listening.substring("127.0.0.1:".length());
         Process serve = TalariaProcessesTest.veil("serve", "--model", model, "--port", "0", "--tls-dir", keys.resolve("node").toString(),
                 "--attestation", "simulated", "--weights-server", address).start();
         Process proxy = null;
@@ -68,7 +69,8 @@ class ProxyProcessesTest {
         try {
             String url = ready(serve, "veil serve: ready on ", serveLog); // https://127.0.0.1:PORT
             assertTrue(url.startsWith("https://127.0.0.1:"), serveLog.toString());
-            assertTrue(serveLog.toString().contains("veil serve: weights server accepted SIMULATED attestation"), serveLog.toString());
+            assertTrue(serveLog.toString().contains("veil serve: weights server " + address + " accepted SIMULATED attestation"),
+                    serveLog.toString());
             String node = url.replace("127.0.0.1", "localhost");
 
             var refused = CliRun.of("proxy", "--node", node, "--policy", policy.toString(), "--tls-dir", keys.resolve("proxy").toString(),

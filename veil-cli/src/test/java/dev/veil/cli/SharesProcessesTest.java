@@ -12,8 +12,6 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptReader;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,17 +48,16 @@ class SharesProcessesTest {
     @Test
     void nodeProcessRunsAgainstTwoWeightsServerProcesses() throws Exception {
         String model = Shared.storiesBin().toString();
-        Process a = veil("weights-server", "--model", model, "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Process b = veil("weights-server", "--model", model, "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var startedA = WeightsServerProcess.start(veil("weights-server", "--model", model, "--port", "0"));
+        var startedB = WeightsServerProcess.start(veil("weights-server", "--model", model, "--port", "0"));
+        Process a = startedA.process(), b = startedB.process();
         try {
-            String la = new BufferedReader(new InputStreamReader(a.getInputStream())).readLine();
-            String lb = new BufferedReader(new InputStreamReader(b.getInputStream())).readLine();
-            assertTrue(la != null && la.startsWith("listening on 127.0.0.1:") && lb != null && lb.startsWith("listening on 127.0.0.1:"), la
-                    + " / " + lb);
+            String la = startedA.address(), lb = startedB.address();
+            assertTrue(la.startsWith("127.0.0.1:") && lb.startsWith("127.0.0.1:"), la + " / " + lb);
             List<String> prompts = List.of("Lily and Ben", "The cat");
             String text = run(veil("node", "--model", model, "--scheme", "shares", "--weights-server",
-                    la.substring("listening on ".length()),
-                    "--weights-server-b", lb.substring("listening on ".length()), "--max-tokens", "25", "--temperature", "0", "--stdin"),
+                    la,
+                    "--weights-server-b", lb, "--max-tokens", "25", "--temperature", "0", "--stdin"),
                     String.join("\n", prompts) + "\n");
             Model m = ModelLoader.load(Shared.storiesBin(), null);
             String expected = prompts.stream().map(p -> plainExact(m, p, 25)).collect(Collectors.joining());

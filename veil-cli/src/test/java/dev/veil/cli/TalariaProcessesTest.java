@@ -10,8 +10,6 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.transcript.TranscriptReader;
 import dev.veil.trust.CodeMeasurement;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +46,11 @@ class TalariaProcessesTest {
 
         var serverBuilder = veil("weights-server", "--model", model, "--port", "0", "--tls-dir", keys.resolve("weights-server").toString(),
                 "--attestation-policy", policy.toString(), "--allow-simulated-attestation", "--transcript", transcript.toString());
-        Path serverLog = dir.resolve("server.log");
-        Process server = serverBuilder.redirectError(serverLog.toFile()).start();
+        var started = WeightsServerProcess.start(serverBuilder, dir.resolve("server.log"));
+        Process server = started.process();
         try {
-            String listening = new BufferedReader(new InputStreamReader(server.getInputStream())).readLine();
-            assertTrue(listening != null && listening.startsWith("listening on 127.0.0.1:"), "server said " + listening);
-            String address = listening.substring("listening on ".length());
+            String address = started.address();
+            assertTrue(address.startsWith("127.0.0.1:"), address);
 
             var nodeBuilder = veil("node", "--scheme", "remo", "--model", model, "--weights-server", address, "--tls-dir", keys.resolve("node").toString(),
                     "--attestation", "simulated", "--numeric", "exact", "--m-fraction", "0.25", "--prompt", "Lily and Ben", "--max-tokens", "30");
@@ -62,7 +59,8 @@ class TalariaProcessesTest {
             assertTrue(node.waitFor(60, TimeUnit.SECONDS));
             String nodeLog = Files.readString(dir.resolve("node.log"));
             assertEquals(0, node.exitValue(), nodeLog);
-            assertTrue(nodeLog.contains("veil node: weights server accepted SIMULATED attestation (proves nothing)"), nodeLog);
+            assertTrue(nodeLog.contains("veil node: weights server " + address + " accepted SIMULATED attestation (proves nothing)"),
+                    nodeLog);
 
             var m = ModelLoader.load(Shared.storiesBin(), null);
             int[] input = SamplingOptions.input(m.tokenizer(), "Lily and Ben");
@@ -86,7 +84,7 @@ class TalariaProcessesTest {
             server.destroy(); // SIGTERM: the shutdown hook closes the transcript
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         }
-        String log = Files.readString(serverLog);
+        String log = String.join("\n", started.lines());
         assertTrue(log.contains("over mutual TLS 1.3, attested nodes only"), log);
         assertTrue(log.contains("attested: SIMULATED attestation (proves nothing)"), log);
         var t = TranscriptReader.readAll(transcript);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * {@code veil weights-server} as a child process on a free loopback port: for benchmarks that must tell the
@@ -18,6 +19,8 @@ public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final Thread reaper;
     public final int port;
+
+    private static final Pattern LISTENING = Pattern.compile("^veil weights-server: listening on \\S*:(\\d+), ");
 
     private ServerProcess(Process process, int port) {
         this.process = process;
@@ -32,13 +35,20 @@ public final class ServerProcess implements AutoCloseable {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (line == null || !line.startsWith("listening on ")) {
-            p.destroyForcibly();
-            throw new IOException("the weights server process did not start" + (line == null ? "" : ": " + line));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // Its log goes to stderr; the line "veil weights-server: listening on HOST:PORT, serving ..." says the port.
+        var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        String line, last = null;
+        while ((line = err.readLine()) != null) {
+            var m = LISTENING.matcher(line);
+            if (m.find()) {
+                Thread.ofPlatform().daemon().start(() -> err.lines().forEach(l -> {})); // drained, so that it never blocks on its log
+                return new ServerProcess(p, Integer.parseInt(m.group(1)));
+            }
+            if (!line.startsWith("WARNING: Using incubator modules")) last = line;
         }
-        return new ServerProcess(p, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).strip()));
+        p.destroyForcibly();
+        throw new IOException("the weights server process did not start" + (last == null ? "" : ": " + last));
     }
 
     /** This JVM's java with the options the launcher gives Veil's processes (the child's own options follow). */
