@@ -1,6 +1,8 @@
 package dev.veil.protocol.transport;
 
+import dev.veil.engine.Eventually;
 import dev.veil.protocol.Message;
+import java.util.function.BooleanSupplier;
 
 /**
  * Holds weights-server calls where a test needs a session to be under way, instead of hoping it still is (a sleep, or
@@ -14,6 +16,23 @@ public final class Gate {
     /** Lets {@code calls} more calls through, then holds the rest. */
     public synchronized void holdAfter(long calls) {
         allowed = passed + calls;
+        notifyAll();
+    }
+
+    /**
+     * Lets calls through {@code calls} at a time, each time the gate holds one, until {@code done} (which must
+     * come of those calls), then opens: the work behind the gate goes on in steps, so it cannot run to its end
+     * before whatever it waits for has happened, however the threads are scheduled.
+     */
+    public void trickle(String done, long calls, BooleanSupplier condition) {
+        Eventually.until(done, () -> {
+            if (condition.getAsBoolean()) return true;
+            synchronized (this) {
+                if (waiting > 0 && passed >= allowed) holdAfter(calls);
+            }
+            return false;
+        });
+        open();
     }
 
     /** Lets every call through from now on. */
