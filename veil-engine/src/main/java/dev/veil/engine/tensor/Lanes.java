@@ -70,9 +70,9 @@ public final class Lanes {
 
     /**
      * Unsigned bytes [at + part·L, at + (part+1)·L) as int lanes. At 128 bits the four bytes are an int, spread over
-     * the lanes by shifts: the 8-byte vector that would hold them needs {@code convertShape(..., part & 1)}, whose
-     * part C2 only compiles to instructions when it is a constant, and the kernels' loop over parts makes it a
-     * variable (costing ~7,000 nodes of the budget besides; see the class comment).
+     * the lanes by shifts: from the 8-byte vector that would hold them, {@code convertShape(..., part & 1)} slices
+     * (a rearrange and a blend) for part 1, and with the part a loop variable (see the class comment) C2 compiles
+     * both ways, ~5,000 more nodes of the kernel's inlining budget.
      */
     static IntVector bytesToInts(MemorySegment s, long at, int part) {
         if (L > 4) return (IntVector) ByteVector.fromMemorySegment(BL, s, at + (long) part * L, LE).convertShape(ZERO_EXTEND_B2I, I, 0);
