@@ -8,9 +8,11 @@ import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Llama2cLoader;
 import dev.veil.engine.model.Model;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real trained stories260K model must reproduce the llama2.c reference output. */
+@Tag("vector")
 class StoriesGoldenTest {
     static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
             + "One day, she saw a big, red ball.";

@@ -36,7 +36,7 @@ public final class F16Tensor extends FloatTensor {
         return Layouts.f16(segment, index * 2);
     }
 
-    /** 16 partial sums in {@link Lanes#PARTS} vectors, the fixed tree, then the tail (see {@link Lanes}). */
+    /** 16 partial sums in {@link Lanes#PARTS} vectors, filled one part at a time, the fixed tree, then the tail (see {@link Lanes}). */
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -44,11 +44,12 @@ public final class F16Tensor extends FloatTensor {
         for (; i < upper; i += Lanes.SUMS) {
             long at = (offset + i) * 2;
             int xo = xOffset + i;
-            a0 = widen(segment, at).fma(FloatVector.fromArray(F, x, xo), a0);
-            if (Lanes.PARTS > 1) a1 = widen(segment, at + 2L * L).fma(FloatVector.fromArray(F, x, xo + L), a1);
-            if (Lanes.PARTS > 2) {
-                a2 = widen(segment, at + 4L * L).fma(FloatVector.fromArray(F, x, xo + 2 * L), a2);
-                a3 = widen(segment, at + 6L * L).fma(FloatVector.fromArray(F, x, xo + 3 * L), a3);
+            for (int k = 0; k < Lanes.PARTS; k++) {
+                var t = widen(segment, at + 2L * k * L).fma(FloatVector.fromArray(F, x, xo + k * L), a0);
+                a0 = Lanes.PARTS > 1 ? a1 : t;
+                a1 = Lanes.PARTS > 2 ? a2 : t;
+                a2 = a3;
+                a3 = t;
             }
         }
         float sum = Lanes.sum(a0, a1, a2, a3);

@@ -1,7 +1,12 @@
 package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.LE;
+import static dev.veil.engine.tensor.Layouts.LE_INT;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +29,16 @@ import jdk.incubator.vector.VectorSpecies;
  * unspecified, and HotSpot's Java fallback (interpreter, C1) sums sequentially while C2's intrinsic sums as a tree,
  * so a result's last bit would depend on whether its caller had been JIT-compiled yet ({@code JitIndependenceTest}).
  *
+ * <p>A kernel's vectors stay in registers only if C2 inlines every vector operation and helper, from the
+ * accumulators' zero to this tree, into the kernel. C2 stops inlining once a method has parsed to
+ * {@code NodeCountInliningCutoff} (18,000) nodes; each Vector API call brings some hundreds, a scalar
+ * {@code MemorySegment} read ~800, and the call left out of line boxes its vectors on every call (3 to 27 MB per token
+ * of the tiny test model: the K-quant, Q8_0, Q4_0 and F16 kernels at 256 or 128 bits, written out once per part). So
+ * the quantized kernels loop over the parts, their body parsed once at every width: t = a0 plus part k's terms, then
+ * the accumulators rotate (a0 takes a1, and so on, the last takes t), which after {@link #PARTS} steps has given each
+ * its own partial sums in their order. They read block headers in few scalar loads, and at 128 bits bytes without a
+ * shape change ({@link #bytesToInts}).
+ *
  * <p>Width: the preferred one, clamped to 128..512 bits, or {@code -Dveil.vectorBits=128|256|512}.
  */
 public final class Lanes {
@@ -34,29 +49,39 @@ public final class Lanes {
     /** Vectors holding the 16 partial sums. */
     public static final int PARTS = SUMS / L;
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** 16 bytes: one per partial sum, widened with {@code convertShape(..., part)} for part &lt; PARTS. */
-    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
 
     /** Lane i to lane i XOR 8 (512 bits) and i XOR 4 (256 and 512): the folds of {@link #sum}. */
     private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
     private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
 
-    /** Byte lanes loaded per float vector (at 128 bits the smallest byte vector, 8 bytes, serves two). */
+    /** Byte lanes loaded per float vector (at 128 bits none: there is no 4-byte vector, see {@link #bytesToInts}). */
     private static final VectorSpecies<Byte> BL =
             L == 4 ? ByteVector.SPECIES_64 : VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+    /** 24 - 8·i in lane i: the shifts that bring byte i of an int to the top (used at 128 bits). */
+    private static final IntVector TOP_SHIFTS = IntVector.broadcast(I, 24).sub(IntVector.zero(I).addIndex(8));
 
     private Lanes() {}
 
-    /** Signed bytes [at + part·L, at + (part+1)·L) of a 16-byte group at {@code at}, as floats. */
+    /** Signed bytes [at + part·L, at + (part+1)·L) as floats (at 128 bits as {@link #bytesToInts}). */
     static FloatVector bytesToFloats(MemorySegment s, long at, int part) {
         if (L > 4) return (FloatVector) ByteVector.fromMemorySegment(BL, s, at + (long) part * L, LE).convertShape(B2F, F, 0);
-        return (FloatVector) ByteVector.fromMemorySegment(BL, s, at + 8L * (part >> 1), LE).convertShape(B2F, F, part & 1);
+        return (FloatVector) spread(s, at + 4L * part).lanewise(ASHR, 24).convert(I2F, 0);
     }
 
-    /** Unsigned bytes [at + part·L, at + (part+1)·L) of a 16-byte group at {@code at}, as int lanes. */
+    /**
+     * Unsigned bytes [at + part·L, at + (part+1)·L) as int lanes. At 128 bits the four bytes are an int, spread over
+     * the lanes by shifts: from the 8-byte vector that would hold them, {@code convertShape(..., part & 1)} slices
+     * (a rearrange and a blend) for part 1, and with the part a loop variable (see the class comment) C2 compiles
+     * both ways, ~5,000 more nodes of the kernel's inlining budget.
+     */
     static IntVector bytesToInts(MemorySegment s, long at, int part) {
         if (L > 4) return (IntVector) ByteVector.fromMemorySegment(BL, s, at + (long) part * L, LE).convertShape(ZERO_EXTEND_B2I, I, 0);
-        return (IntVector) ByteVector.fromMemorySegment(BL, s, at + 8L * (part >> 1), LE).convertShape(ZERO_EXTEND_B2I, I, part & 1);
+        return spread(s, at + 4L * part).lanewise(LSHR, 24);
+    }
+
+    /** The int at {@code at} in every lane, lane i shifted left by 24 - 8·i: byte i in its top 8 bits. */
+    private static IntVector spread(MemorySegment s, long at) {
+        return IntVector.broadcast(I, s.get(LE_INT, at)).lanewise(LSHL, TOP_SHIFTS);
     }
 
     static VectorSpecies<Float> floatSpecies(String forced) {

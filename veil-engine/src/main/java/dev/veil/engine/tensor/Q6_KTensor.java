@@ -6,7 +6,6 @@ import static dev.veil.engine.tensor.Layouts.u8;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -62,9 +61,10 @@ public final class Q6_KTensor extends BlockTensor {
     }
 
     /**
-     * One group of 16 values (one scale) at a time: low and high bits shifted into place in int lanes (by
-     * per-lane shift counts, which compile to one instruction), converted, scaled and multiplied with x. The
-     * loop body stays small on purpose: C2 must inline every vector operation to compile it to instructions.
+     * One group of 16 values (one scale) at a time: low and high bits shifted into place in int lanes (by the
+     * group's shift counts, one instruction each), converted, scaled and multiplied with x, one part at a time, the
+     * accumulators rotating. The loop body stays small on purpose: C2 must inline every vector operation to compile it
+     * to instructions (see {@link Lanes}).
      */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
@@ -77,13 +77,13 @@ public final class Q6_KTensor extends BlockTensor {
                 int half = g >> 3, k = (g >> 1) & 3, l0 = (g & 1) * 16;
                 long ql = o + 64 * half + 32 * (k & 1) + l0, qh = o + 128 + 32 * half + l0;
                 var scale = FloatVector.broadcast(F, d * segment.get(BYTE, o + 192 + g));
-                IntVector lowShift = IntVector.broadcast(Lanes.I, 4 * (k >> 1)), highShift = IntVector.broadcast(Lanes.I, 2 * k);
                 int xo = xOffset + b * 256 + 128 * half + 32 * k + l0;
-                a0 = group(ql, qh, 0, lowShift, highShift, scale, x, xo, a0);
-                if (Lanes.PARTS > 1) a1 = group(ql, qh, 1, lowShift, highShift, scale, x, xo, a1);
-                if (Lanes.PARTS > 2) {
-                    a2 = group(ql, qh, 2, lowShift, highShift, scale, x, xo, a2);
-                    a3 = group(ql, qh, 3, lowShift, highShift, scale, x, xo, a3);
+                for (int part = 0; part < Lanes.PARTS; part++) {
+                    var t = group(ql, qh, part, 4 * (k >> 1), 2 * k, scale, x, xo, a0);
+                    a0 = Lanes.PARTS > 1 ? a1 : t;
+                    a1 = Lanes.PARTS > 2 ? a2 : t;
+                    a2 = a3;
+                    a3 = t;
                 }
             }
         }
@@ -91,8 +91,7 @@ public final class Q6_KTensor extends BlockTensor {
     }
 
     /** acc + scale·(q - 32)·x for part k of a group of 16: low and high bits shifted into place in int lanes. */
-    private FloatVector group(long ql, long qh, int k, IntVector lowShift, IntVector highShift, FloatVector scale, float[] x, int xo,
-                              FloatVector acc) {
+    private FloatVector group(long ql, long qh, int k, int lowShift, int highShift, FloatVector scale, float[] x, int xo, FloatVector acc) {
         var low = Lanes.bytesToInts(segment, ql, k).lanewise(VectorOperators.LSHR, lowShift).and(15);
         var high = Lanes.bytesToInts(segment, qh, k).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
         var q = (FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0);

@@ -51,11 +51,12 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
             long o = (first + b) * BLOCK_BYTES + 2;
             int xo = xOffset + b * 32;
             var d = FloatVector.broadcast(F, f16(segment, o - 2));
-            a0 = half(o, x, xo, 0).fma(d, a0);
-            if (Lanes.PARTS > 1) a1 = half(o, x, xo, 1).fma(d, a1);
-            if (Lanes.PARTS > 2) {
-                a2 = half(o, x, xo, 2).fma(d, a2);
-                a3 = half(o, x, xo, 3).fma(d, a3);
+            for (int k = 0; k < Lanes.PARTS; k++) {
+                var t = half(o, x, xo, k).fma(d, a0);
+                a0 = Lanes.PARTS > 1 ? a1 : t;
+                a1 = Lanes.PARTS > 2 ? a2 : t;
+                a2 = a3;
+                a3 = t;
             }
         }
         return Lanes.sum(a0, a1, a2, a3);

@@ -2,6 +2,7 @@ package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.BYTE;
 import static dev.veil.engine.tensor.Layouts.LE_FLOAT;
+import static dev.veil.engine.tensor.Layouts.LE_LONG;
 import static dev.veil.engine.tensor.Layouts.LE_SHORT;
 
 import java.lang.foreign.MemorySegment;
@@ -116,11 +117,11 @@ public final class Quantizer {
         dst.set(LE_SHORT, o, dBits);
         dst.set(LE_SHORT, o + 2, dminBits);
         MemorySegment.copy(packed, 0, dst, BYTE, o + 4, 12);
-        var scaleBytes = MemorySegment.ofArray(packed);
+        long h = dst.get(LE_LONG, o), s = dst.get(LE_LONG, o + 8);
         for (int j = 0; j < 8; j++) {
-            float d = Float.float16ToFloat(dBits) * Q4_KTensor.scaleMin(scaleBytes, 0, j, true);
+            float d = Float.float16ToFloat(dBits) * Q4_KTensor.scaleMin(h, s, j, true);
             if (d == 0f) continue;
-            float dm = Float.float16ToFloat(dminBits) * Q4_KTensor.scaleMin(scaleBytes, 0, j, false);
+            float dm = Float.float16ToFloat(dminBits) * Q4_KTensor.scaleMin(h, s, j, false);
             for (int ii = 0; ii < 32; ii++) {
                 levels[32 * j + ii] = Math.clamp(nearestInt((x[at + 32 * j + ii] + dm) / d), 0, 15);
             }

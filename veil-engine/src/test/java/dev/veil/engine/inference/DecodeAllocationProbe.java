@@ -5,17 +5,18 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelShape;
 import dev.veil.engine.model.RandomModels;
 import dev.veil.engine.tensor.GGMLType;
+import dev.veil.engine.tensor.Lanes;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 
 /**
- * Prints one line per KV cache type for a model of the given tensor type: the fewest heap bytes all threads allocated while
- * {@link Forward#next} decoded {@value #TOKENS} tokens, over runs repeated until one allocates less than a byte per
- * token or {@value #MAX_RUNS} have run (see {@link DecodeAllocationTest}). Until C2 has compiled it, vector code
- * runs interpreted or in C1, which box every vector; a per-call allocation in the decode path shows in every run.
- * Each run repeats the same positions, so no per-thread scratch array grows while it is measured. One type per JVM, as
- * in a real process: after another format's runs, C2 may have compiled this one's path into shared methods from a cold
- * profile, leaving a vector helper out of line (boxing its result) for good.
+ * Prints the vector width, then one line per KV cache type for a model of the given tensor type: the fewest heap bytes
+ * all threads allocated while {@link Forward#next} decoded {@value #TOKENS} tokens, over runs repeated until one
+ * allocates less than a byte per token or {@value #MAX_RUNS} have run (see {@link DecodeAllocationTest}). Until C2 has
+ * compiled it, vector code runs interpreted or in C1, which box every vector; a per-call allocation in the decode path
+ * shows in every run. Each run repeats the same positions, so no per-thread scratch array grows while it is measured.
+ * One type per JVM, as in a real process: after another format's runs, C2 may have compiled this one's path into shared
+ * methods from a cold profile, leaving a vector helper out of line (boxing its result) for good.
  */
 public final class DecodeAllocationProbe {
     static final int TOKENS = 100;
@@ -30,6 +31,7 @@ public final class DecodeAllocationProbe {
         var type = GGMLType.valueOf(args[1]);
         Model m = ModelLoader.load(RandomModels.cached(ModelShape.named("tiny-llama"), type, 5, Path.of(args[0])), null);
         var forward = new Forward(m.config(), m.node(), new LocalLinearOps(m.config(), m.linear()));
+        System.out.println("bits " + Lanes.bits());
         for (var kv : KVCache.Type.values()) {
             System.out.println(type + " " + kv + " " + fewestBytes(forward, new KVCache(m.config(), TOKENS, kv)));
         }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * logit difference divided by the RMS of the reference logits; the reference uses the same (dequantized) weights,
  * so what remains is the engine's float32 arithmetic and its kernels' handling of activations.
  */
+@Tag("vector")
 class ReferenceMatchTest {
     @TempDir static Path dir;
 

@@ -8,9 +8,11 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Llama2cLoader;
 import dev.veil.engine.model.Model;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The exact ring mode is a faithful numeric mode: on the real model it decodes what float decodes. */
+@Tag("vector")
 class ExactModeStoriesTest {
     @Test
     void z64GreedyTokensEqualFloatAndZ32StaysOnTrack() throws Exception {

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.veil.engine.tensor.F32Tensor;
 import dev.veil.engine.tensor.FloatTensor;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("vector")
 class RingTest {
     @Test
     void vectorKernelsMatchScalarTwinsIncludingWrapAround() {

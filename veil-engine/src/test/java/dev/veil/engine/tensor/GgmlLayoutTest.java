@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Blocks laid out by hand from GGML's block definitions (ggml-common.h) decode to the values the format defines,
  * through getFloat, dequantize and the vectorized dot product alike.
  */
+@Tag("vector")
 class GgmlLayoutTest {
     private static void half(byte[] b, int at, int bits) {
         b[at] = (byte) bits;

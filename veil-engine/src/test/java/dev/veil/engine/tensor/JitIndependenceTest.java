@@ -2,12 +2,12 @@ package dev.veil.engine.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.veil.engine.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * {@code reduceLanes(ADD)} and {@code EXP} did not (the Java fallback and C2's intrinsic round differently), so
  * the plain engine's and ReMO's exact logits differed whenever one of them ran before C2 had compiled a kernel.
  */
+@Tag("vector")
 class JitIndependenceTest {
     @Test
     void kernelsGiveTheSameBitsInTheInterpreterAndCompiledByC2() throws Exception {
@@ -25,9 +26,7 @@ class JitIndependenceTest {
     }
 
     private static List<String> probe(int repeat, String... flags) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
-        command.addAll(List.of(flags));
+        List<String> command = ChildJvm.command(flags);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), JitProbe.class.getName(), Integer.toString(repeat)));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The width in use, the width switch, and the fixed summation tree every float reduction ends in. */
+@Tag("vector")
 class LanesTest {
     @Test
     void runsAtTheWidthTheBuildAskedFor() {

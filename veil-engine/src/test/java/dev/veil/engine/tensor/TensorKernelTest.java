@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Vectorized kernels against their scalar twins and against a float64 reference matrix product. */
+@Tag("vector")
 class TensorKernelTest {
     /** Every type the engine reads. */
     static java.util.Set<GGMLType> types() {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -XX:MaxVectorSize=16} and {@code -Dveil.vectorBits=256} (on a narrower machine the probe runs at its
  * own width, and the check still compares two widths).
  */
+@Tag("vector")
 class WidthIndependenceTest {
     @TempDir static Path dir;
 
