@@ -129,9 +129,11 @@ class CurlTest {
                     + "\"veil\": {\"scheme\": \"plain\"}}");
             assertEquals("200", r[0], r[1]);
             String[] events = r[1].split("\n\n");
-            JsonNode last = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 2].substring(6) : r[1]);
-            assertEquals("stop", last.at("/choices/0/finish_reason").asText(), r[1]);
-            assertEquals(223, last.at("/usage/completion_tokens").asInt(), r[1]);
+            // streamed: the finish_reason chunk, then OpenAI's usage chunk ("choices": []), then [DONE]
+            JsonNode finish = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 3].substring(6) : r[1]);
+            JsonNode usage = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 2].substring(6) : r[1]);
+            assertEquals("stop", finish.at("/choices/0/finish_reason").asText(), r[1]);
+            assertEquals(223, usage.at("/usage/completion_tokens").asInt(), r[1]);
         }
         assertTrue(TestService.greedy("Lily", 300).endsWith("They played together every day."));
     }
