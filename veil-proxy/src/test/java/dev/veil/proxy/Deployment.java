@@ -10,10 +10,11 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.keys.Role;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.Message;
 import dev.veil.protocol.transport.Channel;
-import dev.veil.protocol.transport.Gate;
 import dev.veil.protocol.transport.TestPki;
 import dev.veil.protocol.transport.Tls;
+import dev.veil.protocol.transport.Traffic;
 import dev.veil.service.VeilService;
 import dev.veil.trust.AttestationPolicy;
 import dev.veil.trust.AttestationProvider;
@@ -81,17 +82,17 @@ final class Deployment implements AutoCloseable {
 
     /** {@code veil serve} with the identity in {@code nodeDir} and evidence from {@code provider}, on {@code port} (0: any). */
     VeilService serve(Path nodeDir, AttestationProvider provider, int port) throws IOException {
-        return serve(nodeDir, provider, port, new Gate());
+        return serve(nodeDir, provider, port, Duration.ZERO);
     }
 
-    /** Serve whose every weights-server call first passes {@code gate}: generations held where a test needs them. */
-    VeilService serve(Path nodeDir, AttestationProvider provider, int port, Gate gate) throws IOException {
+    /** Serve whose every weights-server call first waits {@code perCall}: generations that last, whatever the engine's speed. */
+    VeilService serve(Path nodeDir, AttestationProvider provider, int port, Duration perCall) throws IOException {
         Model m = model();
         var scheme = Schemes.create("remo-otp");
         List<Channel> servers = new ArrayList<>();
         for (int i = 0; i < scheme.servers(); i++) {
             Channel server = new InProcessWeightsServer(m, ID, null);
-            servers.add(gate.wrap(server));
+            servers.add(perCall.isZero() ? server : slowed(server, perCall));
         }
         TrustedNode trusted = scheme.open(m, ID, servers);
         var config = new VeilService.Config(m, ID, Map.of("remo-otp", trusted), null, 4, 16, 20, Double.POSITIVE_INFINITY, 1 << 20, null);
@@ -102,6 +103,30 @@ final class Deployment implements AutoCloseable {
             trusted.close();
         });
         return service;
+    }
+
+    private static Channel slowed(Channel server, Duration perCall) {
+        return new Channel() {
+            @Override
+            public Message exchange(Message request) {
+                try {
+                    Thread.sleep(perCall);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return server.exchange(request);
+            }
+
+            @Override
+            public Traffic traffic() {
+                return server.traffic();
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
     }
 
     static String url(int port) {

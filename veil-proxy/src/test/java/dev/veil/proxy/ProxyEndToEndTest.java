@@ -12,7 +12,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
-import dev.veil.protocol.transport.Gate;
+import dev.veil.engine.Eventually;
 import dev.veil.service.VeilService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -121,11 +121,12 @@ class ProxyEndToEndTest {
 
     @Test
     void anAppThatGoesAwayMidStreamCancelsTheNodesSession() throws Exception {
-        // Its own serve, whose weights-server calls pass a gate: the session gets a few tokens' worth of calls, then waits
-        // until the app has gone, so it cannot end on its own first (with the shared serve, or one merely slowed, it could).
-        var gate = new Gate();
-        var slow = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0, gate);
-        gate.holdAfter(200);
+        // Its own serve, each weights-server call delayed 2 ms: 400 tokens take far longer than the app's going away
+        // takes to reach serve, so the session cannot end on its own first (with the shared serve it sometimes did).
+        // The stream must flow when the app leaves: held at a gate instead (no data for a while), the proxy's early
+        // close of the node's stream (the JDK HttpClient's) sometimes left the node connection open, and serve
+        // generated all 400 tokens into it.
+        var slow = d.serve(d.node, Deployment.simulated(Deployment.MEASUREMENT), 0, Duration.ofMillis(2));
         var node = d.attested(slow.port(), Deployment.verifier(true, Deployment.MEASUREMENT), log);
         String body = JSON.createObjectNode().put("model", Deployment.ID).put("prompt", "Once").put("temperature", 0)
                 .put("max_tokens", 400).put("stream", true).toString();
@@ -137,9 +138,7 @@ class ProxyEndToEndTest {
             try (var in = r.body()) {
                 assertTrue(new String(in.readNBytes(6)).startsWith("data: "));
             } // the app closes its connection with the stream under way
-            // The session goes on about a token at a time (remo-otp: ~30 calls a token) until the proxy has seen the app
-            // gone and dropped its connection to serve, and serve has seen that: it cannot finish its 400 tokens first.
-            gate.trickle("serve cancelled the session", 30, () -> slow.counters()[1] == 1);
+            Eventually.until("serve cancelled the session", () -> slow.counters()[1] == 1);
         }
         assertEquals(1, slow.counters()[1], "serve cancelled the session of the app that went away");
         assertTrue(slow.counters()[2] < 400, "tokens generated before the cancel: " + slow.counters()[2]);
