@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * background until it says it is ready, and is stopped when its block ends; every other command must exit 0. Comment
  * lines right under a command are its output: each comment line's parts between "..." must appear, in order, in what
  * the command printed. The documents' example ports are swapped for free ones, and the attack lab's commands run at a
- * small size (fewer training sentences and epochs; the victim workload stays as written). A block the tests cannot run
- * here (it needs an SEV-SNP host, say) carries {@code <!-- not run by the tests: why -->} on the line above it.
+ * small size (fewer training sentences and epochs, no inversion; the victim workload stays as written). A block the
+ * tests cannot run here (it needs an SEV-SNP host, say) carries {@code <!-- not run by the tests: why -->} on the line
+ * above it.
  */
 class ReadmeCommandsIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -46,7 +47,7 @@ class ReadmeCommandsIT {
     private static final Pattern EXAMPLE_PORT = Pattern.compile("\\b(7070|8080|8081|8443)\\b");
     /** Appended to the attack lab's commands (options they do not set already): a small attacker, same victims. */
     private static final List<String> SMALL = List.of("--train-sentences", "40", "--epochs", "2", "--hidden", "32", "--inversion-steps",
-            "5", "--no-similarity", "--cost-tokens", "2", "--cost-runs", "1");
+            "0", "--no-similarity", "--cost-tokens", "2", "--cost-runs", "1");
     /** Bounds a hang only; every wait below ends on a condition. */
     private static final Duration HANG = Duration.ofMinutes(5);
 
