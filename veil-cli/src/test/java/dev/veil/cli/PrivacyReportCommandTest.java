@@ -23,7 +23,7 @@ class PrivacyReportCommandTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         String longReview = "an unflinchingly bleak and desperate film , yet it is also a charming and often affecting journey ".repeat(4);
         Files.writeString(data.resolve("test.tsv"), "sentence\tlabel\nit 's a charming and often affecting journey .\t1\n" + longReview + "\t0\n");
-        Files.createSymbolicLink(data.resolve("train.tsv"), Shared.path("data/sst2/train.tsv").toAbsolutePath());
+        Files.copy(Shared.path("data/sst2/train.tsv"), data.resolve("train.tsv"));
         return data;
     }
 
