@@ -13,6 +13,7 @@ import dev.veil.experiments.bench.MemoryBandwidth;
 import dev.veil.experiments.bench.OtpBench;
 import dev.veil.experiments.bench.RemoBench;
 import dev.veil.experiments.bench.SharesBench;
+import dev.veil.experiments.bench.ThreadsCpu;
 import dev.veil.experiments.bench.WidthBench;
 import dev.veil.node.shares.SharesScheme;
 import dev.veil.node.SchemeParams;
@@ -216,9 +217,9 @@ final class BenchCommand implements Callable<Integer> {
         double[] rates = new double[repetitions], cpuRates = new double[repetitions];
         long allocated = 0;
         for (int i = 0; i < warmup + repetitions; i++) {
-            long t0 = System.nanoTime(), c0 = cpuNanos(), a0 = allocatedBytes();
+            long t0 = System.nanoTime(), c0 = ThreadsCpu.nanos(), a0 = allocatedBytes();
             int tokens = test.getAsInt();
-            double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
+            double s = (System.nanoTime() - t0) / 1e9, cpu = (ThreadsCpu.nanos() - c0) / 1e9;
             boolean timed = i >= warmup;
             if (timed) {
                 allocated = a0 < 0 || allocated < 0 ? -1 : allocated + allocatedBytes() - a0;
@@ -239,11 +240,6 @@ final class BenchCommand implements Callable<Integer> {
             return String.format(Locale.ROOT, "%.2f ± %.2f tokens/s   (%.2f ± %.2f per %d CPU-seconds of the process)",
                     BenchCommand.mean(rates), sd(rates), cpuMean(), sd(cpuRates), Parallel.threads());
         }
-    }
-
-    private static long cpuNanos() {
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private int prefill(Forward forward, KVCache cache, int vocab) {

@@ -97,7 +97,7 @@ public final class RemoBench {
                 Bytes.format(bytes / promptTokens));
     }
 
-    /** Tokens per second and per CPU-second (of the whole process: node and server alike) of each timed run. */
+    /** Tokens per second and per CPU-second (of the process's threads: node and server alike) of each timed run. */
     private static final class Runs {
         final double[] rates, cpuRates;
         double last;
@@ -108,9 +108,9 @@ public final class RemoBench {
         }
 
         double time(boolean timed, int index, int tokens, Runnable run) {
-            long t0 = System.nanoTime(), c0 = cpuNanos();
+            long t0 = System.nanoTime(), c0 = ThreadsCpu.nanos();
             run.run();
-            double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
+            double s = (System.nanoTime() - t0) / 1e9, cpu = (ThreadsCpu.nanos() - c0) / 1e9;
             last = tokens / s;
             if (timed) {
                 rates[index] = last;
@@ -118,11 +118,6 @@ public final class RemoBench {
             }
             return s;
         }
-    }
-
-    private static long cpuNanos() {
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private void decode(Model m, LinearOps plain, RemoNode node) {
