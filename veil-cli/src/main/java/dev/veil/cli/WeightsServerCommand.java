@@ -64,6 +64,7 @@ final class WeightsServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        attestation.unattestedReason(tlsOptions, host); // refuses a flag combination that drops a check before the model loads
         // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
         Model m = ModelLoader.load(model, null, ModelParts.ALL);
         String id = modelId != null ? modelId : model.getFileName().toString();
@@ -74,8 +75,9 @@ final class WeightsServerCommand implements Callable<Integer> {
                         + line));
         var limits = ServerLimits.defaults().withMaxConnections(maxConnections);
         var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
-        var server = TcpServer.start(attestation.gate(weights, tlsOptions, "weights-server"), host, port, tls, limits);
-        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights);
+        var gate = attestation.gate(weights, tlsOptions, host, "weights-server");
+        var server = TcpServer.start(gate.service(), host, port, tls, limits);
+        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics());
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (metrics != null) metrics.close();
@@ -94,7 +96,7 @@ final class WeightsServerCommand implements Callable<Integer> {
         // One line that says where and what: scripts (and tests) read HOST:PORT from it, as "--port 0" picks a free port.
         System.err.printf(Locale.ROOT, "veil weights-server: listening on %s:%d, serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
                 host.contains(":") ? "[" + host + "]" : host, server.port(), id, Counts.of(dims.layers(), "layer"), dims.dim(),
-                Bytes.format(m.linear().byteSize()), tls == null ? "" : " over mutual TLS 1.3" + attestation.describe(),
+                Bytes.format(m.linear().byteSize()), (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
                 writer == null ? "" : ", recording to " + transcript);
         if (metrics != null) System.err.printf("veil weights-server: metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         if (parent != null) {

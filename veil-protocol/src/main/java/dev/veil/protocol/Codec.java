@@ -22,6 +22,14 @@ public final class Codec {
 
     private Codec() {}
 
+    private static final String[] NAMES = {"", "HELLO", "WELCOME", "SETUP", "SETUP_REPLY", "LINEAR", "LINEAR_REPLY", "ERROR", "DECODE",
+        "DECODE_REPLY", "END_SESSION", "SESSION_ENDED", "CHALLENGE", "NONCE", "EVIDENCE", "ATTESTED", "SEEDED_LINEAR"};
+
+    /** The message type's name in PROTOCOL.md, or its number when there is none. */
+    public static String name(int type) {
+        return type > 0 && type < NAMES.length ? NAMES[type] : String.valueOf(type);
+    }
+
     public static int type(Message m) {
         return switch (m) {
             case Message.Hello h -> HELLO;

@@ -9,6 +9,7 @@ import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
+import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.Service;
 import dev.veil.protocol.transport.TcpChannel;
 import dev.veil.protocol.transport.TcpServer;
@@ -36,17 +37,29 @@ class AttestedHandshakeTest {
     TcpServer server;
     final AtomicInteger served = new AtomicInteger();
     final List<String> log = new CopyOnWriteArrayList<>();
-    final Service inner = (peer, request) -> {
-        served.incrementAndGet();
-        return CompletableFuture.completedFuture(new Message.LinearReply(new Rows.Floats(0, 0, new float[0]), 0));
+    final Service inner = new Service() {
+        @Override
+        public CompletableFuture<Message> handle(dev.veil.protocol.transport.Peer peer, Message request) {
+            served.incrementAndGet();
+            if (request instanceof Message.Hello) peer.greeted(true);
+            return CompletableFuture.completedFuture(request instanceof Message.Hello h ? new Message.Welcome(h.modelId(),
+                    new dev.veil.protocol.ModelDims(64, 172, 5, 8, 4, 8, 512), 1 << 20)
+                    : new Message.LinearReply(new Rows.Floats(0, 0, new float[0]), 0));
+        }
+
+        @Override
+        public long replyBound(Message request) {
+            return 12345;
+        }
     };
+    AttestedService attested;
 
     @BeforeEach
     void start() throws Exception {
         pki = new TestPki(dir);
         var verifier = new AttestationVerifier(AttestationPolicy.of(List.of(MEASUREMENT)), List.of(), true, Clock.systemUTC());
-        server = TcpServer.start(new AttestedService(inner, verifier, Clock.systemUTC(), log::add), "127.0.0.1", 0,
-                pki.context(Role.WEIGHTS_SERVER, Role.NODE));
+        attested = new AttestedService(inner, verifier, Clock.systemUTC(), log::add);
+        server = TcpServer.start(attested, "127.0.0.1", 0, pki.context(Role.WEIGHTS_SERVER, Role.NODE), ServerLimits.defaults(), log::add);
     }
 
     @AfterEach
@@ -67,10 +80,25 @@ class AttestedHandshakeTest {
             var sim = new SimulatedProvider(MEASUREMENT, 0x30000, TestAmd.TCB);
             String summary = NodeAttestation.present(ch, ch.localCertificate(), sim);
             assertTrue(summary.startsWith("SIMULATED attestation (proves nothing)"), summary);
-            ch.call(new Message.Hello("m"), Message.LinearReply.class);
+            ch.call(new Message.Hello("m"), Message.Welcome.class);
             assertEquals(1, served.get());
-            assertTrue(log.getFirst().contains("attested: SIMULATED"), log.getFirst());
+            // accepted, but SIMULATED evidence proves nothing: the log, each greeting and the metrics say so
+            assertTrue(log.stream().anyMatch(l -> l.contains("NOT attested, its SIMULATED evidence accepted")), log.toString());
+            // the transport logs a greeting before it sends the WELCOME
+            assertTrue(log.stream().anyMatch(l -> l.endsWith("greeted: NOT ATTESTED (SIMULATED evidence accepted by"
+                    + " --allow-simulated-attestation)")), log.toString());
+            var metrics = new StringBuilder();
+            attested.prometheus(metrics);
+            assertTrue(metrics.toString().contains("\nveil_attestation_enforced 0\n"), metrics.toString());
+            assertTrue(metrics.toString().contains("\nveil_peers_unattested_total 1\n"), metrics.toString());
+            assertTrue(metrics.toString().contains("\nveil_peers_attested_total 0\n"), metrics.toString());
         }
+    }
+
+    @Test
+    void theTransportHoldsAReplysBytesAsTheServiceBehindBoundsThem() {
+        // the transport counts a call's reply against the peer's byte budget before it runs: the gate must not hide it
+        assertEquals(12345, attested.replyBound(new Message.Hello("m")));
     }
 
     @Test

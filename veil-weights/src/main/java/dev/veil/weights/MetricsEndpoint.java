@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /metrics} in Prometheus' text format: the transport's counters and the weights server's. The JDK's
@@ -16,7 +17,10 @@ import java.util.concurrent.Executors;
 public final class MetricsEndpoint implements AutoCloseable {
     private final HttpServer http;
 
-    public MetricsEndpoint(String host, int port, ServerMetrics transport, WeightsServer weights) throws IOException {
+    /** @param more further sections of the page (the attestation gate's), written after the weights server's */
+    @SafeVarargs
+    public MetricsEndpoint(String host, int port, ServerMetrics transport, WeightsServer weights, Consumer<StringBuilder>... more)
+            throws IOException {
         http = HttpServer.create(new InetSocketAddress(host, port), 8);
         http.setExecutor(Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("veil-metrics").factory()));
         http.createContext("/metrics", exchange -> {
@@ -28,6 +32,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 var text = new StringBuilder();
                 transport.prometheus(text);
                 weights.prometheus(text);
+                for (var section : more) section.accept(text);
                 byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
                 exchange.sendResponseHeaders(200, body.length);

@@ -247,9 +247,7 @@ public final class WeightsServer implements Service, AutoCloseable {
     /** Counters in Prometheus' text format: calls by type, rows, batches and their fill, CMIF sessions. */
     public void prometheus(StringBuilder out) {
         var byType = new java.util.TreeMap<String, java.util.concurrent.atomic.LongAdder>();
-        String[] names = {"", "HELLO", "WELCOME", "SETUP", "SETUP_REPLY", "LINEAR", "LINEAR_REPLY", "ERROR", "DECODE", "DECODE_REPLY",
-            "END_SESSION", "SESSION_ENDED"};
-        calls.forEach((t, n) -> byType.put(t < names.length ? names[t] : String.valueOf(t), n));
+        calls.forEach((t, n) -> byType.put(dev.veil.protocol.Codec.name(t), n));
         dev.veil.protocol.transport.ServerMetrics.labelled(out, "veil_calls_total", "Requests handled, by message type.", "type", byType);
         long[] s = batcher.stats();
         dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_batches_total", "Matrix multiplies run (each one batch).", s[0]);

@@ -234,7 +234,7 @@ final class Connection {
             server.log(peer + " refused at HELLO: " + e.code() + ": " + e.text());
         } else if (peer.greeted()) {
             server.metrics.greeted.increment();
-            server.log(peer + " greeted");
+            server.log(peer + " greeted" + (peer.attestationNote() == null ? "" : ": " + peer.attestationNote()));
         }
     }
 

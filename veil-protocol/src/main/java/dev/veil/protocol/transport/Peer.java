@@ -16,6 +16,7 @@ public final class Peer {
     private volatile X509Certificate certificate;
     private volatile boolean greeted, closed;
     private volatile boolean attested;
+    private volatile String attestationNote;
 
     public Peer(String address) {
         this(address, null);
@@ -43,6 +44,11 @@ public final class Peer {
     public boolean attested() { return attested; }
 
     public void attested(boolean value) { attested = value; }
+
+    /** What the peer's attestation proved, for its greeting's log line (set by the gate in front of the service); null: none. */
+    public String attestationNote() { return attestationNote; }
+
+    public void attestationNote(String note) { attestationNote = note; }
 
     /** The connection has ended: state kept for this peer must not be created again. */
     public boolean closed() { return closed; }
