@@ -52,7 +52,8 @@ import javax.net.ssl.SSLContext;
  * carries a {@code veil} object saying what the weights server was sent. The HTTP server is the JDK's own, one
  * virtual thread per exchange (docs/serve.md says why). With a TLS context it serves HTTPS only (mutual TLS 1.3),
  * and with an attestation provider {@code GET /v1/attestation?nonce=HEX} answers evidence bound to that nonce and
- * to the TLS key of the very connection that asks (docs/trust.md).
+ * to the TLS key of the very connection that asks (docs/trust.md). It answers only its own origin ({@link OriginPolicy}):
+ * web pages the user opens must not drive it.
  */
 public final class VeilService implements AutoCloseable {
     /** Reads requests too: a key given twice is an error, not "the last one wins" (a proxy in front may read the first). */
