@@ -8,6 +8,8 @@ import dev.veil.trust.AttestationVerifier;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -32,6 +34,11 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8081", description = "loopback port of the local endpoint; 0 picks a free one "
             + "(default: ${DEFAULT-VALUE})")
     int port;
+
+    @Option(names = "--allowed-host", paramLabel = "NAME[:PORT]", description = {"a further name local apps reach the proxy at, "
+            + "which their Host header may then carry (repeatable; PORT default: --port). Without it only 127.0.0.1, localhost "
+            + "and [::1] (docs/serve.md)"})
+    List<String> allowedHosts = new ArrayList<>();
 
     @Option(names = "--allow-simulated-attestation", description = "accept SIMULATED evidence, which proves nothing (development only)")
     boolean allowSimulated;
@@ -71,7 +78,7 @@ final class ProxyCommand implements Callable<Integer> {
         VerifyingProxy proxy;
         try {
             proxy = new VerifyingProxy(attested, maxBody, maxRequests, Duration.ofSeconds(timeout), System.err::println)
-                    .start("127.0.0.1", port);
+                    .allowHosts(allowedHosts).start("127.0.0.1", port);
         } catch (AttestationException e) {
             throw new IllegalArgumentException("proxy: " + attested.uri() + " refused: " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.Counts;
+import dev.veil.protocol.transport.Tls;
 import dev.veil.service.ApiKeys;
 import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
@@ -60,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
+
+    @Option(names = "--allowed-host", paramLabel = "NAME[:PORT]", description = {"a further name clients reach the service at, which "
+            + "its Host header may then carry (repeatable; PORT default: --port). Without it only the listen address, on loopback "
+            + "also localhost, on 0.0.0.0 every interface address, with --tls-dir also the certificate's names (docs/serve.md)"})
+    List<String> allowedHosts = new ArrayList<>();
 
     @Option(names = "--api-keys", paramLabel = "FILE",
             description = "clients' API keys, one per line: requests must carry 'Authorization: Bearer KEY'")
@@ -124,7 +130,10 @@ final class ServeCommand implements Callable<Integer> {
             var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
                     keySessions != null ? keySessions : maxSessions + queue, budget,
                     maxBody, local ? new ServerViews(m, id) : null);
-            try (var service = new VeilService(config).attestation(provider).start(listen, port, tls)) {
+            // Clients that dial a name the deployment certified for this node send it as their Host: serve answers to it.
+            List<String> names = new ArrayList<>(allowedHosts);
+            if (tls != null) names.addAll(Tls.names(tlsOptions.dir, tlsOptions.password()));
+            try (var service = new VeilService(config).attestation(provider).allowHosts(names).start(listen, port, tls)) {
                 var stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 System.err.printf("veil serve: ready on %s://%s:%d (model %s; schemes %s, default %s; weights servers %s; %s%s)%n",

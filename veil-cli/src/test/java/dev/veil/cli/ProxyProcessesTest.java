@@ -9,9 +9,12 @@ import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.protocol.transport.Tls;
 import dev.veil.trust.CodeMeasurement;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +53,9 @@ class ProxyProcessesTest {
     @Test
     void anAppThroughTheProxyGetsTheGreedyTextFromAnAttestedServe(@TempDir Path dir) throws Exception {
         Path keys = dir.resolve("keys"), policy = dir.resolve("policy.properties");
-        assertEquals(0, CliRun.of("keys", "--out", keys.toString()).code());
+        // the node's certificate names node.test too: serve answers to it (a client that dials it sends it as its Host)
+        assertEquals(0, CliRun.of("keys", "--out", keys.toString(), "--host", "localhost", "--host", "127.0.0.1", "--host", "node.test")
+                .code());
         // serve runs this class path: its simulated measurement is this one
         Files.writeString(policy, "measurement = " + HexFormat.of().formatHex(CodeMeasurement.ofClassPath()) + "\n");
         String model = Shared.storiesBin().toString();
@@ -80,9 +85,21 @@ class ProxyProcessesTest {
                     + "--allow-simulated-attestation to accept it)", refused.err().strip().lines().reduce((a, b) -> b).orElseThrow());
 
             proxy = TalariaProcessesTest.veil("proxy", "--node", node, "--policy", policy.toString(), "--tls-dir",
-                    keys.resolve("proxy").toString(), "--port", "0", "--allow-simulated-attestation").start();
+                    keys.resolve("proxy").toString(), "--port", "0", "--allow-simulated-attestation", "--allowed-host", "veil.test")
+                    .start();
             var proxyLog = new StringBuilder();
             String local = ready(proxy, "veil proxy: ready on ", proxyLog); // http://127.0.0.1:PORT/v1
+            int proxyPort = URI.create(local).getPort(), servePort = URI.create(url).getPort();
+            for (String host : List.of("127.0.0.1:", "localhost:", "veil.test:", "rebound.test:")) {
+                var s = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+                assertEquals(host.startsWith("rebound") ? 421 : 200, ServeContractTest.hostStatus(s, host + proxyPort), host);
+            }
+            var tls = Tls.context(keys.resolve("proxy"), Files.readString(keys.resolve("proxy").resolve(Tls.PASSWORD_FILE)).strip()
+                    .toCharArray(), "node").getSocketFactory();
+            for (String host : List.of("node.test:", "localhost:", "rebound.test:")) {
+                var s = tls.createSocket(InetAddress.getLoopbackAddress(), servePort);
+                assertEquals(host.startsWith("rebound") ? 421 : 200, ServeContractTest.hostStatus(s, host + servePort), host);
+            }
             assertTrue(proxyLog.toString().contains("attested: SIMULATED attestation (proves nothing)"), proxyLog.toString());
 
             String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 30}";

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.engine.Shared;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,10 +35,18 @@ class ServeContractTest {
     @Timeout(300)
     void defaultsServeWhatGeneratePrints() throws Exception {
         String model = Shared.storiesBin().toString();
-        try (var serve = Serve.start("serve", "--model", model, "--port", "0")) {
+        try (var serve = Serve.start("serve", "--model", model, "--port", "0", "--allowed-host", "veil.test",
+                "--allowed-host", "veil.example:9443")) {
             assertTrue(serve.ready.contains("default remo-otp") && serve.ready.contains("in this process")
                     && serve.ready.contains("loopback only"),
                     serve.ready);
+            int port = Integer.parseInt(serve.base.substring(serve.base.lastIndexOf(':') + 1));
+            for (String host : List.of("127.0.0.1:" + port, "localhost:" + port, "veil.test:" + port, "veil.example:9443")) {
+                assertEquals(200, hostStatus(new Socket(InetAddress.getLoopbackAddress(), port), host), host);
+            }
+            for (String host : List.of("rebound.test:" + port, "veil.test:9443", "veil.example:" + port)) {
+                assertEquals(421, hostStatus(new Socket(InetAddress.getLoopbackAddress(), port), host), host);
+            }
             var models = JSON.readTree(serve.get("/v1/models"));
             String id = models.at("/data/0/id").asText();
             assertEquals("stories260K.bin", id);
@@ -72,6 +82,19 @@ class ServeContractTest {
         assertEquals(1, unused.code());
         assertTrue(unused.err().contains("--epsilon applies to none of the offered schemes"), unused.err());
         assertTrue(!open.err().contains("\tat ") && !unknown.err().contains("\tat ") && !unused.err().contains("\tat "));
+    }
+
+    /**
+     * The status of {@code GET /v1/models} over {@code s} (then closed) with {@code host} in its Host header, which
+     * java.net.http will not send: whether the listener answers to that name (issue 22).
+     */
+    static int hostStatus(Socket s, String host) throws Exception {
+        try (s) {
+            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
     }
 
     /** The veil command as a process, finding the shared data (CMIF's corpus) as ./veil does. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.protocol.Counts;
+import dev.veil.protocol.transport.OriginPolicy;
 import dev.veil.trust.AttestationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,6 +41,8 @@ public final class VerifyingProxy implements AutoCloseable {
     private final int maxRequests;
     private final Duration timeout;
     private final Consumer<String> log;
+    private List<String> allowedHosts = List.of();
+    private OriginPolicy origins;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -56,6 +60,12 @@ public final class VerifyingProxy implements AutoCloseable {
         this.log = log;
     }
 
+    /** Also answers to these {@code NAME[:PORT]}s ({@code --allowed-host}; {@link OriginPolicy}); before {@link #start}. */
+    public VerifyingProxy allowHosts(Collection<String> names) {
+        this.allowedHosts = List.copyOf(names);
+        return this;
+    }
+
     /**
      * Attests the node (failing with its reason if it does not pass), then listens on {@code host:port}, which must
      * be a loopback address: the local endpoint is plaintext and unauthenticated, for this machine's apps only.
@@ -69,6 +79,7 @@ public final class VerifyingProxy implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxReqHeaders", System.getProperty("sun.net.httpserver.maxReqHeaders", "100"));
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        origins = OriginPolicy.of("http", server.getAddress(), host, allowedHosts);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -94,6 +105,13 @@ public final class VerifyingProxy implements AutoCloseable {
 
     private void handle(HttpExchange ex) {
         try (ex) {
+            // Before anything else: a page of another site, or on a rebound name, must not use the user's deployment identity.
+            var refusal = origins.check(ex.getRequestMethod(), ex.getRequestHeaders()::get);
+            if (refusal != null) {
+                log.accept("veil proxy: refused " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": " + refusal.message());
+                error(ex, refusal.status(), refusal.code(), refusal.message());
+                return;
+            }
             if (!slots.tryAcquire()) {
                 ex.getResponseHeaders().set("Retry-After", "1");
                 error(ex, 429, "too_many_requests", "the proxy has " + Counts.of(maxRequests, "request") + " under way; try again");

@@ -174,7 +174,8 @@ class ProxyEndToEndTest {
         try (var streaming = new VerifyingProxy(attested, 1 << 20, 4, Duration.ofSeconds(30), log::add).start("127.0.0.1", 0);
              var app = HttpClient.newHttpClient()) {
             var pending = app.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + streaming.port() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             String[] first = new String[1];
             var headersAndFirstEvent = pending.thenApply(r -> {
                 try {

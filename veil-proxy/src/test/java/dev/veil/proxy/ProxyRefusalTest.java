@@ -233,7 +233,8 @@ class ProxyRefusalTest {
             assertEquals(405, put.statusCode());
             // A slow app holds the one slot (headers sent, body still to come): the next request is turned away at once.
             try (var slow = new java.net.Socket("127.0.0.1", proxy.port())) {
-                slow.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n".getBytes());
+                slow.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:" + proxy.port()
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes());
                 slow.getOutputStream().flush();
                 Eventually.until("the slow request holds the slot", () -> proxy.underWay() == 1);
                 var busy = Deployment.get(app, local + "/v1/models");

@@ -82,7 +82,8 @@ class ServeAttestationTest {
             assertEquals(1, r.body().lines().count());
         }
         var post = client.send(HttpRequest.newBuilder(URI.create(Deployment.url(serve.port()) + "/v1/attestation?nonce=" + "ab".repeat(32)))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
     }
 

@@ -1,5 +1,7 @@
 package dev.veil.service;
 
+import dev.veil.protocol.transport.OriginPolicy;
+
 /**
  * A request that ends in an OpenAI error object: {@code {"error": {"message", "type", "param", "code"}}} with
  * its HTTP status. The message is for the client; it never holds a stack trace or a secret.
@@ -43,6 +45,11 @@ final class ApiError extends RuntimeException {
 
     static ApiError overloaded(String message, int retryAfter) {
         return new ApiError(429, "rate_limit_exceeded", "rate_limit_exceeded", null, message, retryAfter);
+    }
+
+    /** A request {@link OriginPolicy} refuses: a foreign Host, a cross-origin request, a body not declared JSON. */
+    static ApiError refused(OriginPolicy.Refusal r) {
+        return new ApiError(r.status(), "invalid_request_error", r.code(), null, r.message(), 0);
     }
 
     static ApiError server() {

@@ -1,8 +1,10 @@
 package dev.veil.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
@@ -19,6 +21,7 @@ import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
 import dev.veil.node.cmif.CmifScheme;
 import dev.veil.node.cmif.PrivacyBudget;
+import dev.veil.protocol.transport.OriginPolicy;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.trust.AttestationProvider;
 import dev.veil.trust.EvidenceJson;
@@ -31,8 +34,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -47,10 +52,12 @@ import javax.net.ssl.SSLContext;
  * carries a {@code veil} object saying what the weights server was sent. The HTTP server is the JDK's own, one
  * virtual thread per exchange (docs/serve.md says why). With a TLS context it serves HTTPS only (mutual TLS 1.3),
  * and with an attestation provider {@code GET /v1/attestation?nonce=HEX} answers evidence bound to that nonce and
- * to the TLS key of the very connection that asks (docs/trust.md).
+ * to the TLS key of the very connection that asks (docs/trust.md). It answers only its own origin ({@link OriginPolicy}):
+ * web pages the user opens must not drive it.
  */
 public final class VeilService implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads requests too: a key given twice is an error, not "the last one wins" (a proxy in front may read the first). */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final SecureRandom SEEDS = new SecureRandom();
 
     private final Config config;
@@ -61,6 +68,8 @@ public final class VeilService implements AutoCloseable {
     private HttpServer server;
     private ExecutorService executor;
     private AttestationProvider attestation;
+    private List<String> allowedHosts = List.of();
+    private OriginPolicy origins;
 
     /**
      * What the operator configured.
@@ -99,6 +108,12 @@ public final class VeilService implements AutoCloseable {
         return this;
     }
 
+    /** Also answers to these {@code NAME[:PORT]}s ({@code --allowed-host}; {@link OriginPolicy}); before {@link #start}. */
+    public VeilService allowHosts(Collection<String> names) {
+        this.allowedHosts = List.copyOf(names);
+        return this;
+    }
+
     /** Listens on {@code host:port} (port 0: any free port), plain HTTP. */
     public VeilService start(String host, int port) throws IOException {
         return start(host, port, null);
@@ -125,6 +140,7 @@ public final class VeilService implements AutoCloseable {
             });
             server = https;
         }
+        origins = OriginPolicy.of(tls == null ? "http" : "https", server.getAddress(), host, allowedHosts);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -176,6 +192,8 @@ public final class VeilService implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
+        var refusal = origins.check(method, ex.getRequestHeaders()::get); // before anything else, the API key included
+        if (refusal != null) throw ApiError.refused(refusal);
         if (path.equals("/v1/completions") || path.equals("/v1/chat/completions")) {
             requireMethod(method, "POST");
             completion(ex, path.equals("/v1/chat/completions"));
@@ -289,6 +307,11 @@ public final class VeilService implements AutoCloseable {
         try {
             body = JSON.readTree(text);
         } catch (JsonProcessingException e) {
+            String m = e.getOriginalMessage(), dup = "Duplicate field '"; // Jackson's words for STRICT_DUPLICATE_DETECTION
+            if (m.startsWith(dup) && m.endsWith("'")) {
+                String field = m.substring(dup.length(), m.length() - 1);
+                throw ApiError.badRequest(field, "The request body names the field '" + field + "' twice.");
+            }
             throw ApiError.badRequest(null,
                     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
                     + "HTTP library correctly. The OpenAI API expects a JSON payload.)");

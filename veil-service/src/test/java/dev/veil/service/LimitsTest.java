@@ -109,7 +109,8 @@ class LimitsTest {
                     + "true}";
             try (var s = new Socket("127.0.0.1", t.service.port())) {
                 OutputStream out = s.getOutputStream();
-                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:" + t.service.port()
+                        + "\r\nContent-Type: application/json\r\nContent-Length: "
                         + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));

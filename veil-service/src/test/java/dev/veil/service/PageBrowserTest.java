@@ -44,19 +44,29 @@ class PageBrowserTest {
     static final Path CHROMIUM = Path.of(System.getProperty("veil.chromium", "/usr/bin/chromium")),
             DRIVER = Path.of(System.getProperty("veil.chromedriver", "/usr/bin/chromedriver"));
 
-    @Test
-    void thePageStreamsAnswersAndShowsWhatTheServerSaw() throws Exception {
+    /** Skips the calling test, saying so in one line, where chromium or chromedriver is missing. */
+    static void assumeBrowser(String test) {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER), () -> {
-            String why = "PageBrowserTest skipped: " + CHROMIUM + " or " + DRIVER + " is missing (bin/ci-deps.sh installs them)";
+            String why = test + " skipped: " + CHROMIUM + " or " + DRIVER + " is missing (bin/ci-deps.sh installs them)";
             System.err.println("veil: " + why);
             return why;
         });
+    }
+
+    /** Headless chromium through chromedriver, with {@code args} besides the usual ones. */
+    static WebDriver browser(String... args) {
+        var options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
+                "--disable-dev-shm-usage", "--window-size=1400,900").addArguments(args);
+        var service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
+        return new ChromeDriver(service, options);
+    }
+
+    @Test
+    void thePageStreamsAnswersAndShowsWhatTheServerSaw() throws Exception {
+        assumeBrowser("PageBrowserTest");
         String prompt = "Once upon a time, Lily";
         try (var t = TestService.start(null, 4, 16, 20, Double.POSITIVE_INFINITY, "remo-otp", "plain", "remo", "cmif")) {
-            var options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
-                    "--disable-dev-shm-usage", "--window-size=1400,900");
-            var service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
-            WebDriver browser = new ChromeDriver(service, options);
+            WebDriver browser = browser();
             try {
                 browser.get(t.base + "/");
                 var wait = new WebDriverWait(browser, Duration.ofSeconds(120));
@@ -126,7 +136,7 @@ class PageBrowserTest {
     }
 
     /** Picks a scheme, sends the prompt, waits for the answer's server view; returns the new turn. */
-    private static WebElement send(WebDriver browser, WebDriverWait wait, String scheme, String prompt, int turns) {
+    static WebElement send(WebDriver browser, WebDriverWait wait, String scheme, String prompt, int turns) {
         new Select(browser.findElement(By.id("scheme"))).selectByValue(scheme);
         WebElement box = browser.findElement(By.id("prompt"));
         box.clear();

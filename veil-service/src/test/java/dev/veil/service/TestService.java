@@ -41,6 +41,16 @@ final class TestService implements AutoCloseable {
     /** As above, every call to the schemes' weights servers passing {@code gate}. */
     static TestService start(Gate gate, ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
             String... schemes) throws IOException {
+        return start(gate, keys, maxSessions, queue, keySessions, budget, List.of(), schemes);
+    }
+
+    /** A service with {@code keys} offering {@code schemes} that also answers to {@code allowedHosts} (--allowed-host). */
+    static TestService allowing(List<String> allowedHosts, ApiKeys keys, String... schemes) throws IOException {
+        return start(new Gate(), keys, 4, 16, 20, Double.POSITIVE_INFINITY, allowedHosts, schemes);
+    }
+
+    private static TestService start(Gate gate, ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
+            List<String> allowedHosts, String... schemes) throws IOException {
         Model m = model();
         System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
@@ -51,7 +61,7 @@ final class TestService implements AutoCloseable {
             nodes.put(s, scheme.open(m, ID, servers));
         }
         var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, budget, 1 << 20, new ServerViews(m, ID));
-        return new TestService(new VeilService(config).start("127.0.0.1", 0));
+        return new TestService(new VeilService(config).allowHosts(allowedHosts).start("127.0.0.1", 0));
     }
 
     private TestService(VeilService service) {

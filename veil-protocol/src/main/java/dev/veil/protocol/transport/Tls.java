@@ -9,6 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.net.ssl.KeyManagerFactory;
@@ -93,6 +96,26 @@ public final class Tls {
         p.setCipherSuites(SUITES);
         p.setEndpointIdentificationAlgorithm("HTTPS");
         s.setSSLParameters(p);
+    }
+
+    /**
+     * The DNS names and IP addresses the role's own certificate (in {@code dir}) names: those clients reach it at, which
+     * {@code veil serve} therefore answers to ({@link OriginPolicy}).
+     */
+    public static List<String> names(Path dir, char[] password) {
+        try {
+            var ks = load(dir.resolve(IDENTITY), password);
+            var names = new ArrayList<String>();
+            for (String alias : Collections.list(ks.aliases())) {
+                if (!(ks.getCertificate(alias) instanceof X509Certificate c) || c.getSubjectAlternativeNames() == null) continue;
+                for (List<?> n : c.getSubjectAlternativeNames()) {
+                    if (n.get(0) instanceof Integer type && (type == 2 || type == 7)) names.add(String.valueOf(n.get(1)));
+                }
+            }
+            return names;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot read the TLS identity in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The role named by a certificate's subject OU, or null. */
