@@ -53,6 +53,7 @@ public final class Transcripts {
         try (var reader = new TranscriptReader(file)) {
             var splitter = new SequenceSplitter(reader.shape().layers(), keep, sink);
             for (TranscriptEntry e; (e = reader.next()) != null; ) splitter.accept(e);
+            if (reader.tornTail() != null) System.err.println("veil: " + reader.tornTail());
             splitter.finish();
             return new Stats(splitter.sequences(), splitter.unattributed());
         }
@@ -67,6 +68,7 @@ public final class Transcripts {
         try (var reader = new TranscriptReader(file)) {
             var sequences = new RecordedSequences(ends, keep, sink);
             for (TranscriptEntry e; (e = reader.next()) != null; ) sequences.accept(e);
+            if (reader.tornTail() != null) System.err.println("veil: " + reader.tornTail());
             return new Stats(sequences.finish(), 0);
         }
     }

@@ -16,7 +16,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reads a transcript written by {@link TranscriptWriter}, one entry at a time. */
+/**
+ * Reads a transcript written by {@link TranscriptWriter}, one entry at a time. A file whose writer was killed inside
+ * its last record (a crash, a SIGKILL) ends in a torn record: the reader stops before it, keeps every whole record,
+ * and says so in one line ({@link #tornTail}). Anything else that is not a record is an error.
+ */
 public final class TranscriptReader implements AutoCloseable {
     private static final int MAX_RECORD = Integer.MAX_VALUE - 16;
 
@@ -24,6 +28,8 @@ public final class TranscriptReader implements AutoCloseable {
     private final Path file;
     private final String modelId;
     private final ModelDims shape;
+    private long records;
+    private String tornTail;
 
     public TranscriptReader(Path file) throws IOException {
         this.file = file;
@@ -46,20 +52,31 @@ public final class TranscriptReader implements AutoCloseable {
         }
     }
 
-    /** Reads a whole transcript. */
+    /** Reads a whole transcript; a torn last record is noted on stderr. */
     public static Transcript readAll(Path file) throws IOException {
+        return readAll(file, note -> System.err.println("veil: " + note));
+    }
+
+    /** Reads a whole transcript, giving {@code note} the line about a torn last record if there is one. */
+    public static Transcript readAll(Path file, java.util.function.Consumer<String> note) throws IOException {
         try (var r = new TranscriptReader(file)) {
             List<TranscriptEntry> entries = new ArrayList<>();
             for (TranscriptEntry e; (e = r.next()) != null; ) entries.add(e);
+            if (r.tornTail() != null) note.accept(r.tornTail());
             return new Transcript(r.modelId, r.shape, entries);
         }
+    }
+
+    /** Once {@link #next} has met a torn last record: one line saying so and what was kept; else null. */
+    public String tornTail() {
+        return tornTail;
     }
 
     public String modelId() { return modelId; }
 
     public ModelDims shape() { return shape; }
 
-    /** The next entry, or null at the end of the file. */
+    /** The next entry, or null at the end of the file or at a torn last record. */
     public TranscriptEntry next() throws IOException {
         int first = in.read();
         if (first < 0) return null;
@@ -74,9 +91,13 @@ public final class TranscriptReader implements AutoCloseable {
             ByteBuffer r = le(5);
             int repType = r.get();
             byte[] rep = bytes(r.getInt());
-            return new TranscriptEntry(connection, nanos, Codec.decode(reqType, req), Codec.decode(repType, rep));
+            var entry = new TranscriptEntry(connection, nanos, Codec.decode(reqType, req), Codec.decode(repType, rep));
+            records++;
+            return entry;
         } catch (EOFException e) {
-            throw new IOException(file + ": transcript ends inside a record");
+            tornTail = file + ": the last record is torn (its writer stopped inside it, as in a crash); kept the " + records
+                    + " whole record" + (records == 1 ? "" : "s") + " before it";
+            return null;
         } catch (ProtocolException e) {
             throw new IOException(file + ": corrupt record: " + e.getMessage());
         }
@@ -88,8 +109,8 @@ public final class TranscriptReader implements AutoCloseable {
 
     private byte[] bytes(int n) throws IOException {
         if (n < 0 || n > MAX_RECORD) throw new IOException(file + ": corrupt record length " + n);
-        byte[] a = new byte[n];
-        in.readFully(a);
+        byte[] a = in.readNBytes(n); // grows as bytes arrive: a torn or corrupt length allocates no more than the file holds
+        if (a.length < n) throw new EOFException();
         return a;
     }
 

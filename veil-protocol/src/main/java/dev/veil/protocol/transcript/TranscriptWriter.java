@@ -3,14 +3,13 @@ package dev.veil.protocol.transcript;
 import dev.veil.protocol.Codec;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.ModelDims;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
@@ -21,6 +20,11 @@ import java.util.function.Consumer;
  * encodes and writes. The file is bounded: once the next record would pass {@code maxBytes}, or the writer
  * falls {@link #MAX_PENDING} bytes behind, recording stops for good with one logged line, so the file is always
  * a whole prefix of what the server saw. Thread-safe; records appear in the order calls completed.
+ *
+ * <p>Each record goes to the file in one gathering write as soon as the writer thread takes it, with no buffer in
+ * between: a crash or a SIGKILL of the server loses only the records still queued, never ones taken long ago (an
+ * audit needs the last calls most). A write the kill cuts short leaves a torn last record, which
+ * {@link TranscriptReader} notes in one line and drops, keeping every record before it.
  */
 public final class TranscriptWriter implements AutoCloseable {
     static final byte[] MAGIC = "VEILTRAN".getBytes(StandardCharsets.US_ASCII);
@@ -33,7 +37,7 @@ public final class TranscriptWriter implements AutoCloseable {
     private record Pending(int connection, long nanos, Message request, Message reply, long size) {}
 
     private final Path file;
-    private final DataOutputStream out;
+    private final FileChannel out;
     private final long start = System.nanoTime();
     private final long maxBytes;
     private final Consumer<String> log;
@@ -54,14 +58,14 @@ public final class TranscriptWriter implements AutoCloseable {
         this.file = file;
         this.maxBytes = maxBytes;
         this.log = log;
-        out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+        out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         byte[] id = modelId.getBytes(StandardCharsets.UTF_8);
         ByteBuffer h = ByteBuffer.allocate(8 + 2 + 2 + id.length + 7 * 4).order(ByteOrder.LITTLE_ENDIAN);
         h.put(MAGIC).putShort((short) FORMAT_VERSION).putShort((short) id.length).put(id);
         for (int v : new int[] {shape.dim(), shape.hiddenDim(), shape.layers(), shape.heads(), shape.kvHeads(), shape.headDim(), shape.vocabSize()}) {
             h.putInt(v);
         }
-        out.write(h.array());
+        writeAll(h.flip());
         written = h.capacity();
         writer = Thread.ofPlatform().daemon().name("veil-transcript").start(this::run);
     }
@@ -144,12 +148,17 @@ public final class TranscriptWriter implements AutoCloseable {
             }
             return;
         }
-        ByteBuffer h = ByteBuffer.allocate(4 + 8 + 1 + 4).order(ByteOrder.LITTLE_ENDIAN);
-        out.write(h.putInt(p.connection).putLong(p.nanos).put((byte) Codec.type(p.request)).putInt(req.length).array());
-        out.write(req);
-        out.write(h.clear().put((byte) Codec.type(p.reply)).putInt(rep.length).array(), 0, 5);
-        out.write(rep);
+        var head = ByteBuffer.allocate(4 + 8 + 1 + 4).order(ByteOrder.LITTLE_ENDIAN);
+        head.putInt(p.connection).putLong(p.nanos).put((byte) Codec.type(p.request)).putInt(req.length).flip();
+        var mid = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN).put((byte) Codec.type(p.reply)).putInt(rep.length).flip();
+        writeAll(head, ByteBuffer.wrap(req), mid, ByteBuffer.wrap(rep));
         written += size;
+    }
+
+    private void writeAll(ByteBuffer... parts) throws IOException {
+        long left = 0;
+        for (var b : parts) left += b.remaining();
+        while (left > 0) left -= out.write(parts);
     }
 
     /** Records accepted so far (written, or queued to be). */
@@ -166,7 +175,7 @@ public final class TranscriptWriter implements AutoCloseable {
         }
     }
 
-    /** Waits until every queued record is written, then pushes them to the file. */
+    /** Waits until every queued record is in the file. */
     public void flush() throws IOException {
         synchronized (queue) {
             while (!queue.isEmpty() || busy) {
@@ -177,9 +186,6 @@ public final class TranscriptWriter implements AutoCloseable {
                     throw new IOException("interrupted while flushing the transcript");
                 }
             }
-        }
-        synchronized (out) {
-            out.flush();
         }
     }
 
