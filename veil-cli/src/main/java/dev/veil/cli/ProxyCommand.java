@@ -72,7 +72,10 @@ final class ProxyCommand implements Callable<Integer> {
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
         if (maxRequests < 1 || timeout < 1) throw new IllegalArgumentException("--max-requests and --timeout must be at least 1");
         var verifier = new AttestationVerifier(AttestationPolicy.load(policy), allowSimulated);
-        if (allowSimulated) System.err.println("veil proxy: WARNING: accepting SIMULATED attestation (--allow-simulated-attestation)");
+        if (allowSimulated) {
+            System.err.println("veil proxy: WARNING: NO ATTESTATION: SIMULATED evidence is accepted (--allow-simulated-attestation), and it"
+                    + " proves nothing: any server holding a deployment certificate can read your prompts");
+        }
         var attested = new AttestedNode(URI.create(node), tlsOptions.dir, tlsOptions.password(), verifier, Duration.ofSeconds(timeout),
                 System.err::println);
         VerifyingProxy proxy;
