@@ -117,6 +117,20 @@ public final class Experiment {
         return exact;
     }
 
+    long seed() {
+        return config.seed();
+    }
+
+    /**
+     * The strongest attack that reads one copy exactly, with no training: CMIF's inputs are embedding rows (the nearest
+     * names the sanitized token), a masked first layer gives way to the null-space projection, a plain one to matching.
+     */
+    Attack exactReader(Observation sample) {
+        if (sample.exchanges().getFirst().site() == Site.DECODER_STACK) return new EmbeddingInversionAttack(shadow);
+        if (sample.base(Site.QKV, 0) != null) return new NullSpaceProjectionAttack(shadow, Site.QKV, 0);
+        return new VocabularyMatchingAttack(shadow, Site.QKV, 0, VocabularyMatchingAttack.Distance.L2, View.RAW);
+    }
+
     /** The sites the attacks read: the first layer's QKV input, the deep layer's FFN-down input, CMIF's decoder stack. */
     List<Observation.Key> sites() {
         List<Observation.Key> keys = new ArrayList<>(List.of(new Observation.Key(Site.QKV, 0), new Observation.Key(Site.DECODER_STACK, 0)));

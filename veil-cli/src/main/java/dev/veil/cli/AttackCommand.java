@@ -3,6 +3,7 @@ package dev.veil.cli;
 import dev.veil.attack.AttackLab;
 import dev.veil.attack.Experiment;
 import dev.veil.attack.AttackTarget;
+import dev.veil.attack.RepetitionVoteAttack;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
@@ -28,6 +29,16 @@ final class AttackCommand implements Callable<Integer> {
     @Mixin
     Workload workload = new Workload();
 
+    @picocli.CommandLine.Option(names = "--repetition", split = ",", paramLabel = "K1,K2",
+            description = "also let the server vote over K copies of each of the first --repetition-sentences victim prompts, repeated"
+                    + " and after varied openings (e.g. 1,3,7,31); 'none' skips it (default: ${DEFAULT-VALUE})",
+            defaultValue = "none")
+    List<String> repetition;
+
+    @picocli.CommandLine.Option(names = "--repetition-sentences", defaultValue = "6", paramLabel = "N",
+            description = "victim prompts the repetition vote runs on (default: ${DEFAULT-VALUE})")
+    int repetitionSentences;
+
     @Override
     public Integer call() throws Exception {
         Scheme scheme = schemes.scheme(Schemes.DEFAULT, workload.schemeDefaults());
@@ -41,6 +52,15 @@ final class AttackCommand implements Callable<Integer> {
             var victims = workload.victimPrompts(model);
             var pub = workload.publicPrompts(model);
             for (AttackTarget t : targets) outcomes.add(experiment.run(t, victims, pub, progress::update));
+            int[] copies = copies();
+            if (copies.length > 0) {
+                var sentences = victims.subList(0, Math.min(repetitionSentences, victims.size())).stream()
+                        .map(p -> java.util.Arrays.copyOfRange(p, 1, p.length)).toList();
+                for (AttackTarget t : targets) {
+                    votes.put(t.name() + (t instanceof SharesAttackScheme sh ? "@" + sh.view().tag : ""),
+                            RepetitionVoteAttack.run(experiment, model, t, sentences, copies, progress::update));
+                }
+            }
             progress.finish();
         }
         for (var o : outcomes) table(o, System.out);
@@ -48,8 +68,34 @@ final class AttackCommand implements Callable<Integer> {
         for (int i = 0; i < outcomes.size(); i++) {
             traLines(outcomes.get(i), targets.get(i) instanceof SharesAttackScheme s ? "@" + s.view().tag : "", System.out);
         }
+        votes.forEach((name, points) -> repetitionLines(name, points, System.out));
         if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         return 0;
+    }
+
+    private final java.util.Map<String, List<RepetitionVoteAttack.Point>> votes = new java.util.LinkedHashMap<>();
+
+    private int[] copies() {
+        if (repetition.size() == 1 && repetition.getFirst().equals("none")) return new int[0];
+        int[] k = repetition.stream().mapToInt(v -> {
+            try {
+                return Integer.parseInt(v.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--repetition takes copy counts such as 1,3,7,31 (or none), got '" + v + "'");
+            }
+        }).toArray();
+        for (int v : k) if (v < 1) throw new IllegalArgumentException("--repetition: copy counts must be at least 1, got " + v);
+        return k;
+    }
+
+    /** "TRA repetition-vote prompt: copies 1 68.60%, 3 82.60%, ..." per variant: the vote's share of prompt tokens against copies. */
+    static void repetitionLines(String scheme, List<RepetitionVoteAttack.Point> points, PrintStream out) {
+        for (var v : RepetitionVoteAttack.Variant.values()) {
+            var line = new StringBuilder("TRA repetition-vote");
+            line.append(v == RepetitionVoteAttack.Variant.REPEATS ? "" : "-paraphrases").append(' ').append(scheme).append(" prompt:");
+            for (var p : points) if (p.variant() == v) line.append(" copies ").append(p.copies()).append(' ').append(pct(p.tra())).append(',');
+            out.println(line.substring(0, line.length() - 1));
+        }
     }
 
     static void table(Experiment.Outcome o, PrintStream out) {

@@ -86,6 +86,14 @@ final class SchemeParameters {
                     + "(default: the shared SST-2 training set)")
     String corpus;
 
+    @Option(names = "--draws", paramLabel = "HOW", description = "cmif: consistent (default: a tenant's same token in the same context is"
+            + " replaced the same way every time, so repeats give no vote) or fresh (new randomness per request)")
+    String draws;
+
+    @Option(names = "--draws-window", paramLabel = "N",
+            description = "cmif: tokens on either side of a position its consistent draw depends on (default: 2)")
+    String drawsWindow;
+
     /** The parameters given on the command line, by name ("m" → "1/8"). */
     Map<String, String> given() {
         Map<String, String> given = new LinkedHashMap<>();

@@ -55,13 +55,18 @@ final class SchemeTarget implements AttackTarget {
 
     @Override
     public Deployment victim(long seed, TranscriptWriter transcript) {
+        return deployment("victim", transcript);
+    }
+
+    /** The scheme's node for {@code tenant}: the victim and the attacker are different tenants, so they never share draws. */
+    private Deployment deployment(String tenant, TranscriptWriter transcript) {
         TrustedNode node = Deployments.inProcess(scheme, model, modelId, transcript);
         return new Deployment() {
             @Override
             public VictimRun run(int[] prompt, int answerTokens) {
                 boolean[] editable = new boolean[prompt.length]; // every token but BOS is the user's
                 Arrays.fill(editable, 1, prompt.length, true);
-                try (var session = node.session()) {
+                try (var session = node.session(tenant)) {
                     return new VictimRun(null, prompt, session.generate(prompt, editable, answerTokens, Sampler.greedy(), t -> {}));
                 }
             }
@@ -80,6 +85,6 @@ final class SchemeTarget implements AttackTarget {
             double m = c.size().absolute() > 0 ? c.size().absolute() : c.size().fraction();
             return AttackTarget.simulatedRemo(model, m, c.numeric(), c.maskScale()).attacker(victimView, seed, transcript);
         }
-        return victim(seed, transcript);
+        return deployment("attacker " + seed, transcript);
     }
 }

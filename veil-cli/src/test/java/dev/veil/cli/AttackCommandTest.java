@@ -63,6 +63,32 @@ class AttackCommandTest {
         if (scheme.equals("plain")) assertTrue(all.contains("\nTRA vocab-matching prompt=100.00% answer=100.00%"), all);
     }
 
+    /**
+     * The repetition vote (issue 23): with fresh draws per request the server's vote over copies of a prompt climbs
+     * (the issue measured 68.6% of prompt tokens for one copy, 95.2% for seven); under cmif's default consistent draws
+     * every copy is the same, so the vote over any number of copies recovers what one copy gives, repeats and paraphrases.
+     */
+    @Test
+    void cmifsConsistentDrawsLeaveTheRepetitionVoteNothingToGain() {
+        String[] lines = run(small("--scheme", "cmif", "--repetition", "1,4,9", "--repetition-sentences", "3"));
+        var vote = java.util.regex.Pattern.compile(
+                "TRA repetition-vote(-paraphrases)? cmif prompt: copies 1 (\\S+), copies 4 (\\S+), copies 9 (\\S+)");
+        int found = 0;
+        for (String l : lines) {
+            var m = vote.matcher(l);
+            if (!m.matches()) continue;
+            found++;
+            assertEquals(m.group(2), m.group(3), l);
+            assertEquals(m.group(2), m.group(4), l);
+        }
+        assertEquals(2, found, String.join("\n", lines));
+        String fresh = String.join("\n", run(small("--scheme", "cmif", "--draws", "fresh", "--repetition", "1,9",
+                "--repetition-sentences", "3")));
+        var m = java.util.regex.Pattern.compile("TRA repetition-vote cmif prompt: copies 1 ([0-9.]+)%, copies 9 ([0-9.]+)%").matcher(fresh);
+        assertTrue(m.find(), fresh);
+        assertTrue(Double.parseDouble(m.group(2)) > Double.parseDouble(m.group(1)), "fresh draws: the vote gains: " + m.group());
+    }
+
     @Test
     void plainEndsWithOneTraLinePerAttack() {
         String[] lines = run(small("--scheme", "plain"));

@@ -85,8 +85,10 @@ class TalariaProcessesTest {
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         }
         String log = String.join("\n", started.lines());
-        assertTrue(log.contains("over mutual TLS 1.3, attested nodes only"), log);
-        assertTrue(log.contains("attested: SIMULATED attestation (proves nothing)"), log);
+        // accepting SIMULATED evidence is no attestation: said at start and at the greeting (issue 22)
+        assertTrue(log.contains("over mutual TLS 1.3, NOT ATTESTED: SIMULATED evidence accepted"), log);
+        assertTrue(log.contains("NOT attested, its SIMULATED evidence accepted: SIMULATED attestation (proves nothing)"), log);
+        assertTrue(log.contains("greeted: NOT ATTESTED (SIMULATED evidence accepted by --allow-simulated-attestation)"), log);
         var t = TranscriptReader.readAll(transcript);
         assertEquals(21, t.publicBases().size()); // only the attested node's calls reached the weights
         assertEquals(21 * 30, t.linearCalls().size()); // one prefill and 29 decode steps, each 5 layers x 4 matrices + LM head

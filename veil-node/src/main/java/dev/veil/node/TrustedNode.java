@@ -16,6 +16,14 @@ public interface TrustedNode extends AutoCloseable {
     /** A new session. */
     Session session();
 
+    /**
+     * A new session for {@code tenant}, the party a request is charged to: schemes whose secrets depend on who asks
+     * (cmif's consistent draws) key them on it; the others ignore it.
+     */
+    default Session session(String tenant) {
+        return session();
+    }
+
     /** One line: what setting up did (bases exchanged, pools, sanitizer), for stderr and logs. */
     String setupReport();
 

@@ -11,7 +11,6 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.cmif.CmifScheme;
-import dev.veil.node.cmif.ExactRandom;
 import dev.veil.node.cmif.Guarantee;
 import dev.veil.node.cmif.Sanitized;
 import dev.veil.node.cmif.Sanitizer;
@@ -53,7 +52,7 @@ class ReplicasTest {
 
         public double epsilon() { return Double.POSITIVE_INFINITY; }
 
-        public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
+        public Sanitized sanitize(int[] ids, boolean[] editable, dev.veil.node.cmif.Draws draws) {
             return new Sanitized(ids.clone(), new boolean[ids.length], new Guarantee("keep", Double.POSITIVE_INFINITY, 0, ids.length, 0,
                     Guarantee.Scope.SHARED_CANDIDATES, "sanitization off"));
         }

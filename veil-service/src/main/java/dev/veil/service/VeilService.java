@@ -372,7 +372,7 @@ public final class VeilService implements AutoCloseable {
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long createdAt = System.currentTimeMillis() / 1000;
         var view = req.view() ? config.views().open(node.scheme()) : null;
-        try (view; var session = view != null ? view.node().session() : node.session()) {
+        try (view; var session = view != null ? view.node().session(client) : node.session(client)) {
             if (req.stream()) return stream(ex, chat, req, session, prompt, maxTokens, sampler, client, reserved, view, id, createdAt);
             var result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
             tokens.addAndGet(result.completionTokens());

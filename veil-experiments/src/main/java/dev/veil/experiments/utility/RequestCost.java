@@ -5,7 +5,6 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.cmif.CmifScheme;
 import dev.veil.node.cmif.CorpusCounts;
 import dev.veil.node.cmif.EmbeddingSpace;
-import dev.veil.node.cmif.ExactRandom;
 import dev.veil.node.cmif.Sanitized;
 import dev.veil.node.cmif.Sanitizer;
 import dev.veil.node.cmif.SanitizerParams;
@@ -77,9 +76,9 @@ public final class RequestCost {
         @Override public double epsilon() { return inner.epsilon(); }
 
         @Override
-        public Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
+        public Sanitized sanitize(int[] ids, boolean[] editable, dev.veil.node.cmif.Draws draws) {
             long t0 = System.nanoTime();
-            var s = inner.sanitize(ids, editable, random);
+            var s = inner.sanitize(ids, editable, draws);
             lastNanos = System.nanoTime() - t0;
             return s;
         }

@@ -62,6 +62,11 @@ final class CacheSeal {
         }
     }
 
+    /** A secret for {@code purpose} derived from this seal's key (HMAC-SHA256): kept like it, never stored apart. */
+    byte[] derive(String purpose) {
+        return mac("derive: " + purpose, new byte[0], 0);
+    }
+
     /** {@code payload} followed by its seal under {@code context}. */
     byte[] seal(String context, byte[] payload) {
         byte[] out = Arrays.copyOf(payload, payload.length + MAC_BYTES);

@@ -28,6 +28,9 @@ import java.util.function.IntConsumer;
  * generated token) and keeps the session's KV cache; it returns the final hidden states.
  */
 public final class CmifNode implements TrustedNode {
+    /** Who a session without a named tenant belongs to. */
+    public static final String LOCAL_TENANT = "local";
+
     private final Scheme scheme;
     private final Model model;
     private final Forward local; // embedding and head only
@@ -36,9 +39,14 @@ public final class CmifNode implements TrustedNode {
     private final PrivacyBudget budget; // null: requests are not charged to a client
     private final SecureRandom handles = new SecureRandom();
     private final ThreadLocal<ExactRandom> random = ThreadLocal.withInitial(ExactRandom::create);
+    private final byte[] drawsSecret; // null: fresh draws per request
+    private final int drawsWindow;
 
-    private CmifNode(Scheme scheme, Model model, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
+    private CmifNode(Scheme scheme, Model model, Channel channel, Sanitizer sanitizer, PrivacyBudget budget, byte[] drawsSecret,
+                     int drawsWindow) {
         this.scheme = scheme;
+        this.drawsSecret = drawsSecret;
+        this.drawsWindow = drawsWindow;
         this.model = model;
         this.channel = channel;
         this.sanitizer = sanitizer;
@@ -52,7 +60,7 @@ public final class CmifNode implements TrustedNode {
      * tokenizer, embedding, final norm and LM head (the latter from its weights, tied or not).
      */
     public static CmifNode connect(Model model, String modelId, Channel channel, Sanitizer sanitizer) {
-        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, null);
+        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, null, null, 0);
     }
 
     /**
@@ -60,10 +68,12 @@ public final class CmifNode implements TrustedNode {
      * requests must then name their client ({@link #generate(String, int[], boolean[], int, Sampler, IntConsumer)}).
      */
     public static CmifNode connect(Model model, String modelId, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
-        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, budget);
+        return connect(CmifScheme.of(sanitizer), model, modelId, channel, sanitizer, budget, null, 0);
     }
 
-    static CmifNode connect(Scheme scheme, Model model, String modelId, Channel channel, Sanitizer sanitizer, PrivacyBudget budget) {
+    /** @param drawsSecret the node's secret for {@link ConsistentDraws}, or null for fresh draws per request */
+    static CmifNode connect(Scheme scheme, Model model, String modelId, Channel channel, Sanitizer sanitizer, PrivacyBudget budget,
+                            byte[] drawsSecret, int drawsWindow) {
         if (model.node() == null || model.linear() == null) {
             throw new IllegalArgumentException("the CMIF node needs the model's embedding, final norm and LM head");
         }
@@ -72,15 +82,21 @@ public final class CmifNode implements TrustedNode {
                 new NodeParams(p.tokenEmbedding(), null, null, p.finalNorm(), null, null, null),
                 new LinearWeights(null, null, null, null, null, null, null, model.linear().lmHead()));
         Greeting.greet(model, modelId, channel);
-        return new CmifNode(scheme, nodePart, channel, sanitizer, budget);
+        return new CmifNode(scheme, nodePart, channel, sanitizer, budget, drawsSecret, drawsWindow);
     }
 
     @Override public Model model() { return model; }
 
     @Override public Scheme scheme() { return scheme; }
 
+    /** A session of the local tenant (the CLI's one user, the lab's victim). */
     @Override
     public dev.veil.node.Session session() {
+        return session(LOCAL_TENANT);
+    }
+
+    @Override
+    public dev.veil.node.Session session(String tenant) {
         var own = new CountingChannel(channel);
         return new dev.veil.node.Session() {
             private Result last;
@@ -88,7 +104,7 @@ public final class CmifNode implements TrustedNode {
             @Override
             public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
                 if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-                last = run(own, null, prompt, editable, maxTokens, sampler, onToken);
+                last = run(own, null, tenant, prompt, editable, maxTokens, sampler, onToken);
                 return last.generated();
             }
 
@@ -138,7 +154,7 @@ public final class CmifNode implements TrustedNode {
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-        return run(channel, null, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, null, LOCAL_TENANT, prompt, editable, maxTokens, sampler, onToken);
     }
 
     /**
@@ -148,11 +164,13 @@ public final class CmifNode implements TrustedNode {
      */
     public Result generate(String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         if (budget == null) throw new IllegalStateException("this node has no privacy budget to charge");
-        return run(channel, client, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, client, client, prompt, editable, maxTokens, sampler, onToken);
     }
 
-    private Result run(Channel channel, String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        Sanitized s = sanitizer.sanitize(prompt, editable, random.get());
+    private Result run(Channel channel, String client, String tenant, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler,
+                       IntConsumer onToken) {
+        Draws draws = drawsSecret == null ? Draws.fresh(random.get()) : ConsistentDraws.of(drawsSecret, tenant, drawsWindow);
+        Sanitized s = sanitizer.sanitize(prompt, editable, draws);
         PrivacyBudget.Account account = budget == null ? null : budget.charge(client, s.totalEpsilon());
         try (var session = new Session(channel)) {
             int[] out = Generator.generate(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler, onToken);

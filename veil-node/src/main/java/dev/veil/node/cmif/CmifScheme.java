@@ -17,17 +17,21 @@ import java.util.function.Function;
 /**
  * CMIF: the node sanitizes each prompt with a differentially private mechanism (Report-Noisy-Max by default)
  * and keeps embedding, final norm and LM head; the weights server runs the decoder layers on the sanitized
- * embeddings. Answers return to the server unsanitized.
+ * embeddings. Answers return to the server unsanitized. By default each tenant's draws are consistent
+ * ({@link ConsistentDraws}): a repeated prompt gives the server the same copy, not another vote.
  */
 public final class CmifScheme implements Scheme {
     private final String description;
     private final double epsilonPerToken;
     private final Function<Model, Sanitizer> sanitizer;
+    private final int drawsWindow; // < 0: fresh draws per request
 
-    private CmifScheme(String description, double epsilonPerToken, Function<Model, Sanitizer> sanitizer) {
-        this.description = description;
+    private CmifScheme(String description, double epsilonPerToken, Function<Model, Sanitizer> sanitizer, int drawsWindow) {
+        this.description = description + (drawsWindow < 0 ? ", draws fresh per request"
+                : ", draws consistent per tenant (window " + drawsWindow + ")");
         this.epsilonPerToken = epsilonPerToken;
         this.sanitizer = sanitizer;
+        this.drawsWindow = drawsWindow;
     }
 
     public static final class Type implements SchemeType {
@@ -43,12 +47,26 @@ public final class CmifScheme implements Scheme {
             var params = new SanitizerParams(SanitizerParams.parseEpsilon(p.get("epsilon", "1")), p.integer("k", d.k()), p.number("p", d.p()),
                     p.number("delta", d.delta()), p.number("sensitive-share", d.sensitiveShare()));
             String corpus = p.get("corpus", null);
-            return of(name, params, corpus == null ? defaultCorpus() : Path.of(corpus));
+            String draws = p.get("draws", "consistent");
+            int window = p.integer("draws-window", ConsistentDraws.DEFAULT_WINDOW);
+            if (!draws.equals("consistent") && !draws.equals("fresh")) {
+                throw new IllegalArgumentException("--draws must be consistent or fresh, got '" + draws + "'");
+            }
+            if (window < 0) throw new IllegalArgumentException("--draws-window must be 0 or more tokens, got " + window);
+            return of(name, params, corpus == null ? defaultCorpus() : Path.of(corpus), draws.equals("fresh") ? -1 : window);
         }
     }
 
-    /** A sanitizer by name over the model's embedding table, with token frequencies counted on {@code corpus}. */
+    /** A sanitizer by name over the model's embedding table, with token frequencies counted on {@code corpus}; fresh draws. */
     public static CmifScheme of(String sanitizerName, SanitizerParams params, Path corpus) {
+        return of(sanitizerName, params, corpus, -1);
+    }
+
+    /**
+     * As {@link #of(String, SanitizerParams, Path)}, each tenant's draws consistent over a window of {@code drawsWindow}
+     * tokens either side ({@link ConsistentDraws}), or fresh per request when it is negative.
+     */
+    public static CmifScheme of(String sanitizerName, SanitizerParams params, Path corpus, int drawsWindow) {
         String description = String.format(Locale.ROOT, "%s, ε %s per token, K %d, p %s, sensitive share %s", sanitizerName,
                 Double.isInfinite(params.epsilon()) ? "∞" : trim(params.epsilon()), params.k(), trim(params.p()), trim(params.sensitiveShare()));
         return new CmifScheme(description, params.epsilon(), model -> {
@@ -61,12 +79,13 @@ public final class CmifScheme implements Scheme {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot count token frequencies in " + corpus + ": " + e.getMessage(), e);
             }
-        });
+        }, drawsWindow);
     }
 
-    /** A scheme around a sanitizer already built. */
+    /** A scheme around a sanitizer already built, drawing fresh randomness per request. */
     public static CmifScheme of(Sanitizer sanitizer) {
-        return new CmifScheme(sanitizer.name() + ", ε " + trim(sanitizer.epsilon()) + " per token", sanitizer.epsilon(), model -> sanitizer);
+        return new CmifScheme(sanitizer.name() + ", ε " + trim(sanitizer.epsilon()) + " per token", sanitizer.epsilon(), model -> sanitizer,
+                -1);
     }
 
     /** ε spent on each sanitized token: a prompt of n editable tokens spends at most n times this. */
@@ -97,7 +116,9 @@ public final class CmifScheme implements Scheme {
     @Override
     public TrustedNode open(Model model, String modelId, List<Channel> servers) {
         if (servers.size() != 1) throw new IllegalArgumentException("cmif talks to one weights server, got " + servers.size());
-        return CmifNode.connect(this, model, modelId, servers.getFirst(), sanitizer.apply(model), null);
+        // the draws' secret is derived from the sealed cache's key: it stays on the node and survives restarts
+        byte[] secret = drawsWindow < 0 ? null : CacheSeal.of(Sanitizers.defaultCacheDir()).derive("cmif consistent draws");
+        return CmifNode.connect(this, model, modelId, servers.getFirst(), sanitizer.apply(model), null, secret, drawsWindow);
     }
 
     private static String trim(double v) {

@@ -46,6 +46,12 @@ public final class ExactRandom {
         return new ExactRandom(key);
     }
 
+    /** A generator keyed by a secret 32-byte key (one {@link ConsistentDraws} position's). */
+    static ExactRandom keyed(byte[] key) {
+        if (key.length != 32) throw new IllegalArgumentException("a ChaCha20 key has 32 bytes");
+        return new ExactRandom(key.clone());
+    }
+
     /** A reproducible generator (tests and experiments that must be repeatable); not for deployment. */
     public static ExactRandom seeded(long seed) {
         return new ExactRandom(ByteBuffer.allocate(32).putLong(seed).putLong(~seed).array());

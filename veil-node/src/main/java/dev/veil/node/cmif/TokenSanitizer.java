@@ -32,23 +32,24 @@ abstract class TokenSanitizer implements Sanitizer {
     abstract Guarantee.Scope scope();
 
     @Override
-    public final Sanitized sanitize(int[] ids, boolean[] editable, ExactRandom random) {
+    public final Sanitized sanitize(int[] ids, boolean[] editable, Draws draws) {
         if (editable.length != ids.length) throw new IllegalArgumentException("one editable flag per token");
         int[] out = ids.clone();
         boolean[] mechanized = new boolean[ids.length];
         int count = 0, verbatim = 0;
         for (int i = 0; i < ids.length; i++) {
             int x = ids[i];
+            ExactRandom random = null;
             if (!editable[i] || x < 0 || x >= space.size()) continue;
             if (!candidate(x)) {
                 verbatim++;
             } else if (params.off()) {
                 mechanized[i] = true;
                 count++;
-            } else if (sensitive == null || sensitive.contains(x) || random.bernoulli(params.p())) {
+            } else if (sensitive == null || sensitive.contains(x) || (random = draws.at(ids, i)).bernoulli(params.p())) {
                 mechanized[i] = true;
                 count++;
-                out[i] = choose(x, random);
+                out[i] = choose(x, random != null ? random : draws.at(ids, i)); // the selection and the choice: one stream
             } else {
                 verbatim++; // non-sensitive and not selected: sent as it is, outside the guarantee
             }
