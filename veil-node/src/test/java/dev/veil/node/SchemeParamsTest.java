@@ -23,7 +23,7 @@ class SchemeParamsTest {
         assertEquals("m = d_in/8, z32", Schemes.create("remo", new SchemeParams(Map.of(), defaults)).describe());
         var given = new SchemeParams(Map.of("numeric", "float"), defaults);
         assertEquals("m = d_in/8, float, mask scale 1", Schemes.create("remo", given).describe());
-        assertEquals("rnm, ε 1 per token, K 20, p 0.3, sensitive share 0.2",
+        assertEquals("rnm, ε 1 per token, K 20, p 0.3, sensitive share 0.2, draws consistent per tenant (window 2)",
                 Schemes.create("cmif", new SchemeParams(Map.of(), defaults)).describe());
         // given, not suggested: a parameter the scheme does not take is still refused
         var notTaken = new SchemeParams(Map.of("numeric", "z32"), defaults);
