@@ -81,14 +81,23 @@ public final class CmifNode implements TrustedNode {
 
     @Override
     public dev.veil.node.Session session() {
+        return session(null, budget);
+    }
+
+    /**
+     * A session for {@code client} (the service's tenant), charged to {@code budget} (null: to none) once its prompt
+     * is sanitized and before anything is sent: past the budget its generate fails with
+     * {@link PrivacyBudget.ExceededException} and the server sees nothing. The service keeps one budget for all its
+     * nodes (the page's recording nodes included), so it passes it here rather than to {@link #connect}.
+     */
+    public dev.veil.node.Session session(String client, PrivacyBudget budget) {
         var own = new CountingChannel(channel);
         return new dev.veil.node.Session() {
             private Result last;
 
             @Override
             public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-                if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-                last = run(own, null, prompt, editable, maxTokens, sampler, onToken);
+                last = run(own, client, budget, prompt, editable, maxTokens, sampler, onToken);
                 return last.generated();
             }
 
@@ -98,7 +107,9 @@ public final class CmifNode implements TrustedNode {
                 String name = scheme.name(), params = scheme.describe();
                 if (last == null) return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), null, 0, null);
                 var s = last.sanitized();
-                return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), s.ids(), s.totalEpsilon(), s.spendLine());
+                var g = s.guarantee();
+                return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), s.ids(), s.totalEpsilon(), s.spendLine(),
+                        g.verbatimLine(), g.verbatimShare());
             }
         };
     }
@@ -137,8 +148,7 @@ public final class CmifNode implements TrustedNode {
      * time, ended afterwards. For a node without a budget.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-        return run(channel, null, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, null, budget, prompt, editable, maxTokens, sampler, onToken);
     }
 
     /**
@@ -148,10 +158,12 @@ public final class CmifNode implements TrustedNode {
      */
     public Result generate(String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         if (budget == null) throw new IllegalStateException("this node has no privacy budget to charge");
-        return run(channel, client, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, client, budget, prompt, editable, maxTokens, sampler, onToken);
     }
 
-    private Result run(Channel channel, String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+    private Result run(Channel channel, String client, PrivacyBudget budget, int[] prompt, boolean[] editable, int maxTokens,
+                       Sampler sampler, IntConsumer onToken) {
+        if (budget != null && client == null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
         Sanitized s = sanitizer.sanitize(prompt, editable, random.get());
         PrivacyBudget.Account account = budget == null ? null : budget.charge(client, s.totalEpsilon());
         try (var session = new Session(channel)) {
