@@ -107,9 +107,8 @@ class ServeContractTest {
         var pb = TalariaProcessesTest.veil(args);
         pb.environment().put("VEIL_SHARED", Shared.root().toAbsolutePath().toString());
         try {
-            Path state = Files.createTempDirectory("veil-state");
-            state.toFile().deleteOnExit();
-            pb.environment().put("VEIL_STATE", state.toString());
+            Path target = Files.createDirectories(Path.of("target").toAbsolutePath()); // the build's own, cleaned with it
+            pb.environment().put("VEIL_STATE", Files.createTempDirectory(target, "veil-state").toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

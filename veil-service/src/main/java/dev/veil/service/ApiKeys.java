@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * The clients' keys, one per line of the operator's file (blank lines and lines starting with # are skipped), each
  * under a tenant: {@code TENANT: KEY} names it, a plain {@code KEY} line is a tenant of its own named by its key's
  * number in the file ("key-2"). A tenant is whom the service bounds (its privacy budget, its requests at once) and
- * whom CMIF's sanitizer draws for, so that minting a key mints no budget. Only the keys' SHA-256 digests are kept;
- * a presented key is compared against every digest in constant time, so neither timing nor a heap dump gives one away.
+ * the client CMIF's node is told a request is for, so that minting a key mints no budget. Only the keys' SHA-256
+ * digests are kept; a presented key is compared against every digest in constant time, so neither timing nor a heap
+ * dump gives one away.
  */
 public final class ApiKeys {
     /** A tenant's name: a word of letters, digits, '.', '_', '-' (it goes in logs and the privacy ledger as it is). */

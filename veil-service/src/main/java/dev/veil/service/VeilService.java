@@ -341,9 +341,9 @@ public final class VeilService implements AutoCloseable {
     }
 
     /**
-     * A session of {@code node} for {@code tenant}. CMIF charges the tenant's budget the request's exact ε once the
-     * prompt is sanitized, before anything is sent (so what an answer says is left is what the next request may spend),
-     * and draws its sanitizer noise for that tenant.
+     * A session of {@code node} for {@code tenant}: CMIF's node is told the tenant as the request's client, and charges
+     * its budget the request's exact ε once the prompt is sanitized, before anything is sent (so what an answer says is
+     * left is what the next request may spend).
      */
     private Session session(TrustedNode node, String tenant) {
         return node instanceof CmifNode cmif ? cmif.session(tenant, budget) : node.session();
