@@ -91,8 +91,8 @@ final class ServeCommand implements Callable<Integer> {
     String privacyBudget;
 
     @Option(names = "--privacy-ledger", paramLabel = "FILE",
-            description = "cmif: where each tenant's spend is kept across restarts, sealed (default: $VEIL_STATE, else "
-                    + "~/.local/state/veil, /privacy-ledger)")
+            description = "cmif: where each tenant's spend is kept across restarts, sealed (default: privacy-ledger in $VEIL_STATE, "
+                    + "else in ~/.local/state/veil)")
     Path privacyLedger;
 
     @Option(names = "--max-body", defaultValue = "1048576", description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
