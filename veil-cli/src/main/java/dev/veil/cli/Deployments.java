@@ -39,12 +39,14 @@ final class Deployments {
         }
     }
 
-    /** CMIF: the prompt the weights server was shown and the privacy spent, one line after {@code prefix}; nothing for other schemes. */
+    /**
+     * CMIF, one line after {@code prefix}: first the share of the prompt the weights server received verbatim, then the
+     * prompt it was shown and the privacy spent; nothing for other schemes.
+     */
     static void serverView(SessionReport report, Tokenizer tok, String prefix, PrintStream err) {
         if (report.serverPrompt() == null) return;
-        err.printf(Locale.ROOT, "%s[%s: the weights server saw \"%s\"; %s]%n", prefix,
-                report.scheme(), tok.decode(report.serverPrompt()).replace("\n", "\\n"),
-                report.privacy());
+        err.printf(Locale.ROOT, "%s[%s: %s; the weights server saw \"%s\"; %s]%n", prefix, report.scheme(), report.verbatim(),
+                tok.decode(report.serverPrompt()).replace("\n", "\\n"), report.privacy());
     }
 
     /** A scheme that leaks says so, once, before it runs. */

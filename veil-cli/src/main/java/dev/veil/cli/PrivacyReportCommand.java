@@ -214,7 +214,9 @@ final class PrivacyReportCommand implements Callable<Integer> {
                     }
                 }
                 var cost = costs.get(k + 1);
-                String trust = scheme.trust() + (cost.privacy() != null ? "; " + cost.privacy() : "");
+                // CMIF: first the share of the prompt the server received verbatim, then what ε covers
+                String trust = (cost.verbatim() != null ? cost.verbatim() + "; " : "") + scheme.trust()
+                        + (cost.privacy() != null ? "; " + cost.privacy() : "");
                 points.add(new FrontierPoint(scheme, cost.cpuMsPerToken() / baseline, cost.cpuMsPerToken(), cost.wallMsPerToken(), tra, attack,
                         colluding, prior, trust));
             }

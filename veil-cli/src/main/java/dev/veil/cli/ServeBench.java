@@ -126,7 +126,7 @@ final class ServeBench {
                 }
                 TrustedNode node = Deployments.open(scheme, own, id, channels);
                 nodes.add(node);
-                var cfg = new VeilService.Config(own, id, Map.of(name, node), null, c, 4 * c, 4 * c, Double.POSITIVE_INFINITY, 1 << 20,
+                var cfg = new VeilService.Config(own, id, Map.of(name, node), null, c, 4 * c, 4 * c, null, 1 << 20,
                         null);
                 services.add(new VeilService(cfg).start("127.0.0.1", 0));
             }

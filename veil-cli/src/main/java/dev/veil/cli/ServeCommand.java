@@ -7,6 +7,8 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
+import dev.veil.node.cmif.CmifScheme;
+import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.service.ApiKeys;
@@ -68,7 +70,8 @@ final class ServeCommand implements Callable<Integer> {
     List<String> allowedHosts = new ArrayList<>();
 
     @Option(names = "--api-keys", paramLabel = "FILE",
-            description = "clients' API keys, one per line: requests must carry 'Authorization: Bearer KEY'")
+            description = "clients' API keys, one per line, 'TENANT: KEY' or a KEY of its own tenant: requests must carry "
+                    + "'Authorization: Bearer KEY'; budgets and --key-sessions are per tenant")
     Path apiKeys;
 
     @Option(names = "--max-sessions", defaultValue = "4", description = "requests that run at once (default: ${DEFAULT-VALUE})")
@@ -79,12 +82,18 @@ final class ServeCommand implements Callable<Integer> {
     int queue;
 
     @Option(names = "--key-sessions",
-            description = "requests one API key may have running or waiting at once (default: --max-sessions plus --queue)")
+            description = "requests one tenant may have running or waiting at once (default: --max-sessions plus --queue)")
     Integer keySessions;
 
-    @Option(names = "--privacy-budget", paramLabel = "ε", defaultValue = "inf",
-            description = "cmif: total ε each API key's prompts may spend (kept in memory; default: ${DEFAULT-VALUE}, no limit)")
+    @Option(names = "--privacy-budget", paramLabel = "ε", defaultValue = "48",
+            description = "cmif: total ε each tenant's prompts may spend, ever (default: ${DEFAULT-VALUE}: docs/serve.md says why); "
+                    + "inf for no limit, which serve then says at every start")
     String privacyBudget;
+
+    @Option(names = "--privacy-ledger", paramLabel = "FILE",
+            description = "cmif: where each tenant's spend is kept across restarts, sealed (default: privacy-ledger in $VEIL_STATE, "
+                    + "else in ~/.local/state/veil)")
+    Path privacyLedger;
 
     @Option(names = "--max-body", defaultValue = "1048576", description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
     int maxBody;
@@ -96,8 +105,29 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (weightsServers.timeout < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
-        double budget = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
+        double limit = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
+        // Opened first, so that a ledger that cannot be used stops serve before the model loads.
+        try (PrivacyBudget budget = budget(offered, limit)) {
+            return serve(offered, budget);
+        }
+    }
+
+    /**
+     * The tenants' privacy budget when a cmif scheme is offered, its spends kept in the ledger; null for none (no cmif,
+     * or the opt-out --privacy-budget inf). Unsanitized cmif (--epsilon inf) spends ∞: only the opt-out admits it.
+     */
+    private PrivacyBudget budget(Map<String, Scheme> offered, double limit) throws java.io.IOException {
+        var cmif = offered.values().stream().filter(s -> s instanceof CmifScheme).map(s -> (CmifScheme) s).findFirst().orElse(null);
+        if (cmif == null || Double.isInfinite(limit)) return null;
+        if (Double.isInfinite(cmif.epsilonPerToken())) {
+            throw new IllegalArgumentException("cmif with --epsilon inf sends prompts unsanitized, which spends ε ∞: no --privacy-budget "
+                    + "admits them (give --privacy-budget inf to serve them anyway)");
+        }
+        return PrivacyBudget.persistent(limit, privacyLedger != null ? privacyLedger : PrivacyBudget.defaultLedger());
+    }
+
+    private Integer serve(Map<String, Scheme> offered, PrivacyBudget budget) throws Exception {
         ApiKeys keys = apiKeys == null ? null : ApiKeys.read(InputFiles.existing(apiKeys, "API keys file"));
         String listen = host != null ? host : "127.0.0.1";
         // Beyond loopback, clients must authenticate: by a deployment certificate (--tls-dir, mutual TLS), or by an API
@@ -127,6 +157,14 @@ final class ServeCommand implements Callable<Integer> {
                 nodes.put(e.getKey(), node);
                 System.err.println("veil serve: " + node.setupReport());
             }
+            if (budget != null) {
+                int n = budget.clients();
+                System.err.printf("veil serve: privacy budget: ε %s per tenant for cmif prompts, in all, kept in %s (%d %s spent some)%n",
+                        trim(budget.limit()), budget.ledger(), n, n == 1 ? "tenant has" : "tenants have");
+            } else if (offered.values().stream().anyMatch(s -> s instanceof CmifScheme)) {
+                System.err.println("veil serve: warning: --privacy-budget inf: no cmif prompt is refused, however many sanitized copies "
+                        + "of a tenant's prompts the weights server has seen (repeats let it vote each token back)");
+            }
             var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
                     keySessions != null ? keySessions : maxSessions + queue, budget,
                     maxBody, local ? new ServerViews(m, id) : null);
@@ -141,7 +179,8 @@ final class ServeCommand implements Callable<Integer> {
                         String.join(", ", nodes.keySet()),
                         config.defaultScheme(), local ? "in this process" : weightsServers.describe(),
                         tls != null ? "mutual TLS 1.3: clients need a deployment 'proxy' certificate; " : "",
-                        keys != null ? Counts.of(keys.size(), "API key") : tls != null ? "no --api-keys"
+                        keys != null ? Counts.of(keys.size(), "API key") + " of " + Counts.of(keys.tenants(), "tenant")
+                                : tls != null ? "no --api-keys"
                                 : "no --api-keys: loopback only, any local client is served");
                 if (tlsOptions.warning() != null) System.err.println(tlsOptions.warning());
                 stop.await();
@@ -181,6 +220,10 @@ final class ServeCommand implements Callable<Integer> {
                     + (unread.size() == 1 ? " applies" : " apply") + " to none of the offered schemes " + String.join(", ", names));
         }
         return out;
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private static double parseBudget(String v) {

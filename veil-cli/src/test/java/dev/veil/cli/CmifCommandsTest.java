@@ -83,6 +83,8 @@ class CmifCommandsTest {
         assertEquals(0, p.exitValue(), err);
         assertTrue(!out.isBlank());
         assertTrue(err.matches("(?s).*privacy spend: \\d+ tokens? × ε 2\\.0 = \\d+\\.0.*"), err);
+        // the headline first: how much of the prompt the server received as it is, then what ε covers
+        assertTrue(err.matches("(?s)(.*\n)?\\[cmif: \\d+% of prompt tokens sent verbatim \\(\\d+ of \\d+\\); the weights server saw .*"), err);
 
         // Bad settings, in this JVM: one line each, no stack trace.
         var errors = new java.io.ByteArrayOutputStream();

@@ -122,6 +122,7 @@ class ReadmeCommandsIT {
                 var builder = new ProcessBuilder("bash", "-c", command).directory(work.toFile());
                 builder.environment().put("HOME", home.toString());
                 builder.environment().put("VEIL_SHARED", Shared.root().toAbsolutePath().toString());
+                builder.environment().put("VEIL_STATE", dir.resolve("state").toString()); // serve's privacy ledger, the block's own
                 Path out = Files.createTempFile(scratch, "out", ".txt");
                 builder.redirectErrorStream(true).redirectOutput(out.toFile());
                 Process p = builder.start();

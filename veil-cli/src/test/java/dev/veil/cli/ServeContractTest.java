@@ -14,6 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +62,7 @@ class ServeContractTest {
         String model = Shared.storiesBin().toString();
         // CMIF sanitizes with fresh randomness in each process: ε = inf (no sanitizing) makes both sides deterministic.
         try (var serve = Serve.start("serve", "--model", model, "--port", "0", "--scheme", "plain", "--schemes", "remo,remo-otp,cmif",
-                "--epsilon", "inf")) {
+                "--epsilon", "inf", "--privacy-budget", "inf")) { // unsanitized prompts spend ∞: no finite budget admits them
             for (String scheme : List.of("plain", "remo", "remo-otp", "cmif")) {
                 String expected = scheme.equals("cmif") ? generate(model, "--scheme", "cmif", "--epsilon", "inf") : generate(model,
                         "--scheme", scheme);
@@ -97,10 +99,19 @@ class ServeContractTest {
         }
     }
 
-    /** The veil command as a process, finding the shared data (CMIF's corpus) as ./veil does. */
+    /**
+     * The veil command as a process, finding the shared data (CMIF's corpus) as ./veil does, with a state directory of
+     * its own (serve's privacy ledger: never the user's).
+     */
     static ProcessBuilder veil(String... args) {
         var pb = TalariaProcessesTest.veil(args);
         pb.environment().put("VEIL_SHARED", Shared.root().toAbsolutePath().toString());
+        try {
+            Path target = Files.createDirectories(Path.of("target").toAbsolutePath()); // the build's own, cleaned with it
+            pb.environment().put("VEIL_STATE", Files.createTempDirectory(target, "veil-state").toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return pb;
     }
 
@@ -122,7 +133,12 @@ class ServeContractTest {
         static final Pattern READY = Pattern.compile("veil serve: ready on (http://127\\.0\\.0\\.1:\\d+) ");
 
         static Serve start(String... args) throws Exception {
-            Process p = veil(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return start(veil(args));
+        }
+
+        /** {@code serve} as {@code pb} runs it, ready; {@link #ready} holds what it said up to its ready line. */
+        static Serve start(ProcessBuilder pb) throws Exception {
+            Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
             var seen = new StringBuilder();
             for (String line; (line = err.readLine()) != null; ) {
@@ -130,7 +146,7 @@ class ServeContractTest {
                 Matcher m = READY.matcher(line);
                 if (m.find()) {
                     Thread.ofVirtual().start(() -> err.lines().forEach(l -> {})); // keep draining its log
-                    return new Serve(p, line, m.group(1));
+                    return new Serve(p, seen.toString(), m.group(1));
                 }
             }
             p.destroyForcibly();

@@ -95,7 +95,7 @@ final class Deployment implements AutoCloseable {
             servers.add(perCall.isZero() ? server : slowed(server, perCall));
         }
         TrustedNode trusted = scheme.open(m, ID, servers);
-        var config = new VeilService.Config(m, ID, Map.of("remo-otp", trusted), null, 4, 16, 20, Double.POSITIVE_INFINITY, 1 << 20, null);
+        var config = new VeilService.Config(m, ID, Map.of("remo-otp", trusted), null, 4, 16, 20, null, 1 << 20, null);
         var service = new VeilService(config).attestation(provider).start("127.0.0.1", port, Tls.context(nodeDir, TestPki.PASSWORD,
                 "proxy"));
         open.add(() -> {

@@ -93,7 +93,7 @@ class ServeAttestationTest {
         var scheme = dev.veil.node.Schemes.create("plain");
         try (var node = scheme.open(m, Deployment.ID, java.util.List.of());
              var plain = new VeilService(new VeilService.Config(m, Deployment.ID, Map.of("plain", node), null, 1, 1, 2,
-                     Double.POSITIVE_INFINITY, 1 << 20, null)).attestation(Deployment.simulated(Deployment.MEASUREMENT))
+                     null, 1 << 20, null)).attestation(Deployment.simulated(Deployment.MEASUREMENT))
                      .start("127.0.0.1", 0);
              var http = HttpClient.newHttpClient()) {
             var r = Deployment.get(http, "http://127.0.0.1:" + plain.port() + "/v1/attestation?nonce=" + "ab".repeat(32));

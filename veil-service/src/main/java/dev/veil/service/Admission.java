@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Who may start a session now: at most {@code maxSessions} run at once, at most {@code queue} more wait (in
- * arrival order), and each client (API key) has at most {@code perClient} requests in the service at once
- * (running or waiting); anything beyond is refused at once with 429 and Retry-After, so a flood costs the node
- * neither threads nor memory, and one client cannot take every place in the queue.
+ * arrival order), and each client (a tenant: all its API keys together, so more keys buy no more places) has at
+ * most {@code perClient} requests in the service at once (running or waiting); anything beyond is refused at once
+ * with 429 and Retry-After, so a flood costs the node neither threads nor memory, and one client cannot take every
+ * place in the queue.
  */
 final class Admission {
     private final Semaphore running;
@@ -32,7 +33,7 @@ final class Admission {
         AtomicInteger mine = byClient.computeIfAbsent(client, c -> new AtomicInteger());
         if (mine.incrementAndGet() > perClient) {
             mine.decrementAndGet();
-            throw ApiError.overloaded("This API key already has " + Counts.of(perClient, "request") + " running or waiting; retry when one"
+            throw ApiError.overloaded("This tenant already has " + Counts.of(perClient, "request") + " running or waiting; retry when one"
                     + " ends.", 1);
         }
         boolean admitted = false;

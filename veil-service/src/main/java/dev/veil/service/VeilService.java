@@ -19,7 +19,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.Session;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
-import dev.veil.node.cmif.CmifScheme;
+import dev.veil.node.cmif.CmifNode;
 import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.transport.OriginPolicy;
 import dev.veil.protocol.transport.Tls;
@@ -53,7 +53,8 @@ import javax.net.ssl.SSLContext;
  * virtual thread per exchange (docs/serve.md says why). With a TLS context it serves HTTPS only (mutual TLS 1.3),
  * and with an attestation provider {@code GET /v1/attestation?nonce=HEX} answers evidence bound to that nonce and
  * to the TLS key of the very connection that asks (docs/trust.md). It answers only its own origin ({@link OriginPolicy}):
- * web pages the user opens must not drive it.
+ * web pages the user opens must not drive it. Requests are bounded per tenant (its API keys' owner, {@link ApiKeys}):
+ * its requests at once, and CMIF's privacy budget, charged exactly once a prompt is sanitized, before anything is sent.
  */
 public final class VeilService implements AutoCloseable {
     /** Reads requests too: a key given twice is an error, not "the last one wins" (a proxy in front may read the first). */
@@ -62,7 +63,7 @@ public final class VeilService implements AutoCloseable {
 
     private final Config config;
     private final Admission admission;
-    private final PrivacyBudget budget; // cmif: each API key's ε; null without a limit
+    private final PrivacyBudget budget; // cmif: each tenant's ε; null without a limit
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
     private HttpServer server;
@@ -75,16 +76,16 @@ public final class VeilService implements AutoCloseable {
      * What the operator configured.
      *
      * @param nodes          every offered scheme's trusted node by name; the first is the default
-     * @param keys           the clients' keys, or null to accept any request (then the service must listen on loopback)
+     * @param keys           the tenants' keys, or null to accept any request (then the service must listen on loopback)
      * @param maxSessions    sessions that run at once
      * @param queue          requests that may wait for a session; more get 429
-     * @param keySessions    requests one key may have running or waiting at once
-     * @param privacyBudget  CMIF: ε each key may spend in all (infinity for no limit)
+     * @param keySessions    requests one tenant may have running or waiting at once
+     * @param budget         CMIF: ε each tenant may spend in all (its owner opens and closes it), or null for no limit
      * @param maxBodyBytes   the largest request body accepted
      * @param views          the page's server views (in-process weights servers only), or null
      */
     public record Config(Model model, String modelId, Map<String, TrustedNode> nodes, ApiKeys keys, int maxSessions, int queue,
-                         int keySessions, double privacyBudget, int maxBodyBytes, ServerViews views) {
+                         int keySessions, PrivacyBudget budget, int maxBodyBytes, ServerViews views) {
         public Config {
             if (nodes.isEmpty()) throw new IllegalArgumentException("a service offers at least one scheme");
             nodes = new LinkedHashMap<>(nodes);
@@ -98,8 +99,7 @@ public final class VeilService implements AutoCloseable {
     public VeilService(Config config) {
         this.config = config;
         this.admission = new Admission(config.maxSessions(), config.queue(), config.keySessions());
-        if (!(config.privacyBudget() > 0)) throw new IllegalArgumentException("--privacy-budget must be positive");
-        this.budget = Double.isInfinite(config.privacyBudget()) ? null : new PrivacyBudget(config.privacyBudget());
+        this.budget = config.budget();
     }
 
     /** Answers {@code GET /v1/attestation} with evidence from {@code provider} (only over TLS: it binds the TLS key). */
@@ -199,11 +199,11 @@ public final class VeilService implements AutoCloseable {
             completion(ex, path.equals("/v1/chat/completions"));
         } else if (path.equals("/v1/models") || path.startsWith("/v1/models/")) {
             requireMethod(method, "GET");
-            client(ex);
+            tenant(ex);
             models(ex, path.length() > "/v1/models/".length() ? path.substring("/v1/models/".length()) : null);
         } else if (path.equals("/v1/attestation")) {
             requireMethod(method, "GET");
-            client(ex);
+            tenant(ex);
             attest(ex);
         } else if (!path.startsWith("/v1/")) {
             requireMethod(method, "GET");
@@ -218,12 +218,12 @@ public final class VeilService implements AutoCloseable {
                 "Use " + expected + ".", 0);
     }
 
-    private String client(HttpExchange ex) {
-        return client(ex.getRequestHeaders());
+    private String tenant(HttpExchange ex) {
+        return tenant(ex.getRequestHeaders());
     }
 
-    /** The client its Authorization header names ("local" when the service has no keys); 401 otherwise. */
-    private String client(Headers headers) {
+    /** The tenant whose key its Authorization header carries ("local" when the service has no keys); 401 otherwise. */
+    private String tenant(Headers headers) {
         return config.keys() == null ? "local" : config.keys().client(headers.getFirst("Authorization"));
     }
 
@@ -272,30 +272,25 @@ public final class VeilService implements AutoCloseable {
 
     private void completion(HttpExchange ex, boolean chat) throws IOException {
         Checked c = check(ex.getRequestHeaders(), ex.getRequestBody(), chat);
-        try (var slot = admission.enter(c.client())) {
-            reserve(c.client(), c.worstCase());
-            double spent = c.worstCase();
-            try {
-                spent = respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.client(), c.worstCase());
-            } finally {
-                if (budget != null) budget.settle(c.client(), c.worstCase(), spent);
-            }
+        try (var slot = admission.enter(c.tenant())) {
+            respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.tenant());
+        } catch (PrivacyBudget.ExceededException e) { // before anything was sent, to the weights server or the client
+            throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, e.getMessage(), 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiError.server();
         }
     }
 
-    /** A completion request as read and checked, before it runs: who sent it, what it asks, the ε it may spend at most. */
-    record Checked(String client, CompletionRequest request, TrustedNode node, Prompt prompt, int maxTokens, Sampler sampler,
-                   double worstCase) {}
+    /** A completion request as read and checked, before it runs: whose it is and what it asks. */
+    record Checked(String tenant, CompletionRequest request, TrustedNode node, Prompt prompt, int maxTokens, Sampler sampler) {}
 
     /**
      * Reads and checks a completion request from what the client sent (its headers and body): everything that can
      * be refused is refused here, as an {@link ApiError} with a 4xx status (the API fuzz test holds it to that).
      */
     Checked check(Headers headers, InputStream in, boolean chat) throws IOException {
-        String client = client(headers);
+        String tenant = tenant(headers);
         String text;
         try { // JSON between systems is UTF-8 (RFC 8259); left to guess, Jackson would read a body as UTF-16 or UTF-32 too
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body(headers.getFirst("Content-Length"),
@@ -342,38 +337,33 @@ public final class VeilService implements AutoCloseable {
         int room = context - prompt.tokens().length;
         int maxTokens = req.maxTokens() < 0 ? (chat ? room : 16) : Math.min(req.maxTokens(), room);
         var sampler = new Sampler(req.temperature(), 0, req.topP(), 0, req.seed() != null ? req.seed() : SEEDS.nextLong());
-
-        double worstCase = 0;
-        if (node.scheme() instanceof CmifScheme cmif) {
-            int editable = 0;
-            for (boolean e : prompt.editable()) if (e) editable++;
-            worstCase = editable == 0 ? 0 : cmif.epsilonPerToken() * editable;
-        }
-        return new Checked(client, req, node, prompt, maxTokens, sampler, worstCase);
-    }
-
-    /** Reserves a request's worst-case ε of its client's budget before it runs; 429 when it does not fit. */
-    private void reserve(String client, double worstCase) {
-        if (budget == null) return;
-        try {
-            budget.reserve(client, worstCase);
-        } catch (PrivacyBudget.ExceededException e) {
-            throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, e.getMessage(), 0);
-        }
+        return new Checked(tenant, req, node, prompt, maxTokens, sampler);
     }
 
     /**
-     * Runs the session and answers; returns the ε it spent. A view (the page's recording node) stays open until the
-     * answer that describes it is written, blocking or streamed.
+     * A session of {@code node} for {@code tenant}: CMIF's node is told the tenant as the request's client, and charges
+     * its budget the request's exact ε once the prompt is sanitized, before anything is sent (so what an answer says is
+     * left is what the next request may spend).
      */
-    private double respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens,
-                           Sampler sampler, String client, double reserved) throws IOException {
+    private Session session(TrustedNode node, String tenant) {
+        return node instanceof CmifNode cmif ? cmif.session(tenant, budget) : node.session(tenant);
+    }
+
+    /**
+     * Runs the session and answers. A view (the page's recording node) stays open until the answer that describes it
+     * is written, blocking or streamed.
+     */
+    private void respond(HttpExchange ex, boolean chat, CompletionRequest req, TrustedNode node, Prompt prompt, int maxTokens,
+                         Sampler sampler, String tenant) throws IOException {
         started.incrementAndGet();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long createdAt = System.currentTimeMillis() / 1000;
         var view = req.view() ? config.views().open(node.scheme()) : null;
-        try (view; var session = view != null ? view.node().session(client) : node.session(client)) {
-            if (req.stream()) return stream(ex, chat, req, session, prompt, maxTokens, sampler, client, reserved, view, id, createdAt);
+        try (view; var session = session(view != null ? view.node() : node, tenant)) {
+            if (req.stream()) {
+                stream(ex, chat, req, session, prompt, maxTokens, sampler, tenant, view, id, createdAt);
+                return;
+            }
             var result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
             tokens.addAndGet(result.completionTokens());
             ObjectNode out = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
@@ -383,9 +373,8 @@ public final class VeilService implements AutoCloseable {
             else choice.put("text", result.text());
             choice.putNull("logprobs").put("finish_reason", result.finishReason());
             out.set("usage", usage(result));
-            out.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+            out.set("veil", veil(result.report(), tenant, view, prompt, result));
             json(ex, 200, out);
-            return spent(result.report());
         } catch (Cancelled e) {
             cancelled.incrementAndGet();
             throw e;
@@ -395,28 +384,28 @@ public final class VeilService implements AutoCloseable {
     /**
      * Streams the answer as server-sent events, as OpenAI does: with {@code stream_options.include_usage} every chunk
      * carries {@code "usage": null} and a last chunk with no choices carries the usage. The last chunk carries the
-     * {@code veil} object.
+     * {@code veil} object. The stream opens (its headers, a chat's role chunk) with the first token, so a request refused
+     * before it runs (CMIF's privacy budget, charged once the prompt is sanitized) is still an error status.
      */
-    private double stream(HttpExchange ex, boolean chat, CompletionRequest req, Session session, Prompt prompt,
-                          int maxTokens, Sampler sampler, String client, double reserved, ServerViews.View view, String id,
-                          long createdAt) throws IOException {
-        var sse = new EventStream(ex);
+    private void stream(HttpExchange ex, boolean chat, CompletionRequest req, Session session, Prompt prompt,
+                        int maxTokens, Sampler sampler, String tenant, ServerViews.View view, String id, long createdAt) {
         boolean usage = req.includeUsage();
-        if (chat) sse.send(chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""), null, usage));
+        var sse = new EventStream(ex, chat ? chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""),
+                null, usage) : null);
         Generation.Result result;
         try {
             result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
                     ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null, usage)
                     : chunk(id, createdAt, false, delta, null, usage)));
         } catch (RuntimeException e) {
-            if (e instanceof Cancelled) throw e;
+            if (e instanceof Cancelled || !sse.opened()) throw e; // nothing sent yet: answered as any refusal or fault
             // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
             System.err.println("veil serve: a streamed generation failed: " + e);
             var err = ApiError.server();
             ObjectNode o = JSON.createObjectNode();
             o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
             sse.send(o);
-            return 0;
+            return;
         }
         tokens.addAndGet(result.completionTokens());
         ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason(), usage);
@@ -427,14 +416,9 @@ public final class VeilService implements AutoCloseable {
             last.putArray("choices");
             last.set("usage", usage(result));
         }
-        last.set("veil", veil(result.report(), client, reserved, view, prompt, result));
+        last.set("veil", veil(result.report(), tenant, view, prompt, result));
         sse.send(last);
         sse.done();
-        return spent(result.report());
-    }
-
-    private static double spent(SessionReport r) {
-        return Double.isNaN(r.epsilon()) ? 0 : r.epsilon();
     }
 
     /** One chunk of a stream with one choice; {@code "usage": null} when the client asked for usage at the end. */
@@ -456,21 +440,26 @@ public final class VeilService implements AutoCloseable {
                 .put("total_tokens", r.promptTokens() + r.completionTokens());
     }
 
-    /** The request's privacy report: the scheme, what the weights server was sent and, for CMIF, what it saw and spent. */
-    private ObjectNode veil(SessionReport r, String client, double reserved, ServerViews.View view, Prompt prompt,
-            Generation.Result result) {
-        ObjectNode v = JSON.createObjectNode().put("scheme", r.scheme()).put("parameters", r.parameters())
+    /**
+     * The request's privacy report: for CMIF first the share of the prompt the weights server received verbatim, then ε
+     * and what it covers, the spend and the tenant's budget left; then the scheme, what the weights server was sent and saw.
+     */
+    private ObjectNode veil(SessionReport r, String tenant, ServerViews.View view, Prompt prompt, Generation.Result result) {
+        ObjectNode v = JSON.createObjectNode();
+        if (r.verbatim() != null) v.put("verbatim", r.verbatim()).put("verbatim_share", r.verbatimShare());
+        if (!Double.isNaN(r.epsilon())) {
+            v.put("epsilon", r.epsilon());
+            v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
+                    + "the template, nor the answer, which the weights server sees unsanitized");
+            v.put("privacy", r.privacy());
+            if (budget != null) v.put("epsilon_budget_left", budget.remaining(tenant)); // what the next request may spend
+        }
+        v.put("scheme", r.scheme()).put("parameters", r.parameters())
                 .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
         TrustedNode node = config.nodes().get(r.scheme());
         if (node != null) v.put("weights_servers", node.scheme().servers()); // 0: the node runs the whole model in the clear
         if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
         if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
-        if (!Double.isNaN(r.epsilon())) {
-            v.put("epsilon", r.epsilon()).put("privacy", r.privacy());
-            v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
-                    + "the template, nor the answer, which the weights server sees unsanitized");
-            if (budget != null) v.put("epsilon_budget_left", Math.max(0, budget.remaining(client) - (spent(r) - reserved)));
-        }
         if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
         return v;
     }
@@ -514,15 +503,19 @@ public final class VeilService implements AutoCloseable {
         }
     }
 
-    /** Server-sent events: one {@code data:} line per chunk, flushed at once. */
+    /** Server-sent events: one {@code data:} line per chunk, flushed at once; the headers and a first chunk go with the first. */
     private static final class EventStream {
-        private final OutputStream out;
+        private final HttpExchange ex;
+        private JsonNode first; // sent before the first chunk; null once the stream is open
+        private OutputStream out;
 
-        EventStream(HttpExchange ex) throws IOException {
-            ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-            ex.getResponseHeaders().set("Cache-Control", "no-cache");
-            ex.sendResponseHeaders(200, 0);
-            out = ex.getResponseBody();
+        EventStream(HttpExchange ex, JsonNode first) {
+            this.ex = ex;
+            this.first = first;
+        }
+
+        boolean opened() {
+            return out != null;
         }
 
         void send(JsonNode chunk) {
@@ -539,6 +532,14 @@ public final class VeilService implements AutoCloseable {
 
         private void write(String s) {
             try {
+                if (out == null) {
+                    ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+                    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+                    ex.sendResponseHeaders(200, 0);
+                    out = ex.getResponseBody();
+                    if (first != null) out.write(("data: " + JSON.writeValueAsString(first) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    first = null;
+                }
                 out.write(s.getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (IOException e) {

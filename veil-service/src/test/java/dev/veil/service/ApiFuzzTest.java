@@ -46,7 +46,8 @@ class ApiFuzzTest {
             Path keys = Files.createTempFile("veil-fuzz", ".keys");
             keys.toFile().deleteOnExit();
             Files.writeString(keys, KEY + "\n");
-            service = new VeilService(new VeilService.Config(m, TestService.ID, nodes, ApiKeys.read(keys), 4, 16, 20, 10, 1 << 16,
+            var budget = new dev.veil.node.cmif.PrivacyBudget(10);
+            service = new VeilService(new VeilService.Config(m, TestService.ID, nodes, ApiKeys.read(keys), 4, 16, 20, budget, 1 << 16,
                     null));
             return service;
         } catch (IOException e) {

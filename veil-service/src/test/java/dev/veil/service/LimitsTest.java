@@ -127,26 +127,28 @@ class LimitsTest {
     void cmifSpendsEachKeysPrivacyBudget(@TempDir Path dir) throws Exception {
         Path keys = dir.resolve("keys");
         Files.writeString(keys, KEY + "\n" + OTHER + "\n");
-        // ε 1 per sanitized token, a budget of 6 per key.
-        try (var t = TestService.start(ApiKeys.read(keys), 2, 2, 4, 6, "cmif")) {
+        // ε 1 per sanitized token, every token sanitized (em: each request's spend is fixed), a budget of 8 per key.
+        try (var t = TestService.start(ApiKeys.read(keys), 2, 2, 4, 8, "cmif:sanitizer=em")) {
             String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom\", \"max_tokens\": 3}";
             var first = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
             assertEquals(200, first.statusCode(), first.body());
             JsonNode v = VeilService.JSON.readTree(first.body()).get("veil");
-            int worst = VeilService.JSON.readTree(first.body()).at("/usage/prompt_tokens").asInt() - 1; // every token but BOS is editable
             double spent = v.get("epsilon").asDouble();
-            assertTrue(spent >= 0 && spent <= worst, v.toString());
-            assertEquals(6 - spent, v.get("epsilon_budget_left").asDouble(), 1e-9);
+            assertTrue(spent > 0 && 2 * spent <= 8, v.toString());
+            assertEquals(8 - spent, v.get("epsilon_budget_left").asDouble(), 1e-9);
             assertTrue(v.get("covers").asText().contains("not the system prompt"), v.toString());
             assertTrue(v.get("server_prompt").isTextual());
-            // The next request reserves its worst case before it runs: it runs only if that still fits.
+            // The next request is charged exactly what it spends, once its prompt is sanitized: it runs if that fits.
             var second = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
-            assertEquals(spent + worst > 6 ? 429 : 200, second.statusCode(), second.body());
+            assertEquals(200, second.statusCode(), second.body());
+            assertEquals(8 - 2 * spent, VeilService.JSON.readTree(second.body()).at("/veil/epsilon_budget_left").asDouble(), 1e-9);
             String tooLong = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom went to the big park with a red ball\", "
                     + "\"max_tokens\": 3}";
             var refused = t.post("/v1/completions", tooLong, "Authorization", "Bearer " + OTHER);
-            assertEquals(429, refused.statusCode(), "a prompt that could spend more than the whole budget never runs");
+            assertEquals(429, refused.statusCode(), "a prompt that spends more than the whole budget never runs");
             assertEquals("privacy_budget_exhausted", VeilService.JSON.readTree(refused.body()).at("/error/code").asText());
+            var streamed = t.post("/v1/completions", tooLong.replace("}", ", \"stream\": true}"), "Authorization", "Bearer " + OTHER);
+            assertEquals(429, streamed.statusCode(), "refused before the stream opens: " + streamed.body());
             assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode(),
                     "another key has its own budget");
         }

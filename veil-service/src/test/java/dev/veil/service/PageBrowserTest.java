@@ -114,6 +114,9 @@ class PageBrowserTest {
                 assertTrue(!shown.isBlank() && cmif.findElement(By.className("report")).getText()
                         .contains("prompt the model saw (sanitized)\n" + shown), cmif.getText());
                 assertTrue(sanitized.getText().contains("the answer below continues that text"), sanitized.getText());
+                String report = cmif.findElement(By.className("report")).getText(); // the verbatim share first, then ε
+                assertTrue(report.matches("(?s)sent verbatim\n\\d+% of prompt tokens sent verbatim \\(\\d+ of \\d+\\).*\nprivacy\n.*"),
+                        report);
 
                 // a conversation: oldest first, the newest turn just above the prompt box, both in view
                 var turns = browser.findElements(By.cssSelector("#turns .turn"));

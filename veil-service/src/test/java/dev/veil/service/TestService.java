@@ -55,13 +55,25 @@ final class TestService implements AutoCloseable {
         System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
         for (String s : schemes) {
-            var scheme = Schemes.create(s);
+            var scheme = scheme(s);
             List<Channel> servers = new java.util.ArrayList<>();
             for (int i = 0; i < scheme.servers(); i++) servers.add(gate.wrap(new InProcessWeightsServer(m, ID, null)));
-            nodes.put(s, scheme.open(m, ID, servers));
+            nodes.put(scheme.name(), scheme.open(m, ID, servers));
         }
-        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, budget, 1 << 20, new ServerViews(m, ID));
+        var limit = Double.isInfinite(budget) ? null : new dev.veil.node.cmif.PrivacyBudget(budget); // in memory
+        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, limit, 1 << 20, new ServerViews(m, ID));
         return new TestService(new VeilService(config).allowHosts(allowedHosts).start("127.0.0.1", 0));
+    }
+
+    /** A scheme by name, with parameters after a colon: "cmif:p=0,sanitizer=em". */
+    static dev.veil.node.Scheme scheme(String spec) {
+        int colon = spec.indexOf(':');
+        if (colon < 0) return Schemes.create(spec);
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String kv : spec.substring(colon + 1).split(",")) {
+            params.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        return Schemes.create(spec.substring(0, colon), new dev.veil.node.SchemeParams(params));
     }
 
     private TestService(VeilService service) {

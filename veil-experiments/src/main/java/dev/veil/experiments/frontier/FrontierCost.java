@@ -25,8 +25,11 @@ import java.util.List;
  * short prompt; medians of the timed runs, after one warm-up.
  */
 public final class FrontierCost {
-    /** One scheme's cost: node CPU and wall time per token (medians), and its session's privacy line (CMIF), or null. */
-    public record Cost(Scheme scheme, double cpuMsPerToken, double wallMsPerToken, String privacy) {}
+    /**
+     * One scheme's cost: node CPU and wall time per token (medians), and its session's privacy line and share of the
+     * prompt sent verbatim (CMIF), or null.
+     */
+    public record Cost(Scheme scheme, double cpuMsPerToken, double wallMsPerToken, String privacy, String verbatim) {}
 
     private FrontierCost() {}
 
@@ -57,7 +60,7 @@ public final class FrontierCost {
                 nodes.add(s.open(model, id, channels));
             }
             double[][] cpu = new double[schemes.size()][repetitions], wall = new double[schemes.size()][repetitions];
-            String[] privacy = new String[schemes.size()];
+            String[] privacy = new String[schemes.size()], verbatim = new String[schemes.size()];
             for (int r = -1; r < repetitions; r++) { // run -1: the warm-up
                 for (int k = 0; k < nodes.size(); k++) {
                     var node = nodes.get(k);
@@ -68,6 +71,7 @@ public final class FrontierCost {
                         node.settle();
                         long c1 = ThreadsCpu.nanos();
                         privacy[k] = session.report().privacy();
+                        verbatim[k] = session.report().verbatim();
                         if (r < 0) continue;
                         cpu[k][r] = (c1 - c0) / 1e6 / tokens;
                         wall[k][r] = (t1 - t0) / 1e6 / tokens;
@@ -75,7 +79,9 @@ public final class FrontierCost {
                 }
             }
             List<Cost> costs = new ArrayList<>();
-            for (int k = 0; k < schemes.size(); k++) costs.add(new Cost(schemes.get(k), median(cpu[k]), median(wall[k]), privacy[k]));
+            for (int k = 0; k < schemes.size(); k++) {
+                costs.add(new Cost(schemes.get(k), median(cpu[k]), median(wall[k]), privacy[k], verbatim[k]));
+            }
             return costs;
         } finally {
             nodes.forEach(TrustedNode::close);

@@ -89,22 +89,33 @@ public final class CmifNode implements TrustedNode {
 
     @Override public Scheme scheme() { return scheme; }
 
-    /** A session of the local tenant (the CLI's one user, the lab's victim). */
+    /** A session of the local tenant (the CLI's one user), charged to the node's budget if it has one (then name the client). */
     @Override
     public dev.veil.node.Session session() {
-        return session(LOCAL_TENANT);
+        return session(null, budget);
     }
 
+    /** A session for {@code tenant}, charged to the node's budget if it has one. */
     @Override
     public dev.veil.node.Session session(String tenant) {
+        return session(tenant, budget);
+    }
+
+    /**
+     * A session for {@code client} (the service's tenant; null: the local one, {@link #LOCAL_TENANT}), charged to
+     * {@code budget} (null: to none) once its prompt is sanitized and before anything is sent: past the budget its
+     * generate fails with {@link PrivacyBudget.ExceededException} and the server sees nothing. The service keeps one
+     * budget for all its nodes (the page's recording nodes included), so it passes it here rather than to {@link #connect}.
+     * The client also keys the consistent draws ({@link ConsistentDraws}).
+     */
+    public dev.veil.node.Session session(String client, PrivacyBudget budget) {
         var own = new CountingChannel(channel);
         return new dev.veil.node.Session() {
             private Result last;
 
             @Override
             public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-                if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-                last = run(own, null, tenant, prompt, editable, maxTokens, sampler, onToken);
+                last = run(own, client, budget, prompt, editable, maxTokens, sampler, onToken);
                 return last.generated();
             }
 
@@ -114,7 +125,9 @@ public final class CmifNode implements TrustedNode {
                 String name = scheme.name(), params = scheme.describe();
                 if (last == null) return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), null, 0, null);
                 var s = last.sanitized();
-                return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), s.ids(), s.totalEpsilon(), s.spendLine());
+                var g = s.guarantee();
+                return new SessionReport(name, params, t.calls(), t.bytesSent(), t.bytesReceived(), s.ids(), s.totalEpsilon(), s.spendLine(),
+                        g.verbatimLine(), g.verbatimShare());
             }
         };
     }
@@ -153,8 +166,7 @@ public final class CmifNode implements TrustedNode {
      * time, ended afterwards. For a node without a budget.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        if (budget != null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
-        return run(channel, null, LOCAL_TENANT, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, null, budget, prompt, editable, maxTokens, sampler, onToken);
     }
 
     /**
@@ -164,12 +176,14 @@ public final class CmifNode implements TrustedNode {
      */
     public Result generate(String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         if (budget == null) throw new IllegalStateException("this node has no privacy budget to charge");
-        return run(channel, client, client, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, client, budget, prompt, editable, maxTokens, sampler, onToken);
     }
 
-    private Result run(Channel channel, String client, String tenant, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler,
-                       IntConsumer onToken) {
-        Draws draws = drawsSecret == null ? Draws.fresh(random.get()) : ConsistentDraws.of(drawsSecret, tenant, drawsWindow);
+    private Result run(Channel channel, String client, PrivacyBudget budget, int[] prompt, boolean[] editable, int maxTokens,
+                       Sampler sampler, IntConsumer onToken) {
+        if (budget != null && client == null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
+        Draws draws = drawsSecret == null ? Draws.fresh(random.get())
+                : ConsistentDraws.of(drawsSecret, client != null ? client : LOCAL_TENANT, drawsWindow);
         Sanitized s = sanitizer.sanitize(prompt, editable, draws);
         PrivacyBudget.Account account = budget == null ? null : budget.charge(client, s.totalEpsilon());
         try (var session = new Session(channel)) {

@@ -45,6 +45,33 @@ public record Guarantee(String sanitizer, double epsilonPerToken, int mechanized
         return scope == Scope.EVERY_PAIR && verbatimTokens == 0 && Double.isFinite(epsilonPerToken);
     }
 
+    /**
+     * The share of the prompt's own tokens the server received as they are, outside ε: the verbatim ones, and with
+     * sanitization off (ε ∞) every one. 0 for a prompt with none.
+     */
+    public double verbatimShare() {
+        int n = mechanizedTokens + verbatimTokens;
+        return n == 0 ? 0 : verbatim() / (double) n;
+    }
+
+    /**
+     * The headline, which every report puts before ε: "65% of prompt tokens sent verbatim (21 of 32)". A share that is
+     * neither none nor all never reads as 0% or 100%.
+     */
+    public String verbatimLine() {
+        int n = mechanizedTokens + verbatimTokens, v = verbatim();
+        long percent = Math.round(100.0 * v / Math.max(1, n));
+        if (v > 0) percent = Math.max(1, percent);
+        if (v < n) percent = Math.min(99, percent);
+        return String.format(Locale.ROOT, "%d%% of prompt tokens sent verbatim (%d of %d)%s", percent, v, n,
+                Double.isInfinite(epsilonPerToken) && n > 0 ? ": sanitization off" : "");
+    }
+
+    /** User tokens the server received unchanged by any mechanism: all of them when sanitization is off. */
+    private int verbatim() {
+        return Double.isInfinite(epsilonPerToken) ? mechanizedTokens + verbatimTokens : verbatimTokens;
+    }
+
     /** "privacy spend: 3 tokens × ε 1.0 = 3.0 (rnm: ε holds only …; 5 tokens sent verbatim, not covered)". */
     public String line() {
         String verbatim = verbatimTokens == 0 ? "" : String.format(Locale.ROOT, "; %d token%s sent verbatim, not covered", verbatimTokens,

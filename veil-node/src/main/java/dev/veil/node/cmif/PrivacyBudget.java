@@ -1,33 +1,72 @@
 package dev.veil.node.cmif;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 
 /**
  * A privacy budget per client across requests: every request's ε (its {@link Guarantee#totalEpsilon()}) is added to
  * its client's spend (sequential composition), and a request that would take the spend past the limit is refused
  * before anything leaves the node. Without it a client could repeat a prompt and let the server vote per position:
- * n repeats of an ε request spend nε. Thread-safe; the check and the charge are one atomic step per client.
+ * n repeats of an ε request spend nε. Thread-safe; the check and the charge are one atomic step.
  *
- * <p>Spends are kept exactly, as integers of 2^-20 ε, each charge rounded up, so many small charges never add up to
- * less than their sum. The client key is whatever identifies a client to the node (the service's API key id); keys
- * are kept for the node's lifetime, in memory: a restart resets every budget. The service ({@code veil serve
- * --privacy-budget}) charges each API key here: it reserves a request's worst case before it runs and settles it after.
+ * <p>A request is charged exactly its ε, once its prompt is sanitized and before anything is sent ({@link CmifNode}),
+ * never a worst case held while it runs: what an answer reports as left is what the client's next request may spend.
+ * Spends are kept exactly, as integers of 2^-20 ε, each charge rounded up, so many small charges never add up to less
+ * than their sum. The client is whatever names one to the node (the service's tenant). In memory a restart resets
+ * every budget; {@link #persistent} keeps the spends in a {@link PrivacyLedger} on disk, written before each charge
+ * returns, so a restart (or a crash) does not.
  */
-public final class PrivacyBudget {
+public final class PrivacyBudget implements AutoCloseable {
     private static final double UNIT = 1L << 20;
 
     private final double limit;
     private final long limitUnits;
-    private final ConcurrentHashMap<String, Long> spent = new ConcurrentHashMap<>();
+    private final Map<String, Long> spent = new HashMap<>(); // guarded by this
+    private final PrivacyLedger ledger; // null: in memory only
 
     /** @param limit total ε one client may spend, positive and finite */
     public PrivacyBudget(double limit) {
+        this(limit, null);
+    }
+
+    private PrivacyBudget(double limit, PrivacyLedger ledger) {
         if (!(limit > 0) || Double.isInfinite(limit) || limit * UNIT >= Long.MAX_VALUE / 2) {
             throw new IllegalArgumentException("a privacy budget must be a positive, finite ε, got " + limit);
         }
         this.limit = limit;
         this.limitUnits = (long) Math.floor(limit * UNIT);
+        this.ledger = ledger;
+        if (ledger != null) spent.putAll(ledger.spends());
+    }
+
+    /**
+     * A budget whose spends are kept in {@code ledger} (created when missing), held by this budget until it is closed.
+     * A ledger that fails its seal or its format, or that another process holds, is refused with an IOException
+     * saying so: its spends are unknown, and starting every client afresh would fail open.
+     */
+    public static PrivacyBudget persistent(double limit, Path ledger) throws IOException {
+        var opened = PrivacyLedger.open(ledger);
+        try {
+            return new PrivacyBudget(limit, opened);
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The node's ledger unless told otherwise: {@code privacy-ledger} in its state directory, the system property
+     * {@code veil.state}, else {@code VEIL_STATE}, else {@code ~/.local/state/veil}. State, not the cache
+     * ({@link Sanitizers#defaultCacheDir()}): clearing a cache must not give every tenant its budget again.
+     */
+    public static Path defaultLedger() {
+        String dir = System.getProperty("veil.state", System.getenv("VEIL_STATE"));
+        Path root = dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".local", "state", "veil");
+        return root.resolve("privacy-ledger");
     }
 
     /** A client's standing after a charge: what it has spent, of what limit. */
@@ -45,45 +84,38 @@ public final class PrivacyBudget {
     }
 
     /**
-     * Adds {@code epsilon} to {@code client}'s spend, or refuses (spending nothing) if that would exceed the limit.
-     * An infinite ε (sanitization off) is always refused.
+     * Adds {@code epsilon} to {@code client}'s spend (and to the ledger, before it returns), or refuses (spending
+     * nothing) if that would exceed the limit. An infinite ε (sanitization off) is always refused. A ledger that
+     * cannot be written refuses the charge too, with an UncheckedIOException.
      */
-    public Account charge(String client, double epsilon) {
+    public synchronized Account charge(String client, double epsilon) {
         if (client == null || client.isEmpty()) throw new IllegalArgumentException("a privacy budget needs a client key");
+        if (client.chars().anyMatch(Character::isISOControl)) throw new IllegalArgumentException("a client key has no control characters");
         if (!(epsilon >= 0)) throw new IllegalArgumentException("ε must not be negative, got " + epsilon);
         long units = Double.isInfinite(epsilon) || epsilon * UNIT >= limitUnits + 1 ? Long.MAX_VALUE : units(epsilon);
-        long[] before = new long[1];
-        long after = spent.compute(client, (k, v) -> {
-            long s = v == null ? 0 : v;
-            before[0] = s;
-            return units <= limitUnits - s ? s + units : s;
-        });
-        if (after == before[0] && units > 0) {
+        long before = spent.getOrDefault(client, 0L);
+        if (units == 0) return new Account(client, before / UNIT, limit);
+        if (units > limitUnits - before) {
             throw new ExceededException(String.format(Locale.ROOT,
                     "privacy budget exceeded: this request would spend ε %s, and client '%s' has %s of its ε %s left; refused",
-                    Guarantee.format(epsilon), client, format(Math.max(0, limitUnits - after) / UNIT), format(limit)));
+                    Guarantee.format(epsilon), client, format(Math.max(0, limitUnits - before) / UNIT), format(limit)));
         }
-        return new Account(client, after / UNIT, limit);
-    }
-
-    /**
-     * Reserves {@code worstCase} of {@code client}'s budget for a request whose spend is known only once it has run
-     * (the service reserves ε per token times the prompt's editable tokens), so that concurrent requests can never
-     * overspend; refused, spending nothing, as {@link #charge}. {@link #settle} returns what the request did not spend.
-     */
-    public Account reserve(String client, double worstCase) {
-        return charge(client, worstCase);
-    }
-
-    /** Settles a reservation of {@code reserved}: the request spent {@code actual}; the rest goes back to the client. */
-    public void settle(String client, double reserved, double actual) {
-        if (Double.isInfinite(reserved) || !(actual >= 0)) return; // an infinite reservation was never granted
-        long back = units(reserved) - units(Math.min(actual, reserved));
-        if (back > 0) spent.computeIfPresent(client, (k, v) -> Math.max(0, v - back));
+        spent.put(client, before + units);
+        if (ledger != null) {
+            try {
+                ledger.write(spent);
+            } catch (IOException e) {
+                if (before == 0) spent.remove(client);
+                else spent.put(client, before);
+                throw new UncheckedIOException("cannot record a spend in the privacy ledger " + ledger.file() + " (" + e.getMessage()
+                        + "); the request is refused", e);
+            }
+        }
+        return new Account(client, (before + units) / UNIT, limit);
     }
 
     /** ε {@code client} may still spend. */
-    public double remaining(String client) {
+    public synchronized double remaining(String client) {
         return Math.max(0, limitUnits - spent.getOrDefault(client, 0L)) / UNIT;
     }
 
@@ -93,12 +125,28 @@ public final class PrivacyBudget {
     }
 
     /** ε spent so far by {@code client}. */
-    public double spent(String client) {
+    public synchronized double spent(String client) {
         return spent.getOrDefault(client, 0L) / UNIT;
+    }
+
+    /** Clients that have spent anything. */
+    public synchronized int clients() {
+        return spent.size();
     }
 
     public double limit() {
         return limit;
+    }
+
+    /** Where the spends are kept, or null in memory. */
+    public Path ledger() {
+        return ledger == null ? null : ledger.file();
+    }
+
+    /** Lets go of the ledger (another process, or a restart, may then open it). */
+    @Override
+    public void close() {
+        if (ledger != null) ledger.close();
     }
 
     private static String format(double e) {

@@ -125,19 +125,17 @@ class PrivacyGuaranteeTest {
     }
 
     @Test
-    void aReservationHoldsTheWorstCaseUntilItIsSettled() {
-        var budget = new PrivacyBudget(5.0);
-        budget.reserve("alice", 3.0);
-        assertEquals(2.0, budget.remaining("alice"));
-        assertThrows(PrivacyBudget.ExceededException.class, () -> budget.reserve("alice", 3.0), "the worst case is held while it runs");
-        budget.settle("alice", 3.0, 1.0);
-        assertEquals(1.0, budget.spent("alice"), "what the request did not spend goes back");
-        assertEquals(3.0, budget.reserve("alice", 2.0).spent());
-        budget.settle("alice", 2.0, 7.0);
-        assertEquals(3.0, budget.spent("alice"), "a settlement never takes more than was reserved");
-        budget.settle("bob", 1.0, 0.0);
-        assertEquals(0.0, budget.spent("bob"), "settling what was never reserved changes nothing");
-        assertEquals(5.0, budget.remaining("bob"));
+    void theVerbatimShareIsTheHeadlineAndNeverRoundsAwayAToken() {
+        var scope = Guarantee.Scope.SHARED_CANDIDATES;
+        var g = Guarantee.of("rnm", 1.0, 11, 21, scope);
+        assertEquals("66% of prompt tokens sent verbatim (21 of 32)", g.verbatimLine());
+        assertEquals(21 / 32.0, g.verbatimShare());
+        assertEquals("1% of prompt tokens sent verbatim (1 of 300)", Guarantee.of("rnm", 1.0, 299, 1, scope).verbatimLine());
+        assertEquals("99% of prompt tokens sent verbatim (299 of 300)", Guarantee.of("rnm", 1.0, 1, 299, scope).verbatimLine());
+        assertEquals("0% of prompt tokens sent verbatim (0 of 0)", Guarantee.of("rnm", 1.0, 0, 0, scope).verbatimLine());
+        var off = Guarantee.of("rnm", Double.POSITIVE_INFINITY, 5, 0, scope); // marked, but sent as they are
+        assertEquals("100% of prompt tokens sent verbatim (5 of 5): sanitization off", off.verbatimLine());
+        assertEquals(1.0, off.verbatimShare());
     }
 
     @Test

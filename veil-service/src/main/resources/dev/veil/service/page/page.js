@@ -63,7 +63,12 @@ function report(turn, v) {
     turn.querySelector('.sanitized').hidden = false;
   }
   const dl = turn.querySelector('.report');
-  const rows = [['scheme', v.scheme + ' (' + v.parameters + ')']];
+  const rows = [];
+  // CMIF: first how much of the prompt the weights server received as typed, then ε and what it covers.
+  if (v.verbatim) rows.push(['sent verbatim', v.verbatim + ', outside ε']);
+  if (v.privacy) rows.push(['privacy', v.privacy], ['covers', v.covers]);
+  if (v.epsilon_budget_left !== undefined) rows.push(['ε budget left', v.epsilon_budget_left]);
+  rows.push(['scheme', v.scheme + ' (' + v.parameters + ')']);
   if (servers === 0) {
     rows.push(['weights server', 'none: nothing leaves the node; whoever runs the node sees the prompt and the answer']);
   } else {
@@ -71,7 +76,6 @@ function report(turn, v) {
       ['bytes sent / received', v.bytes_sent + ' / ' + v.bytes_received]);
   }
   if (v.server_prompt !== undefined) rows.push(['prompt the model saw (sanitized)', v.server_prompt]);
-  if (v.privacy) rows.push(['privacy', v.privacy], ['covers', v.covers]);
   if (v.warning) rows.push(['warning', v.warning]);
   for (const [k, val] of rows) {
     const dt = document.createElement('dt');
