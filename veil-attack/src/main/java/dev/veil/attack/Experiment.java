@@ -81,6 +81,12 @@ public final class Experiment {
      */
     Recorded throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
                                       String stage, Progress progress) throws IOException {
+        return throughTranscript(keep, deployment, prompts, config.answerTokens(), stage, progress);
+    }
+
+    /** As above, {@code answerTokens} answer tokens per prompt (the repetition vote reads prompts only). */
+    Recorded throughTranscript(Path keep, Function<TranscriptWriter, AttackTarget.Deployment> deployment, List<int[]> prompts,
+                               int answerTokens, String stage, Progress progress) throws IOException {
         Path file = keep != null ? keep : Files.createTempFile("veil", ".transcript");
         List<VictimRun> truth = new ArrayList<>();
         long[] ends = new long[prompts.size()];
@@ -89,7 +95,7 @@ public final class Experiment {
                  AttackTarget.Deployment d = deployment.apply(writer)) {
                 for (int[] p : prompts) {
                     if (p.length < 2) throw new IllegalArgumentException("prompts need BOS and at least one token");
-                    VictimRun run = d.run(p, config.answerTokens());
+                    VictimRun run = d.run(p, answerTokens);
                     ends[truth.size()] = writer.records(); // a server records each call before its reply goes out
                     truth.add(new VictimRun(null, run.prompt(), run.answer())); // the in-process view is read back below
                     progress.update(stage, truth.size(), prompts.size());

@@ -21,6 +21,11 @@ public final class RepetitionVoteAttack {
     /** The share of the sentences' tokens the vote over the first {@code copies} copies recovered. */
     public record Point(Variant variant, int copies, double tra) {}
 
+    /** The point of {@code points} where the vote recovered most (over the most copies, either variant). */
+    public static Point strongest(List<Point> points) {
+        return points.stream().max(java.util.Comparator.comparingDouble(Point::tra).thenComparingInt(Point::copies)).orElseThrow();
+    }
+
     /** Openings a user or an app puts before the same sentence (tokenized with the model's tokenizer). */
     static final List<String> OPENINGS = List.of("Please summarise: ", "Read this: ", "Here is a sentence: ", "Tell me more about this: ",
             "Consider: ", "Quick question: ", "Once more: ", "My text: ");
@@ -71,7 +76,7 @@ public final class RepetitionVoteAttack {
                     prompts.add(p);
                 }
             }
-            var runs = experiment.throughTranscript(null, w -> scheme.victim(experiment.seed(), w), prompts,
+            var runs = experiment.throughTranscript(null, w -> scheme.victim(experiment.seed(), w), prompts, 1,
                     scheme.name() + ": " + v.name().toLowerCase(java.util.Locale.ROOT), progress).runs();
             Attack reader = experiment.exactReader(runs.getFirst().observation());
             for (int k : copies) {

@@ -52,7 +52,7 @@ final class AttackCommand implements Callable<Integer> {
             var victims = workload.victimPrompts(model);
             var pub = workload.publicPrompts(model);
             for (AttackTarget t : targets) outcomes.add(experiment.run(t, victims, pub, progress::update));
-            int[] copies = copies();
+            int[] copies = copies(repetition);
             if (copies.length > 0) {
                 var sentences = victims.subList(0, Math.min(repetitionSentences, victims.size())).stream()
                         .map(p -> java.util.Arrays.copyOfRange(p, 1, p.length)).toList();
@@ -75,7 +75,8 @@ final class AttackCommand implements Callable<Integer> {
 
     private final java.util.Map<String, List<RepetitionVoteAttack.Point>> votes = new java.util.LinkedHashMap<>();
 
-    private int[] copies() {
+    /** Copy counts from "1,3,7,31", or none for "none". */
+    static int[] copies(List<String> repetition) {
         if (repetition.size() == 1 && repetition.getFirst().equals("none")) return new int[0];
         int[] k = repetition.stream().mapToInt(v -> {
             try {

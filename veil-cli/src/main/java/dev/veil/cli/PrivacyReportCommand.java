@@ -3,6 +3,7 @@ package dev.veil.cli;
 import dev.veil.attack.AttackLab;
 import dev.veil.attack.Experiment;
 import dev.veil.attack.AttackTarget;
+import dev.veil.attack.RepetitionVoteAttack;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.experiments.frontier.FrontierCost;
@@ -77,8 +78,20 @@ final class PrivacyReportCommand implements Callable<Integer> {
             description = "frontier: timed sessions per scheme, interleaved, after one warm-up (default: ${DEFAULT-VALUE})")
     int costRuns;
 
+    @Option(names = "--repetition", split = ",", defaultValue = "1,7,31", paramLabel = "K",
+            description = "frontier: the server also votes over K copies of each of --repetition-sentences victim prompts, repeated and"
+                    + " after varied openings; 'none' skips it (default: ${DEFAULT-VALUE})")
+    List<String> repetition;
+
+    @Option(names = "--repetition-sentences", defaultValue = "6", paramLabel = "N",
+            description = "frontier: victim prompts the repetition vote runs on (default: ${DEFAULT-VALUE})")
+    int repetitionSentences;
+
     @Mixin
     Workload workload = new Workload();
+
+    /** The repetition vote's points per scheme (and view), in the order measured. */
+    private final Map<String, List<RepetitionVoteAttack.Point>> votes = new LinkedHashMap<>();
 
     /**
      * One point of the privacy frontier: a registered scheme at its defaults, the trusted node's CPU per token against
@@ -163,7 +176,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
         }
         List<FrontierPoint> frontier = frontier(model, modelId, defaults, progress);
         progress.finish();
-        String table = markdown(rows) + "\n" + frontierMarkdown(frontier);
+        String table = markdown(rows) + "\n" + frontierMarkdown(frontier) + repetitionMarkdown(votes);
         Files.writeString(out.resolve("frontier.md"), frontierMarkdown(frontier));
         plotFrontier(frontier);
         Files.writeString(out.resolve("privacy-report.md"), table);
@@ -203,14 +216,28 @@ final class PrivacyReportCommand implements Callable<Integer> {
                 String attack = "-";
                 for (var target : SchemeTarget.views(scheme, model, modelId)) {
                     boolean joined = target instanceof SharesAttackScheme v && v.view() == ShareViews.View.JOINED;
+                    String tag = target instanceof SharesAttackScheme v ? "@" + v.view().tag : "";
                     for (var r : experiment.run(target, victim, pub, progress::update).results()) {
                         double t = r.prompt().tra();
                         if (r.attack().equals("frequency-prior")) prior = t;
                         else if (joined) colluding = Double.isNaN(colluding) ? t : Math.max(colluding, t);
                         else if (t >= tra) {
                             tra = t;
-                            attack = r.attack() + (target instanceof SharesAttackScheme v ? "@" + v.view().tag : "");
+                            attack = r.attack() + tag;
                         }
+                    }
+                    int[] copies = AttackCommand.copies(repetition);
+                    if (copies.length == 0) continue;
+                    // the vote over a repeated prompt is an attack like the others: the frontier takes it when it is strongest
+                    var sentences = victim.subList(0, Math.min(repetitionSentences, victim.size())).stream()
+                            .map(p -> java.util.Arrays.copyOfRange(p, 1, p.length)).toList();
+                    var vote = RepetitionVoteAttack.run(experiment, model, target, sentences, copies, progress::update);
+                    votes.put(scheme.name() + tag, vote);
+                    var best = RepetitionVoteAttack.strongest(vote);
+                    if (joined) colluding = Double.isNaN(colluding) ? best.tra() : Math.max(colluding, best.tra());
+                    else if (best.tra() > tra) {
+                        tra = best.tra();
+                        attack = "repetition-vote, " + best.copies() + " copies" + tag;
                     }
                 }
                 var cost = costs.get(k + 1);
@@ -222,6 +249,25 @@ final class PrivacyReportCommand implements Callable<Integer> {
             }
         }
         return points;
+    }
+
+    /** The repetition vote's prompt TRA per scheme, variant and number of copies (empty when it did not run). */
+    static String repetitionMarkdown(Map<String, List<RepetitionVoteAttack.Point>> votes) {
+        if (votes.isEmpty()) return "";
+        var copies = votes.values().iterator().next().stream().map(RepetitionVoteAttack.Point::copies).distinct().toList();
+        var sb = new StringBuilder("\nThe server's vote over copies of one prompt (prompt TRA; each copy read by the strongest exact attack, copies"
+                + " aligned at their end):\n\n| scheme | copies are |");
+        for (int k : copies) sb.append(' ').append(k).append(k == 1 ? " copy |" : " copies |");
+        sb.append("\n|---|---|").append("---:|".repeat(copies.size())).append('\n');
+        votes.forEach((scheme, points) -> {
+            for (var v : RepetitionVoteAttack.Variant.values()) {
+                sb.append("| ").append(scheme).append(" | ").append(v == RepetitionVoteAttack.Variant.REPEATS ? "repeated" : "after varied openings")
+                        .append(" |");
+                for (var p : points) if (p.variant() == v) sb.append(' ').append(AttackCommand.pct(p.tra())).append(" |");
+                sb.append('\n');
+            }
+        });
+        return sb.toString();
     }
 
     static String frontierMarkdown(List<FrontierPoint> points) {

@@ -33,7 +33,7 @@ class PrivacyReportCommandTest {
         AttackCommandTest.run("privacy-report", "--model", Shared.storiesBin().toString(), "--dataset", dataset().toString(),
                 "--prompts", "2", "--answer-tokens", "4", "--train-sentences", "10", "--epochs", "1", "--hidden", "16", "--inversion-steps", "0",
                 "--no-similarity", "--m", "1/4,3/4", "--numeric", "z32", "--epsilon", "1,inf", "--schemes", "remo,cmif,shares", "--out", out.toString(),
-                "--cost-tokens", "2", "--cost-runs", "1");
+                "--cost-tokens", "2", "--cost-runs", "1", "--repetition", "1,5", "--repetition-sentences", "1");
         var rows = Files.readAllLines(out.resolve("privacy-report.tsv"));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("remo-z32\tm/d=3/4\tnull-space\t1.000000\t")), String.join("\n", rows));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("cmif-rnm\tε=inf\tnn-inversion\t1.000000\t")), String.join("\n", rows)); // ε = ∞ sanitizes nothing
@@ -63,6 +63,19 @@ class PrivacyReportCommandTest {
         assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| shares (") && r.contains("@A) | 100.00% |")
                 || r.startsWith("| shares (") && r.contains("@B) | 100.00% |")), String.join("\n", frontier));
         assertTrue(frontier.stream().anyMatch(r -> r.startsWith("| cmif (") && r.contains("privacy spend:")), String.join("\n", frontier));
+        // the vote over repeated prompts, for every registered scheme: cmif's consistent draws give it nothing over one copy
+        String report = Files.readString(out.resolve("privacy-report.md"));
+        for (var type : Schemes.types()) {
+            String name = type.name() + (type.name().equals("shares") ? "@A" : "");
+            assertTrue(report.contains("\n| " + name + " | repeated |") && report.contains("\n| " + name + " | after varied openings |"),
+                    "no repetition rows for " + name + ":\n" + report);
+        }
+        var cmifVote = java.util.regex.Pattern.compile("\\| cmif \\| (repeated|after varied openings) \\| (\\S+) \\| (\\S+) \\|")
+                .matcher(report);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(cmifVote.find(), report);
+            assertEquals(cmifVote.group(2), cmifVote.group(3), cmifVote.group());
+        }
         assertTrue(Files.readString(out.resolve("frontier.svg")).startsWith("<svg"));
         assertEquals(720, ImageIO.read(out.resolve("frontier.png").toFile()).getWidth());
     }
