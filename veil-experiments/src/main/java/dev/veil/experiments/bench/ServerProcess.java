@@ -29,12 +29,16 @@ public final class ServerProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
-    public static ServerProcess start(Path model, String modelId, String main) throws IOException {
+    /**
+     * @param main the class whose {@code weights-server} command starts the server (the CLI's main class)
+     * @param options more options of {@code weights-server}
+     */
+    public static ServerProcess start(Path model, String modelId, String main, String... options) throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // Its log goes to stderr; the line "veil weights-server: listening on HOST:PORT, serving ..." says the port.
         var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
@@ -55,6 +59,10 @@ public final class ServerProcess implements AutoCloseable {
     static List<String> javaCommand() {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn32m");
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     /** CPU time the server process has used so far (all its threads), or -1 where the system does not tell. */

@@ -15,7 +15,7 @@ public final class ServerMetrics {
     final LongAdder bytesIn = new LongAdder(), bytesOut = new LongAdder();
     private final Map<String, LongAdder> refused = new ConcurrentHashMap<>(), dropped = new ConcurrentHashMap<>();
     private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
-    volatile java.util.function.LongSupplier open = () -> 0, heldBytes = () -> 0;
+    volatile java.util.function.LongSupplier open = () -> 0, heldBytes = () -> 0, heldLimit = () -> 0;
 
     void refuse(String reason) { refused.computeIfAbsent(reason, r -> new LongAdder()).increment(); }
 
@@ -53,6 +53,7 @@ public final class ServerMetrics {
         counter(out, "veil_bytes_received_total", "Bytes received in frames, headers included.", bytesIn.sum());
         counter(out, "veil_bytes_sent_total", "Bytes sent in frames, headers included.", bytesOut.sum());
         gauge(out, "veil_held_bytes", "Bytes of requests and replies held for peers now.", heldBytes.getAsLong());
+        gauge(out, "veil_held_bytes_limit", "The most bytes held for all peers at once.", heldLimit.getAsLong());
     }
 
     public static void counter(StringBuilder out, String name, String help, long value) {

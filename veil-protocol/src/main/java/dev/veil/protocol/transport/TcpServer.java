@@ -48,6 +48,7 @@ public final class TcpServer implements AutoCloseable {
         this.budget = new ByteBudget(limits.connectionBytes(), limits.totalBytes(), limits.tick().toMillis());
         metrics.open = connections::size;
         metrics.heldBytes = budget::used;
+        metrics.heldLimit = limits::totalBytes;
         Thread.ofPlatform().daemon().name("veil-accept-" + listener.getLocalPort()).start(this::acceptLoop);
         Thread.ofPlatform().daemon().name("veil-reaper-" + listener.getLocalPort()).start(this::reap);
     }
