@@ -75,7 +75,7 @@ public final class HostileBench {
             var rss = new Rss(server.pid());
             long bound = metric(metricsPort, "veil_held_bytes_limit");
             out.printf(Locale.ROOT, "server           pid %d, %s; holds at most %s for its peers (veil_held_bytes_limit)%n", server.pid(),
-                    String.join(" ", ServerProcess.javaCommand().subList(1, ServerProcess.javaCommand().size())), mib(bound));
+                    String.join(" ", ServerProcess.serverJavaCommand().subList(1, ServerProcess.serverJavaCommand().size())), mib(bound));
             decode(m, node, Duration.ofSeconds(5)); // warm-up
             double alone = decode(m, node, duration);
             out.printf(Locale.ROOT, "honest alone     %.1f tokens/s (remo %s, %d tokens from BOS, repeated for %d s)%n", alone,
@@ -86,7 +86,9 @@ public final class HostileBench {
             var stop = new AtomicBoolean();
             List<Thread> announcers = new java.util.ArrayList<>();
             var pushed = new LongAdder();
-            for (int i = 0; i < ANNOUNCERS; i++) announcers.add(Thread.ofPlatform().start(() -> announce(server.port, id, pushed)));
+            for (int i = 0; i < ANNOUNCERS; i++) {
+                announcers.add(Thread.ofPlatform().name("veil-bench-announcer").start(() -> announce(server.port, id, pushed)));
+            }
             for (Thread t : announcers) t.join();
             sleep(Duration.ofSeconds(5));
             out.printf(Locale.ROOT, "announcers       %d peers each announce %s and push %s (%s pushed): %s resident at most%n", ANNOUNCERS,
@@ -98,21 +100,25 @@ public final class HostileBench {
             var connects = new LongAdder();
             var held = new AtomicLong();
             List<Thread> flooders = new java.util.ArrayList<>();
-            for (int i = 0; i < peers; i++) flooders.add(Thread.ofPlatform().daemon().start(() -> flood(server.port, id, stop, connects)));
-            var sampler = Thread.ofPlatform().daemon().start(() -> {
+            for (int i = 0; i < peers; i++) flooders.add(Thread.ofPlatform().daemon().name("veil-bench-flood")
+                    .start(() -> flood(server.port, id, stop, connects)));
+            var sampler = Thread.ofPlatform().daemon().name("veil-bench-held").start(() -> {
                 while (!stop.get()) {
                     held.accumulateAndGet(metricOrZero(metricsPort, "veil_held_bytes"), Math::max);
                     sleep(Duration.ofMillis(250));
                 }
             });
+            long cpu0 = server.cpuNanos(), wall0 = System.nanoTime();
             double beside = decode(m, node, duration);
+            double cpu = (server.cpuNanos() - cpu0) / 1e9, wall = (System.nanoTime() - wall0) / 1e9;
             stop.set(true);
             leave();
             for (Thread t : flooders) t.join(10_000);
             sampler.join();
             out.printf(Locale.ROOT, "non-readers      %d greeted peers flood LM-head calls (8 MiB replies), never read (%d connections): "
                     + "%s resident at most, %s held at most%n", peers, connects.sum(), mib(rss.max()), mib(held.get()));
-            out.printf(Locale.ROOT, "honest beside    %.1f tokens/s: %.2fx alone%n", beside, beside / alone);
+            out.printf(Locale.ROOT, "honest beside    %.1f tokens/s: %.2fx alone (the server used %.1f s of CPU in %.1f s)%n", beside,
+                    beside / alone, cpu, wall);
             out.printf(Locale.ROOT, "  after they left %s resident (%d s later)%n", mib(settle(rss)), settle.toSeconds());
             double after = decode(m, node, duration);
             out.printf(Locale.ROOT, "honest after     %.1f tokens/s (load average %s)%n", after, Decoding.loadAverage());
@@ -120,14 +126,20 @@ public final class HostileBench {
         return 0;
     }
 
-    /** Tokens per second of greedy decoding from BOS, {@code genTokens} at a time, for {@code d}. */
+    /** Tokens per second of greedy decoding from BOS, {@code genTokens} at a time, for {@code d}; each 5 s on stderr. */
     private double decode(Model m, RemoNode node, Duration d) {
         var f = new Forward(m.config(), m.node(), node.linear());
-        long t0 = System.nanoTime(), end = t0 + d.toNanos(), tokens = 0;
+        long t0 = System.nanoTime(), end = t0 + d.toNanos(), tokens = 0, window = t0, windowTokens = 0;
         while (System.nanoTime() < end) {
             var cache = new KVCache(m.config(), genTokens + 1);
             int token = Decoding.startToken(m);
             for (int i = 0; i < genTokens; i++, tokens++) token = Sampler.greedy().sample(f.forward(new int[] {token}, cache, false));
+            long now = System.nanoTime();
+            if (now - window > 5_000_000_000L) {
+                System.err.printf(Locale.ROOT, "  %.1f tokens/s%n", (tokens - windowTokens) / ((now - window) / 1e9));
+                window = now;
+                windowTokens = tokens;
+            }
         }
         return tokens / ((System.nanoTime() - t0) / 1e9);
     }
