@@ -27,7 +27,7 @@ import java.util.function.ToLongFunction;
  * reply elsewhere), so one slow caller cannot stall the others.
  */
 final class LinearBatcher implements AutoCloseable {
-    /** Multiply-adds one batch takes at most, past MIN_BATCH_ROWS rows: about a millisecond of ring products here. */
+    /** Multiply-adds one batch takes at most, past MIN_BATCH_ROWS rows: about half a millisecond of ring products here. */
     static final long BATCH_MACS = 1L << 21;
     /** Rows a batch may always take: a few calls batched together on a matrix wider than BATCH_MACS allows for. */
     static final int MIN_BATCH_ROWS = 16;

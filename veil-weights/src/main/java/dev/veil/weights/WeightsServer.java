@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  * keeping each session's KV cache ({@link DecoderStack}). Optionally records every call to a transcript.
  */
 public final class WeightsServer implements Service, AutoCloseable {
-    /** Rows one multiply takes at most; a larger call is cut into parts of this many. */
+    /** Rows one multiply takes at most (and fewer on a wide matrix, {@link LinearBatcher#BATCH_MACS}); a larger call is cut into parts. */
     public static final int MAX_BATCH_ROWS = 4096;
     /** CMIF sessions open at once over all connections. */
     public static final int MAX_SESSIONS = 1024;

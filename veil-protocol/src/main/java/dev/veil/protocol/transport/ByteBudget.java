@@ -2,19 +2,18 @@ package dev.veil.protocol.transport;
 
 /**
  * Bytes a server holds for its peers (request buffers as they grow, decoded requests, replies until written),
- * bounded per connection and in total. Each connection's first {@link #own} bytes are its own, set aside out of
+ * bounded per connection and in total. Each connection's first total/(8 · connections) bytes are its own, set aside out of
  * the total, so that an honest peer's small calls never wait behind the peers that spent the rest; what a connection
  * holds beyond them is borrowed from the shared part, first come. A call that could not fit even alone is let
  * through when its connection holds nothing else and no other connection borrows, so it never waits forever.
  */
 final class ByteBudget {
-    private final long perConnection, total, own, shared;
+    private final long perConnection, own, shared;
     private final long tickMillis;
     private long used, borrowed, waiting;
 
     ByteBudget(long perConnection, long total, int maxConnections, long tickMillis) {
         this.perConnection = perConnection;
-        this.total = total;
         this.own = total / 8 / maxConnections;
         this.shared = total - own * maxConnections;
         this.tickMillis = Math.max(1, tickMillis);
@@ -82,9 +81,5 @@ final class ByteBudget {
     /** Readers waiting for room now. */
     synchronized long waiting() {
         return waiting;
-    }
-
-    long total() {
-        return total;
     }
 }
