@@ -9,6 +9,7 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tensor.Lanes;
 import dev.veil.experiments.bench.Decoding;
+import dev.veil.experiments.bench.HostileBench;
 import dev.veil.experiments.bench.MemoryBandwidth;
 import dev.veil.experiments.bench.OtpBench;
 import dev.veil.experiments.bench.RemoBench;
@@ -77,13 +78,19 @@ final class BenchCommand implements Callable<Integer> {
                     + "or load (--sessions concurrent sessions of every served scheme through one weights server over mutual TLS"
                     + " for --duration; -n tokens each), "
                     + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
+                    + "or hostile (an honest remo node beside --hostile-peers peers that never read, and the server's memory; "
+                    + "docs/hardening.md) "
                     + "(default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
     int sessions;
 
-    @Option(names = "--duration", defaultValue = "60", description = "load: seconds of load (default: ${DEFAULT-VALUE})")
+    @Option(names = "--hostile-peers", defaultValue = "10",
+            description = "hostile: greeted peers that flood LM-head calls and never read (default: ${DEFAULT-VALUE})")
+    int hostilePeers;
+
+    @Option(names = "--duration", defaultValue = "60", description = "load, hostile: seconds of load (default: ${DEFAULT-VALUE})")
     int durationSeconds;
 
     @Option(names = "--sweep-m", split = ",",
@@ -128,8 +135,15 @@ final class BenchCommand implements Callable<Integer> {
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
+        if (mode.equals("hostile")) {
+            var params = new SchemeParams(parameters.given(), Map.of());
+            var remo = (RemoScheme) Schemes.type("remo").create(params);
+            params.checkAllRead("remo");
+            return new HostileBench(model, tokenizer, remo, hostilePeers, java.time.Duration.ofSeconds(durationSeconds), genTokens,
+                    Main.class.getName()).run();
+        }
         if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve)");
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve, hostile)");
         }
         if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");
         boolean ring = mode.equals("remo-otp") || mode.equals("shares");

@@ -3,6 +3,8 @@ package dev.veil.protocol;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -131,6 +133,64 @@ public final class Codec {
             case Message.Attested a -> putString(b, a.summary());
         }
         return b.array();
+    }
+
+    /**
+     * Writes {@code m}'s payload (exactly {@link #size} bytes) to {@code out} without building it whole: the values of
+     * a reply's rows go out in 64 KiB pieces, so a queued reply is held once (its rows), not twice.
+     */
+    public static void write(Message m, OutputStream out) throws IOException {
+        switch (m) {
+            case Message.LinearReply l -> {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(l.serverNanos()).array());
+                writeRows(l.output(), out);
+            }
+            case Message.DecodeReply d -> {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(d.serverNanos()).array());
+                writeRows(d.hidden(), out);
+            }
+            case Message.SetupReply s -> {
+                writeRows(s.restoration(), out);
+                var b = ByteBuffer.allocate(4 + 4 * s.rowScales().length).order(ByteOrder.LITTLE_ENDIAN).putInt(s.rowScales().length);
+                for (float f : s.rowScales()) b.putFloat(f);
+                out.write(b.array());
+            }
+            default -> out.write(encode(m));
+        }
+    }
+
+    /** Whether {@link #write} streams {@code m}'s values rather than encoding it whole. */
+    public static boolean streamed(Message m) {
+        return m instanceof Message.LinearReply || m instanceof Message.DecodeReply || m instanceof Message.SetupReply;
+    }
+
+    private static void writeRows(Rows r, OutputStream out) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        int count = r.rows() * r.cols();
+        switch (r) {
+            case Rows.Floats f -> {
+                b.put((byte) F32).putInt(f.rows()).putInt(f.cols());
+                for (int i = 0; i < count; i++) {
+                    if (b.remaining() < 4) flush(b, out);
+                    b.putFloat(f.data()[i]);
+                }
+            }
+            case Rows.RingElements e -> {
+                boolean wide = e.ring() == Ring.Z64;
+                b.put((byte) (wide ? Z64 : Z32)).putInt(e.rows()).putInt(e.cols());
+                for (int i = 0; i < count; i++) {
+                    if (b.remaining() < 8) flush(b, out);
+                    if (wide) b.putLong(e.data()[i]);
+                    else b.putInt((int) e.data()[i]);
+                }
+            }
+        }
+        flush(b, out);
+    }
+
+    private static void flush(ByteBuffer b, OutputStream out) throws IOException {
+        out.write(b.array(), 0, b.position());
+        b.clear();
     }
 
     /** Decodes a payload of the given type; a malformed one is a {@link ProtocolException} (BAD_FRAME). */

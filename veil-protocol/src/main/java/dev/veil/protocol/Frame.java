@@ -40,6 +40,18 @@ public record Frame(int type, int requestId, byte[] payload) {
         out.flush();
     }
 
+    /** Writes {@code m} as a frame, its payload streamed from its values ({@link Codec#write}), not encoded whole first. */
+    public static void write(OutputStream out, int requestId, Message m) throws IOException {
+        long size = Codec.size(m);
+        if (size > Integer.MAX_VALUE - HEADER_BYTES) throw new ProtocolException(ErrorCode.TOO_LARGE, "message of " + size + " bytes is too large");
+        byte[] h = new byte[HEADER_BYTES];
+        ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN)
+                .put(MAGIC0).put(MAGIC1).put((byte) VERSION).put((byte) Codec.type(m)).putInt(requestId).putInt((int) size);
+        out.write(h);
+        Codec.write(m, out);
+        out.flush();
+    }
+
     /**
      * Reads the next frame; null when the peer closed the connection between frames. A peer may stay idle
      * between frames as long as it likes, but a frame it has begun must arrive within the socket's read
@@ -79,15 +91,44 @@ public record Frame(int type, int requestId, byte[] payload) {
         void check(boolean timedOut) throws IOException;
     }
 
+    /** Memory for a payload as its buffer grows: taken before a buffer is allocated, given back once it is dropped. */
+    public interface Memory {
+        Memory NONE = new Memory() {
+            @Override
+            public void take(long bytes) {}
+
+            @Override
+            public void give(long bytes) {}
+        };
+
+        /** Holds {@code bytes} more; throws to abandon the frame (no room in time). */
+        void take(long bytes) throws IOException;
+
+        void give(long bytes);
+    }
+
     /**
      * Reads a payload of {@code length} bytes, growing the buffer as bytes arrive (a peer that announces a
      * large frame and sends little costs little), calling {@code progress} after each read.
      */
     public static byte[] readPayload(InputStream in, int length, Progress progress) throws IOException {
-        byte[] buf = new byte[Math.min(length, 1 << 16)];
+        return readPayload(in, length, progress, Memory.NONE);
+    }
+
+    /**
+     * As above, holding each buffer in {@code memory} before it is allocated: while the buffer doubles, the old
+     * one and the new one are held at once. At the end {@code memory} holds exactly {@code length} bytes.
+     */
+    public static byte[] readPayload(InputStream in, int length, Progress progress, Memory memory) throws IOException {
+        byte[] buf = new byte[0];
         int done = 0;
         while (done < length) {
-            if (done == buf.length) buf = java.util.Arrays.copyOf(buf, (int) Math.min(length, 2L * buf.length));
+            if (done == buf.length) {
+                int size = (int) Math.min(length, Math.max(1 << 16, 2L * buf.length));
+                memory.take(size);
+                buf = java.util.Arrays.copyOf(buf, size);
+                memory.give(done);
+            }
             int r;
             try {
                 r = in.read(buf, done, buf.length - done);

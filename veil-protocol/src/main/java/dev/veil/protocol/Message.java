@@ -37,6 +37,12 @@ public sealed interface Message {
      * the call is what it could compute from the expanded rows. Answered by a {@link LinearReply}.
      */
     record SeededLinear(MatrixId matrix, Ring ring, int rows, int cols, byte[] seed) implements Message {
+        /**
+         * The most bytes one seeded call may expand to and be answered with, rows·(d_in + d_out)·element bytes: a
+         * server refuses more ({@code TOO_LARGE}), so a 58-byte frame buys at most this (about 290,000 times itself).
+         */
+        public static final long MAX_BYTES = 16L << 20;
+
         public SeededLinear {
             if (rows < 0 || cols < 0 || (long) rows * cols > Integer.MAX_VALUE / 8) {
                 throw new IllegalArgumentException("a seeded block of " + rows + "x" + cols + " values");

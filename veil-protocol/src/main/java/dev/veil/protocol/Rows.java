@@ -13,6 +13,14 @@ public sealed interface Rows permits Rows.Floats, Rows.RingElements {
         return (long) rows() * cols() * (this instanceof RingElements r ? r.ring().bytes() : Float.BYTES);
     }
 
+    /** Bytes the values take in memory (ring elements are held as longs whatever the ring). */
+    default long heldBytes() {
+        return switch (this) {
+            case Floats f -> 4L * f.data().length;
+            case RingElements e -> 8L * e.data().length;
+        };
+    }
+
     record Floats(int rows, int cols, float[] data) implements Rows {
         public Floats {
             check(rows, cols, data.length);

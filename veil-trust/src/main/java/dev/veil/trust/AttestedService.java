@@ -92,9 +92,15 @@ public final class AttestedService implements Service {
         }
     }
 
+    /** The inner service's bounds: the transport holds memory for a call, and refuses one too large, by them. */
     @Override
     public long replyBound(Message request) {
-        return inner.replyBound(request); // the transport holds a reply's bytes against the peer's budget before it runs
+        return inner.replyBound(request);
+    }
+
+    @Override
+    public long heldBound(Message request) {
+        return inner.heldBound(request);
     }
 
     @Override

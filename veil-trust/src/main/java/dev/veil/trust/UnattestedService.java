@@ -33,9 +33,15 @@ public final class UnattestedService implements Service {
         });
     }
 
+    /** The inner service's bounds: the transport holds memory for a call, and refuses one too large, by them. */
     @Override
     public long replyBound(Message request) {
         return inner.replyBound(request);
+    }
+
+    @Override
+    public long heldBound(Message request) {
+        return inner.heldBound(request);
     }
 
     @Override

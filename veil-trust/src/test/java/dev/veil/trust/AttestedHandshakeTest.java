@@ -95,10 +95,29 @@ class AttestedHandshakeTest {
         }
     }
 
+    /** The gate hides nothing the transport needs: a reply's bound is the served model's, not unknown (0). */
     @Test
-    void theTransportHoldsAReplysBytesAsTheServiceBehindBoundsThem() {
-        // the transport counts a call's reply against the peer's byte budget before it runs: the gate must not hide it
-        assertEquals(12345, attested.replyBound(new Message.Hello("m")));
+    void theGateKeepsTheInnerServicesBounds() {
+        Service bounded = new Service() {
+            @Override
+            public CompletableFuture<Message> handle(dev.veil.protocol.transport.Peer peer, Message request) {
+                return inner.handle(peer, request);
+            }
+
+            @Override
+            public long replyBound(Message request) {
+                return 1000;
+            }
+
+            @Override
+            public long heldBound(Message request) {
+                return 2000;
+            }
+        };
+        var verifier = new AttestationVerifier(AttestationPolicy.of(List.of(MEASUREMENT)), List.of(), true, Clock.systemUTC());
+        var gate = new AttestedService(bounded, verifier, Clock.systemUTC(), log::add);
+        assertEquals(1000, gate.replyBound(new Message.Hello("m")));
+        assertEquals(2000, gate.heldBound(new Message.Hello("m")));
     }
 
     @Test

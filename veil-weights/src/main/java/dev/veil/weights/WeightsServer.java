@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  * keeping each session's KV cache ({@link DecoderStack}). Optionally records every call to a transcript.
  */
 public final class WeightsServer implements Service, AutoCloseable {
-    /** Rows one multiply takes at most; a larger call is cut into parts of this many. */
+    /** Rows one multiply takes at most (and fewer on a wide matrix, {@link LinearBatcher#BATCH_MACS}); a larger call is cut into parts. */
     public static final int MAX_BATCH_ROWS = 4096;
     /** CMIF sessions open at once over all connections. */
     public static final int MAX_SESSIONS = 1024;
@@ -84,7 +84,8 @@ public final class WeightsServer implements Service, AutoCloseable {
         this.floatOps = new LocalLinearOps(config, weights);
         this.transcript = transcript;
         this.maxPayload = maxPayload;
-        this.batcher = new LinearBatcher(this::multiply, MAX_BATCH_ROWS);
+        this.batcher = new LinearBatcher(this::multiply, id -> (long) shape.inDim(id.projection()) * shape.outDim(id.projection()),
+                owner -> !((Peer) owner).backlogged(), MAX_BATCH_ROWS); // a peer that does not read gets no more computed
         this.decoder = layers == null ? null : new DecoderStack(config, layers, weights, MAX_SESSIONS,
                 Math.max(64L << 20, Math.min(2L << 30, Runtime.getRuntime().maxMemory() / 4)));
     }
@@ -111,18 +112,18 @@ public final class WeightsServer implements Service, AutoCloseable {
                             + ", d_in = " + shape.inDim(s.matrix().projection()) + ")");
                 }
                 if (m == 0) throw new ProtocolException(ErrorCode.BAD_SHAPE, "a public base needs at least one row");
-                yield batcher.submit(s.matrix(), s.base()).thenApply(r -> new Message.SetupReply(r.output(), rowScales(s.matrix(), s.base())));
+                yield batcher.submit(peer, s.matrix(), s.base()).thenApply(r -> new Message.SetupReply(r.output(), rowScales(s.matrix(), s.base())));
             }
             case Message.Linear l -> {
                 greeted(peer);
                 check(l.matrix(), l.input());
-                yield batcher.submit(l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
+                yield batcher.submit(peer, l.matrix(), l.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
             }
             case Message.SeededLinear l -> {
                 greeted(peer);
                 check(l.matrix(), new Rows.RingElements(l.ring(), 0, l.cols(), new long[0]));
-                var e = l.expand(); // its bytes were counted against the peer's budget with the reply's (replyBound)
-                yield batcher.submit(e.matrix(), e.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
+                var e = l.expand(); // its bytes are held against the peer's budget with the reply's (heldBound)
+                yield batcher.submit(peer, e.matrix(), e.input()).thenApply(r -> new Message.LinearReply(r.output(), r.nanos()));
             }
             case Message.Decode d -> {
                 greeted(peer);
@@ -140,23 +141,51 @@ public final class WeightsServer implements Service, AutoCloseable {
         return reply.whenComplete((r, e) -> transcript.record(peer.id(), request, r != null ? r : Service.error(e)));
     }
 
-    /** Payload bytes of the reply to {@code request} at most, from its shape alone (PROTOCOL.md, "Messages"). */
+    /**
+     * Payload bytes of the reply to {@code request} at most, from its shape alone (PROTOCOL.md, "Messages"). A seeded
+     * call that would expand to and answer more than {@link Message.SeededLinear#MAX_BYTES} is refused here, before
+     * anything is expanded or held: a 58-byte frame buys at most that much.
+     */
     @Override
     public long replyBound(Message request) {
         return switch (request) {
-            case Message.Linear l when shape.has(l.matrix()) -> 8 + 9 + outBytes(l.matrix(), l.input());
-            // the expanded block is held like a received one: a 58-byte frame must not buy more than a LINEAR could
-            case Message.SeededLinear l when shape.has(l.matrix()) -> 8 + 9 + (long) l.rows() * shape.outDim(l.matrix().projection())
-                    * l.ring().bytes() + l.expandedBytes();
-            case Message.Setup s when shape.has(s.matrix()) -> 9 + outBytes(s.matrix(), s.base()) + 4 + 4L * shape.outDim(s.matrix().projection());
+            case Message.Linear l when shape.has(l.matrix()) -> 8 + 9 + outBytes(l.matrix(), l.input().rows(), l.input(), false);
+            // with its expansion: a 58-byte frame may not make the server hold more than a LINEAR and its reply could
+            case Message.SeededLinear l when shape.has(l.matrix()) -> 8 + 9 + seededReply(l) + l.expandedBytes();
+            case Message.Setup s when shape.has(s.matrix()) -> 9 + outBytes(s.matrix(), s.base().rows(), s.base(), false) + 4
+                    + 4L * shape.outDim(s.matrix().projection());
             case Message.Decode d -> DecoderStack.replyBytes(d);
             default -> 0;
         };
     }
 
-    private long outBytes(MatrixId id, Rows in) {
-        int element = in instanceof Rows.RingElements e ? e.ring().bytes() : Float.BYTES;
-        return (long) in.rows() * shape.outDim(id.projection()) * element;
+    /** Bytes held to answer {@code request}: the reply's values in memory (ring elements as longs), and a seeded call's expansion. */
+    @Override
+    public long heldBound(Message request) {
+        return switch (request) {
+            case Message.Linear l when shape.has(l.matrix()) -> 64 + outBytes(l.matrix(), l.input().rows(), l.input(), true);
+            case Message.SeededLinear l when shape.has(l.matrix()) -> 64 + (seededReply(l) + l.expandedBytes()) / l.ring().bytes() * 8;
+            case Message.Setup s when shape.has(s.matrix()) -> 64 + outBytes(s.matrix(), s.base().rows(), s.base(), true)
+                    + 4L * shape.outDim(s.matrix().projection());
+            default -> replyBound(request);
+        };
+    }
+
+    private long seededReply(Message.SeededLinear l) {
+        int out = shape.outDim(l.matrix().projection());
+        long reply = (long) l.rows() * out * l.ring().bytes();
+        if (reply + l.expandedBytes() > Message.SeededLinear.MAX_BYTES) {
+            long most = Message.SeededLinear.MAX_BYTES / ((long) (l.cols() + out) * l.ring().bytes());
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "a SEEDED_LINEAR of " + l.rows() + " rows of " + l.matrix() + " would expand to and "
+                    + "answer " + (reply + l.expandedBytes()) + " bytes, over the limit of " + Message.SeededLinear.MAX_BYTES + " ("
+                    + most + " rows of this matrix); send fewer rows per call");
+        }
+        return reply;
+    }
+
+    private long outBytes(MatrixId id, int rows, Rows in, boolean held) {
+        int element = in instanceof Rows.RingElements e ? (held ? Long.BYTES : e.ring().bytes()) : Float.BYTES;
+        return (long) rows * shape.outDim(id.projection()) * element;
     }
 
     private DecoderStack decoder() {
@@ -166,6 +195,7 @@ public final class WeightsServer implements Service, AutoCloseable {
 
     @Override
     public void disconnected(Peer peer) {
+        batcher.forget(peer);
         if (decoder != null) decoder.disconnected(peer);
     }
 

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.engine.Eventually;
 import dev.veil.engine.InMemoryModels;
 import dev.veil.engine.inference.Projection;
 import dev.veil.engine.model.Model;
+import dev.veil.engine.ring.Ring;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
@@ -49,13 +51,58 @@ class ServerBoundsTest {
         var batcher = new LinearBatcher((id, rows) -> {
             sizes.add(rows.rows());
             return rows;
-        }, 3);
+        }, id -> 1, 3);
         var x = WeightsServerTest.ring(7, 5);
-        var out = (Rows.RingElements) batcher.submit(new MatrixId(Projection.QKV, 0), x).get().output();
+        var out = (Rows.RingElements) batcher.submit("peer", new MatrixId(Projection.QKV, 0), x).get().output();
         assertEquals(7, out.rows());
         assertEquals(5L, out.data()[0]);
         assertTrue(sizes.stream().allMatch(s -> s <= 3), "every multiply within the batch bound: " + sizes);
         assertEquals(7, sizes.stream().mapToInt(Integer::intValue).sum());
+        batcher.close();
+    }
+
+    @Test
+    void aSeededCallNamingTooManyRowsIsRefused() {
+        var c = model.config();
+        try (var server = new WeightsServer("m", c, model.linear(), null, null)) {
+            var ch = new InMemoryChannel(server, Duration.ofSeconds(5));
+            ch.call(new Message.Hello("m"), Message.Welcome.class);
+            // 58 bytes on the wire; 32,768 LM-head rows would be a reply of 75 MiB, within the announced 256 MiB
+            var flood = new Message.SeededLinear(new MatrixId(Projection.LM_HEAD, 0), Ring.Z64, 32768, c.dim(), new byte[32]);
+            var e = assertThrows(ProtocolException.class, () -> ch.call(flood, Message.LinearReply.class));
+            assertEquals(ErrorCode.TOO_LARGE, e.code());
+            assertTrue(e.getMessage().contains("a SEEDED_LINEAR of 32768 rows of LM_HEAD would expand to and answer"), e.getMessage());
+            int rows = (int) (Message.SeededLinear.MAX_BYTES / ((long) (c.dim() + c.vocabSize()) * 8));
+            assertTrue(e.getMessage().contains("(" + rows + " rows of this matrix); send fewer rows per call"), e.getMessage());
+            assertEquals(0, server.stats()[0], "nothing was expanded or multiplied");
+            var most = new Message.SeededLinear(new MatrixId(Projection.LM_HEAD, 0), Ring.Z64, rows, c.dim(), new byte[32]);
+            assertEquals(rows, ch.call(most, Message.LinearReply.class).output().rows(), "as many rows as the limit allows are served");
+        }
+    }
+
+    /** One peer floods the batcher with large calls; another's small call runs in the next batch, not after the flood. */
+    @Test
+    void aPeerThatFloodsWaitsBehindItsOwnCallsNotOthers() throws Exception {
+        var running = new java.util.concurrent.Semaphore(0);
+        List<Boolean> honestInBatch = new CopyOnWriteArrayList<>();
+        var batcher = new LinearBatcher((id, rows) -> {
+            long[] d = ((Rows.RingElements) rows).data();
+            boolean honest = false;
+            for (int i = 0; i < rows.rows() * rows.cols() && !honest; i += rows.cols()) honest = d[i] == 99;
+            honestInBatch.add(honest);
+            running.acquireUninterruptibly(); // one batch at a time, as the test lets them
+            return rows;
+        }, id -> 1, 64);
+        var id = new MatrixId(Projection.QKV, 0);
+        List<java.util.concurrent.CompletableFuture<LinearBatcher.Result>> flood = new ArrayList<>();
+        for (int i = 0; i < 50; i++) flood.add(batcher.submit("flood", id, WeightsServerTest.ring(64, 1)));
+        Eventually.until("the first batch runs", () -> honestInBatch.size() == 1);
+        var honest = batcher.submit("honest", id, WeightsServerTest.ring(1, 99));
+        running.release(1000);
+        honest.get();
+        for (var f : flood) f.get();
+        assertEquals(51, honestInBatch.size());
+        assertTrue(honestInBatch.indexOf(true) == 1, "the honest call ran in batch " + honestInBatch.indexOf(true) + " of 51");
         batcher.close();
     }
 

@@ -94,13 +94,13 @@ class WeightsServerTest {
                 throw new IllegalStateException(e);
             }
             return rows; // identity: each caller must get back its own rows
-        }, 1000);
+        }, id -> 1, 1000);
         var a = new MatrixId(Projection.QKV, 0);
-        var first = batcher.submit(a, ring(1, 0));
+        var first = batcher.submit("peer 0", a, ring(1, 0));
         started.await(); // the first call runs alone; five more queue behind it, one on another matrix
         List<CompletableFuture<LinearBatcher.Result>> queued = new ArrayList<>();
-        for (int i = 1; i <= 4; i++) queued.add(batcher.submit(a, ring(i, i * 10)));
-        var other = batcher.submit(new MatrixId(Projection.QKV, 1), ring(1, 99));
+        for (int i = 1; i <= 4; i++) queued.add(batcher.submit("peer " + i, a, ring(i, i * 10))); // peers' calls batch together
+        var other = batcher.submit("peer 5", new MatrixId(Projection.QKV, 1), ring(1, 99));
         release.countDown();
         assertEquals(1, first.get().output().rows());
         for (int i = 1; i <= 4; i++) {

@@ -25,16 +25,20 @@ public final class ServerProcess implements AutoCloseable {
     private ServerProcess(Process process, int port) {
         this.process = process;
         this.port = port;
-        this.reaper = new Thread(process::destroy); // the child goes with this process, however it ends
+        this.reaper = new Thread(process::destroy, "veil-server-reaper"); // the child goes with this process, however it ends
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    /** @param main the class whose {@code weights-server} command starts the server (the CLI's main class) */
-    public static ServerProcess start(Path model, String modelId, String main) throws IOException {
-        List<String> cmd = new ArrayList<>(javaCommand());
+    /**
+     * @param main the class whose {@code weights-server} command starts the server (the CLI's main class)
+     * @param options more options of {@code weights-server}
+     */
+    public static ServerProcess start(Path model, String modelId, String main, String... options) throws IOException {
+        List<String> cmd = new ArrayList<>(serverJavaCommand());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main,
                 "weights-server", "--model", model.toString(), "--model-id", modelId, "--port", "0",
                 "--exit-with", String.valueOf(ProcessHandle.current().pid()))); // even if this process is killed outright
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // Its log goes to stderr; the line "veil weights-server: listening on HOST:PORT, serving ..." says the port.
         var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
@@ -42,7 +46,14 @@ public final class ServerProcess implements AutoCloseable {
         while ((line = err.readLine()) != null) {
             var m = LISTENING.matcher(line);
             if (m.find()) {
-                Thread.ofPlatform().daemon().start(() -> err.lines().forEach(l -> {})); // drained, so that it never blocks on its log
+                // drained, so that it never blocks on its log; the stream fails once the server is gone
+                Thread.ofPlatform().daemon().name("veil-server-log").start(() -> {
+                    try {
+                        err.lines().forEach(l -> {});
+                    } catch (java.io.UncheckedIOException gone) {
+                        // the server process ended
+                    }
+                });
                 return new ServerProcess(p, Integer.parseInt(m.group(1)));
             }
             if (!line.startsWith("WARNING: Using incubator modules")) last = line;
@@ -56,6 +67,24 @@ public final class ServerProcess implements AutoCloseable {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn32m");
     }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * The java command the launcher gives {@code veil weights-server} (the veil script): G1, with a full collection after
+     * 5 s without one, so the heap that hostile peers made it hold is given back once they leave. {@code
+     * -Dveil.bench.serverGc=A,B} replaces the collector's options, to compare.
+     */
+    static List<String> serverJavaCommand() {
+        List<String> cmd = new ArrayList<>(javaCommand().subList(0, javaCommand().size() - 2));
+        cmd.addAll(List.of(System.getProperty("veil.bench.serverGc", String.join(",", SERVER_GC)).split(",")));
+        return cmd;
+    }
+
+    /** The weights server's collector options, as the veil script gives them. */
+    static final List<String> SERVER_GC = List.of("-XX:+UseG1GC", "-XX:G1PeriodicGCInterval=5000", "-XX:-G1PeriodicGCInvokesConcurrent");
 
     /** CPU time the server process has used so far (all its threads), or -1 where the system does not tell. */
     public long cpuNanos() {

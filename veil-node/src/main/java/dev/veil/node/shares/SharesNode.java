@@ -166,7 +166,9 @@ public final class SharesNode implements TrustedNode {
     int rowsPerCall(Matrix m) {
         // a seeded call's expanded rows count against the server's bound with its reply's (PROTOCOL.md): d_in + d_out
         long perRow = (long) config.numeric().ring.bytes() * (config.seedB() ? m.dIn() + m.dOut() : Math.max(m.dIn(), m.dOut()));
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxPayload - 1024) / perRow - m.checkRows()));
+        long rows = (maxPayload - 1024) / perRow;
+        if (config.seedB()) rows = Math.min(rows, Message.SeededLinear.MAX_BYTES / perRow); // the server refuses more
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, rows - m.checkRows()));
     }
 
     /** Runs {@code call} on a virtual thread of its own: server B's half of a call, while A's runs on the caller's thread. */

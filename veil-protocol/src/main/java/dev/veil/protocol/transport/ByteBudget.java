@@ -1,44 +1,74 @@
 package dev.veil.protocol.transport;
 
 /**
- * Bytes of requests and replies a server holds for its peers, bounded per connection and in total. A request
- * waits for room (TCP flow control then slows its sender); one that would not fit even alone is let through
- * when its connection, or the whole server, holds nothing, so a large call can never wait forever.
+ * Bytes a server holds for its peers (request buffers as they grow, decoded requests, replies until written),
+ * bounded per connection and in total. Each connection's first total/(8 · connections) bytes are its own, set aside out of
+ * the total, so that an honest peer's small calls never wait behind the peers that spent the rest; what a connection
+ * holds beyond them is borrowed from the shared part, first come. A call that could not fit even alone is let
+ * through when its connection holds nothing else and no other connection borrows, so it never waits forever.
  */
 final class ByteBudget {
-    private final long perConnection, total;
+    private final long perConnection, own, shared;
     private final long tickMillis;
-    private long used;
+    private long used, borrowed, waiting;
 
-    ByteBudget(long perConnection, long total, long tickMillis) {
+    ByteBudget(long perConnection, long total, int maxConnections, long tickMillis) {
         this.perConnection = perConnection;
-        this.total = total;
+        this.own = total / 8 / maxConnections;
+        this.shared = total - own * maxConnections;
         this.tickMillis = Math.max(1, tickMillis);
     }
 
-    /** Holds {@code bytes} for {@code c}; false when the connection closes or {@code timeoutNanos} pass first. */
-    synchronized boolean acquire(Connection c, long bytes, long timeoutNanos) {
-        long start = System.nanoTime();
-        while (!fits(c, bytes)) {
-            if (c.closing() || (timeoutNanos != Long.MAX_VALUE && System.nanoTime() - start > timeoutNanos)) return false;
-            try {
-                wait(tickMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        used += bytes;
-        c.held += bytes;
+    /**
+     * Holds {@code bytes} more for {@code c}, of which {@code mine} are already held for the same call; false when the
+     * connection closes or {@code timeoutNanos} pass first.
+     */
+    synchronized boolean acquire(Connection c, long bytes, long mine, long timeoutNanos) {
+        if (!await(c, bytes, mine, timeoutNanos)) return false;
+        force(c, bytes);
         return true;
     }
 
-    private boolean fits(Connection c, long bytes) {
-        return (used + bytes <= total || used == 0) && (c.held + bytes <= perConnection || c.held == 0);
+    /** Waits, holding nothing, until {@code bytes} would fit; false when the connection closes or the time passes. */
+    synchronized boolean await(Connection c, long bytes, long mine, long timeoutNanos) {
+        long start = System.nanoTime();
+        if (fits(c, bytes, mine)) return true;
+        waiting++;
+        try {
+            while (!fits(c, bytes, mine)) {
+                if (c.closing() || (timeoutNanos != Long.MAX_VALUE && System.nanoTime() - start > timeoutNanos)) return false;
+                wait(tickMillis);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            waiting--;
+        }
+    }
+
+    /** Holds bytes that already exist (a reply larger than its bound): the connection then waits before reading more. */
+    synchronized void force(Connection c, long bytes) {
+        borrowed += borrow(c.held + bytes) - borrow(c.held);
+        used += bytes;
+        c.held += bytes;
+    }
+
+    private boolean fits(Connection c, long bytes, long mine) {
+        long after = c.held + bytes, more = borrow(after) - borrow(c.held);
+        boolean alone = c.held == mine;
+        return (after <= perConnection || alone)
+                && (more == 0 || borrowed + more <= shared || (alone && borrowed == borrow(c.held)));
+    }
+
+    private long borrow(long held) {
+        return Math.max(0, held - own);
     }
 
     synchronized void release(Connection c, long bytes) {
         if (bytes == 0) return;
+        borrowed -= borrow(c.held) - borrow(c.held - bytes);
         used -= bytes;
         c.held -= bytes;
         notifyAll();
@@ -46,5 +76,10 @@ final class ByteBudget {
 
     synchronized long used() {
         return used;
+    }
+
+    /** Readers waiting for room now. */
+    synchronized long waiting() {
+        return waiting;
     }
 }

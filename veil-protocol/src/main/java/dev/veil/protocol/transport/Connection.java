@@ -1,5 +1,6 @@
 package dev.veil.protocol.transport;
 
+import dev.veil.protocol.Codec;
 import dev.veil.protocol.ErrorCode;
 import dev.veil.protocol.Frame;
 import dev.veil.protocol.Message;
@@ -15,20 +16,27 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 
 /**
  * One peer on a {@link TcpServer}: a reader thread that takes frames within their deadlines and hands requests
  * to the service, and a writer thread that sends replies from an outbox. Shared work (a batcher) only ever
  * puts a reply in the outbox, so a peer that does not read stalls nobody but itself; the server's reaper
- * drops it once a write has taken longer than the write deadline. Every request holds its payload and the
- * bound of its reply against the server's memory budget until the reply is written.
+ * drops it once a write has taken longer than the write deadline. Every byte a peer makes the server hold is held
+ * against the server's {@link ByteBudget}: the request's buffer as it grows, its decoded values until it is answered,
+ * and the bound of its reply (or the reply itself, if larger) until the reply is written. A connection that holds
+ * all it may is not read until it holds less, so a peer that does not read its replies is not read either.
  */
 final class Connection {
-    /** A frame to send, the bytes it holds against the budget, and whether it answers a call in flight. */
-    private record Out(Frame frame, long held, boolean call) {}
+    /** A message to send, the bytes it holds against the budget, and whether it answers a call in flight. */
+    private record Out(int id, Message message, long held, boolean call) {}
 
-    private static final Out END = new Out(null, 0, false);
+    private static final Out END = new Out(0, null, 0, false);
+    /** Bytes of replies that may wait unwritten (the one being written included) before the peer is {@link Peer#backlogged}. */
+    static final long BACKLOG_BYTES = 16 << 20;
+    /** Bytes of replies, computed or not, that may be pending before the peer is read no further. */
+    static final long PENDING_BYTES = 64 << 20;
 
     final Peer peer;
     final Socket socket;
@@ -36,6 +44,7 @@ final class Connection {
     private final ServerLimits limits;
     private final LinkedBlockingQueue<Out> outbox = new LinkedBlockingQueue<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong unwritten = new AtomicLong(), pending = new AtomicLong();
     private final long acceptedAt = System.nanoTime();
     private long lastFrameAt = acceptedAt, frameStart;
     private volatile long writingSince;
@@ -93,7 +102,7 @@ final class Connection {
         } finally {
             closing = true;
             peer.close();
-            if (last != null) enqueue(new Out(Frame.of(0, last), 0, false));
+            if (last != null) enqueue(new Out(0, last, 0, false));
             enqueue(END);
             if (writer == null) {
                 closeSocket();
@@ -105,13 +114,16 @@ final class Connection {
         }
     }
 
-    /** Waits while this connection has as many calls pending as it may; false once it is closing. */
+    /**
+     * Waits while this connection has as many calls or bytes of replies pending as it may (a peer that does not read
+     * its replies is not read either), or holds as many bytes as it may; false once it is closing.
+     */
     private boolean awaitRoom() throws InterruptedIOException {
-        while (inFlight.get() >= TcpServer.MAX_IN_FLIGHT) {
+        while (inFlight.get() >= TcpServer.MAX_IN_FLIGHT || pending.get() > PENDING_BYTES) {
             if (closing || socket.isClosed()) return false;
             sleep();
         }
-        return !closing && !socket.isClosed();
+        return server.budget.await(this, 1, 0, Long.MAX_VALUE) && !closing && !socket.isClosed();
     }
 
     private void sleep() throws InterruptedIOException {
@@ -158,11 +170,13 @@ final class Connection {
                     : "frame of " + header.length() + " bytes before HELLO; at most " + limit + " bytes until the peer has greeted");
         }
         int length = (int) header.length();
-        if (!server.budget.acquire(this, length, Long.MAX_VALUE)) throw new EOFException("closing");
+        // a frame is begun when it could be held whole; it is held as it arrives, not as announced
+        if (!server.budget.await(this, length, 0, Long.MAX_VALUE)) throw new EOFException("closing");
         frameStart = System.nanoTime(); // waiting for memory is the server's doing, not the peer's
+        var memory = new FrameMemory();
         boolean ok = false;
         try {
-            byte[] payload = Frame.readPayload(in, length, timedOut -> checkFrame());
+            byte[] payload = Frame.readPayload(in, length, timedOut -> checkFrame(), memory);
             ok = true;
             lastFrameAt = System.nanoTime();
             server.metrics.framesIn.increment();
@@ -170,7 +184,28 @@ final class Connection {
             return new Frame(header.type(), header.requestId(), payload);
         } finally {
             frameStart = 0;
-            if (!ok) server.budget.release(this, length);
+            if (!ok) server.budget.release(this, memory.held);
+        }
+    }
+
+    /** A payload's buffers, held as they grow; waiting for room counts against the frame's deadline. */
+    private final class FrameMemory implements Frame.Memory {
+        long held;
+
+        @Override
+        public void take(long bytes) throws IOException {
+            long left = limits.frameDeadline().toNanos() - (System.nanoTime() - frameStart);
+            if (!server.budget.acquire(Connection.this, bytes, held, Math.max(0, left))) {
+                checkFrame();
+                throw new EOFException("closing");
+            }
+            held += bytes;
+        }
+
+        @Override
+        public void give(long bytes) {
+            server.budget.release(Connection.this, bytes);
+            held -= bytes;
         }
     }
 
@@ -193,39 +228,73 @@ final class Connection {
         }
     }
 
-    private void handle(Frame f) throws IOException {
+    private void handle(Frame f) {
         int id = f.requestId();
-        long held = f.payload().length;
+        long payload = f.payload().length, values = 2 * payload + 64, wait = limits.tick().toNanos() * 4;
+        // decoding holds the values beside the payload: at most twice its bytes (ring elements are held as longs)
+        if (!server.budget.acquire(this, values, payload, wait)) {
+            server.budget.release(this, payload);
+            reply(id, BUSY, 0, false);
+            return;
+        }
         Message request;
         try {
             request = f.message();
         } catch (ProtocolException e) {
-            reply(id, new Message.Error(e.code(), e.getMessage()), held, false);
+            server.budget.release(this, payload + values);
+            reply(id, new Message.Error(e.code(), e.getMessage()), 0, false);
             return;
         }
-        long bound;
+        long decoded = Math.min(values, held(request));
+        server.budget.release(this, payload + values - decoded); // the payload is dropped once decoded
+        long bound, hold;
         try {
             bound = Math.max(0, server.service.replyBound(request));
+            hold = Math.max(bound, server.service.heldBound(request));
         } catch (RuntimeException e) {
-            reply(id, Service.error(e), held, false);
+            server.budget.release(this, decoded);
+            reply(id, Service.error(e), 0, false);
             return;
         }
         if (bound > limits.maxPayload()) {
+            server.budget.release(this, decoded);
             reply(id, new Message.Error(ErrorCode.TOO_LARGE, "the reply would take " + bound + " bytes, over the limit of "
-                    + limits.maxPayload() + "; send fewer rows per call"), held, false);
+                    + limits.maxPayload() + "; send fewer rows per call"), 0, false);
             return;
         }
-        if (!server.budget.acquire(this, bound, limits.tick().toNanos() * 4)) {
-            reply(id, new Message.Error(ErrorCode.BUSY, "the weights server is at its memory bound; retry later"), held, false);
+        if (!server.budget.acquire(this, hold, decoded, wait)) {
+            server.budget.release(this, decoded);
+            reply(id, BUSY, 0, false);
             return;
         }
-        long total = held + bound;
         inFlight.incrementAndGet();
+        pending.addAndGet(hold);
         Service.answer(server.service, peer, request).whenComplete((reply, e) -> {
             Message m = reply != null ? reply : Service.error(e);
             if (request instanceof Message.Hello) greeting(m);
-            reply(id, m, total, true);
+            long extra = Math.max(0, held(m) - hold); // a reply larger than its bound (or unbounded) is held as it is
+            if (extra > 0) {
+                server.budget.force(this, extra);
+                pending.addAndGet(extra);
+            }
+            server.budget.release(this, decoded); // the request is done with
+            reply(id, m, hold + extra, true);
         });
+    }
+
+    private static final Message.Error BUSY = new Message.Error(ErrorCode.BUSY, "the weights server is at its memory bound; retry later");
+
+    /** Bytes {@code m} takes in memory: its values (ring elements as longs), or its encoded size. */
+    static long held(Message m) {
+        return switch (m) {
+            case Message.Linear l -> 64 + l.input().heldBytes();
+            case Message.Setup s -> 64 + s.base().heldBytes();
+            case Message.Decode d -> 64 + d.hidden().heldBytes();
+            case Message.LinearReply l -> 64 + l.output().heldBytes();
+            case Message.DecodeReply d -> 64 + d.hidden().heldBytes();
+            case Message.SetupReply s -> 64 + s.restoration().heldBytes() + 4L * s.rowScales().length;
+            default -> 64 + Codec.size(m);
+        };
     }
 
     private void greeting(Message reply) {
@@ -238,31 +307,40 @@ final class Connection {
         }
     }
 
-    /** Queues a reply (never blocks: the caller may be shared work); past the announced limit it becomes an error. */
+    /**
+     * Queues a reply (never blocks, nor encodes a large one: the caller may be shared work; the writer streams it out);
+     * past the announced limit it becomes an error.
+     */
     private void reply(int id, Message reply, long held, boolean call) {
-        Frame frame;
         try {
-            frame = Frame.of(id, reply);
-            if (frame.payload().length > limits.maxPayload()) {
-                frame = Frame.of(id, new Message.Error(ErrorCode.TOO_LARGE, "the reply of " + frame.payload().length
-                        + " bytes exceeds the limit of " + limits.maxPayload()));
+            long size = Codec.size(reply);
+            if (size > limits.maxPayload()) {
+                reply = new Message.Error(ErrorCode.TOO_LARGE, "the reply of " + size + " bytes exceeds the limit of "
+                        + limits.maxPayload());
+            } else if (!Codec.streamed(reply)) {
+                Codec.encode(reply); // a small message that cannot be encoded is found here, not halfway through its frame
             }
         } catch (RuntimeException e) {
-            frame = Frame.of(id, new Message.Error(ErrorCode.SERVER_ERROR, "cannot encode the reply: " + e.getMessage()));
+            reply = new Message.Error(ErrorCode.SERVER_ERROR, "cannot encode the reply: " + e.getMessage());
         }
-        if (frame.type() == dev.veil.protocol.Codec.ERROR && frame.message() instanceof Message.Error err) server.metrics.error(err.code());
-        enqueue(new Out(frame, held, call));
+        if (reply instanceof Message.Error err) server.metrics.error(err.code());
+        enqueue(new Out(id, reply, held, call));
     }
 
     /** Hands a frame to the writer, or, once the writer has ended, lets go of what it holds. */
     private void enqueue(Out o) {
         synchronized (outbox) {
             if (!writerDone) {
+                if (o != END) unwritten(Codec.size(o.message));
                 outbox.add(o);
                 return;
             }
         }
         if (o != END) done(o);
+    }
+
+    private void unwritten(long bytes) {
+        peer.backlogged(unwritten.addAndGet(bytes) > BACKLOG_BYTES);
     }
 
     /** The writer: replies out in completion order until the reader ends or a write fails. */
@@ -273,12 +351,13 @@ final class Connection {
                 if (o == END) break;
                 writingSince = System.nanoTime();
                 try {
-                    o.frame.write(out);
+                    Frame.write(out, o.id, o.message);
                 } finally {
                     writingSince = 0;
+                    unwritten(-Codec.size(o.message));
                     done(o);
                 }
-                server.metrics.bytesOut.add(o.frame.size());
+                server.metrics.bytesOut.add(Frame.HEADER_BYTES + Codec.size(o.message));
             }
         } catch (IOException | InterruptedException e) {
             // the peer went away, or the reaper closed it for not reading
@@ -294,7 +373,10 @@ final class Connection {
 
     private void done(Out o) {
         server.budget.release(this, o.held);
-        if (o.call) inFlight.decrementAndGet();
+        if (o.call) {
+            pending.addAndGet(-o.held);
+            inFlight.decrementAndGet();
+        }
     }
 
     boolean closing() {

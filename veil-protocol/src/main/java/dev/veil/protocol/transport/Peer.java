@@ -15,7 +15,7 @@ public final class Peer {
     private final String address;
     private volatile X509Certificate certificate;
     private volatile boolean greeted, closed;
-    private volatile boolean attested;
+    private volatile boolean attested, backlogged;
     private volatile String attestationNote;
 
     public Peer(String address) {
@@ -49,6 +49,14 @@ public final class Peer {
     public String attestationNote() { return attestationNote; }
 
     public void attestationNote(String note) { attestationNote = note; }
+
+    /**
+     * Replies wait unwritten for this peer past {@link Connection#BACKLOG_BYTES} (it does not read them): shared work
+     * computes nothing more for it until they are written, so a peer gets CPU only as fast as it reads.
+     */
+    public boolean backlogged() { return backlogged; }
+
+    void backlogged(boolean value) { backlogged = value; }
 
     /** The connection has ended: state kept for this peer must not be created again. */
     public boolean closed() { return closed; }

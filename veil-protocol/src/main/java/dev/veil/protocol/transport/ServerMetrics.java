@@ -15,7 +15,8 @@ public final class ServerMetrics {
     final LongAdder bytesIn = new LongAdder(), bytesOut = new LongAdder();
     private final Map<String, LongAdder> refused = new ConcurrentHashMap<>(), dropped = new ConcurrentHashMap<>();
     private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
-    volatile java.util.function.LongSupplier open = () -> 0, heldBytes = () -> 0;
+    volatile java.util.function.LongSupplier open = () -> 0, heldBytes = () -> 0, heldLimit = () -> 0;
+    volatile java.util.function.LongSupplier waiting = () -> 0, backlogged = () -> 0;
 
     void refuse(String reason) { refused.computeIfAbsent(reason, r -> new LongAdder()).increment(); }
 
@@ -27,6 +28,12 @@ public final class ServerMetrics {
 
     /** Bytes of requests and replies the server holds for its peers now. */
     public long heldBytes() { return heldBytes.getAsLong(); }
+
+    /** Connections waiting for memory now: not read while they hold all they may, or a call waiting to be held. */
+    public long waitingForMemory() { return waiting.getAsLong(); }
+
+    /** Connections whose unread replies passed their backlog: nothing more is computed for them until they read. */
+    public long backlogged() { return backlogged.getAsLong(); }
 
     public long openConnections() { return open.getAsLong(); }
 
@@ -53,6 +60,11 @@ public final class ServerMetrics {
         counter(out, "veil_bytes_received_total", "Bytes received in frames, headers included.", bytesIn.sum());
         counter(out, "veil_bytes_sent_total", "Bytes sent in frames, headers included.", bytesOut.sum());
         gauge(out, "veil_held_bytes", "Bytes of requests and replies held for peers now.", heldBytes.getAsLong());
+        gauge(out, "veil_peers_waiting_for_memory", "Connections waiting for memory now (not read, or a call waiting).",
+                waiting.getAsLong());
+        gauge(out, "veil_peers_backlogged", "Connections whose unread replies passed their backlog (not read, nothing computed).",
+                backlogged.getAsLong());
+        gauge(out, "veil_held_bytes_limit", "The most bytes held for all peers at once.", heldLimit.getAsLong());
     }
 
     public static void counter(StringBuilder out, String name, String help, long value) {

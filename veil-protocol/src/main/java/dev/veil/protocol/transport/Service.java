@@ -17,6 +17,13 @@ public interface Service {
      */
     default long replyBound(Message request) { return 0; }
 
+    /**
+     * The most bytes the server holds in memory to answer {@code request}, beside the request itself: an input it
+     * expands, and the reply's values as held (ring elements as longs), until the reply is written. At least
+     * {@link #replyBound}; a reply that turns out larger is held as it is.
+     */
+    default long heldBound(Message request) { return replyBound(request); }
+
     /** The peer's connection ended: state kept for it (CMIF sessions) can go. */
     default void disconnected(Peer peer) {}
 

@@ -45,9 +45,12 @@ public final class TcpServer implements AutoCloseable {
         this.service = service;
         this.limits = limits;
         this.log = log;
-        this.budget = new ByteBudget(limits.connectionBytes(), limits.totalBytes(), limits.tick().toMillis());
+        this.budget = new ByteBudget(limits.connectionBytes(), limits.totalBytes(), limits.maxConnections(), limits.tick().toMillis());
         metrics.open = connections::size;
         metrics.heldBytes = budget::used;
+        metrics.heldLimit = limits::totalBytes;
+        metrics.waiting = budget::waiting;
+        metrics.backlogged = () -> connections.stream().filter(c -> c.peer.backlogged()).count();
         Thread.ofPlatform().daemon().name("veil-accept-" + listener.getLocalPort()).start(this::acceptLoop);
         Thread.ofPlatform().daemon().name("veil-reaper-" + listener.getLocalPort()).start(this::reap);
     }
