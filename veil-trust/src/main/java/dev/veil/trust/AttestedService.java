@@ -6,6 +6,7 @@ import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.ServerMetrics;
 import dev.veil.protocol.transport.Service;
+import dev.veil.protocol.transport.ServiceGate;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,10 +25,9 @@ import java.util.function.Consumer;
  * logged with what its peer proved; a peer whose SIMULATED evidence was accepted (development only) proved
  * nothing and is logged and counted as not attested.
  */
-public final class AttestedService implements Service {
+public final class AttestedService extends ServiceGate {
     public static final Duration NONCE_LIFETIME = Duration.ofSeconds(60);
 
-    private final Service inner;
     private final AttestationVerifier verifier;
     private final Clock clock;
     private final Consumer<String> log;
@@ -40,7 +40,7 @@ public final class AttestedService implements Service {
 
     /** @param log where to say which peer was accepted or refused, and why */
     public AttestedService(Service inner, AttestationVerifier verifier, Clock clock, Consumer<String> log) {
-        this.inner = inner;
+        super(inner);
         this.verifier = verifier;
         this.clock = clock;
         this.log = log;
@@ -92,22 +92,11 @@ public final class AttestedService implements Service {
         }
     }
 
-    /** The inner service's bounds: the transport holds memory for a call, and refuses one too large, by them. */
-    @Override
-    public long replyBound(Message request) {
-        return inner.replyBound(request);
-    }
-
-    @Override
-    public long heldBound(Message request) {
-        return inner.heldBound(request);
-    }
-
     @Override
     public void disconnected(Peer peer) {
         nonces.remove(peer);
         simulated.remove(peer);
-        inner.disconnected(peer);
+        super.disconnected(peer);
     }
 
     /** Attestation's gauge (1 only when no SIMULATED evidence is accepted) and the greetings by what their peer proved. */

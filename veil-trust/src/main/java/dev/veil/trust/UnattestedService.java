@@ -4,6 +4,7 @@ import dev.veil.protocol.Message;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.ServerMetrics;
 import dev.veil.protocol.transport.Service;
+import dev.veil.protocol.transport.ServiceGate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -13,14 +14,13 @@ import java.util.concurrent.atomic.LongAdder;
  * certificate, or any local process on plaintext loopback) can read the weights through it, so this must never
  * be the silent result of a missing flag: the command chooses it only when told to, or for loopback development.
  */
-public final class UnattestedService implements Service {
-    private final Service inner;
+public final class UnattestedService extends ServiceGate {
     private final String why;
     private final LongAdder greeted = new LongAdder();
 
     /** @param why the reason, as the operator should read it at every greeting (e.g. "--no-attestation") */
     public UnattestedService(Service inner, String why) {
-        this.inner = inner;
+        super(inner);
         this.why = why;
     }
 
@@ -31,22 +31,6 @@ public final class UnattestedService implements Service {
         return inner.handle(peer, request).whenComplete((r, e) -> {
             if (r instanceof Message.Welcome) greeted.increment();
         });
-    }
-
-    /** The inner service's bounds: the transport holds memory for a call, and refuses one too large, by them. */
-    @Override
-    public long replyBound(Message request) {
-        return inner.replyBound(request);
-    }
-
-    @Override
-    public long heldBound(Message request) {
-        return inner.heldBound(request);
-    }
-
-    @Override
-    public void disconnected(Peer peer) {
-        inner.disconnected(peer);
     }
 
     /** Attestation's gauge (0: not enforced) and the greetings served without it. */
