@@ -185,7 +185,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
         @Override
         public byte[] next(int t) {
-            if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+            if (t < 0 || t >= vocab.size()) {
+                throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+            }
             String text = switch (vocab.type(t)) {
                 case BYTE -> null;
                 case UNKNOWN -> UNKNOWN_SURFACE;

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** The incremental decoder against {@link Tokenizer#decode} of the whole text, at every prefix of random token sequences. */
 class TextDecoderTest {
-    private static final String[] SCRIPTS = {"a", " the", "é", "ß", "€", "中文", "ℝ", "😀", "👩‍👩‍👧", "\uD800\uDFFF", "\n", "  "};
+    private static final String[] SCRIPTS = {
+        "a", " the", "é", "ß", "€", "中文", "ℝ", "😀", "👩‍👩‍👧", "\uD800\uDFFF", "\n", "  "};
 
     @Test
     void storiesSentencePieceWithByteFallback() throws Exception {
