@@ -3,7 +3,7 @@ package dev.veil.node;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.protocol.transport.Traffic;
-import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /**
  * A session whose whole forward pass runs on the node, each weight multiply behind the scheme's
@@ -22,8 +22,8 @@ public final class ForwardSession implements Session {
     }
 
     @Override
-    public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        return generator.generate(prompt, maxTokens, sampler, onToken);
+    public int[] generateWhile(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntPredicate onToken) {
+        return generator.generateWhile(prompt, maxTokens, sampler, onToken);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.veil.node;
 
+import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.Sampler;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /** One request on the trusted node: its own KV cache, masks or pads, and report. */
 public interface Session extends AutoCloseable {
@@ -11,7 +13,15 @@ public interface Session extends AutoCloseable {
      * prompt positions a sanitizer may change (the user's text, not BOS or template tokens); schemes that do not
      * change prompts ignore it.
      */
-    int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken);
+    default int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        return generateWhile(prompt, editable, maxTokens, sampler, Generator.goOn(onToken));
+    }
+
+    /**
+     * As {@link #generate(int[], boolean[], int, Sampler, IntConsumer)}, but {@code onToken} says whether to go on:
+     * false ends the generation after that token (a stop sequence in its text), which is the last one returned.
+     */
+    int[] generateWhile(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntPredicate onToken);
 
     /** What the session sent and spent so far. */
     SessionReport report();

@@ -17,35 +17,21 @@ final class Generation {
         void text(String delta);
     }
 
-    /** Ends the generation loop from inside {@code onToken} at a stop sequence. */
-    private static final class StopSequence extends RuntimeException {
-        StopSequence() {
-            super(null, null, false, false);
-        }
-    }
-
     record Result(String text, String finishReason, int promptTokens, int completionTokens, SessionReport report, int[] tokens) {}
 
     private Generation() {}
 
     static Result run(Model model, Session session, Prompt prompt, int maxTokens, Sampler sampler, List<String> stops, Sink sink) {
         var answer = new AnswerText(model.tokenizer(), prompt.previous(), stops);
-        int[] generated = new int[Math.max(maxTokens, 0)];
-        int[] count = {0};
-        try {
-            session.generate(prompt.tokens(), prompt.editable(), maxTokens, sampler, token -> {
-                generated[count[0]++] = token;
-                String delta = answer.accept(token);
-                if (!delta.isEmpty()) sink.text(delta);
-                if (answer.stopped()) throw new StopSequence();
-            });
-        } catch (StopSequence stop) {
-            // the answer ends at its stop sequence
-        }
+        // The session ends the generation after the token that completes a stop sequence: no exception through its loop.
+        int[] generated = session.generateWhile(prompt.tokens(), prompt.editable(), maxTokens, sampler, token -> {
+            String delta = answer.accept(token);
+            if (!delta.isEmpty()) sink.text(delta);
+            return !answer.stopped();
+        });
         String rest = answer.finish();
         if (!rest.isEmpty()) sink.text(rest);
-        String finish = !answer.stopped() && count[0] == maxTokens ? "length" : "stop";
-        return new Result(answer.text(), finish, prompt.tokens().length, count[0], session.report(), java.util.Arrays.copyOf(generated,
-                count[0]));
+        String finish = !answer.stopped() && generated.length == maxTokens ? "length" : "stop";
+        return new Result(answer.text(), finish, prompt.tokens().length, generated.length, session.report(), generated);
     }
 }

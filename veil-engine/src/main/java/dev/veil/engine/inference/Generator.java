@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /** Prefills a prompt, then decodes token by token until a stop token, the token limit or the context end. */
 public final class Generator {
@@ -25,10 +26,18 @@ public final class Generator {
      * final stop token).
      */
     public int[] generate(int[] prompt, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        return generateWhile(prompt, maxTokens, sampler, goOn(onToken));
+    }
+
+    /**
+     * As {@link #generate(int[], int, Sampler, IntConsumer)}, but {@code onToken} says whether to go on: false ends the
+     * generation after that token (a stop sequence), which is the last one returned.
+     */
+    public int[] generateWhile(int[] prompt, int maxTokens, Sampler sampler, IntPredicate onToken) {
         int context = forward.config().contextLength();
         checkPrompt(prompt, context);
         var cache = new KVCache(forward.config(), Math.min(context, prompt.length + Math.max(maxTokens, 1)));
-        return generate(tokens -> forward.next(tokens, cache), tokenizer, cache.capacity(), prompt, maxTokens, sampler, onToken);
+        return generateWhile(tokens -> forward.next(tokens, cache), tokenizer, cache.capacity(), prompt, maxTokens, sampler, onToken);
     }
 
     /**
@@ -44,6 +53,12 @@ public final class Generator {
      * a sequence of at most {@code capacity} positions.
      */
     public static int[] generate(Step step, Tokenizer tokenizer, int capacity, int[] prompt, int maxTokens, Sampler sampler, IntConsumer onToken) {
+        return generateWhile(step, tokenizer, capacity, prompt, maxTokens, sampler, goOn(onToken));
+    }
+
+    /** The generation loop, ended early when {@code onToken} returns false (after that token, which is returned). */
+    public static int[] generateWhile(Step step, Tokenizer tokenizer, int capacity, int[] prompt, int maxTokens, Sampler sampler,
+                                      IntPredicate onToken) {
         checkPrompt(prompt, capacity);
         int[] out = new int[maxTokens];
         int count = 0, positions = prompt.length;
@@ -53,13 +68,20 @@ public final class Generator {
             int next = sampler.sample(logits);
             if (tokenizer.isStop(next)) break;
             out[count++] = next;
-            onToken.accept(next);
-            if (count == maxTokens || positions == capacity) break;
+            if (!onToken.test(next) || count == maxTokens || positions == capacity) break;
             one[0] = next;
             logits = step.run(one);
             positions++;
         }
         return Arrays.copyOf(out, count);
+    }
+
+    /** A callback that sees every token and never ends the generation early. */
+    public static IntPredicate goOn(IntConsumer onToken) {
+        return token -> {
+            onToken.accept(token);
+            return true;
+        };
     }
 
     private static void checkPrompt(int[] prompt, int context) {

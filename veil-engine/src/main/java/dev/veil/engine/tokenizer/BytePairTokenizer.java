@@ -122,27 +122,30 @@ public final class BytePairTokenizer implements Tokenizer {
         }
     }
 
+    /** Byte-level BPE has no state between tokens: each token's bytes are its own, whatever came before. */
     @Override
-    public String decode(int previous, int[] tokens) {
-        var bytes = new ByteArrayOutputStream();
-        for (int t : tokens) {
-            if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
-            String piece = vocab.piece(t);
-            switch (vocab.type(t)) {
-                case NORMAL, UNKNOWN -> {
-                    for (int i = 0; i < piece.length(); i++) {
-                        char c = piece.charAt(i);
-                        int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
-                        if (b >= 0) bytes.write(b);
-                        else bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-                    }
+    public TokenBytes tokenBytes(int previous) {
+        return this::bytes;
+    }
+
+    private byte[] bytes(int t) {
+        if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+        String piece = vocab.piece(t);
+        return switch (vocab.type(t)) {
+            case NORMAL, UNKNOWN -> {
+                var bytes = new ByteArrayOutputStream(piece.length());
+                for (int i = 0; i < piece.length(); i++) {
+                    char c = piece.charAt(i);
+                    int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+                    if (b >= 0) bytes.write(b);
+                    else bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
                 }
-                case USER_DEFINED -> bytes.writeBytes(piece.getBytes(StandardCharsets.UTF_8));
-                case BYTE -> bytes.write(Vocabulary.byteValue(piece));
-                case CONTROL, UNUSED, UNDEFINED -> {}
+                yield bytes.toByteArray();
             }
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
+            case USER_DEFINED -> piece.getBytes(StandardCharsets.UTF_8);
+            case BYTE -> new byte[] {(byte) Vocabulary.byteValue(piece)};
+            case CONTROL, UNUSED, UNDEFINED -> new byte[0];
+        };
     }
 
     /** Open-addressing map from a token pair to (rank, merged token), packed in a long. */

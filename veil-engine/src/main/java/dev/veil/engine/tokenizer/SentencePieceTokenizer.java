@@ -1,6 +1,5 @@
 package dev.veil.engine.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -167,14 +166,28 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
-    public String decode(int previous, int[] tokens) {
-        var bytes = new ByteArrayOutputStream();
+    public TokenBytes tokenBytes(int previous) {
         if (previous >= vocab.size()) { // found by fuzzing: an out-of-range previous token escaped as an index error
             throw new IllegalArgumentException("token " + previous + " is outside the vocabulary of " + vocab.size());
         }
-        boolean atStart = previous < 0 || vocab.type(previous) == TokenType.CONTROL;
-        for (int t : tokens) {
-            if (t < 0 || t >= vocab.size()) throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+        return new Pieces(previous < 0 || vocab.type(previous) == TokenType.CONTROL);
+    }
+
+    private static final byte[] NO_BYTES = {};
+
+    /** Each token's bytes in turn; a text's first piece (after the start, or a control token) loses its dummy-prefix space. */
+    private final class Pieces implements TokenBytes {
+        private boolean atStart;
+
+        Pieces(boolean atStart) {
+            this.atStart = atStart;
+        }
+
+        @Override
+        public byte[] next(int t) {
+            if (t < 0 || t >= vocab.size()) {
+                throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + vocab.size());
+            }
             String text = switch (vocab.type(t)) {
                 case BYTE -> null;
                 case UNKNOWN -> UNKNOWN_SURFACE;
@@ -182,17 +195,17 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 case NORMAL, USER_DEFINED -> vocab.piece(t).replace(SPACE, ' ');
             };
             if (text == null) {
-                bytes.write(Vocabulary.byteValue(vocab.piece(t)));
                 atStart = false;
+                return new byte[] {(byte) Vocabulary.byteValue(vocab.piece(t))};
             } else if (!text.isEmpty()) {
                 // SentencePiece drops the dummy-prefix space of a text's first piece.
                 if (atStart && addDummyPrefix && text.charAt(0) == ' ') text = text.substring(1);
-                bytes.writeBytes(text.getBytes(StandardCharsets.UTF_8));
                 atStart = false;
+                return text.getBytes(StandardCharsets.UTF_8);
             } else if (vocab.type(t) == TokenType.CONTROL) {
                 atStart = true;
             }
+            return NO_BYTES;
         }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,8 @@
 package dev.veil.engine.tokenizer;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
 /**
  * Text to token ids and back. Encoding never produces CONTROL tokens (BOS, end-of-turn, chat headers): text that
  * spells one, such as "&lt;|eot_id|&gt;" typed by a user, is tokenized as ordinary text; only a
@@ -26,7 +29,28 @@ public interface Tokenizer {
      * mid-text). Control tokens are dropped. Bytes of a character split across tokens are joined; a character
      * still incomplete at the end reads as U+FFFD.
      */
-    String decode(int previous, int[] tokens);
+    default String decode(int previous, int[] tokens) {
+        TokenBytes pieces = tokenBytes(previous);
+        var bytes = new ByteArrayOutputStream();
+        for (int t : tokens) bytes.writeBytes(pieces.next(t));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Decodes one token at a time: each call gives the UTF-8 bytes the next token adds, exactly as {@link #decode}
+     * joins them (a byte token's one byte may be part of a character split across tokens). Holds the state that
+     * reaches from one token to the next (whether a text starts here).
+     */
+    @FunctionalInterface
+    interface TokenBytes {
+        byte[] next(int token);
+    }
+
+    /**
+     * A fresh {@link TokenBytes} for the tokens that follow token {@code previous} (-1 at the start of a text), as in
+     * {@link #decode(int, int[])}; {@link TextDecoder} turns its bytes into text as they arrive.
+     */
+    TokenBytes tokenBytes(int previous);
 
     /** Text of a sequence of tokens that starts a text. */
     default String decode(int[] tokens) {

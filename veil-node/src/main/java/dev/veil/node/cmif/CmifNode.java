@@ -21,6 +21,7 @@ import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.CountingChannel;
 import java.security.SecureRandom;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /**
  * CMIF's trusted node: tokenizer, sanitizer, embedding table, final norm, LM head and sampling. The decoder
@@ -114,7 +115,7 @@ public final class CmifNode implements TrustedNode {
             private Result last;
 
             @Override
-            public int[] generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
+            public int[] generateWhile(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntPredicate onToken) {
                 last = run(own, client, budget, prompt, editable, maxTokens, sampler, onToken);
                 return last.generated();
             }
@@ -166,7 +167,7 @@ public final class CmifNode implements TrustedNode {
      * time, ended afterwards. For a node without a budget.
      */
     public Result generate(int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
-        return run(channel, null, budget, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, null, budget, prompt, editable, maxTokens, sampler, Generator.goOn(onToken));
     }
 
     /**
@@ -176,18 +177,19 @@ public final class CmifNode implements TrustedNode {
      */
     public Result generate(String client, int[] prompt, boolean[] editable, int maxTokens, Sampler sampler, IntConsumer onToken) {
         if (budget == null) throw new IllegalStateException("this node has no privacy budget to charge");
-        return run(channel, client, budget, prompt, editable, maxTokens, sampler, onToken);
+        return run(channel, client, budget, prompt, editable, maxTokens, sampler, Generator.goOn(onToken));
     }
 
     private Result run(Channel channel, String client, PrivacyBudget budget, int[] prompt, boolean[] editable, int maxTokens,
-                       Sampler sampler, IntConsumer onToken) {
+                       Sampler sampler, IntPredicate onToken) {
         if (budget != null && client == null) throw new IllegalStateException("this node charges a privacy budget: name the request's client");
         Draws draws = drawsSecret == null ? Draws.fresh(random.get())
                 : ConsistentDraws.of(drawsSecret, client != null ? client : LOCAL_TENANT, drawsWindow);
         Sanitized s = sanitizer.sanitize(prompt, editable, draws);
         PrivacyBudget.Account account = budget == null ? null : budget.charge(client, s.totalEpsilon());
         try (var session = new Session(channel)) {
-            int[] out = Generator.generate(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler, onToken);
+            int[] out = Generator.generateWhile(session::step, model.tokenizer(), model.config().contextLength(), s.ids(), maxTokens, sampler,
+                    onToken);
             return new Result(s.ids(), s, account, out);
         }
     }
