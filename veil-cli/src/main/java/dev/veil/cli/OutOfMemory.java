@@ -14,17 +14,28 @@ final class OutOfMemory {
     /** Reports an out-of-memory error on any other thread the same way and exits, rather than hang a command. */
     static void installHandler() {
         if (!INSTALLED.compareAndSet(false, true)) return;
-        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
-        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+        Thread.setDefaultUncaughtExceptionHandler(handler(Thread.getDefaultUncaughtExceptionHandler()));
+    }
+
+    /**
+     * The handler: an out-of-memory error as one line, then exit; anything else to {@code previous}, or (none) printed as
+     * the JVM prints it. Not to the thread's group: the group hands it to the default handler, this one, again.
+     */
+    static Thread.UncaughtExceptionHandler handler(Thread.UncaughtExceptionHandler previous) {
+        return (thread, e) -> {
             OutOfMemoryError oom = find(e);
             if (oom == null) {
-                if (previous != null) previous.uncaughtException(thread, e);
-                else thread.getThreadGroup().uncaughtException(thread, e);
+                if (previous != null) {
+                    previous.uncaughtException(thread, e);
+                } else {
+                    System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+                    e.printStackTrace(System.err);
+                }
                 return;
             }
             System.err.println("veil: " + describe(oom, thread));
             Runtime.getRuntime().halt(1);
-        });
+        };
     }
 
     /** The out-of-memory error in {@code e}'s cause chain, or null. */

@@ -28,4 +28,25 @@ class OutOfMemoryTest {
         String line = Main.message(new RuntimeException(oom));
         assertTrue(line.startsWith("out of memory in OutOfMemoryTest.") && line.contains(" with a heap limit of "), line);
     }
+
+    @Test
+    void anyOtherErrorIsPrintedOnceWithoutAPreviousHandlerNotHandedRoundInACircle() {
+        // The JVM's default handler is this handler; a thread's group hands an uncaught error to the default handler,
+        // so passing it to the group again recursed until a StackOverflowError.
+        var handler = OutOfMemory.handler(null);
+        var saved = Thread.getDefaultUncaughtExceptionHandler();
+        var savedErr = System.err;
+        var err = new java.io.ByteArrayOutputStream();
+        try {
+            Thread.setDefaultUncaughtExceptionHandler(handler);
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            handler.uncaughtException(Thread.ofPlatform().name("worker-1").unstarted(() -> {}), new IllegalStateException("boom"));
+        } finally {
+            System.setErr(savedErr);
+            Thread.setDefaultUncaughtExceptionHandler(saved);
+        }
+        String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.startsWith("Exception in thread \"worker-1\" java.lang.IllegalStateException: boom"), printed);
+        assertFalse(printed.contains("StackOverflowError"), printed);
+    }
 }
