@@ -33,13 +33,15 @@ import java.util.concurrent.Future;
 
 /**
  * Talaria's Fig. 5 through {@code veil serve}: C concurrent streaming clients (each sends R requests in turn)
- * against a service offering one scheme, for plain, full isolation, remo, remo-otp and cmif; latency per request
+ * against a service offering one scheme, for plain, full isolation and every registered scheme; latency per request
  * (p50/p95), time to first token, total tokens/s, as ratios against plain at the same C, and how full the weights
  * server's batches were. Full isolation gives each client a service and a model of its own (its own trusted
  * node, nothing shared but the host). The clients speak HTTP to the service on loopback.
  */
 final class ServeBench {
-    static final List<String> CONFIGS = List.of("plain", "isolated", "remo", "remo-otp", "cmif");
+    /** Plain, full isolation, then every other registered scheme (from the registry: a new scheme is benched too). */
+    static final List<String> CONFIGS = java.util.stream.Stream.concat(java.util.stream.Stream.of("plain", "isolated"),
+            Schemes.types().stream().map(dev.veil.node.SchemeType::name).filter(n -> !n.equals("plain"))).toList();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] PROMPTS = {"Once upon a time, Lily", "Tom had a big red ball", "The sun was warm and",
             "A little bird sat",

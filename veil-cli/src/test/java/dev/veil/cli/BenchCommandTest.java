@@ -75,6 +75,23 @@ class BenchCommandTest {
         assertTrue(err.contains("pp16 timed run 2"), err);
     }
 
+    /** Talaria's Fig. 5 through veil serve: every registered scheme is benched (the registry, not a list that forgets one). */
+    @Test
+    void theServeBenchRunsEveryRegisteredScheme() {
+        String saved = System.getProperty("veil.shared"); // cmif's default corpus, as ./veil finds it from the repository root
+        System.setProperty("veil.shared", dev.veil.engine.Shared.root().toString());
+        try {
+            assertEquals(0, run("bench", "--model", stories(), "--mode", "serve", "-n", "2", "-r", "1", "--clients", "1"), err);
+        } finally {
+            if (saved == null) System.clearProperty("veil.shared");
+            else System.setProperty("veil.shared", saved);
+        }
+        for (var type : dev.veil.node.Schemes.types()) {
+            assertTrue(out.contains("\n| " + type.name() + " | 1 | "), "no row for " + type.name() + " in:\n" + out);
+        }
+        assertTrue(out.contains("\n| isolated | 1 | "), out);
+    }
+
     @Test
     void badInputGivesOneLineErrors() {
         assertEquals(1, run("bench", "--model", "no-such-model.gguf"));
