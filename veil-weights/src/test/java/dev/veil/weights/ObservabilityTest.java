@@ -58,11 +58,24 @@ class ObservabilityTest {
             assertTrue(page.contains("veil_errors_total{code=\"UNKNOWN_MODEL\"} 1"), page);
             assertTrue(page.contains("veil_batch_rows_total 3"), page);
             assertTrue(page.contains("# TYPE veil_connections_open gauge"), page);
+            // a page on a rebound name (its own name resolved to this address) gets no counters
+            assertEquals("HTTP/1.1 421", statusLine(metrics.port(), "evil.example:" + metrics.port()));
+            assertEquals("HTTP/1.1 200 OK", statusLine(metrics.port(), "127.0.0.1:" + metrics.port()));
             // the "left" lines come from the connections' threads, which log them before the server lets go of them
             Eventually.until("both connections have ended", () -> server.metrics().openConnections() == 0);
             String all = String.join("\n", log);
             assertTrue(all.contains("accepted") && all.contains("greeted") && all.contains("refused at HELLO"), all);
             for (String text : List.of(all, page)) assertTrue(!text.contains("1234"), "no activation value in logs or metrics");
+        }
+    }
+
+    /** The status line of a GET /metrics that names {@code host} (java.net.http will not send another Host). */
+    private static String statusLine(int port, String host) throws java.io.IOException {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine().strip();
         }
     }
 }
