@@ -10,11 +10,9 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.keys.Role;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
-import dev.veil.protocol.Message;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TestPki;
 import dev.veil.protocol.transport.Tls;
-import dev.veil.protocol.transport.Traffic;
 import dev.veil.service.VeilService;
 import dev.veil.trust.AttestationPolicy;
 import dev.veil.trust.AttestationProvider;
@@ -106,27 +104,13 @@ final class Deployment implements AutoCloseable {
     }
 
     private static Channel slowed(Channel server, Duration perCall) {
-        return new Channel() {
-            @Override
-            public Message exchange(Message request) {
-                try {
-                    Thread.sleep(perCall);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return server.exchange(request);
+        return dev.veil.protocol.transport.Gate.beforeEachCall(server, () -> {
+            try {
+                Thread.sleep(perCall);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public Traffic traffic() {
-                return server.traffic();
-            }
-
-            @Override
-            public void close() {
-                server.close();
-            }
-        };
+        });
     }
 
     static String url(int port) {

@@ -61,10 +61,15 @@ public final class Gate {
 
     /** {@code server}, each of whose calls first passes this gate. */
     public Channel wrap(Channel server) {
+        return beforeEachCall(server, this::pass);
+    }
+
+    /** {@code server}, running {@code before} ahead of each of its calls (a gate, a delay). */
+    public static Channel beforeEachCall(Channel server, Runnable before) {
         return new Channel() {
             @Override
             public Message exchange(Message request) {
-                pass();
+                before.run();
                 return server.exchange(request);
             }
 
