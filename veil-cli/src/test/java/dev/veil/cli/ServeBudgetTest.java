@@ -45,7 +45,12 @@ class ServeBudgetTest {
         try (var serve = serve("--privacy-budget", "40")) {
             var v = veil(serve);
             spend = v.get("epsilon").asDouble();
-            assertTrue(spend > 0, v.toString());
+            // the spend is the sanitized tokens' ε, as the answer itemizes it (at least one token: else the restart checks nothing)
+            var itemized = java.util.regex.Pattern.compile("privacy spend: (\\d+) tokens? × ε 1\\.0 = ")
+                    .matcher(v.get("privacy").asText());
+            assertTrue(itemized.find(), v.toString());
+            assertEquals(Integer.parseInt(itemized.group(1)), spend, 1e-9, v.toString());
+            assertTrue(spend >= 1, v.toString());
             assertEquals(40 - spend, v.get("epsilon_budget_left").asDouble(), 1e-9);
         }
         try (var serve = serve("--privacy-budget", "40")) {
