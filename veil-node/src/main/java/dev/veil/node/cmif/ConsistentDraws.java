@@ -18,17 +18,17 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>What remains: the server sees that two copies agree where their windows agree (equal prompts look equal), and an
  * n-gram that recurs in one tenant's traffic recurs sanitized the same way. Each distinct (token, window) is one
  * release of the mechanism, so ε composes over distinct contexts, not over repeats. The draws are a PRF (HMAC-SHA256)
- * of a secret that never leaves the node; different tenants' draws are unrelated.
+ * of a secret that never leaves the node; different tenants' draws are unrelated. Not thread-safe: one per request.
  */
 public final class ConsistentDraws implements Draws {
     /** Tokens on either side of a position that its draw depends on. */
     public static final int DEFAULT_WINDOW = 2;
 
-    private final byte[] key;
+    private final Mac tenantMac; // keyed once per request; a request's positions are sanitized on one thread
     private final int window;
 
     private ConsistentDraws(byte[] key, int window) {
-        this.key = key;
+        this.tenantMac = mac(key);
         this.window = window;
     }
 
@@ -45,14 +45,18 @@ public final class ConsistentDraws implements Draws {
     public ExactRandom at(int[] ids, int i) {
         var context = ByteBuffer.allocate(4 * (2 * window + 2)).putInt(window);
         for (int j = i - window; j <= i + window; j++) context.putInt(j >= 0 && j < ids.length ? ids[j] : -1);
-        return ExactRandom.keyed(hmac(key, context.array()));
+        return ExactRandom.keyed(tenantMac.doFinal(context.array()));
     }
 
-    static byte[] hmac(byte[] key, byte[] data) {
+    private static byte[] hmac(byte[] key, byte[] data) {
+        return mac(key).doFinal(data);
+    }
+
+    private static Mac mac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

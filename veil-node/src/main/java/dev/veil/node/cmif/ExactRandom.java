@@ -19,18 +19,24 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class ExactRandom {
     private static final int BLOCK = 1 << 14;
+    /** A keyed generator serves one position (a coin and K noise draws): a small block, refilled if it runs out. */
+    private static final int KEYED_BLOCK = 1 << 10;
     private static final long REKEY_BYTES = 1L << 30; // well below ChaCha20's 2^32-block counter limit
 
     private final byte[] key;
     private final Cipher cipher;
-    private final byte[] zeros = new byte[BLOCK];
-    private final ByteBuffer buffer = ByteBuffer.allocate(BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+    private final int block;
+    private final byte[] zeros;
+    private final ByteBuffer buffer;
     private long nonce, produced;
     private long bits;
     private int bitsLeft;
 
-    private ExactRandom(byte[] key) {
+    private ExactRandom(byte[] key, int block) {
         this.key = key;
+        this.block = block;
+        this.zeros = new byte[block];
+        this.buffer = ByteBuffer.allocate(block).order(ByteOrder.LITTLE_ENDIAN);
         try {
             cipher = Cipher.getInstance("ChaCha20");
         } catch (GeneralSecurityException e) {
@@ -43,18 +49,18 @@ public final class ExactRandom {
     public static ExactRandom create() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        return new ExactRandom(key);
+        return new ExactRandom(key, BLOCK);
     }
 
     /** A generator keyed by a secret 32-byte key (one {@link ConsistentDraws} position's). */
     static ExactRandom keyed(byte[] key) {
         if (key.length != 32) throw new IllegalArgumentException("a ChaCha20 key has 32 bytes");
-        return new ExactRandom(key.clone());
+        return new ExactRandom(key.clone(), KEYED_BLOCK);
     }
 
     /** A reproducible generator (tests and experiments that must be repeatable); not for deployment. */
     public static ExactRandom seeded(long seed) {
-        return new ExactRandom(ByteBuffer.allocate(32).putLong(seed).putLong(~seed).array());
+        return new ExactRandom(ByteBuffer.allocate(32).putLong(seed).putLong(~seed).array(), BLOCK);
     }
 
     /** 64 uniformly random bits. */
@@ -141,11 +147,11 @@ public final class ExactRandom {
         if (produced >= REKEY_BYTES) rekey();
         buffer.clear();
         try {
-            cipher.update(zeros, 0, BLOCK, buffer.array(), 0);
+            cipher.update(zeros, 0, block, buffer.array(), 0);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20 keystream failed", e);
         }
-        produced += BLOCK;
+        produced += block;
     }
 
     /** A fresh nonce under the same key: a new, independent keystream. */
