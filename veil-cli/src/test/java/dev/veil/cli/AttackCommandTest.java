@@ -70,7 +70,7 @@ class AttackCommandTest {
      */
     @Test
     void cmifsConsistentDrawsLeaveTheRepetitionVoteNothingToGain() {
-        String[] lines = run(small("--scheme", "cmif", "--repetition", "1,4,9", "--repetition-sentences", "3"));
+        String[] lines = run(small("--scheme", "cmif", "--draws-window", "1", "--repetition", "1,4,9", "--repetition-sentences", "3"));
         var vote = java.util.regex.Pattern.compile(
                 "TRA repetition-vote(-paraphrases)? cmif prompt: copies 1 (\\S+), copies 4 (\\S+), copies 9 (\\S+)");
         int found = 0;
