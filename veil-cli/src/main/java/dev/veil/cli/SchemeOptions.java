@@ -12,11 +12,19 @@ import picocli.CommandLine.Option;
  * scheme's defaults; an option the chosen scheme does not take is an error ({@link Schemes#create}).
  */
 final class SchemeOptions {
-    @Option(names = "--scheme", paramLabel = "NAME",
-            description = "plain, remo, remo-otp, cmif or shares (default: " + Schemes.DEFAULT + ")")
+    @Option(names = "--scheme", paramLabel = "NAME", completionCandidates = SchemeNames.class,
+            description = "${COMPLETION-CANDIDATES} (default: " + Schemes.DEFAULT + ")")
     String scheme;
 
     @Mixin SchemeParameters parameters;
+
+    /** The registered schemes' names, for the usage text. */
+    static final class SchemeNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Schemes.types().stream().map(dev.veil.node.SchemeType::name).iterator();
+        }
+    }
 
     /** The scheme chosen (else {@code fallback}) with the parameters given. */
     Scheme scheme(String fallback) {

@@ -7,7 +7,6 @@ import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.TrustedNode;
-import dev.veil.node.cmif.CmifScheme;
 import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Tls;
@@ -118,7 +117,7 @@ final class ServeCommand implements Callable<Integer> {
      * or the opt-out --privacy-budget inf). Unsanitized cmif (--epsilon inf) spends ∞: only the opt-out admits it.
      */
     private PrivacyBudget budget(Map<String, Scheme> offered, double limit) throws java.io.IOException {
-        var cmif = offered.values().stream().filter(s -> s instanceof CmifScheme).map(s -> (CmifScheme) s).findFirst().orElse(null);
+        var cmif = offered.values().stream().filter(s -> !Double.isNaN(s.epsilonPerToken())).findFirst().orElse(null);
         if (cmif == null || Double.isInfinite(limit)) return null;
         if (Double.isInfinite(cmif.epsilonPerToken())) {
             throw new IllegalArgumentException("cmif with --epsilon inf sends prompts unsanitized, which spends ε ∞: no --privacy-budget "
@@ -161,7 +160,7 @@ final class ServeCommand implements Callable<Integer> {
                 int n = budget.clients();
                 System.err.printf("veil serve: privacy budget: ε %s per tenant for cmif prompts, in all, kept in %s (%d %s spent some)%n",
                         trim(budget.limit()), budget.ledger(), n, n == 1 ? "tenant has" : "tenants have");
-            } else if (offered.values().stream().anyMatch(s -> s instanceof CmifScheme)) {
+            } else if (offered.values().stream().anyMatch(s -> !Double.isNaN(s.epsilonPerToken()))) {
                 System.err.println("veil serve: warning: --privacy-budget inf: no cmif prompt is refused, however many sanitized copies "
                         + "of a tenant's prompts the weights server has seen (repeats let it vote each token back)");
             }

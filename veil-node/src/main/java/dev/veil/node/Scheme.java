@@ -28,6 +28,11 @@ public interface Scheme {
         return null;
     }
 
+    /** ε each sanitized token spends of a tenant's {@link TenantBudget}; NaN for a scheme that spends none. */
+    default double epsilonPerToken() {
+        return Double.NaN;
+    }
+
     /** What privacy rests on, in a few words, for the privacy frontier (beside the scheme's point). */
     String trust();
 

@@ -24,6 +24,14 @@ public interface TrustedNode extends AutoCloseable {
         return session();
     }
 
+    /**
+     * As {@link #session(String)}, charging what the session spends to {@code budget} (null: to none) before anything
+     * is sent; schemes that spend nothing ignore it.
+     */
+    default Session session(String tenant, TenantBudget budget) {
+        return session(tenant);
+    }
+
     /** One line: what setting up did (bases exchanged, pools, sanitizer), for stderr and logs. */
     String setupReport();
 

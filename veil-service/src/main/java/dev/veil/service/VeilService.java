@@ -18,9 +18,8 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Session;
 import dev.veil.node.SessionReport;
+import dev.veil.node.TenantBudget;
 import dev.veil.node.TrustedNode;
-import dev.veil.node.cmif.CmifNode;
-import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.transport.OriginPolicy;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.trust.AttestationProvider;
@@ -63,7 +62,7 @@ public final class VeilService implements AutoCloseable {
 
     private final Config config;
     private final Admission admission;
-    private final PrivacyBudget budget; // cmif: each tenant's ε; null without a limit
+    private final TenantBudget budget; // cmif: each tenant's ε; null without a limit
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong started = new AtomicLong(), cancelled = new AtomicLong(), tokens = new AtomicLong();
     private HttpServer server;
@@ -85,7 +84,7 @@ public final class VeilService implements AutoCloseable {
      * @param views          the page's server views (in-process weights servers only), or null
      */
     public record Config(Model model, String modelId, Map<String, TrustedNode> nodes, ApiKeys keys, int maxSessions, int queue,
-                         int keySessions, PrivacyBudget budget, int maxBodyBytes, ServerViews views) {
+                         int keySessions, TenantBudget budget, int maxBodyBytes, ServerViews views) {
         public Config {
             if (nodes.isEmpty()) throw new IllegalArgumentException("a service offers at least one scheme");
             nodes = new LinkedHashMap<>(nodes);
@@ -274,7 +273,7 @@ public final class VeilService implements AutoCloseable {
         Checked c = check(ex.getRequestHeaders(), ex.getRequestBody(), chat);
         try (var slot = admission.enter(c.tenant())) {
             respond(ex, chat, c.request(), c.node(), c.prompt(), c.maxTokens(), c.sampler(), c.tenant());
-        } catch (PrivacyBudget.ExceededException e) { // before anything was sent, to the weights server or the client
+        } catch (TenantBudget.ExceededException e) { // before anything was sent, to the weights server or the client
             throw new ApiError(429, "insufficient_quota", "privacy_budget_exhausted", null, e.getMessage(), 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -341,12 +340,12 @@ public final class VeilService implements AutoCloseable {
     }
 
     /**
-     * A session of {@code node} for {@code tenant}: CMIF's node is told the tenant as the request's client, and charges
+     * A session of {@code node} for {@code tenant}, charged to the tenants' budget: CMIF's node is told the tenant, and charges
      * its budget the request's exact ε once the prompt is sanitized, before anything is sent (so what an answer says is
      * left is what the next request may spend).
      */
     private Session session(TrustedNode node, String tenant) {
-        return node instanceof CmifNode cmif ? cmif.session(tenant, budget) : node.session(tenant);
+        return node.session(tenant, budget);
     }
 
     /**

@@ -109,7 +109,10 @@ public final class CmifNode implements TrustedNode {
      * budget for all its nodes (the page's recording nodes included), so it passes it here rather than to {@link #connect}.
      * The client also keys the consistent draws ({@link ConsistentDraws}).
      */
-    public dev.veil.node.Session session(String client, PrivacyBudget budget) {
+    @Override
+    public dev.veil.node.Session session(String client, dev.veil.node.TenantBudget tenants) {
+        if (tenants != null && !(tenants instanceof PrivacyBudget)) throw new IllegalArgumentException("cmif charges ε to a PrivacyBudget");
+        var budget = (PrivacyBudget) tenants;
         var own = new CountingChannel(channel);
         return new dev.veil.node.Session() {
             private Result last;

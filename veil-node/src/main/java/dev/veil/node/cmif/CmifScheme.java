@@ -3,6 +3,7 @@ package dev.veil.node.cmif;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.TrustedNode;
@@ -38,6 +39,22 @@ public final class CmifScheme implements Scheme {
         @Override public String name() { return "cmif"; }
 
         @Override public String summary() { return "the prompt sanitized with ε-DP Report-Noisy-Max; the decoder layers on the weights server"; }
+
+        @Override
+        public List<SchemeOption> options() {
+            return List.of(new SchemeOption("sanitizer", "NAME", "rnm (default), santext+ or custext+"),
+                    new SchemeOption("epsilon", "ε", "ε per sanitized token, or inf for none (default: 1)"),
+                    new SchemeOption("k", "K", "candidates per token (default: 20)"),
+                    new SchemeOption("p", "P", "probability of sanitizing a non-sensitive token (default: 0.3)"),
+                    new SchemeOption("delta", "Δ", "sensitivity of the normalized scores (default: 1)"),
+                    new SchemeOption("sensitive-share", "S", "least frequent share of tokens always sanitized (default: 0.2)"),
+                    new SchemeOption("corpus", "FILE", "text whose token frequencies pick the sensitive tokens, one per line "
+                            + "(default: the shared SST-2 training set)"),
+                    new SchemeOption("draws", "HOW", "consistent (default: a tenant's same token in the same context is"
+                            + " replaced the same way every time, so repeats give no vote) or fresh (new randomness per request)"),
+                    new SchemeOption("draws-window", "N", "tokens on either side of a position its consistent draw depends on "
+                            + "(default: " + ConsistentDraws.DEFAULT_WINDOW + ")"));
+        }
 
         @Override
         public Scheme create(SchemeParams p) {
@@ -89,6 +106,7 @@ public final class CmifScheme implements Scheme {
     }
 
     /** ε spent on each sanitized token: a prompt of n editable tokens spends at most n times this. */
+    @Override
     public double epsilonPerToken() {
         return epsilonPerToken;
     }

@@ -20,7 +20,7 @@ import java.util.Map;
  * every budget; {@link #persistent} keeps the spends in a {@link PrivacyLedger} on disk, written before each charge
  * returns, so a restart (or a crash) does not.
  */
-public final class PrivacyBudget implements AutoCloseable {
+public final class PrivacyBudget implements dev.veil.node.TenantBudget, AutoCloseable {
     private static final double UNIT = 1L << 20;
 
     private final double limit;
@@ -77,7 +77,7 @@ public final class PrivacyBudget implements AutoCloseable {
     }
 
     /** A request refused because it would exceed its client's budget. */
-    public static final class ExceededException extends RuntimeException {
+    public static final class ExceededException extends dev.veil.node.TenantBudget.ExceededException {
         ExceededException(String message) {
             super(message);
         }
@@ -115,6 +115,7 @@ public final class PrivacyBudget implements AutoCloseable {
     }
 
     /** ε {@code client} may still spend. */
+    @Override
     public synchronized double remaining(String client) {
         return Math.max(0, limitUnits - spent.getOrDefault(client, 0L)) / UNIT;
     }

@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.TrustedNode;
@@ -19,6 +20,23 @@ public record OtpScheme(OtpConfig config) implements Scheme {
         @Override public String name() { return "remo-otp"; }
 
         @Override public String summary() { return "one-time-pad masks over the ring, replies checked; the node holds the weights (default)"; }
+
+        @Override
+        public List<SchemeOption> options() {
+            return List.of(new SchemeOption("numeric", "MODE", "exact (default) or z32"),
+                    new SchemeOption("pool-rows", "N", "pad rows kept ready per weight matrix (default: "
+                            + OtpConfig.DEFAULT_POOL_ROWS + ")"),
+                    new SchemeOption("pool-batch", "N", "pad rows made per pass over a weight matrix (default: "
+                            + OtpConfig.DEFAULT_BATCH_ROWS + ")"),
+                    new SchemeOption("producers", "N", "background threads making pads; 0 makes each pad when needed (default: 1)"),
+                    new SchemeOption("check-rate", "R", "share of calls checked with Freivalds' test (default: 1)"),
+                    new SchemeOption("check-bits", "B", "a wrong checked reply passes with probability at most 2^-B (default: "
+                            + OtpConfig.DEFAULT_CHECK_BITS + ")"),
+                    new SchemeOption("rotate-after", "N", "checks of a matrix before its secret vectors are redrawn (default: "
+                            + OtpConfig.DEFAULT_ROTATE_AFTER + ")"),
+                    new SchemeOption("retries", "N", "fresh attempts after a reply fails its check (default: "
+                            + OtpConfig.DEFAULT_RETRIES + ")"));
+        }
 
         @Override
         public Scheme create(SchemeParams p) {

@@ -7,6 +7,7 @@ import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.ForwardSession;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.Session;
@@ -21,6 +22,11 @@ public record PlainScheme(Numeric numeric) implements Scheme {
         @Override public String name() { return "plain"; }
 
         @Override public String summary() { return "the engine alone, no weights server (the baseline; hides nothing from whoever runs it)"; }
+
+        @Override
+        public List<SchemeOption> options() {
+            return List.of(new SchemeOption("numeric", "MODE", "float (default) or exact (ring Z_2^64) or z32"));
+        }
 
         @Override
         public Scheme create(SchemeParams params) {

@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.TrustedNode;
@@ -26,6 +27,14 @@ public record RemoScheme(RemoConfig config) implements Scheme {
         @Override public String name() { return "remo"; }
 
         @Override public String summary() { return "Talaria's ReMO masks (public bases of rank m); leaks to the null-space attack, for comparison only"; }
+
+        @Override
+        public List<SchemeOption> options() {
+            return List.of(new SchemeOption("m", List.of("--m-fraction"), "M",
+                            "rank of each public base, a fraction of d_in (1/8, 0.125) or a count (8) (default: " + DEFAULT_M + ")"),
+                    new SchemeOption("numeric", "MODE", "float (default) or exact (ring Z_2^64) or z32"),
+                    new SchemeOption("mask-scale", "σ", "float mode: standard deviation of a mask entry (default: 1)"));
+        }
 
         @Override
         public Scheme create(SchemeParams p) {

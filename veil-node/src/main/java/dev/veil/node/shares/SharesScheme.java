@@ -4,6 +4,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.SchemeType;
 import dev.veil.node.TrustedNode;
@@ -21,6 +22,17 @@ public record SharesScheme(SharesConfig config) implements Scheme {
         @Override
         public String summary() {
             return "additive secret shares over the ring to two weights servers that must not collude; the node holds no weights";
+        }
+
+        @Override
+        public List<SchemeOption> options() {
+            return List.of(new SchemeOption("numeric", "MODE", "exact (default) or z32"),
+                    new SchemeOption("check-bits", "B", "a wrong checked reply passes with probability at most 2^-B; 0 sends no "
+                            + "check rows (default: " + SharesConfig.DEFAULT_CHECK_BITS + ")"),
+                    new SchemeOption("retries", "N", "fresh attempts after a reply fails its check (default: "
+                            + SharesConfig.DEFAULT_RETRIES + ")"),
+                    new SchemeOption("share-b", "HOW",
+                            "how server B's share travels: seed (32 bytes B expands itself, the default) or rows"));
         }
 
         @Override
