@@ -2,9 +2,6 @@ package dev.veil.attack;
 
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.ring.Numeric;
-import dev.veil.node.remo.MaskSize;
-import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
 
 /**
@@ -14,6 +11,25 @@ import dev.veil.protocol.transcript.TranscriptWriter;
  */
 public interface AttackTarget {
     String name();
+
+    /**
+     * Which of the scheme's adversaries this target plays, when the scheme has several (shares: either server alone, or
+     * both colluding); null for the one adversary.
+     *
+     * @param label     in words, for report rows ("server A alone")
+     * @param tag       appended to the scheme's name in results ("A+B")
+     * @param colluding whether it joins servers the scheme assumes do not collude (reported beside, not as, its privacy)
+     */
+    record View(String label, String tag, boolean colluding) {}
+
+    default View view() {
+        return null;
+    }
+
+    /** "@A+B" for a view, else empty: the suffix of this target's results. */
+    default String tag() {
+        return view() == null ? "" : "@" + view().tag();
+    }
 
     /**
      * A deployment with fresh secrets drawn from {@code seed}; its weights server writes what it sees to
@@ -53,32 +69,6 @@ public interface AttackTarget {
             @Override
             public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
                 return victim(seed, transcript);
-            }
-        };
-    }
-
-    /**
-     * ReMO as the paper defines it (fresh Mpvt per call), simulated in this process; see {@link SimulatedRemo}.
-     * {@code m} is a fraction of d_in when below 1, else a rank.
-     */
-    static AttackTarget simulatedRemo(Model model, double m, Numeric numeric, double maskScale) {
-        return new AttackTarget() {
-            @Override public String name() { return "remo"; }
-
-            @Override
-            public Deployment victim(long seed, TranscriptWriter transcript) {
-                return deployment(null, seed, transcript);
-            }
-
-            @Override
-            public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
-                return deployment(victimView.bases(), seed, transcript);
-            }
-
-            private Deployment deployment(java.util.Map<Observation.Key, Rows> bases, long seed, TranscriptWriter transcript) {
-                var rec = new Observation.Recorder(transcript);
-                var ops = new SimulatedRemo(model.config(), model.linear(), numeric, rec, MaskSize.of(m), bases, maskScale, seed);
-                return (prompt, answerTokens) -> VictimRun.run(model, ops, rec, prompt, answerTokens);
             }
         };
     }

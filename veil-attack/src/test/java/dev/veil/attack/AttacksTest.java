@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.veil.attack.VocabularyMatchingAttack.Distance;
+import dev.veil.attack.remo.SimulatedRemo;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.remo.MaskSize;
 import java.util.List;

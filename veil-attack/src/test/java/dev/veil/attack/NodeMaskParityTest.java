@@ -3,6 +3,7 @@ package dev.veil.attack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.attack.remo.SimulatedRemo;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.remo.MaskSize;

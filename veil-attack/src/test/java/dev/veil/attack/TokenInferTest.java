@@ -3,6 +3,7 @@ package dev.veil.attack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.attack.remo.RemoAttacks;
 import dev.veil.engine.ring.Numeric;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ class TokenInferTest {
         var attack = TokenInferAttack.train(runs(plain.victim(0, null)), Site.QKV, 0, View.RAW, 512, options);
         assertAccuracyOnSeenTokens(attack, plain.victim(1, null).run(Stories.prompt(VICTIM), 6));
 
-        var remo = AttackTarget.simulatedRemo(Stories.MODEL, 0.25, Numeric.Z64, 1);
+        var remo = RemoAttacks.simulated(Stories.MODEL, 0.25, Numeric.Z64, 1);
         var victim = remo.victim(7, null).run(Stories.prompt(VICTIM), 6);
         var own = remo.attacker(victim.observation(), 8, null);
         var nullSpace = TokenInferAttack.train(runs(own), Site.QKV, 0, View.NULL_SPACE, 512, options);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.veil.attack.remo.RemoAttacks;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.Rows;
@@ -26,7 +27,7 @@ class TranscriptsTest {
             Path file = dir.resolve(numeric + ".transcript");
             List<VictimRun> runs = new ArrayList<>();
             try (var writer = new TranscriptWriter(file, "stories260K", ModelDims.of(Stories.MODEL.config()))) {
-                var victim = AttackTarget.simulatedRemo(Stories.MODEL, 0.25, numeric, 1).victim(3, writer);
+                var victim = RemoAttacks.simulated(Stories.MODEL, 0.25, numeric, 1).victim(3, writer);
                 runs.add(victim.run(Stories.prompt("a"), 5));                      // BOS + 1 token: the shortest prefill
                 runs.add(victim.run(Stories.prompt("Lily went to the park."), 0)); // no decode step at all
                 runs.add(victim.run(Stories.prompt("The dog ran after the red ball."), 7));
@@ -57,7 +58,7 @@ class TranscriptsTest {
         List<VictimRun> runs = new ArrayList<>();
         long[] ends = new long[3];
         try (var writer = new TranscriptWriter(file, "stories260K", ModelDims.of(Stories.MODEL.config()))) {
-            var victim = AttackTarget.simulatedRemo(Stories.MODEL, 0.25, Numeric.Z32, 1).victim(5, writer);
+            var victim = RemoAttacks.simulated(Stories.MODEL, 0.25, Numeric.Z32, 1).victim(5, writer);
             String[] texts = {LONG.repeat(4), "a", LONG.repeat(2)};
             for (int i = 0; i < texts.length; i++) {
                 runs.add(victim.run(Stories.prompt(texts[i]), 4));

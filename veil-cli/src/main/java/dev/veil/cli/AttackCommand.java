@@ -57,7 +57,7 @@ final class AttackCommand implements Callable<Integer> {
                 var sentences = victims.subList(0, Math.min(repetitionSentences, victims.size())).stream()
                         .map(p -> java.util.Arrays.copyOfRange(p, 1, p.length)).toList();
                 for (AttackTarget t : targets) {
-                    votes.put(t.name() + (t instanceof SharesAttackScheme sh ? "@" + sh.view().tag : ""),
+                    votes.put(t.name() + t.tag(),
                             RepetitionVoteAttack.run(experiment, model, t, sentences, copies, progress::update));
                 }
             }
@@ -66,7 +66,7 @@ final class AttackCommand implements Callable<Integer> {
         for (var o : outcomes) table(o, System.out);
         // shares: the TRA lines name the view after the attack (vocab-matching@A), each server alone last
         for (int i = 0; i < outcomes.size(); i++) {
-            traLines(outcomes.get(i), targets.get(i) instanceof SharesAttackScheme s ? "@" + s.view().tag : "", System.out);
+            traLines(outcomes.get(i), targets.get(i).tag(), System.out);
         }
         votes.forEach((name, points) -> repetitionLines(name, points, System.out));
         if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());

@@ -168,7 +168,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
                     Scheme scheme = points.get(i).get(k);
                     String setting = s.param() == null ? scheme.describe() : s.prefix() + s.values().get(k);
                     for (var target : SchemeTarget.views(scheme, model, modelId)) { // shares: each server alone, and both colluding
-                        String view = target instanceof SharesAttackScheme v ? v.view().label : setting;
+                        String view = target.view() != null ? target.view().label() : setting;
                         for (var r : experiment.run(target, victim, pub, progress::update).results()) rows.add(new Row(s.label(), view, r));
                     }
                 }
@@ -215,8 +215,8 @@ final class PrivacyReportCommand implements Callable<Integer> {
                 double tra = 0, colluding = Double.NaN, prior = Double.NaN;
                 String attack = "-";
                 for (var target : SchemeTarget.views(scheme, model, modelId)) {
-                    boolean joined = target instanceof SharesAttackScheme v && v.view() == ShareViews.View.JOINED;
-                    String tag = target instanceof SharesAttackScheme v ? "@" + v.view().tag : "";
+                    boolean joined = target.view() != null && target.view().colluding();
+                    String tag = target.tag();
                     for (var r : experiment.run(target, victim, pub, progress::update).results()) {
                         double t = r.prompt().tra();
                         if (r.attack().equals("frequency-prior")) prior = t;

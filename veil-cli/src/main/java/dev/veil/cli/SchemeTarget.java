@@ -7,10 +7,8 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
-import dev.veil.node.remo.RemoConfig;
-import dev.veil.node.remo.RemoScheme;
+import dev.veil.attack.SchemeAttacks;
 import dev.veil.protocol.transcript.TranscriptWriter;
-import dev.veil.node.shares.SharesScheme;
 import java.util.Arrays;
 import java.util.List;
 
@@ -18,10 +16,9 @@ import java.util.List;
  * Any registered scheme under attack. The victim is the scheme's real trusted node with its weights servers in
  * this process, the first writing its transcript; the attacker deploys the same scheme with secrets of its own.
  *
- * <p>Two cases differ, both here. Plain runs no weights server, so the lab's reference is a server shown the
- * activations in the clear ({@link AttackTarget#plain}). ReMO's public bases are public: its attacker masks its
- * own text on the victim's bases with the lab's simulation ({@link AttackTarget#simulatedRemo}), which a real
- * node, drawing fresh bases, would not do. The victim's secrets come from its node's DRBG, never the seed.
+ * <p>A scheme with no weights server is attacked as a server shown the activations in the clear ({@link AttackTarget#plain});
+ * a scheme whose attack differs (remo's attacker imitates it on public bases, shares has three adversaries)
+ * says how through its {@link SchemeAttacks}. The victim's secrets come from its node's DRBG, never the seed.
  */
 final class SchemeTarget implements AttackTarget {
     private final Scheme scheme;
@@ -38,14 +35,9 @@ final class SchemeTarget implements AttackTarget {
         return scheme.servers() == 0 ? AttackTarget.plain(model) : new SchemeTarget(scheme, model, modelId);
     }
 
-    /**
-     * Every view of the scheme an attacker may hold: the one server's; for shares, both servers joined (as
-     * colluding servers would join them), then each server alone ({@link ShareViews}).
-     */
+    /** Every view of the scheme an attacker may hold: the one server's, unless its {@link SchemeAttacks} says otherwise. */
     static List<AttackTarget> views(Scheme scheme, Model model, String modelId) {
-        if (!(scheme instanceof SharesScheme shares)) return List.of(of(scheme, model, modelId));
-        return Arrays.stream(ShareViews.View.values()).map(v -> (AttackTarget) new SharesAttackScheme(model, modelId, shares.config(),
-                v)).toList();
+        return SchemeAttacks.of(scheme, model, modelId, of(scheme, model, modelId));
     }
 
     @Override
@@ -80,11 +72,6 @@ final class SchemeTarget implements AttackTarget {
 
     @Override
     public Deployment attacker(Observation victimView, long seed, TranscriptWriter transcript) {
-        if (scheme instanceof RemoScheme remo) {
-            RemoConfig c = remo.config();
-            double m = c.size().absolute() > 0 ? c.size().absolute() : c.size().fraction();
-            return AttackTarget.simulatedRemo(model, m, c.numeric(), c.maskScale()).attacker(victimView, seed, transcript);
-        }
         return deployment("attacker " + seed, transcript);
     }
 }

@@ -1,5 +1,8 @@
-package dev.veil.attack;
+package dev.veil.attack.remo;
 
+import dev.veil.attack.Exchange;
+import dev.veil.attack.Observation;
+import dev.veil.attack.Site;
 import dev.veil.engine.inference.LinearOps;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.inference.Projection;

@@ -1,5 +1,6 @@
-package dev.veil.cli;
+package dev.veil.attack.shares;
 
+import dev.veil.attack.AttackTarget;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.Message;
 import dev.veil.protocol.Rows;
@@ -20,11 +21,10 @@ final class ShareViews {
     enum View {
         JOINED("A and B colluding", "A+B"), A("server A alone", "A"), B("server B alone", "B");
 
-        final String label, tag;
+        final AttackTarget.View view;
 
         View(String label, String tag) {
-            this.label = label;
-            this.tag = tag;
+            this.view = new AttackTarget.View(label, tag, tag.equals("A+B"));
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.veil.cli;
+package dev.veil.attack.shares;
 
 import dev.veil.attack.Observation;
 import dev.veil.attack.AttackTarget;
@@ -17,15 +17,20 @@ import java.time.Duration;
  * one {@link ShareViews.View}: one server's view alone, or both joined as colluding servers would. The attacker's
  * own runs draw their own shares.
  */
-record SharesAttackScheme(Model model, String modelId, SharesConfig config, ShareViews.View view) implements AttackTarget {
+record SharesAttackScheme(Model model, String modelId, SharesConfig config, ShareViews.View servers) implements AttackTarget {
     @Override
     public String name() {
-        return "shares (" + view.label + ")";
+        return "shares (" + servers.view.label() + ")";
+    }
+
+    @Override
+    public View view() {
+        return servers.view;
     }
 
     @Override
     public Deployment victim(long seed, TranscriptWriter transcript) {
-        var views = new ShareViews(view, transcript);
+        var views = new ShareViews(servers, transcript);
         var a = new WeightsServer(modelId, model.config(), model.linear(), null);
         var b = new WeightsServer(modelId, model.config(), model.linear(), null);
         var node = SharesNode.connect(model, modelId, new InMemoryChannel(views.wrap(0, a), Duration.ofSeconds(600)),
