@@ -14,7 +14,6 @@ import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
-import dev.veil.node.plain.PlainScheme;
 import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -200,7 +199,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
         List<Scheme> registered = new ArrayList<>();
         for (var type : Schemes.types()) registered.add(Schemes.create(type.name(), new SchemeParams(Map.of(), defaults)));
         List<Scheme> measured = new ArrayList<>(registered);
-        measured.addFirst(new PlainScheme(Numeric.FLOAT)); // the baseline, measured like the others
+        measured.addFirst(Schemes.create("plain", new SchemeParams(Map.of("numeric", "float")))); // the baseline, measured like the others
         System.err.println("veil privacy-report: measuring the trusted node's CPU per token under " + Counts.of(registered.size(), "scheme") + "...");
         var costs = FrontierCost.measure(costModel != null ? costModel : workload.model, costModel != null ? null : workload.tokenizer,
                 measured, "Once upon a time, there was a little girl", costTokens, costRuns, Main.class.getName());

@@ -6,8 +6,8 @@ import dev.veil.engine.model.ModelParts;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
+import dev.veil.node.TenantBudget;
 import dev.veil.node.TrustedNode;
-import dev.veil.node.cmif.PrivacyBudget;
 import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.service.ApiKeys;
@@ -107,7 +107,7 @@ final class ServeCommand implements Callable<Integer> {
         double limit = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
         // Opened first, so that a ledger that cannot be used stops serve before the model loads.
-        try (PrivacyBudget budget = budget(offered, limit)) {
+        try (TenantBudget budget = budget(offered, limit)) {
             return serve(offered, budget);
         }
     }
@@ -116,17 +116,17 @@ final class ServeCommand implements Callable<Integer> {
      * The tenants' privacy budget when a cmif scheme is offered, its spends kept in the ledger; null for none (no cmif,
      * or the opt-out --privacy-budget inf). Unsanitized cmif (--epsilon inf) spends ∞: only the opt-out admits it.
      */
-    private PrivacyBudget budget(Map<String, Scheme> offered, double limit) throws java.io.IOException {
+    private TenantBudget budget(Map<String, Scheme> offered, double limit) throws java.io.IOException {
         var cmif = offered.values().stream().filter(s -> !Double.isNaN(s.epsilonPerToken())).findFirst().orElse(null);
         if (cmif == null || Double.isInfinite(limit)) return null;
         if (Double.isInfinite(cmif.epsilonPerToken())) {
             throw new IllegalArgumentException("cmif with --epsilon inf sends prompts unsanitized, which spends ε ∞: no --privacy-budget "
                     + "admits them (give --privacy-budget inf to serve them anyway)");
         }
-        return PrivacyBudget.persistent(limit, privacyLedger != null ? privacyLedger : PrivacyBudget.defaultLedger());
+        return cmif.budget(limit, privacyLedger);
     }
 
-    private Integer serve(Map<String, Scheme> offered, PrivacyBudget budget) throws Exception {
+    private Integer serve(Map<String, Scheme> offered, TenantBudget budget) throws Exception {
         ApiKeys keys = apiKeys == null ? null : ApiKeys.read(InputFiles.existing(apiKeys, "API keys file"));
         String listen = host != null ? host : "127.0.0.1";
         // Beyond loopback, clients must authenticate: by a deployment certificate (--tls-dir, mutual TLS), or by an API

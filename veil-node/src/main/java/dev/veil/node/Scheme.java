@@ -3,6 +3,8 @@ package dev.veil.node;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.protocol.transport.Channel;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -31,6 +33,14 @@ public interface Scheme {
     /** ε each sanitized token spends of a tenant's {@link TenantBudget}; NaN for a scheme that spends none. */
     default double epsilonPerToken() {
         return Double.NaN;
+    }
+
+    /**
+     * The tenants' budget of what this scheme spends ({@link #epsilonPerToken()}), {@code limit} each, the spends kept
+     * in {@code ledger} (null: the scheme's default place); for a scheme that spends nothing, none to make.
+     */
+    default TenantBudget budget(double limit, Path ledger) throws IOException {
+        throw new UnsupportedOperationException(name() + " spends no privacy budget");
     }
 
     /** What privacy rests on, in a few words, for the privacy frontier (beside the scheme's point). */

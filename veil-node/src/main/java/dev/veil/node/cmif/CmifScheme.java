@@ -111,6 +111,11 @@ public final class CmifScheme implements Scheme {
         return epsilonPerToken;
     }
 
+    @Override
+    public PrivacyBudget budget(double limit, Path ledger) throws IOException {
+        return PrivacyBudget.persistent(limit, ledger != null ? ledger : PrivacyBudget.defaultLedger());
+    }
+
     /** The shared SST-2 training sentences ({@code veil.shared} or {@code VEIL_SHARED}, else ../shared). */
     public static Path defaultCorpus() {
         String v = System.getProperty("veil.shared", System.getenv("VEIL_SHARED"));

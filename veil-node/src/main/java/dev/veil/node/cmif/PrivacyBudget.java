@@ -131,15 +131,18 @@ public final class PrivacyBudget implements dev.veil.node.TenantBudget, AutoClos
     }
 
     /** Clients that have spent anything. */
+    @Override
     public synchronized int clients() {
         return spent.size();
     }
 
+    @Override
     public double limit() {
         return limit;
     }
 
     /** Where the spends are kept, or null in memory. */
+    @Override
     public Path ledger() {
         return ledger == null ? null : ledger.file();
     }
