@@ -2,7 +2,10 @@ package dev.veil.attack;
 
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
@@ -21,10 +24,33 @@ public interface SchemeAttacks {
      */
     List<AttackTarget> views(Scheme scheme, Model model, String modelId, AttackTarget ownNode);
 
+    /** The privacy report's options for sweeping this scheme (a list: comma-separated values); none by default. */
+    default List<SchemeOption> sweepOptions() {
+        return List.of();
+    }
+
+    /** The privacy report's lines for this scheme, from its sweep options as given by name (those left out: defaults). */
+    default List<Sweep> sweeps(Map<String, String> given) {
+        return List.of(Sweep.once(scheme()));
+    }
+
+    /** Every registered adapter. */
+    static List<SchemeAttacks> all() {
+        return ServiceLoader.load(SchemeAttacks.class, SchemeAttacks.class.getClassLoader()).stream().map(ServiceLoader.Provider::get)
+                .toList();
+    }
+
+    private static Optional<SchemeAttacks> registered(String scheme) {
+        return all().stream().filter(a -> a.scheme().equals(scheme)).findFirst();
+    }
+
     /** The views of {@code scheme} its registered adapter gives, else {@code ownNode} alone. */
     static List<AttackTarget> of(Scheme scheme, Model model, String modelId, AttackTarget ownNode) {
-        return ServiceLoader.load(SchemeAttacks.class, SchemeAttacks.class.getClassLoader()).stream().map(ServiceLoader.Provider::get)
-                .filter(a -> a.scheme().equals(scheme.name())).findFirst()
-                .map(a -> a.views(scheme, model, modelId, ownNode)).orElse(List.of(ownNode));
+        return registered(scheme.name()).map(a -> a.views(scheme, model, modelId, ownNode)).orElse(List.of(ownNode));
+    }
+
+    /** The privacy report's lines for {@code scheme}: its adapter's sweeps, else the scheme once at its defaults. */
+    static List<Sweep> sweeps(String scheme, Map<String, String> given) {
+        return registered(scheme).map(a -> a.sweeps(given)).orElse(List.of(Sweep.once(scheme)));
     }
 }

@@ -4,14 +4,16 @@ import dev.veil.attack.AttackLab;
 import dev.veil.attack.Experiment;
 import dev.veil.attack.AttackTarget;
 import dev.veil.attack.RepetitionVoteAttack;
+import dev.veil.attack.SchemeAttacks;
+import dev.veil.attack.Sweep;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.experiments.frontier.FrontierCost;
 import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.protocol.Counts;
@@ -24,7 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -33,33 +37,16 @@ import picocli.CommandLine.Option;
  * unprotected model and ReMO with one-time pads as references; writes a table (Markdown and TSV) and plots of TRA
  * against the setting, with the frequency-prior floor drawn, as PNG and SVG.
  */
-@Command(name = "privacy-report", mixinStandardHelpOptions = true,
+@Command(name = "privacy-report", mixinStandardHelpOptions = true, modelTransformer = PrivacyReportCommand.SweepOptions.class,
         description = "Sweep m/d for ReMO (and ε for CMIF) under every attack; write a table and TRA plots (PNG, SVG).")
 final class PrivacyReportCommand implements Callable<Integer> {
     @Option(names = "--schemes", split = ",", defaultValue = "remo,remo-otp,cmif", paramLabel = "NAME",
-            description = "schemes to sweep besides the plain reference: remo sweeps --m per --numeric, cmif sweeps --epsilon, "
-                    + "any other runs at its defaults (default: ${DEFAULT-VALUE})")
+            description = "schemes to sweep besides the plain reference, each as its attack adapter says (remo sweeps --m per "
+                    + "--numeric, cmif sweeps --epsilon), else once at its defaults (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
-    @Option(names = "--epsilon", split = ",", defaultValue = "0.5,1,2,4,8,16", paramLabel = "ε",
-            description = "cmif: ε values per token (default: ${DEFAULT-VALUE})")
-    List<String> epsilons;
-
-    @Option(names = "--sanitizer", defaultValue = "rnm", paramLabel = "NAME",
-            description = "cmif: rnm, santext+ or custext+ (default: ${DEFAULT-VALUE})")
-    String sanitizer;
-
-    @Option(names = "--m", split = ",", defaultValue = "1/16,1/8,1/4,1/2,3/4,15/16", paramLabel = "M",
-            description = "remo: m as fractions of d_in (default: ${DEFAULT-VALUE})")
-    List<String> fractions;
-
-    @Option(names = "--numeric", split = ",", defaultValue = "exact,float", paramLabel = "MODE",
-            description = "remo: numeric modes to sweep, of float, exact (ring Z_2^64) and z32 (default: ${DEFAULT-VALUE})")
-    List<String> numerics;
-
-    @Option(names = "--mask-scale", defaultValue = "1", paramLabel = "σ",
-            description = "remo, float mode: standard deviation of a mask entry (default: ${DEFAULT-VALUE})")
-    String maskScale;
+    /** The schemes' sweep options as given ({@link SchemeAttacks#sweepOptions()}), by name: "m" → "1/4,3/4". */
+    private final Map<String, String> sweepOptions = new LinkedHashMap<>();
 
     @Option(names = "--out", defaultValue = "privacy-report", paramLabel = "DIR",
             description = "output folder (default: ./${DEFAULT-VALUE})")
@@ -103,33 +90,24 @@ final class PrivacyReportCommand implements Callable<Integer> {
     /** One row of the report. */
     record Row(String scheme, String setting, AttackLab.Result result) {}
 
-    /**
-     * One line of the sweep: a scheme with {@code fixed} parameters, {@code param} taking each of {@code values}
-     * (none: the scheme once at its defaults, its setting as it describes itself), and how to plot it.
-     */
-    record Sweep(String label, String scheme, Map<String, String> fixed, String param, String prefix, List<String> values, Plot plot) {}
+    /** Adds the schemes' sweep options to the command. */
+    static final class SweepOptions implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            Map<String, List<SchemeOption>> declared = new LinkedHashMap<>();
+            for (var a : SchemeAttacks.all()) declared.put(a.scheme(), a.sweepOptions());
+            SchemeOptionSpecs.of(declared, ((PrivacyReportCommand) spec.userObject()).sweepOptions).forEach(spec::addOption);
+            return spec;
+        }
+    }
 
-    record Plot(String title, String xLabel, String file) {}
-
-    /** What the options ask for: remo's m per numeric mode, cmif's ε, every other scheme at its defaults. */
+    /** What the options ask for: each scheme's lines as its attack adapter sweeps it (by default once, at its defaults). */
     List<Sweep> sweeps() {
         List<Sweep> sweeps = new ArrayList<>();
         for (String name : schemes) {
-            Schemes.type(name);
-            if (name.equals("plain")) continue; // the reference, always there
-            if (name.equals("remo")) {
-                for (Numeric n : numerics.stream().map(Numeric::parse).distinct().toList()) {
-                    String what = n.exact() ? "ReMO over " + n.ring.name() : "ReMO in float, σ = " + maskScale;
-                    sweeps.add(new Sweep("remo-" + n, name, Map.of("numeric", n.toString(), "mask-scale", maskScale), "m", "m/d=",
-                            fractions,
-                            new Plot(what, "m / d_in", "tra-vs-m-" + n)));
-                }
-            } else if (name.equals("cmif")) {
-                sweeps.add(new Sweep("cmif-" + sanitizer, name, Map.of("sanitizer", sanitizer), "epsilon", "ε=", epsilons,
-                        new Plot("CMIF (" + sanitizer + ")", "ε per token", "tra-vs-epsilon")));
-            } else {
-                sweeps.add(new Sweep(name, name, Map.of(), null, "", List.of(""), null));
-            }
+            // a scheme without a weights server shows the server the clear activations: the plain reference, always there
+            if (Schemes.create(name).servers() == 0) continue;
+            sweeps.addAll(SchemeAttacks.sweeps(name, sweepOptions));
         }
         return sweeps;
     }

@@ -3,15 +3,18 @@ package dev.veil.attack.remo;
 import dev.veil.attack.AttackTarget;
 import dev.veil.attack.Observation;
 import dev.veil.attack.SchemeAttacks;
+import dev.veil.attack.Sweep;
 import dev.veil.attack.VictimRun;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.ring.Numeric;
 import dev.veil.node.Scheme;
+import dev.veil.node.SchemeOption;
 import dev.veil.node.remo.MaskSize;
 import dev.veil.node.remo.RemoConfig;
 import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +24,32 @@ import java.util.Map;
  * scheme's own node.
  */
 public final class RemoAttacks implements SchemeAttacks {
+    private static final String M = "1/16,1/8,1/4,1/2,3/4,15/16", NUMERIC = "exact,float";
+
     @Override
     public String scheme() {
         return "remo";
+    }
+
+    @Override
+    public List<SchemeOption> sweepOptions() {
+        return List.of(new SchemeOption("m", "M", "m as fractions of d_in (default: " + M + ")"),
+                new SchemeOption("numeric", "MODE",
+                        "numeric modes to sweep, of float, exact (ring Z_2^64) and z32 (default: " + NUMERIC + ")"),
+                new SchemeOption("mask-scale", "σ", "float mode: standard deviation of a mask entry (default: 1)"));
+    }
+
+    /** A line of m/d per numeric mode. */
+    @Override
+    public List<Sweep> sweeps(Map<String, String> given) {
+        String maskScale = given.getOrDefault("mask-scale", "1");
+        List<Sweep> sweeps = new ArrayList<>();
+        for (Numeric n : Sweep.values(given.getOrDefault("numeric", NUMERIC)).stream().map(Numeric::parse).distinct().toList()) {
+            String what = n.exact() ? "ReMO over " + n.ring.name() : "ReMO in float, σ = " + maskScale;
+            sweeps.add(new Sweep("remo-" + n, scheme(), Map.of("numeric", n.toString(), "mask-scale", maskScale), "m", "m/d=",
+                    Sweep.values(given.getOrDefault("m", M)), new Sweep.Plot(what, "m / d_in", "tra-vs-m-" + n)));
+        }
+        return sweeps;
     }
 
     @Override
