@@ -9,25 +9,17 @@ import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tensor.Lanes;
 import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.HostileBench;
 import dev.veil.experiments.bench.MemoryBandwidth;
-import dev.veil.experiments.bench.OtpBench;
-import dev.veil.experiments.bench.RemoBench;
-import dev.veil.experiments.bench.SharesBench;
+import dev.veil.experiments.bench.SchemeBench;
 import dev.veil.experiments.bench.ThreadsCpu;
 import dev.veil.experiments.bench.WidthBench;
-import dev.veil.node.shares.SharesScheme;
 import dev.veil.node.SchemeParams;
-import dev.veil.node.Schemes;
-import dev.veil.node.otp.OtpScheme;
-import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -135,29 +127,20 @@ final class BenchCommand implements Callable<Integer> {
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
-        if (mode.equals("hostile")) {
-            var params = new SchemeParams(parameters.given(), Map.of());
-            var remo = (RemoScheme) Schemes.type("remo").create(params);
-            params.checkAllRead("remo");
-            return new HostileBench(model, tokenizer, remo, hostilePeers, java.time.Duration.ofSeconds(durationSeconds), genTokens,
-                    Main.class.getName()).run();
-        }
-        if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve, hostile)");
+        var bench = SchemeBench.of(mode); // the benches of schemes' internals, each making its own schemes from the registry
+        if (!mode.equals("plain") && bench.isEmpty()) {
+            var modes = new java.util.ArrayList<>(List.of("plain"));
+            modes.addAll(SchemeBench.all().stream().map(SchemeBench::mode).toList());
+            modes.addAll(List.of("load", "serve"));
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (" + String.join(", ", modes) + ")");
         }
         if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");
-        boolean ring = mode.equals("remo-otp") || mode.equals("shares");
-        // The registry reads the schemes' parameters; remo-otp's bench runs remo beside it, both over the ring unless --numeric says.
-        var params = new SchemeParams(parameters.given(), ring ? Map.of("numeric", "exact") : Map.of());
-        RemoScheme remo = mode.equals("plain") ? null : (RemoScheme) Schemes.type("remo").create(params);
-        OtpScheme otp = ring ? (OtpScheme) Schemes.type("remo-otp").create(params) : null;
-        SharesScheme shares = mode.equals("shares") ? (SharesScheme) Schemes.type("shares").create(params) : null;
-        params.checkAllRead(mode.equals("remo-otp") ? "remo, remo-otp" : mode.equals("shares") ? "remo, remo-otp, shares" : mode);
-        if (shares != null) return new SharesBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, shares, !noRemo,
-                checkSweep, Main.class.getName()).run();
-        if (mode.equals("remo")) return new RemoBench(model, tokenizer, promptTokens, genTokens, repetitions, warmup, remo, sweep).run();
-        if (mode.equals("remo-otp")) return new OtpBench(model, tokenizer, genTokens, repetitions, warmup, remo, otp, batchSweep,
-                Main.class.getName()).run();
+        if (bench.isPresent()) {
+            return bench.get().run(new SchemeBench.Request(model, tokenizer, promptTokens, genTokens, repetitions, warmup,
+                    java.time.Duration.ofSeconds(durationSeconds), hostilePeers, sweep, batchSweep, noRemo, checkSweep,
+                    Main.class.getName()), parameters.given());
+        }
+        new SchemeParams(parameters.given()).checkAllRead("plain"); // the plain bench takes no scheme parameter
         if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }

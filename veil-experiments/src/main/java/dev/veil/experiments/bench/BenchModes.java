@@ -1,0 +1,71 @@
+package dev.veil.experiments.bench;
+
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
+import dev.veil.node.otp.OtpScheme;
+import dev.veil.node.remo.RemoScheme;
+import dev.veil.node.shares.SharesScheme;
+import java.util.Map;
+
+/** The scheme benches, one per {@code --mode}: each makes its schemes from the registry and checks every parameter applied. */
+public final class BenchModes {
+    private BenchModes() {}
+
+    /** remo over loopback TCP against the plain engine. */
+    public static final class Remo implements SchemeBench {
+        @Override public String mode() { return "remo"; }
+
+        @Override
+        public int run(Request r, Map<String, String> given) throws Exception {
+            var params = new SchemeParams(given);
+            var remo = (RemoScheme) Schemes.type("remo").create(params);
+            params.checkAllRead("remo");
+            return new RemoBench(r.model(), r.tokenizer(), r.promptTokens(), r.genTokens(), r.repetitions(), r.warmup(), remo,
+                    r.sweepM()).run();
+        }
+    }
+
+    /** The node's CPU per token under plain, remo and remo-otp; remo beside it over the ring unless --numeric says. */
+    public static final class RemoOtp implements SchemeBench {
+        @Override public String mode() { return "remo-otp"; }
+
+        @Override
+        public int run(Request r, Map<String, String> given) throws Exception {
+            var params = new SchemeParams(given, Map.of("numeric", "exact"));
+            var remo = (RemoScheme) Schemes.type("remo").create(params);
+            var otp = (OtpScheme) Schemes.type("remo-otp").create(params);
+            params.checkAllRead("remo, remo-otp");
+            return new OtpBench(r.model(), r.tokenizer(), r.genTokens(), r.repetitions(), r.warmup(), remo, otp, r.sweepBatch(),
+                    r.serverMain()).run();
+        }
+    }
+
+    /** As remo-otp, with two-server shares too, and wire bytes against the minimum. */
+    public static final class Shares implements SchemeBench {
+        @Override public String mode() { return "shares"; }
+
+        @Override
+        public int run(Request r, Map<String, String> given) throws Exception {
+            var params = new SchemeParams(given, Map.of("numeric", "exact"));
+            var remo = (RemoScheme) Schemes.type("remo").create(params);
+            var otp = (OtpScheme) Schemes.type("remo-otp").create(params);
+            var shares = (SharesScheme) Schemes.type("shares").create(params);
+            params.checkAllRead("remo, remo-otp, shares");
+            return new SharesBench(r.model(), r.tokenizer(), r.genTokens(), r.repetitions(), r.warmup(), remo, otp, shares, !r.noRemo(),
+                    r.sweepCheckBits(), r.serverMain()).run();
+        }
+    }
+
+    /** An honest remo node beside peers that never read. */
+    public static final class Hostile implements SchemeBench {
+        @Override public String mode() { return "hostile"; }
+
+        @Override
+        public int run(Request r, Map<String, String> given) throws Exception {
+            var params = new SchemeParams(given);
+            var remo = (RemoScheme) Schemes.type("remo").create(params);
+            params.checkAllRead("remo");
+            return new HostileBench(r.model(), r.tokenizer(), remo, r.hostilePeers(), r.duration(), r.genTokens(), r.serverMain()).run();
+        }
+    }
+}
