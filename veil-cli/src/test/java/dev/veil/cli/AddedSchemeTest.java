@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * on its own node, the load bench among the served schemes. The line lives outside the test class path
  * ({@code src/test/seam}), so only this test's veil (every class loaded afresh, by a loader that also sees it) has it.
  */
-class SchemeSeamTest {
+class AddedSchemeTest {
     private static final Path SEAM = Path.of("src/test/seam");
     private static URLClassLoader veil;
 
