@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.cli.cmif.UtilityCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

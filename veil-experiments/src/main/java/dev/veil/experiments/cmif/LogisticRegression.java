@@ -1,4 +1,4 @@
-package dev.veil.experiments.utility;
+package dev.veil.experiments.cmif;
 
 import dev.veil.engine.Parallel;
 

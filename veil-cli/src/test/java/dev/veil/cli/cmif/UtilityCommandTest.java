@@ -1,4 +1,4 @@
-package dev.veil.cli.utility;
+package dev.veil.cli.cmif;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,10 @@
-package dev.veil.cli;
+package dev.veil.cli.cmif;
 
 import dev.veil.experiments.plot.LinePlot;
-import dev.veil.experiments.utility.RequestCost;
-import dev.veil.experiments.utility.Sst2;
-import dev.veil.experiments.utility.UtilityExperiment;
-import dev.veil.experiments.utility.UtilityExperiment.Cell;
+import dev.veil.experiments.cmif.RequestCost;
+import dev.veil.experiments.cmif.Sst2;
+import dev.veil.experiments.cmif.UtilityExperiment;
+import dev.veil.experiments.cmif.UtilityExperiment.Cell;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.node.cmif.GloVe;
 import dev.veil.node.cmif.SanitizerParams;
@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
                 "averaged GloVe vectors, trained and tested on sanitized text, per sanitizer and ε;",
                 "then the sanitizer's share of a whole CMIF request on a model (token level).",
                 "Writes utility.md, utility.tsv, utility.png and utility.svg."})
-final class UtilityCommand implements Callable<Integer> {
+public final class UtilityCommand implements Callable<Integer> {
     @Option(names = "--sanitizer", split = ",", defaultValue = "rnm,santext+,custext+,em",
             description = "rnm, santext+, custext+, em (comma-separated; default all)")
     List<String> sanitizers;

@@ -1,4 +1,4 @@
-package dev.veil.experiments.utility;
+package dev.veil.experiments.cmif;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
