@@ -11,20 +11,6 @@ import java.util.Map;
 public final class BenchModes {
     private BenchModes() {}
 
-    /** remo over loopback TCP against the plain engine. */
-    public static final class Remo implements SchemeBench {
-        @Override public String mode() { return "remo"; }
-
-        @Override
-        public int run(Request r, Map<String, String> given) throws Exception {
-            var params = new SchemeParams(given);
-            var remo = (RemoScheme) Schemes.type("remo").create(params);
-            params.checkAllRead("remo");
-            return new RemoBench(r.model(), r.tokenizer(), r.promptTokens(), r.genTokens(), r.repetitions(), r.warmup(), remo,
-                    r.sweepM()).run();
-        }
-    }
-
     /** The node's CPU per token under plain, remo and remo-otp; remo beside it over the ring unless --numeric says. */
     public static final class RemoOtp implements SchemeBench {
         @Override public String mode() { return "remo-otp"; }
@@ -53,19 +39,6 @@ public final class BenchModes {
             params.checkAllRead("remo, remo-otp, shares");
             return new SharesBench(r.model(), r.tokenizer(), r.genTokens(), r.repetitions(), r.warmup(), remo, otp, shares, !r.noRemo(),
                     r.sweepCheckBits(), r.serverMain()).run();
-        }
-    }
-
-    /** An honest remo node beside peers that never read. */
-    public static final class Hostile implements SchemeBench {
-        @Override public String mode() { return "hostile"; }
-
-        @Override
-        public int run(Request r, Map<String, String> given) throws Exception {
-            var params = new SchemeParams(given);
-            var remo = (RemoScheme) Schemes.type("remo").create(params);
-            params.checkAllRead("remo");
-            return new HostileBench(r.model(), r.tokenizer(), remo, r.hostilePeers(), r.duration(), r.genTokens(), r.serverMain()).run();
         }
     }
 }

@@ -77,7 +77,7 @@ public final class ServerProcess implements AutoCloseable {
      * 5 s without one, so the heap that hostile peers made it hold is given back once they leave. {@code
      * -Dveil.bench.serverGc=A,B} replaces the collector's options, to compare.
      */
-    static List<String> serverJavaCommand() {
+    public static List<String> serverJavaCommand() {
         List<String> cmd = new ArrayList<>(javaCommand().subList(0, javaCommand().size() - 2));
         cmd.addAll(List.of(System.getProperty("veil.bench.serverGc", String.join(",", SERVER_GC)).split(",")));
         return cmd;

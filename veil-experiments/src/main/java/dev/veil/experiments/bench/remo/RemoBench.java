@@ -1,5 +1,7 @@
-package dev.veil.experiments.bench;
+package dev.veil.experiments.bench.remo;
 
+import dev.veil.experiments.bench.Decoding;
+import dev.veil.experiments.bench.ThreadsCpu;
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
