@@ -3,6 +3,8 @@ package dev.veil.attack;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +25,21 @@ public interface SchemeAttacks {
      * trusted node and weights servers in this process, the first server's view recorded.
      */
     List<AttackTarget> views(Scheme scheme, Model model, String modelId, AttackTarget ownNode);
+
+    /**
+     * Parameters the lab suggests to the scheme where none are given, from {@code publicText}, the attacker's own text
+     * (cmif: count token frequencies on it); none by default.
+     */
+    default Map<String, String> attackerDefaults(Path publicText) {
+        return Map.of();
+    }
+
+    /** Every adapter's {@link #attackerDefaults}: a scheme takes the ones it reads. */
+    static Map<String, String> defaults(Path publicText) {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (var a : all()) defaults.putAll(a.attackerDefaults(publicText));
+        return defaults;
+    }
 
     /** The privacy report's options for sweeping this scheme (a list: comma-separated values); none by default. */
     default List<SchemeOption> sweepOptions() {

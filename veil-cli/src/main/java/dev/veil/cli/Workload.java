@@ -3,6 +3,7 @@ package dev.veil.cli;
 import dev.veil.attack.Corpus;
 import dev.veil.attack.Experiment;
 import dev.veil.attack.Mlp;
+import dev.veil.attack.SchemeAttacks;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
 import dev.veil.engine.model.Model;
@@ -75,9 +76,9 @@ final class Workload {
                 new Mlp.Options(hidden, epochs, 128, 2e-3f, seed), inversionSteps, deepLayer, seed, transcript), sim);
     }
 
-    /** Parameters the attack lab suggests to any scheme: CMIF counts token frequencies on the attacker's public text. */
+    /** Parameters the attack lab suggests to any scheme, from the attacker's public text (each scheme's SchemeAttacks says). */
     java.util.Map<String, String> schemeDefaults() {
-        return java.util.Map.of("corpus", corpus().resolve("train.tsv").toString());
+        return SchemeAttacks.defaults(corpus().resolve("train.tsv"));
     }
 
     private Path corpus() {

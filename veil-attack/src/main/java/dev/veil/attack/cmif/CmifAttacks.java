@@ -6,6 +6,7 @@ import dev.veil.attack.Sweep;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeOption;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,12 @@ public final class CmifAttacks implements SchemeAttacks {
     @Override
     public List<AttackTarget> views(Scheme scheme, Model model, String modelId, AttackTarget ownNode) {
         return List.of(ownNode);
+    }
+
+    /** The token frequencies that pick the sensitive tokens, counted on the attacker's text. */
+    @Override
+    public Map<String, String> attackerDefaults(Path publicText) {
+        return Map.of("corpus", publicText.toString());
     }
 
     @Override
