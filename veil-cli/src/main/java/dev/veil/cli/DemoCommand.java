@@ -87,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         // Every scheme, plain too, in exact ring arithmetic unless --numeric says otherwise: then all give the same tokens.
         var params = new SchemeParams(parameters.given(), Map.of("numeric", "exact"));
-        Scheme plain = Schemes.type("plain").create(params);
+        Scheme plain = Schemes.type(Schemes.BASELINE).create(params);
         List<Scheme> list = new ArrayList<>();
         for (String name : schemes) list.add(Schemes.type(name).create(params));
         params.checkAllRead(String.join(", ", schemes));

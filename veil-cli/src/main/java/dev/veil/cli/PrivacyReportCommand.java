@@ -177,7 +177,7 @@ final class PrivacyReportCommand implements Callable<Integer> {
         List<Scheme> registered = new ArrayList<>();
         for (var type : Schemes.types()) registered.add(Schemes.create(type.name(), new SchemeParams(Map.of(), defaults)));
         List<Scheme> measured = new ArrayList<>(registered);
-        measured.addFirst(Schemes.create("plain", new SchemeParams(Map.of("numeric", "float")))); // the baseline, measured like the others
+        measured.addFirst(Schemes.create(Schemes.BASELINE, new SchemeParams(Map.of("numeric", "float")))); // measured like the others
         System.err.println("veil privacy-report: measuring the trusted node's CPU per token under " + Counts.of(registered.size(), "scheme") + "...");
         var costs = FrontierCost.measure(costModel != null ? costModel : workload.model, costModel != null ? null : workload.tokenizer,
                 measured, "Once upon a time, there was a little girl", costTokens, costRuns, Main.class.getName());

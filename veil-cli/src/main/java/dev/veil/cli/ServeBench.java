@@ -41,7 +41,7 @@ import java.util.concurrent.Future;
 final class ServeBench {
     /** Plain, full isolation, then every other registered scheme (from the registry: a new scheme is benched too). */
     static final List<String> CONFIGS = java.util.stream.Stream.concat(java.util.stream.Stream.of("plain", "isolated"),
-            Schemes.types().stream().map(dev.veil.node.SchemeType::name).filter(n -> !n.equals("plain"))).toList();
+            Schemes.types().stream().map(dev.veil.node.SchemeType::name).filter(n -> !n.equals(Schemes.BASELINE))).toList();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] PROMPTS = {"Once upon a time, Lily", "Tom had a big red ball", "The sun was warm and",
             "A little bird sat",

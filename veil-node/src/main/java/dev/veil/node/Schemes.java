@@ -11,6 +11,9 @@ public final class Schemes {
     /** The default of every command that protects a prompt (docs/attacks.md: prompt TRA at the frequency-prior floor). */
     public static final String DEFAULT = "remo-otp";
 
+    /** The baseline of every comparison: the engine alone, no weights server. */
+    public static final String BASELINE = "plain";
+
     private static final List<SchemeType> TYPES = ServiceLoader.load(SchemeType.class, Schemes.class.getClassLoader()).stream()
             .map(ServiceLoader.Provider::get).toList();
 
