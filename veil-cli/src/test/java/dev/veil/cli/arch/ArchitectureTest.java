@@ -32,10 +32,11 @@ class ArchitectureTest {
 
     /**
      * Known, frozen: code that still names schemes' types outside their packages. Delete an entry once its code has moved
-     * behind the seam; the rule then holds it there.
+     * behind the seam; the rule then holds it there. (ArchUnit counts no cast as a dependency: BenchModes' casts of
+     * registry-made schemes pass the rule unseen.)
      */
     private static final DescribedPredicate<? super JavaClass> FROZEN = // the benches that compare schemes on their internals (pads, bytes)
-            nameMatching("dev\\.veil\\.experiments\\.bench\\.(OtpBench|SharesBench|BenchModes)(\\$.*)?");
+            nameMatching("dev\\.veil\\.experiments\\.bench\\.(OtpBench|SharesBench)(\\$.*)?");
 
     /**
      * A scheme's types stay in its packages: a class in a package named like a scheme's own ({@code ..remo..}: its node
