@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 MakeModelCommand.class,
                 InfoCommand.class,
                 WeightsServerCommand.class,
+                ExportCommand.class,
                 NodeCommand.class,
                 ServeCommand.class,
                 ProxyCommand.class,

@@ -1,7 +1,5 @@
 package dev.veil.onnx;
 
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.WireFormat;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,9 +11,11 @@ import java.nio.file.Path;
 /**
  * Writes the one graph an export needs, {@code y = MatMul(x, Cast(w))}, as an ONNX model file: the few messages of
  * onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto) encoded by
- * hand with protobuf's {@link CodedOutputStream}, field numbers as onnx.proto (IR version 8) gives them. The weight
- * tensor's bytes are streamed straight to the file (a message's length is known before its bytes), so a large matrix
- * is never held twice. No generated code: a handful of fields does not need protoc at build time.
+ * hand in protobuf's wire format ({@link Out}: varints, and length-delimited strings and messages), field numbers as
+ * onnx.proto (IR version 8) gives them. The weight tensor's bytes are streamed straight to the file (a message's length
+ * is known before its bytes), so a large matrix is never held twice. No generated code and no protobuf runtime in the
+ * server's jar: a handful of fields does not need protoc at build time, and ONNX Runtime loading every export (tests)
+ * checks the encoding.
  */
 final class OnnxWriter {
     /** onnx.proto's TensorProto.DataType values used here. */
@@ -46,7 +46,7 @@ final class OnnxWriter {
             o.writeInt32(2, weightType); // data_type
             o.writeString(8, "w"); // name
         });
-        long tensorLength = tensorHeader.length + CodedOutputStream.computeTagSize(9) + CodedOutputStream.computeUInt64SizeNoTag(rawBytes)
+        long tensorLength = tensorHeader.length + Out.tagSize(9) + Out.varintSize(rawBytes)
                 + rawBytes;
         byte[] graphHead = message(o -> {
             o.writeByteArray(1, node("cast_w", "Cast", new String[] {"w"}, "w_cast", ioType)); // node
@@ -55,7 +55,7 @@ final class OnnxWriter {
             o.writeByteArray(11, valueInfo("x", ioType, cols)); // input
             o.writeByteArray(12, valueInfo("y", ioType, rows)); // output
         });
-        long graphLength = graphHead.length + CodedOutputStream.computeTagSize(5) + CodedOutputStream.computeUInt64SizeNoTag(tensorLength)
+        long graphLength = graphHead.length + Out.tagSize(5) + Out.varintSize(tensorLength)
                 + tensorLength;
         byte[] modelHead = message(o -> {
             o.writeInt64(1, IR_VERSION); // ir_version
@@ -65,23 +65,19 @@ final class OnnxWriter {
                 op.writeInt64(2, OPSET);
             }));
         });
-        long total = modelHead.length + CodedOutputStream.computeTagSize(7) + CodedOutputStream.computeUInt64SizeNoTag(graphLength)
+        long total = modelHead.length + Out.tagSize(7) + Out.varintSize(graphLength)
                 + graphLength;
         if (total > MAX_BYTES) {
             throw new IllegalArgumentException(graphName + " would take " + total + " bytes, over protobuf's 2 GiB limit on one ONNX file");
         }
         try (OutputStream file0 = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            CodedOutputStream o = CodedOutputStream.newInstance(file0, 1 << 16);
-            o.writeRawBytes(modelHead);
-            o.writeTag(7, WireFormat.WIRETYPE_LENGTH_DELIMITED); // graph
-            o.writeUInt64NoTag(graphLength);
-            o.writeRawBytes(graphHead);
-            o.writeTag(5, WireFormat.WIRETYPE_LENGTH_DELIMITED); // initializer
-            o.writeUInt64NoTag(tensorLength);
-            o.writeRawBytes(tensorHeader);
-            o.writeTag(9, WireFormat.WIRETYPE_LENGTH_DELIMITED); // raw_data
-            o.writeUInt64NoTag(rawBytes);
-            o.flush();
+            Out o = new Out(file0);
+            file0.write(modelHead);
+            o.lengthTag(7, graphLength); // graph
+            file0.write(graphHead);
+            o.lengthTag(5, tensorLength); // initializer
+            file0.write(tensorHeader);
+            o.lengthTag(9, rawBytes); // raw_data
             var counted = new CountingStream(file0);
             raw.writeTo(counted);
             if (counted.count != rawBytes) {
@@ -124,15 +120,71 @@ final class OnnxWriter {
     }
 
     private interface Fields {
-        void write(CodedOutputStream o) throws IOException;
+        void write(Out o) throws IOException;
     }
 
     private static byte[] message(Fields fields) throws IOException {
         var bytes = new ByteArrayOutputStream();
-        CodedOutputStream o = CodedOutputStream.newInstance(bytes);
-        fields.write(o);
-        o.flush();
+        fields.write(new Out(bytes));
         return bytes.toByteArray();
+    }
+
+    /** protobuf's wire format, the part ONNX's messages use: varint fields (wire type 0) and length-delimited ones (2). */
+    static final class Out {
+        private final OutputStream out;
+
+        Out(OutputStream out) {
+            this.out = out;
+        }
+
+        /** A tag's bytes. */
+        static int tagSize(int field) {
+            return varintSize(field << 3);
+        }
+
+        static int varintSize(long v) {
+            int n = 1;
+            while ((v & ~0x7FL) != 0) {
+                v >>>= 7;
+                n++;
+            }
+            return n;
+        }
+
+        void varint(long v) throws IOException {
+            while ((v & ~0x7FL) != 0) {
+                out.write((int) (v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            out.write((int) v);
+        }
+
+        private void tag(int field, int wireType) throws IOException {
+            varint(field << 3 | wireType);
+        }
+
+        void writeInt64(int field, long v) throws IOException {
+            tag(field, 0);
+            varint(v);
+        }
+
+        void writeInt32(int field, int v) throws IOException {
+            writeInt64(field, v); // protobuf sign-extends an int32 to 64 bits on the wire
+        }
+
+        void lengthTag(int field, long length) throws IOException {
+            tag(field, 2);
+            varint(length);
+        }
+
+        void writeByteArray(int field, byte[] bytes) throws IOException {
+            lengthTag(field, bytes.length);
+            out.write(bytes);
+        }
+
+        void writeString(int field, String s) throws IOException {
+            writeByteArray(field, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     private static final class CountingStream extends OutputStream {
