@@ -34,6 +34,11 @@ final class ExportCommand implements Callable<Integer> {
                     + "Z_2^64 (int64); z32: 8-bit weights, products in Z_2^32 (int32) (default: ${DEFAULT-VALUE})")
     String numeric;
 
+    @Option(names = "--ring-graph", defaultValue = "f64", paramLabel = "f64|int",
+            description = "exact, z32: how the models compute the (identical) ring products: f64, exact float64 MatMuls on 22-bit limbs of "
+                    + "the input (ONNX Runtime's fast GEMM); int, one int64 (int32) MatMul (default: ${DEFAULT-VALUE})")
+    String ringGraph;
+
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
             description = "triton: the models' instance kind, KIND_CPU or KIND_GPU (default: ${DEFAULT-VALUE})")
     String device;
@@ -61,7 +66,8 @@ final class ExportCommand implements Callable<Integer> {
         Model m = ModelLoader.load(model, null, ModelParts.WEIGHTS);
         String id = modelId != null ? modelId : model.getFileName().toString();
         long t0 = System.nanoTime();
-        var manifest = Exporter.export(m.config(), m.linear(), model.getFileName().toString(), id, mode, fmt, dev, out,
+        var graph = Exporter.RingGraph.parse(ringGraph);
+        var manifest = Exporter.export(m.config(), m.linear(), model.getFileName().toString(), id, mode, graph, fmt, dev, out,
                 name -> System.err.print("."));
         System.err.println();
         long bytes;
@@ -69,8 +75,8 @@ final class ExportCommand implements Callable<Integer> {
             bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
         String what = switch (mode) {
-            case Z64 -> "exact: int64 products of int16 weights";
-            case Z32 -> "z32: int32 products of int8 weights";
+            case Z64 -> "exact: int64 products of int16 weights, " + graph + " graph";
+            case Z32 -> "z32: int32 products of int8 weights, " + graph + " graph";
             case FLOAT -> "float: float16 weights";
         };
         System.out.printf(Locale.ROOT, "wrote %s: %d ONNX models of '%s' (%s), %s layout%s, %.1f MB (%.1f s)%n", out,

@@ -24,9 +24,10 @@ import java.util.List;
  * @param model the model file exported (its name)
  * @param modelId the name nodes ask for
  * @param numeric float, z64 (exact) or z32
+ * @param ringGraph a ring's graph, int or f64 ({@link Exporter.RingGraph}); null in float mode
  * @param kind the Triton instance kind written (KIND_CPU or KIND_GPU), or null for a plain ONNX export
  */
-public record ExportManifest(int format, String model, String modelId, String numeric, String kind, ModelDims dims,
+public record ExportManifest(int format, String model, String modelId, String numeric, String ringGraph, String kind, ModelDims dims,
         List<Matrix> matrices) {
     public static final String FILE = "veil-export.json";
     public static final int FORMAT = 1;

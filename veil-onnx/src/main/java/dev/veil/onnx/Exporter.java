@@ -26,15 +26,39 @@ import java.util.function.Consumer;
  * in a ring mode, and {@code DIR/veil-export.json} (see docs/onnx.md).
  *
  * <p>Float mode keeps the model's weights (dequantized) as float16, cast to float32 in the graph. A ring mode writes
- * the weights server's own integer weights ({@link RingMatrix#quantize}, the same rounding and row scales): int16 cast
- * to int64 for Z_2^64 (exact), int8 cast to int32 for Z_2^32; the node's ring elements go in as int64 (int32) and the
- * MatMul's wrap-around sum is the reply.
+ * the weights server's own integer weights ({@link RingMatrix#quantize}, the same rounding and row scales): int16 for
+ * Z_2^64 (exact), int8 for Z_2^32; the node's ring elements go in as int64 (int32) and the wrap-around sum comes out,
+ * computed by one integer MatMul or by exact float64 MatMuls on limbs ({@link RingGraph}).
  */
 public final class Exporter {
     public enum Format { ONNX, TRITON }
 
     /** Triton's instance kind for the models. */
     public enum Device { CPU, GPU }
+
+    /**
+     * How a ring model computes its (identical) products: {@code INT} one integer MatMul (int64, or int32), ONNX
+     * Runtime's generic integer GEMM; {@code F64} exact float64 MatMuls on limbs of the input (OnnxWriter), its MLAS GEMM.
+     */
+    public enum RingGraph {
+        INT, F64;
+
+        public static RingGraph parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "int" -> INT;
+                case "f64" -> F64;
+                default -> throw new IllegalArgumentException("unknown ring graph '" + s + "' (int, f64)");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The ring graph an export uses unless told: the faster on the CPU (BENCHMARKS.md, "ONNX Runtime as the weights server's engine"). */
+    public static final RingGraph DEFAULT_RING_GRAPH = RingGraph.F64;
 
     private Exporter() {}
 
@@ -49,6 +73,12 @@ public final class Exporter {
      */
     public static ExportManifest export(LlamaConfig c, LinearWeights weights, String modelFile, String modelId, Numeric numeric,
             Format format, Device device, Path out, Consumer<String> progress) throws IOException {
+        return export(c, weights, modelFile, modelId, numeric, DEFAULT_RING_GRAPH, format, device, out, progress);
+    }
+
+    /** As above, ring models computed by {@code graph}. */
+    public static ExportManifest export(LlamaConfig c, LinearWeights weights, String modelFile, String modelId, Numeric numeric,
+            RingGraph graph, Format format, Device device, Path out, Consumer<String> progress) throws IOException {
         Files.createDirectories(out);
         try (var entries = Files.list(out)) {
             if (entries.findAny().isPresent()) throw new IllegalArgumentException(out + " is not empty: export into a new folder");
@@ -64,7 +94,7 @@ public final class Exporter {
                     writeFloat(dir.resolve("model.onnx"), name, parts(c, weights, p, l), partRows(c, p), rows, cols);
                 } else {
                     RingMatrix m = RingMatrix.quantize(numeric.ring, cols, parts(c, weights, p, l), partRows(c, p));
-                    writeRing(dir.resolve("model.onnx"), name, numeric.ring, m);
+                    writeRing(dir.resolve("model.onnx"), name, numeric.ring, graph, m);
                     scales = name + "/row_scales.f32";
                     var bytes = ByteBuffer.allocate(4 * rows).order(ByteOrder.LITTLE_ENDIAN);
                     bytes.asFloatBuffer().put(m.rowScales());
@@ -78,6 +108,7 @@ public final class Exporter {
             }
         }
         var manifest = new ExportManifest(ExportManifest.FORMAT, modelFile, modelId, numeric.toString(),
+                numeric.ring == null ? null : graph.toString(),
                 format == Format.TRITON ? "KIND_" + device : null, ModelDims.of(c), matrices);
         manifest.write(out);
         return manifest;
@@ -128,7 +159,7 @@ public final class Exporter {
     }
 
     /** The integer weights as int16 (Z_2^64) or int8 (Z_2^32) [cols, rows], cast to the ring's integer type. */
-    private static void writeRing(Path file, String name, Ring ring, RingMatrix m) throws IOException {
+    private static void writeRing(Path file, String name, Ring ring, RingGraph graph, RingMatrix m) throws IOException {
         int rows = m.rows(), cols = m.cols(), bytes = ring == Ring.Z64 ? 2 : 1;
         if (ring.maxWeight() >= 1 << (8 * bytes - 1)) throw new IllegalStateException(ring + "'s weights do not fit " + bytes + " bytes");
         byte[] raw = new byte[Math.multiplyExact(Math.multiplyExact(rows, cols), bytes)];
@@ -142,7 +173,13 @@ public final class Exporter {
             }
         }
         int io = ring == Ring.Z64 ? OnnxWriter.INT64 : OnnxWriter.INT32;
-        OnnxWriter.matmul(file, name, io, bytes == 2 ? OnnxWriter.INT16 : OnnxWriter.INT8, cols, rows, raw.length, o -> o.write(raw));
+        if (graph == RingGraph.INT) {
+            OnnxWriter.matmul(file, name, io, bytes == 2 ? OnnxWriter.INT16 : OnnxWriter.INT8, cols, rows, raw.length, o -> o.write(raw));
+        } else if (ring == Ring.Z64) {
+            OnnxWriter.ringLimbs64(file, name, cols, rows, raw.length, o -> o.write(raw));
+        } else {
+            OnnxWriter.ringFloat32(file, name, cols, rows, raw.length, o -> o.write(raw));
+        }
     }
 
     /** Rows Triton may batch into one call: the weights server's own most. */

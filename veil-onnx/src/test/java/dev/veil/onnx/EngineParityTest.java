@@ -57,43 +57,54 @@ class EngineParityTest {
 
     private static void check(Model m, Path dir) throws Exception {
         var c = m.config();
-        List<Path> repos = new ArrayList<>();
-        for (Numeric numeric : Numeric.values()) {
-            Path out = dir.resolve(numeric.toString());
-            Exporter.export(c, m.linear(), "m", "m", numeric, Exporter.Format.TRITON, Exporter.Device.CPU, out, name -> {});
-            repos.add(out);
-        }
+        Path floats = dir.resolve("float");
+        Exporter.export(c, m.linear(), "m", "m", Numeric.FLOAT, Exporter.Format.TRITON, Exporter.Device.CPU, floats, name -> {});
         var java = new JavaLinearEngine(c, m.linear());
+        for (Exporter.RingGraph graph : Exporter.RingGraph.values()) {
+            List<Path> repos = new ArrayList<>(List.of(floats));
+            for (Numeric numeric : List.of(Numeric.Z64, Numeric.Z32)) {
+                Path out = dir.resolve(numeric + "-" + graph);
+                Exporter.export(c, m.linear(), "m", "m", numeric, graph, Exporter.Format.TRITON, Exporter.Device.CPU, out, name -> {});
+                repos.add(out);
+            }
+            try (var ort = OrtEngine.open(repos, OrtEngine.Device.CPU, 0)) {
+                compare(c, java, ort, graph);
+            }
+        }
+    }
+
+    private static void compare(dev.veil.engine.model.LlamaConfig c, JavaLinearEngine java, OrtEngine ort, Exporter.RingGraph graph) {
         var rnd = new SplittableRandom(3);
-        try (var ort = OrtEngine.open(repos, OrtEngine.Device.CPU, 0)) {
-            for (Projection p : Projection.values()) {
-                for (int l = 0; l < (p.perLayer() ? c.layers() : 1); l++) {
-                    var id = new MatrixId(p, l);
-                    int cols = p.inDim(c);
-                    for (int n : new int[] {1, 5}) {
-                        for (Ring ring : Ring.values()) {
-                            long[] x = new long[n * cols];
-                            for (int i = 0; i < x.length; i++) x[i] = ring.wrap(rnd.nextLong());
-                            var in = new Rows.RingElements(ring, n, cols, x);
-                            var want = (Rows.RingElements) java.multiply(id, in);
-                            var got = (Rows.RingElements) ort.multiply(id, in);
-                            assertArrayEquals(want.data(), got.data(), id + " " + ring + " n=" + n);
-                            assertEquals(want.cols(), got.cols());
-                            assertArrayEquals(java.rowScales(id, ring), ort.rowScales(id, ring), id + " " + ring);
-                        }
-                        float[] x = new float[n * cols];
-                        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-                        var in = new Rows.Floats(n, cols, x);
-                        float[] want = ((Rows.Floats) java.multiply(id, in)).data(), got = ((Rows.Floats) ort.multiply(id, in)).data();
-                        assertEquals(want.length, got.length);
-                        double err = 0, norm = 0;
-                        for (int i = 0; i < want.length; i++) {
-                            err += (want[i] - got[i]) * (double) (want[i] - got[i]);
-                            norm += want[i] * (double) want[i];
-                        }
-                        assertTrue(Math.sqrt(err) <= FLOAT_TOLERANCE * Math.sqrt(norm),
-                                id + " float: relative error " + Math.sqrt(err / norm));
+        for (Projection p : Projection.values()) {
+            for (int l = 0; l < (p.perLayer() ? c.layers() : 1); l++) {
+                var id = new MatrixId(p, l);
+                int cols = p.inDim(c);
+                for (int n : new int[] {1, 5}) {
+                    for (Ring ring : Ring.values()) {
+                        long[] x = new long[n * cols];
+                        for (int i = 0; i < x.length; i++) x[i] = ring.wrap(rnd.nextLong());
+                        long[] edges = {ring.wrap(Long.MIN_VALUE >>> (64 - ring.bits)), ring.wrap(-1L >>> (65 - ring.bits)), -1, 0, 1};
+                        System.arraycopy(edges, 0, x, 0, Math.min(edges.length, x.length)); // the ring's extremes
+                        var in = new Rows.RingElements(ring, n, cols, x);
+                        var want = (Rows.RingElements) java.multiply(id, in);
+                        var got = (Rows.RingElements) ort.multiply(id, in);
+                        String what = id + " " + ring + " " + graph + " n=" + n;
+                        assertArrayEquals(want.data(), got.data(), what);
+                        assertEquals(want.cols(), got.cols());
+                        assertArrayEquals(java.rowScales(id, ring), ort.rowScales(id, ring), what);
                     }
+                    float[] x = new float[n * cols];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                    var in = new Rows.Floats(n, cols, x);
+                    float[] want = ((Rows.Floats) java.multiply(id, in)).data(), got = ((Rows.Floats) ort.multiply(id, in)).data();
+                    assertEquals(want.length, got.length);
+                    double err = 0, norm = 0;
+                    for (int i = 0; i < want.length; i++) {
+                        err += (want[i] - got[i]) * (double) (want[i] - got[i]);
+                        norm += want[i] * (double) want[i];
+                    }
+                    assertTrue(Math.sqrt(err) <= FLOAT_TOLERANCE * Math.sqrt(norm),
+                            id + " float: relative error " + Math.sqrt(err / norm));
                 }
             }
         }
