@@ -51,12 +51,15 @@ public final class EngineBench {
                 }
             }
             var java = new JavaLinearEngine(c, m.linear());
-            try (var ortF64 = OrtEngine.open(f64, OrtEngine.Device.CPU, 0); var ortInt = OrtEngine.open(integer, OrtEngine.Device.CPU, 0)) {
-                out.printf(Locale.ROOT, "veil bench --mode engines: %s (Java kernels), %s with its default threads; "
-                        + "%d warm-up calls, %d rounds of >= %d ms each%n", dev.veil.protocol.Counts.of(Parallel.threads(), "thread"),
-                        ortF64.describe(), warmup, rounds, ROUND_NANOS / 1_000_000);
+            int threads = Parallel.threads(); // ONNX Runtime gets as many threads as the Java kernels
+            try (var ortF64 = OrtEngine.open(f64, OrtEngine.Device.CPU, threads);
+                 var ortInt = OrtEngine.open(integer, OrtEngine.Device.CPU, threads)) {
+                out.printf(Locale.ROOT, "veil bench --mode engines: %s each (Java kernels; %s); "
+                        + "%d warm-up calls, %d rounds of >= %d ms each; wall ms per call (process CPU ms per call)%n",
+                        dev.veil.protocol.Counts.of(threads, "thread"), ortF64.describe(), warmup, rounds, ROUND_NANOS / 1_000_000);
                 out.println();
-                out.println("| matrix | out × in | numeric | rows | Java ms/call | ORT int graph | ORT f64 graph | ORT's best speed-up |");
+                out.println("| matrix | out × in | numeric | rows | Java | ORT, int graph | ORT, f64 graph "
+                        + "| ORT's best speed-up (wall; CPU) |");
                 out.println("|---|---|---|---:|---:|---:|---:|---:|");
                 for (Projection p : List.of(Projection.ATTN_OUT, Projection.FFN_DOWN)) {
                     var id = new MatrixId(p, 0);
@@ -71,17 +74,17 @@ public final class EngineBench {
                                 ortF64.multiply(id, x);
                                 if (ring) ortInt.multiply(id, x);
                             }
-                            double[] tj = new double[rounds], ti = new double[rounds], tf = new double[rounds];
+                            double[][] tj = new double[2][rounds], ti = new double[2][rounds], tf = new double[2][rounds];
                             for (int r = 0; r < rounds; r++) {
-                                tj[r] = perCall(java, id, x);
-                                tf[r] = perCall(ortF64, id, x);
-                                if (ring) ti[r] = perCall(ortInt, id, x);
+                                perCall(java, id, x, tj, r);
+                                perCall(ortF64, id, x, tf, r);
+                                if (ring) perCall(ortInt, id, x, ti, r);
                             }
-                            double j = median(tj), i = ring ? median(ti) : Double.NaN, f = median(tf);
-                            double best = ring ? Math.min(i, f) : f;
-                            out.printf(Locale.ROOT, "| %s | %d × %d | %s | %d | %.3f | %s | %.3f | %.2f× |%n", id, p.outDim(c), p.inDim(c),
-                                    numeric, n, j * 1e3, ring ? String.format(Locale.ROOT, "%.3f", i * 1e3) : "(float: one graph)", f * 1e3,
-                                    j / best);
+                            double[] j = median(tj), i = ring ? median(ti) : null, f = median(tf);
+                            double[] best = ring && i[0] < f[0] ? i : f;
+                            out.printf(Locale.ROOT, "| %s | %d × %d | %s | %d | %s | %s | %s | %.2f×; %.2f× |%n", id, p.outDim(c),
+                                    p.inDim(c), numeric, n, ms(j), ring ? ms(i) : "(float: one graph)", ms(f), j[0] / best[0],
+                                    j[1] / best[1]);
                             out.flush();
                         }
                     }
@@ -114,21 +117,36 @@ public final class EngineBench {
         }
     }
 
-    /** Seconds per call, over calls for at least ROUND_NANOS. */
-    private static double perCall(LinearEngine e, MatrixId id, Rows x) {
-        long t0 = System.nanoTime(), t;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * Seconds per call into t[0][round], and the process's CPU seconds per call (every thread's, ONNX Runtime's native
+     * ones too: robust to a loaded host, which stretches wall time) into t[1][round], over calls for at least ROUND_NANOS.
+     */
+    private static void perCall(LinearEngine e, MatrixId id, Rows x, double[][] t, int round) {
+        long t0 = System.nanoTime(), c0 = OS.getProcessCpuTime(), dt;
         int calls = 0;
         do {
             e.multiply(id, x);
             calls++;
-            t = System.nanoTime() - t0;
-        } while (t < ROUND_NANOS);
-        return t / 1e9 / calls;
+            dt = System.nanoTime() - t0;
+        } while (dt < ROUND_NANOS);
+        t[0][round] = dt / 1e9 / calls;
+        t[1][round] = (OS.getProcessCpuTime() - c0) / 1e9 / calls;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    private static double[] median(double[][] v) {
+        double[] m = new double[v.length];
+        for (int k = 0; k < v.length; k++) {
+            double[] s = v[k].clone();
+            Arrays.sort(s);
+            m[k] = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        }
+        return m;
+    }
+
+    private static String ms(double[] t) {
+        return String.format(Locale.ROOT, "%.2f (%.2f)", t[0] * 1e3, t[1] * 1e3);
     }
 }

@@ -111,6 +111,8 @@ public final class OrtEngine implements LinearEngine {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException(dir + " lacks " + x.onnx());
             try (var options = new OrtSession.SessionOptions()) {
                 if (threads > 0) options.setIntraOpNumThreads(threads);
+                // no busy-waiting between calls: the server's transport and batcher threads share these cores
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
                 if (device == Device.CUDA) options.addCUDA(0);
                 var session = env.createSession(file.toString(), options);
                 byId.put(id, new Entry(session, x.cols(), x.rows(), x.rowScales() == null ? null : ExportManifest.rowScales(dir, x)));
