@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.veil.engine.Shared;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
+import dev.veil.engine.inference.Generator;
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.ring.Numeric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,11 +39,15 @@ class OnnxWeightsServerTest {
         assertTrue(export.out().startsWith("wrote " + repo + ": 21 ONNX models of 'stories260K.bin' (exact"), export.out());
         assertTrue(Files.isRegularFile(repo.resolve("lm_head/1/model.onnx")) && Files.isRegularFile(repo.resolve("lm_head/config.pbtxt")));
 
+        Path z32 = dir.resolve("z32");
+        var exportZ32 = CliRun.of("export", "--model", model, "--numeric", "z32", "--ring-graph", "int", "--out", z32.toString());
+        assertEquals(0, exportZ32.code(), exportZ32.err());
+
         var server = WeightsServerProcess.start(veil("weights-server", "--engine", "onnxruntime", "--repository", repo.toString(),
-                "--port", "0"));
+                "--repository", z32.toString(), "--port", "0"));
         try {
             String line = server.lines().stream().filter(l -> l.contains("listening on")).findFirst().orElseThrow();
-            assertTrue(line.contains("serving 'stories260K.bin'") && line.contains("on onnxruntime 1.23.2 (cpu; [z64])"), line);
+            assertTrue(line.contains("serving 'stories260K.bin'") && line.contains("on onnxruntime 1.23.2 (cpu; [z32, z64])"), line);
             Model m = ModelLoader.load(Shared.storiesBin(), null);
             String expected = plainExact(m, PROMPT, 30).strip();
             String address = server.address();
@@ -54,15 +61,26 @@ class OnnxWeightsServerTest {
                 assertEquals(0, run.code(), String.join(" ", scheme) + ": " + run.err());
                 assertEquals(expected, run.out().strip(), String.join(" ", scheme));
             }
+            // remo over Z_2^32 against the z32 export (its int graph): the plain engine's z32 text
+            var z32run = CliRun.of("generate", "--model", model, "--weights-server", address, "--prompt", PROMPT, "--max-tokens", "30",
+                    "--temperature", "0", "--scheme", "remo", "--numeric", "z32");
+            assertEquals(0, z32run.code(), z32run.err());
+            assertEquals(plain(m, Numeric.Z32, PROMPT, 30).strip(), z32run.out().strip(), "remo z32");
             // a numeric mode the server has no export for: the node is told in one line, nothing hangs
             var floats = CliRun.of("generate", "--model", model, "--weights-server", address, "--prompt", PROMPT, "--max-tokens", "3",
                     "--scheme", "remo", "--numeric", "float");
             assertEquals(1, floats.code(), floats.err());
-            assertTrue(floats.err().contains("serves [z64] products only"), floats.err());
+            assertTrue(floats.err().contains("serves [z32, z64] products only"), floats.err());
         } finally {
             server.process().destroy();
             assertTrue(server.process().waitFor(30, TimeUnit.SECONDS));
         }
+    }
+
+    static String plain(Model m, Numeric numeric, String prompt, int tokens) {
+        int[] input = SamplingOptions.input(m.tokenizer(), prompt);
+        int[] out = new Generator(m, numeric.plain(m.config(), m.linear())).generate(input, tokens, Sampler.greedy(), t -> {});
+        return m.tokenizer().decode(input[input.length - 1], out);
     }
 
     @Test
