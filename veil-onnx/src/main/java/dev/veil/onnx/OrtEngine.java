@@ -83,7 +83,7 @@ public final class OrtEngine implements LinearEngine {
             }
             return engine;
         } catch (OrtException e) {
-            engine.close();
+            if (engine != null) engine.close();
             throw new IllegalArgumentException("ONNX Runtime cannot load the export: " + e.getMessage());
         } catch (RuntimeException | IOException e) {
             if (engine != null) engine.close();
