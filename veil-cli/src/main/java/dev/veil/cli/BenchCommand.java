@@ -72,6 +72,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
                     + "or hostile (an honest remo node beside --hostile-peers peers that never read, and the server's memory; "
                     + "docs/hardening.md) "
+                    + "or engines (the weights server's Java kernels against ONNX Runtime, per call class, float and both rings; docs/onnx.md) "
                     + "(default: ${DEFAULT-VALUE})")
     String mode;
 
@@ -124,6 +125,10 @@ final class BenchCommand implements Callable<Integer> {
             return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients
                     : ServeBench.defaultClients(), out).run();
         }
+        if (mode.equals("engines")) {
+            return dev.veil.onnx.EngineBench.run(ModelLoader.load(model, tokenizer, dev.veil.engine.model.ModelParts.WEIGHTS), repetitions, warmup,
+                    System.out);
+        }
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
@@ -131,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!mode.equals("plain") && bench.isEmpty()) {
             var modes = new java.util.ArrayList<>(List.of("plain"));
             modes.addAll(SchemeBench.all().stream().map(SchemeBench::mode).toList());
-            modes.addAll(List.of("load", "serve"));
+            modes.addAll(List.of("load", "serve", "engines"));
             throw new IllegalArgumentException("unknown --mode '" + mode + "' (" + String.join(", ", modes) + ")");
         }
         if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");

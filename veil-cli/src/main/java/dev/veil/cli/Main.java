@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 MakeModelCommand.class,
                 InfoCommand.class,
                 WeightsServerCommand.class,
+                ExportCommand.class,
                 NodeCommand.class,
                 ServeCommand.class,
                 ProxyCommand.class,

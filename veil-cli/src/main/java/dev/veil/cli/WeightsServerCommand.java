@@ -26,9 +26,11 @@ import picocli.CommandLine.Option;
                 "nodes over TCP/TLS (ReMO), and its decoder stack with per-session KV caches",
                 "(CMIF); runs until stopped."})
 final class WeightsServerCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true,
-            description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used)")
+    @Option(names = "--model",
+            description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used); not with --engine onnxruntime")
     Path model;
+
+    @Mixin OnnxEngineOptions onnx;
 
     @Option(names = "--model-id", description = "name nodes must ask for (default: the model's file name)")
     String modelId;
@@ -65,16 +67,18 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         attestation.unattestedReason(tlsOptions, host); // refuses a flag combination that drops a check before the model loads
+        var ort = onnx.open(model); // ONNX Runtime on an export (docs/onnx.md), or null for Veil's own engine
         // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
-        Model m = ModelLoader.load(model, null, ModelParts.ALL);
-        String id = modelId != null ? modelId : model.getFileName().toString();
-        var dims = ModelDims.of(m.config());
+        Model m = ort != null ? null : ModelLoader.load(model, null, ModelParts.ALL);
+        String id = modelId != null ? modelId : ort != null ? ort.modelId() : model.getFileName().toString();
+        var dims = ort != null ? ort.dims() : ModelDims.of(m.config());
         var tls = tlsOptions.context("weights-server", host, "node"); // only nodes' certificates open a connection
         var writer = transcript == null ? null
                 : new TranscriptWriter(transcript, id, dims, transcriptMaxBytes, line -> System.err.println("veil weights-server: "
                         + line));
         var limits = ServerLimits.defaults().withMaxConnections(maxConnections);
-        var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
+        var weights = ort != null ? new WeightsServer(id, dims, ort, writer, limits.maxPayload())
+                : new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
         var gate = attestation.gate(weights, tlsOptions, host, "weights-server");
         var server = TcpServer.start(gate.service(), host, port, tls, limits);
         var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics());
@@ -96,7 +100,8 @@ final class WeightsServerCommand implements Callable<Integer> {
         // One line that says where and what: scripts (and tests) read HOST:PORT from it, as "--port 0" picks a free port.
         System.err.printf(Locale.ROOT, "veil weights-server: listening on %s:%d, serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
                 host.contains(":") ? "[" + host + "]" : host, server.port(), id, Counts.of(dims.layers(), "layer"), dims.dim(),
-                Bytes.format(m.linear().byteSize()), (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
+                Bytes.format(ort != null ? onnx.bytes() : m.linear().byteSize()),
+                (ort != null ? ", on " + ort.describe() : "") + (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
                 writer == null ? "" : ", recording to " + transcript);
         if (metrics != null) System.err.printf("veil weights-server: metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         if (parent != null) {

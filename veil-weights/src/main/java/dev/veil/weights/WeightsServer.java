@@ -1,6 +1,5 @@
 package dev.veil.weights;
 
-import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.LinearWeights;
 import dev.veil.engine.model.LlamaConfig;
 import dev.veil.engine.model.NodeParams;
@@ -16,8 +15,6 @@ import dev.veil.protocol.Rows;
 import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.Service;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,11 +33,8 @@ public final class WeightsServer implements Service, AutoCloseable {
     public static final int MAX_SESSIONS = 1024;
 
     private final String modelId;
-    private final LlamaConfig config;
     private final ModelDims shape;
-    private final LocalLinearOps floatOps;
-    private final LinearWeights weights;
-    private final Map<Ring, RingLinearOps> ringOps = new EnumMap<>(Ring.class);
+    private final LinearEngine engine;
     private final LinearBatcher batcher;
     private final TranscriptWriter transcript;
     private final int maxPayload;
@@ -76,18 +70,28 @@ public final class WeightsServer implements Service, AutoCloseable {
      * larger is refused before it is computed.
      */
     public WeightsServer(String modelId, LlamaConfig config, LinearWeights weights, NodeParams layers, TranscriptWriter transcript, int maxPayload) {
-        if (weights == null) throw new IllegalArgumentException("the weights server needs the model's weight matrices");
+        this(modelId, ModelDims.of(config), new JavaLinearEngine(config, weights), layers == null ? null : new DecoderStack(config, layers,
+                weights, MAX_SESSIONS, Math.max(64L << 20, Math.min(2L << 30, Runtime.getRuntime().maxMemory() / 4))), transcript, maxPayload);
+    }
+
+    /**
+     * A server of masked linear calls whose products {@code engine} computes (another engine than Veil's own, such as
+     * ONNX Runtime): the same protocol, batching, limits and peer handling; no CMIF decoder stack.
+     */
+    public WeightsServer(String modelId, ModelDims shape, LinearEngine engine, TranscriptWriter transcript, int maxPayload) {
+        this(modelId, shape, engine, null, transcript, maxPayload);
+    }
+
+    private WeightsServer(String modelId, ModelDims shape, LinearEngine engine, DecoderStack decoder, TranscriptWriter transcript,
+            int maxPayload) {
         this.modelId = modelId;
-        this.config = config;
-        this.shape = ModelDims.of(config);
-        this.weights = weights;
-        this.floatOps = new LocalLinearOps(config, weights);
+        this.shape = shape;
+        this.engine = engine;
         this.transcript = transcript;
         this.maxPayload = maxPayload;
         this.batcher = new LinearBatcher(this::multiply, id -> (long) shape.inDim(id.projection()) * shape.outDim(id.projection()),
                 owner -> !((Peer) owner).backlogged(), MAX_BATCH_ROWS); // a peer that does not read gets no more computed
-        this.decoder = layers == null ? null : new DecoderStack(config, layers, weights, MAX_SESSIONS,
-                Math.max(64L << 20, Math.min(2L << 30, Runtime.getRuntime().maxMemory() / 4)));
+        this.decoder = decoder;
     }
 
     public String modelId() { return modelId; }
@@ -228,40 +232,25 @@ public final class WeightsServer implements Service, AutoCloseable {
     }
 
     private Rows multiply(MatrixId id, Rows x) {
-        int n = x.rows(), out = shape.outDim(id.projection()), size = Math.multiplyExact(n, out);
-        return switch (x) {
-            case Rows.Floats f -> {
-                float[] o = new float[size];
-                if (n > 0) floatOps.apply(id.projection(), id.layer(), f.data(), n, o);
-                yield new Rows.Floats(n, out, o);
-            }
-            case Rows.RingElements e -> {
-                long[] o = new long[size];
-                if (n > 0) ring(e.ring()).multiply(id.projection(), id.layer(), e.data(), n, o);
-                yield new Rows.RingElements(e.ring(), n, out, o);
-            }
-        };
+        return engine.multiply(id, x);
     }
 
     private float[] rowScales(MatrixId id, Rows base) {
-        return base instanceof Rows.RingElements e ? ring(e.ring()).matrix(id.projection(), id.layer()).rowScales() : new float[0];
+        return base instanceof Rows.RingElements e ? engine.rowScales(id, e.ring()) : new float[0];
     }
 
     /**
-     * The server's quantized weights for {@code ring}. The plain engine's exact mode is this same computation
-     * without masks, so an in-process benchmark or demo can use it as its baseline instead of a second copy.
+     * The server's quantized weights for {@code ring} (Veil's own engine only). The plain engine's exact mode is this
+     * same computation without masks, so an in-process benchmark or demo can use it as its baseline instead of a second copy.
      */
     public RingLinearOps ring(Ring ring) {
-        synchronized (ringOps) {
-            return ringOps.computeIfAbsent(ring, r -> new RingLinearOps(config, weights, r));
-        }
+        if (!(engine instanceof JavaLinearEngine java)) throw new IllegalStateException("this weights server runs " + engine.describe());
+        return java.ring(ring);
     }
 
     /** Bytes of the weights quantized so far for ring calls (held beside the mapped originals). */
     public long ringBytes() {
-        synchronized (ringOps) {
-            return ringOps.values().stream().mapToLong(RingLinearOps::byteSize).sum();
-        }
+        return engine.extraBytes();
     }
 
     /** Batches run, calls served, rows multiplied, nanoseconds spent multiplying (since start). */
@@ -294,5 +283,6 @@ public final class WeightsServer implements Service, AutoCloseable {
     public void close() {
         batcher.close();
         decodeThreads.shutdown();
+        engine.close();
     }
 }

@@ -70,6 +70,11 @@ public final class RingMatrix {
     /** The scale of each output row (rows values); shared with whoever reads back results. */
     public float[] rowScales() { return rowScales.clone(); }
 
+    /** Integer weights of row j (output feature j) into dst[offset, offset + cols): what an exporter writes out. */
+    public void copyRow(int j, short[] dst, int offset) {
+        System.arraycopy(weights, j * cols, dst, offset, cols);
+    }
+
     /** Bytes held. */
     public long byteSize() {
         return 2L * weights.length + 4L * rowScales.length;

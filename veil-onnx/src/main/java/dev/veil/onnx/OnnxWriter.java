@@ -1,0 +1,292 @@
+package dev.veil.onnx;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the graphs an export needs, {@code y = x·Wᵀ} in float or a ring, as ONNX model files: the few messages of
+ * onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto) encoded by
+ * hand in protobuf's wire format ({@link Out}: varints, and length-delimited strings and messages), field numbers as
+ * onnx.proto (IR version 8) gives them. The weight tensor's bytes are streamed straight to the file (a message's length
+ * is known before its bytes), so a large matrix is never held twice. No generated code and no protobuf runtime in the
+ * server's jar: a handful of fields does not need protoc at build time, and ONNX Runtime loading every export (tests)
+ * checks the encoding.
+ */
+final class OnnxWriter {
+    /** onnx.proto's TensorProto.DataType values used here. */
+    static final int FLOAT = 1, INT8 = 3, INT16 = 5, INT32 = 6, INT64 = 7, FLOAT16 = 10;
+    /** Opset of the default domain: Cast and MatMul as they stand since opset 13. */
+    static final int OPSET = 17;
+    static final int IR_VERSION = 8;
+    /** protobuf's limit on one message (ORT reads a model file as one). */
+    static final long MAX_BYTES = Integer.MAX_VALUE;
+
+    /** Writes a tensor's raw little-endian bytes. */
+    interface RawData {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private OnnxWriter() {}
+
+    /** One node: its operator, inputs, outputs and integer attributes. */
+    record Node(String op, String[] inputs, String[] outputs, Map<String, Long> attributes) {
+        static Node of(String op, String output, String... inputs) {
+            return new Node(op, inputs, new String[] {output}, Map.of());
+        }
+
+        static Node cast(String input, String output, int to) {
+            return new Node("Cast", new String[] {input}, new String[] {output}, Map.of("to", (long) to));
+        }
+    }
+
+    /**
+     * Writes {@code file}: input {@code x} [n, cols] of {@code ioType}, the initializer {@code w} [cols, rows] of
+     * {@code weightType} (raw bytes from {@code raw}, {@code rawBytes} of them), cast to {@code ioType} and multiplied:
+     * output {@code y} [n, rows].
+     */
+    static void matmul(Path file, String graphName, int ioType, int weightType, int cols, int rows, long rawBytes, RawData raw)
+            throws IOException {
+        write(file, graphName, ioType, ioType, cols, rows, List.of(Node.cast("w", "w_cast", ioType), Node.of("MatMul", "y", "x", "w_cast")),
+                Map.of(), weightType, rawBytes, raw);
+    }
+
+    /** Limb width of {@link #ringLimbs64}: 22 bits, three limbs cover 64. */
+    static final int LIMB_BITS = 22;
+
+    /**
+     * Z_2^64 through float64: x (int64 [n, cols]) = a + b·2^22 + c·2^44 exactly, with 0 ≤ a, b &lt; 2^22 and |c| &lt; 2^20
+     * (Mod and exact Div), the three limbs stacked as rows of one float64 MatMul against the int16 weights cast to
+     * float64, each sum exact (|limb·w| &lt; 2^37, cols ≤ 2^16 of them: below 2^53), read back as int64 and recombined
+     * with wrap-around: y = P_a + P_b·2^22 + P_c·2^44 mod 2^64. Bit for bit the int64 MatMul, on ONNX Runtime's float64
+     * GEMM (MLAS) rather than its generic integer one.
+     */
+    static void ringLimbs64(Path file, String graphName, int cols, int rows, long rawBytes, RawData raw) throws IOException {
+        if (cols > 1 << 16) throw new IllegalArgumentException(graphName + ": " + cols + " inputs are too many for exact float64 sums");
+        int d = 11; // DOUBLE
+        var fmod0 = Map.of("fmod", 0L);
+        List<Node> nodes = List.of(
+                new Node("Mod", new String[] {"x", "k22"}, new String[] {"a"}, fmod0),
+                Node.of("Sub", "xa", "x", "a"),
+                Node.of("Div", "q", "xa", "k22"),
+                new Node("Mod", new String[] {"q", "k22"}, new String[] {"b"}, fmod0),
+                Node.of("Sub", "qb", "q", "b"),
+                Node.of("Div", "c", "qb", "k22"),
+                new Node("Concat", new String[] {"a", "b", "c"}, new String[] {"limbs"}, Map.of("axis", 0L)),
+                Node.cast("limbs", "limbs_f64", d),
+                Node.cast("w", "w_f64", d),
+                Node.of("MatMul", "p_f64", "limbs_f64", "w_f64"),
+                Node.cast("p_f64", "p", INT64),
+                new Node("Split", new String[] {"p"}, new String[] {"pa", "pb", "pc"}, Map.of("axis", 0L)),
+                Node.of("Mul", "pb_shifted", "pb", "k22"),
+                Node.of("Mul", "pc_shifted", "pc", "k44"),
+                Node.of("Add", "ab", "pa", "pb_shifted"),
+                Node.of("Add", "y", "ab", "pc_shifted"));
+        write(file, graphName, INT64, INT64, cols, rows, nodes, Map.of("k22", 1L << LIMB_BITS, "k44", 1L << 2 * LIMB_BITS), INT16,
+                rawBytes, raw);
+    }
+
+    /**
+     * Z_2^32 through float64: x (int32) and the int8 weights cast to float64, one MatMul (|x·w| &lt; 2^38, cols ≤ 2^15
+     * of them: exact), read back as int64 and reduced to the signed representative, ((p + 2^31) mod 2^32) − 2^31, which
+     * int32 holds. (Not a cast of p to int32: ONNX Runtime fuses float64 → int64 → int32 into one cast, which
+     * saturates.)
+     */
+    static void ringFloat32(Path file, String graphName, int cols, int rows, long rawBytes, RawData raw) throws IOException {
+        if (cols > 1 << 15) throw new IllegalArgumentException(graphName + ": " + cols + " inputs are too many for exact float64 sums");
+        int d = 11;
+        List<Node> nodes = List.of(Node.cast("x", "x_f64", d), Node.cast("w", "w_f64", d), Node.of("MatMul", "p_f64", "x_f64", "w_f64"),
+                Node.cast("p_f64", "p", INT64), Node.of("Add", "p_up", "p", "k31"),
+                new Node("Mod", new String[] {"p_up", "k32"}, new String[] {"p_mod"}, Map.of("fmod", 0L)),
+                Node.of("Sub", "p_signed", "p_mod", "k31"), Node.cast("p_signed", "y", INT32));
+        write(file, graphName, INT32, INT32, cols, rows, nodes, Map.of("k31", 1L << 31, "k32", 1L << 32), INT8, rawBytes, raw);
+    }
+
+    /** The model file: {@code nodes} from x [n, cols] to y [n, rows], int64 scalar {@code constants}, and the weights w [cols, rows]. */
+    static void write(Path file, String graphName, int xType, int yType, int cols, int rows, List<Node> nodes, Map<String, Long> constants,
+            int weightType, long rawBytes, RawData raw) throws IOException {
+        byte[] tensorHeader = message(o -> {
+            o.writeInt64(1, cols); // dims
+            o.writeInt64(1, rows);
+            o.writeInt32(2, weightType); // data_type
+            o.writeString(8, "w"); // name
+        });
+        long tensorLength = tensorHeader.length + Out.tagSize(9) + Out.varintSize(rawBytes) + rawBytes;
+        byte[] graphHead = message(o -> {
+            for (Node n : nodes) o.writeByteArray(1, node(n)); // node
+            o.writeString(2, graphName); // name
+            for (var c : new java.util.TreeMap<>(constants).entrySet()) {
+                long v = c.getValue();
+                byte[] le = new byte[8];
+                for (int i = 0; i < 8; i++) le[i] = (byte) (v >>> 8 * i);
+                o.writeByteArray(5, message(t -> { // initializer: a scalar (no dims)
+                    t.writeInt32(2, INT64);
+                    t.writeString(8, c.getKey());
+                    t.writeByteArray(9, le);
+                }));
+            }
+            o.writeByteArray(11, valueInfo("x", xType, cols)); // input
+            o.writeByteArray(12, valueInfo("y", yType, rows)); // output
+        });
+        long graphLength = graphHead.length + Out.tagSize(5) + Out.varintSize(tensorLength) + tensorLength;
+        byte[] modelHead = message(o -> {
+            o.writeInt64(1, IR_VERSION); // ir_version
+            o.writeString(2, "veil"); // producer_name
+            o.writeByteArray(8, message(op -> { // opset_import
+                op.writeString(1, "");
+                op.writeInt64(2, OPSET);
+            }));
+        });
+        long total = modelHead.length + Out.tagSize(7) + Out.varintSize(graphLength) + graphLength;
+        if (total > MAX_BYTES) {
+            throw new IllegalArgumentException(graphName + " would take " + total + " bytes, over protobuf's 2 GiB limit on one ONNX file");
+        }
+        try (OutputStream file0 = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            Out o = new Out(file0);
+            file0.write(modelHead);
+            o.lengthTag(7, graphLength); // graph
+            file0.write(graphHead);
+            o.lengthTag(5, tensorLength); // initializer
+            file0.write(tensorHeader);
+            o.lengthTag(9, rawBytes); // raw_data
+            var counted = new CountingStream(file0);
+            raw.writeTo(counted);
+            if (counted.count != rawBytes) {
+                throw new IllegalStateException("wrote " + counted.count + " weight bytes, announced " + rawBytes);
+            }
+        }
+    }
+
+    /** A NodeProto, named after its first output. */
+    private static byte[] node(Node n) throws IOException {
+        return message(o -> {
+            for (String in : n.inputs()) o.writeString(1, in); // input
+            for (String out : n.outputs()) o.writeString(2, out); // output
+            o.writeString(3, n.outputs()[0]); // name
+            o.writeString(4, n.op()); // op_type
+            for (var a : new java.util.TreeMap<>(n.attributes()).entrySet()) {
+                o.writeByteArray(5, message(at -> { // attribute
+                    at.writeString(1, a.getKey()); // name
+                    at.writeInt64(3, a.getValue()); // i
+                    at.writeInt32(20, 2); // type: INT
+                }));
+            }
+        });
+    }
+
+    /** A ValueInfoProto of a tensor [n, width]: n symbolic (the rows of a call), width fixed. */
+    private static byte[] valueInfo(String name, int elemType, int width) throws IOException {
+        byte[] shape = message(s -> {
+            s.writeByteArray(1, message(d -> d.writeString(2, "n"))); // dim { dim_param }
+            s.writeByteArray(1, message(d -> d.writeInt64(1, width))); // dim { dim_value }
+        });
+        byte[] tensor = message(t -> {
+            t.writeInt32(1, elemType); // elem_type
+            t.writeByteArray(2, shape); // shape
+        });
+        return message(v -> {
+            v.writeString(1, name); // name
+            v.writeByteArray(2, message(t -> t.writeByteArray(1, tensor))); // type { tensor_type }
+        });
+    }
+
+    private interface Fields {
+        void write(Out o) throws IOException;
+    }
+
+    private static byte[] message(Fields fields) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        fields.write(new Out(bytes));
+        return bytes.toByteArray();
+    }
+
+    /** protobuf's wire format, the part ONNX's messages use: varint fields (wire type 0) and length-delimited ones (2). */
+    static final class Out {
+        private final OutputStream out;
+
+        Out(OutputStream out) {
+            this.out = out;
+        }
+
+        /** A tag's bytes. */
+        static int tagSize(int field) {
+            return varintSize(field << 3);
+        }
+
+        static int varintSize(long v) {
+            int n = 1;
+            while ((v & ~0x7FL) != 0) {
+                v >>>= 7;
+                n++;
+            }
+            return n;
+        }
+
+        void varint(long v) throws IOException {
+            while ((v & ~0x7FL) != 0) {
+                out.write((int) (v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            out.write((int) v);
+        }
+
+        private void tag(int field, int wireType) throws IOException {
+            varint(field << 3 | wireType);
+        }
+
+        void writeInt64(int field, long v) throws IOException {
+            tag(field, 0);
+            varint(v);
+        }
+
+        void writeInt32(int field, int v) throws IOException {
+            writeInt64(field, v); // protobuf sign-extends an int32 to 64 bits on the wire
+        }
+
+        void lengthTag(int field, long length) throws IOException {
+            tag(field, 2);
+            varint(length);
+        }
+
+        void writeByteArray(int field, byte[] bytes) throws IOException {
+            lengthTag(field, bytes.length);
+            out.write(bytes);
+        }
+
+        void writeString(int field, String s) throws IOException {
+            writeByteArray(field, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final class CountingStream extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        CountingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() {
+            throw new UncheckedIOException(new IOException("the weight data may not close the model file"));
+        }
+    }
+}
