@@ -80,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
                     + "or hostile (an honest remo node beside --hostile-peers peers that never read, and the server's memory; "
                     + "docs/hardening.md) "
+                    + "or oip (each scheme over Veil's protocol and over the Open Inference Protocol: time and bytes per token; docs/oip.md) "
                     + "(default: ${DEFAULT-VALUE})")
     String mode;
 
@@ -132,6 +133,10 @@ final class BenchCommand implements Callable<Integer> {
             return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients
                     : ServeBench.defaultClients(), out).run();
         }
+        if (mode.equals("oip")) {
+            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode oip runs every scheme with its defaults; drop the scheme options");
+            return new OipBench(model, tokenizer, genTokens, repetitions, warmup, System.out).run();
+        }
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
@@ -143,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
                     Main.class.getName()).run();
         }
         if (!List.of("plain", "remo", "remo-otp", "shares").contains(mode)) {
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve, hostile)");
+            throw new IllegalArgumentException("unknown --mode '" + mode + "' (plain, remo, remo-otp, shares, load, serve, hostile, oip)");
         }
         if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");
         boolean ring = mode.equals("remo-otp") || mode.equals("shares");

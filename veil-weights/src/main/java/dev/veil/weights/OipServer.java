@@ -225,6 +225,7 @@ public final class OipServer implements AutoCloseable {
                         r = head(in, first);
                     } catch (HttpError e) {
                         send(out, error(e.status, e.getMessage()), false);
+                        linger(in);
                         return;
                     }
                     if (r == null) return;
@@ -241,7 +242,10 @@ public final class OipServer implements AutoCloseable {
                     }
                     served = true;
                     send(out, reply, keep);
-                    if (!keep) return;
+                    if (!keep) {
+                        if (reply.status() != 200) linger(in);
+                        return;
+                    }
                 }
             } catch (IOException e) {
                 // the peer left, timed out, or was dropped
@@ -256,6 +260,29 @@ public final class OipServer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.accept("oip: " + peer + ": cleanup failed: " + e);
                 }
+            }
+        }
+
+        /**
+         * Closes after an error without resetting the connection under the peer's feet (which can discard the error before
+         * it is read): stops writing, then discards what the peer still sends, at most 1 MiB for at most a second.
+         */
+        private void linger(InputStream in) {
+            try {
+                socket.shutdownOutput();
+                long until = System.nanoTime() + 1_000_000_000L;
+                byte[] sink = new byte[8192];
+                for (long n = 0; n < 1 << 20 && System.nanoTime() < until; ) {
+                    try {
+                        int r = in.read(sink);
+                        if (r < 0) return;
+                        n += r;
+                    } catch (SocketTimeoutException e) {
+                        // keep waiting until the peer closes or the second passes
+                    }
+                }
+            } catch (IOException | UnsupportedOperationException ignored) {
+                // closing anyway (a TLS socket cannot half-close)
             }
         }
 
@@ -595,8 +622,14 @@ public final class OipServer implements AutoCloseable {
             byte[] head = h.append("\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
             writingSince = System.nanoTime();
             try {
-                out.write(head);
-                out.write(r.body());
+                if (r.body().length <= 64 << 10) { // one write, one segment: the client reads the whole answer at once
+                    byte[] all = java.util.Arrays.copyOf(head, head.length + r.body().length);
+                    System.arraycopy(r.body(), 0, all, head.length, r.body().length);
+                    out.write(all);
+                } else {
+                    out.write(head);
+                    out.write(r.body());
+                }
                 out.flush();
             } finally {
                 writingSince = 0;

@@ -63,7 +63,8 @@ public final class OipChannel implements Channel {
      */
     public static OipChannel connect(String host, int port, SSLContext tls, Duration timeout, ModelDims shape) {
         var b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY);
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .executor(Runnable::run); // replies complete on the client's selector thread: one thread hop fewer a call
         if (tls != null) {
             var p = new SSLParameters();
             p.setProtocols(Tls.PROTOCOLS);
