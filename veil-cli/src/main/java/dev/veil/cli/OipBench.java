@@ -48,8 +48,6 @@ final class OipBench {
 
     private record Config(String label, String scheme, Map<String, String> params) {}
 
-    private record Run(double msPerToken, double bytesPerToken, int[] tokens) {}
-
     int run() throws Exception {
         Model m = ModelLoader.load(model, tokenizer);
         String id = model.getFileName().toString();
@@ -69,15 +67,22 @@ final class OipBench {
                 var configs = List.of(new Config("remo (float)", "remo", Map.of()),
                         new Config("remo (exact, Z_2^64)", "remo", Map.of("numeric", "exact")),
                         new Config("remo-otp", "remo-otp", Map.of()), new Config("shares", "shares", Map.of()));
+                var deadline = Duration.ofSeconds(60);
                 for (Config c : configs) {
-                    var deadline = Duration.ofSeconds(60);
-                    Run veil = measure(c, m, id, input, () -> TcpChannel.connect("127.0.0.1", tcp.port(), null, deadline), null);
-                    Run http = measure(c, m, id, input, () -> OipChannel.connect("127.0.0.1", oip.port(), null, deadline, dims), oip);
+                    var veil = new Side(c, m, id, () -> TcpChannel.connect("127.0.0.1", tcp.port(), null, deadline), null);
+                    var http = new Side(c, m, id, () -> OipChannel.connect("127.0.0.1", oip.port(), null, deadline, dims), oip);
+                    try (veil; http) {
+                        // alternated run by run, so that the other load of a shared machine falls on both alike
+                        for (int r = -warmup; r < repetitions; r++) {
+                            veil.run(input, r);
+                            http.run(input, r);
+                        }
+                    }
                     out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.2fx | %.0f | %.0f | %s |%n", c.label(), veil.msPerToken(),
-                            http.msPerToken(),
-                            http.msPerToken() / veil.msPerToken(), veil.bytesPerToken(), http.bytesPerToken(),
-                            Arrays.equals(veil.tokens(), http.tokens()) ? "yes" : "NO");
+                            http.msPerToken(), http.msPerToken() / veil.msPerToken(), veil.bytesPerToken(), http.bytesPerToken(),
+                            Arrays.equals(veil.generated, http.generated) ? "yes" : "NO");
                 }
+                perCall(tcp.port(), oip.port(), dims, id);
             } finally {
                 oip.close();
                 tcp.close();
@@ -86,28 +91,119 @@ final class OipBench {
         return 0;
     }
 
-    private Run measure(Config c, Model m, String id, int[] input, java.util.function.Supplier<Channel> dial, OipServer oip) {
-        var scheme = Schemes.create(c.scheme(), new SchemeParams(c.params()));
-        List<Channel> channels = new ArrayList<>();
-        for (int i = 0; i < scheme.servers(); i++) channels.add(dial.get());
-        boolean[] editable = SamplingOptions.userTokens(m.tokenizer(), input);
-        try (TrustedNode node = Deployments.open(scheme, m, id, channels)) {
-            int[] generated = null;
-            double[] ms = new double[repetitions];
-            long bytes = 0;
+    /**
+     * One LINEAR of one row (QKV of layer 0, float) over and over, alternating: Veil's client, the JDK's HTTP client
+     * (OipChannel), and a bare HTTP/1.1 exchange on one socket (the same bytes, no client library): where the time goes.
+     */
+    private void perCall(int veilPort, int oipPort, ModelDims dims, String id) throws Exception {
+        int d = dims.dim(), calls = 2000;
+        var call = new dev.veil.protocol.Message.Linear(new dev.veil.protocol.MatrixId(dev.veil.engine.inference.Projection.QKV, 0),
+                new dev.veil.protocol.Rows.Floats(1, d, new float[d]));
+        String json = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1," + d + "],\"datatype\":\"FP32\",\"parameters\":"
+                + "{\"binary_data_size\":" + 4 * d + "}}],\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+        byte[] head = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] request = ("POST /v2/models/blk.0.attn_qkv/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (head.length + 4 * d)
+                + "\r\nInference-Header-Content-Length: " + head.length + "\r\n\r\n" + json)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        request = Arrays.copyOf(request, request.length + 4 * d);
+        double[][] us = new double[3][repetitions];
+        try (var veil = TcpChannel.connect("127.0.0.1", veilPort, null, Duration.ofSeconds(60));
+             var http = OipChannel.connect("127.0.0.1", oipPort, null, Duration.ofSeconds(60), dims);
+             var raw = new java.net.Socket("127.0.0.1", oipPort)) {
+            veil.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
+            http.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
+            raw.setTcpNoDelay(true);
+            var in = new java.io.BufferedInputStream(raw.getInputStream());
+            var out = raw.getOutputStream();
             for (int r = -warmup; r < repetitions; r++) {
-                long sent0 = traffic(channels), oip0 = oip == null ? 0 : oip.bytesIn() + oip.bytesOut();
                 long t0 = System.nanoTime();
-                try (var session = node.session()) {
-                    generated = session.generate(input, editable, tokens, Sampler.greedy(), t -> {});
-                }
+                for (int i = 0; i < calls; i++) veil.exchange(call);
                 long t1 = System.nanoTime();
+                for (int i = 0; i < calls; i++) http.exchange(call);
+                long t2 = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    out.write(request);
+                    out.flush();
+                    skipReply(in);
+                }
+                long t3 = System.nanoTime();
                 if (r < 0) continue;
-                ms[r] = (t1 - t0) / 1e6 / generated.length;
-                bytes += oip == null ? traffic(channels) - sent0 : oip.bytesIn() + oip.bytesOut() - oip0;
+                us[0][r] = (t1 - t0) / 1e3 / calls;
+                us[1][r] = (t2 - t1) / 1e3 / calls;
+                us[2][r] = (t3 - t2) / 1e3 / calls;
             }
-            Arrays.sort(ms);
-            return new Run(ms[repetitions / 2], (double) bytes / repetitions / generated.length, generated);
+        }
+        for (double[] u : us) Arrays.sort(u);
+        out.println();
+        out.printf(Locale.ROOT, "One LINEAR of 1 row (blk.0.attn_qkv, FP32), %d calls a run, median of %d runs: Veil's client %.1f us, "
+                + "OIP over the JDK's HTTP client %.1f us (%.2fx), OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx)%n", calls,
+                repetitions, us[0][repetitions / 2], us[1][repetitions / 2], us[1][repetitions / 2] / us[0][repetitions / 2],
+                us[2][repetitions / 2], us[2][repetitions / 2] / us[0][repetitions / 2]);
+    }
+
+    /** Reads one HTTP reply (head and Content-Length body) and drops it. */
+    private static void skipReply(java.io.InputStream in) throws java.io.IOException {
+        var head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new java.io.EOFException("the OIP server closed");
+            head.append((char) b);
+        }
+        int i = head.indexOf("Content-Length: ");
+        int length = Integer.parseInt(head.substring(i + 16, head.indexOf("\r\n", i)));
+        in.readNBytes(length);
+    }
+
+    /** One scheme's node over one protocol: its runs' times and bytes. */
+    private final class Side implements AutoCloseable {
+        final List<Channel> channels = new ArrayList<>();
+        final TrustedNode node;
+        final OipServer oip;
+        final double[] ms = new double[repetitions];
+        long bytes;
+        int[] generated;
+        boolean[] editable;
+
+        Side(Config c, Model m, String id, java.util.function.Supplier<Channel> dial, OipServer oip) {
+            var scheme = Schemes.create(c.scheme(), new SchemeParams(c.params()));
+            for (int i = 0; i < scheme.servers(); i++) channels.add(dial.get());
+            this.node = Deployments.open(scheme, m, id, channels);
+            this.oip = oip;
+            this.editable = null;
+            this.model = m;
+        }
+
+        final Model model;
+
+        void run(int[] input, int r) {
+            if (editable == null) editable = SamplingOptions.userTokens(model.tokenizer(), input);
+            long before = bytes(), t0 = System.nanoTime();
+            try (var session = node.session()) {
+                generated = session.generate(input, editable, tokens, Sampler.greedy(), t -> {});
+            }
+            long t1 = System.nanoTime();
+            if (r < 0) return;
+            ms[r] = (t1 - t0) / 1e6 / generated.length;
+            bytes += bytes() - before;
+        }
+
+        private long bytes() {
+            return oip == null ? traffic(channels) : oip.bytesIn() + oip.bytesOut();
+        }
+
+        double msPerToken() {
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            return sorted[repetitions / 2];
+        }
+
+        double bytesPerToken() {
+            return (double) bytes / repetitions / generated.length;
+        }
+
+        @Override
+        public void close() {
+            node.close();
         }
     }
 
