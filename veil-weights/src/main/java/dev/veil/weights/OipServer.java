@@ -230,6 +230,7 @@ public final class OipServer implements AutoCloseable {
                     }
                     if (r == null) return;
                     first = false;
+                    served = true; // its first request's head came in time: from here the request's own deadlines apply
                     Reply reply;
                     boolean keep = r.keepAlive();
                     try {
@@ -240,7 +241,6 @@ public final class OipServer implements AutoCloseable {
                     } finally {
                         give(mine);
                     }
-                    served = true;
                     send(out, reply, keep);
                     if (!keep) {
                         if (reply.status() != 200) linger(in);
