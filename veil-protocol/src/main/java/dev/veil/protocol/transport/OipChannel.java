@@ -283,14 +283,11 @@ public final class OipChannel implements Channel {
     /** A body of at most {@code most} bytes: a server that announces or sends more fails the call before it is all held. */
     private HttpResponse.BodySubscriber<byte[]> bounded(HttpResponse.ResponseInfo info, long most) {
         long announced = info.headers().firstValueAsLong("content-length").orElse(-1);
-        if (announced > most) {
-            return failing(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " announced a reply of " + announced + " bytes; at most "
-                    + most + " were asked for"));
-        }
         var inner = HttpResponse.BodySubscribers.ofByteArray();
         return new HttpResponse.BodySubscriber<>() {
             long seen;
             Flow.Subscription subscription;
+            boolean failed;
 
             @Override
             public CompletionStage<byte[]> getBody() {
@@ -301,51 +298,38 @@ public final class OipChannel implements Channel {
             public void onSubscribe(Flow.Subscription s) {
                 subscription = s;
                 inner.onSubscribe(s);
+                if (announced > most) {
+                    fail(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " announced a reply of " + announced + " bytes; at most "
+                            + most + " were asked for"));
+                }
             }
 
             @Override
             public void onNext(List<ByteBuffer> items) {
+                if (failed) return;
                 for (ByteBuffer b : items) seen += b.remaining();
                 if (seen > most) {
-                    subscription.cancel();
-                    inner.onError(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " sent a reply of over " + most + " bytes"));
+                    fail(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " sent a reply of over " + most + " bytes"));
                     return;
                 }
                 inner.onNext(items);
             }
 
+            private void fail(ProtocolException e) {
+                failed = true;
+                subscription.cancel();
+                inner.onError(e);
+            }
+
             @Override
             public void onError(Throwable t) {
-                inner.onError(t);
+                if (!failed) inner.onError(t);
             }
 
             @Override
             public void onComplete() {
-                inner.onComplete();
+                if (!failed) inner.onComplete();
             }
-        };
-    }
-
-    private static HttpResponse.BodySubscriber<byte[]> failing(ProtocolException e) {
-        return new HttpResponse.BodySubscriber<>() {
-            @Override
-            public CompletionStage<byte[]> getBody() {
-                return CompletableFuture.failedFuture(e);
-            }
-
-            @Override
-            public void onSubscribe(Flow.Subscription sub) {
-                sub.cancel();
-            }
-
-            @Override
-            public void onNext(List<ByteBuffer> item) {}
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onComplete() {}
         };
     }
 
