@@ -89,7 +89,8 @@ final class WeightsServerCommand implements Callable<Integer> {
         var server = TcpServer.start(gate.service(), host, port, tls, limits);
         var oip = oipHttpPort == null ? null : OipServer.start(weights, host, oipHttpPort, tls, limits,
                 line -> System.err.println("veil weights-server: " + line));
-        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics());
+        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics(),
+                oip == null ? text -> {} : oip::prometheus);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (metrics != null) metrics.close();

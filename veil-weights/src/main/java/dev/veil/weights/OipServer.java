@@ -11,6 +11,7 @@ import dev.veil.protocol.oip.Json;
 import dev.veil.protocol.oip.Oip;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.ServerLimits;
+import dev.veil.protocol.transport.ServerMetrics;
 import dev.veil.protocol.transport.Tls;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -120,6 +121,16 @@ public final class OipServer implements AutoCloseable {
 
     public int connections() {
         return connections.size();
+    }
+
+    /** The OIP port's counters in Prometheus' text format, for the weights server's {@code /metrics}. */
+    public void prometheus(StringBuilder out) {
+        ServerMetrics.counter(out, "veil_oip_requests_total", "Open Inference Protocol requests read.", requests());
+        ServerMetrics.labelled(out, "veil_oip_answers_total", "Open Inference Protocol answers, by HTTP status.", "status", statuses);
+        ServerMetrics.counter(out, "veil_oip_bytes_received_total", "Bytes of OIP heads and bodies read.", bytesIn());
+        ServerMetrics.counter(out, "veil_oip_bytes_sent_total", "Bytes of OIP heads and bodies written.", bytesOut());
+        ServerMetrics.gauge(out, "veil_oip_connections_open", "OIP connections open now.", connections());
+        ServerMetrics.gauge(out, "veil_oip_held_bytes", "Bytes held for OIP peers now.", held());
     }
 
     private void acceptLoop() {
@@ -346,6 +357,7 @@ public final class OipServer implements AutoCloseable {
             if (closed || socket.isClosed()) throw new EOFException("closing");
             if (System.nanoTime() - start > deadlineNanos) {
                 // the peer is too slow to be answered within its time: say so (best effort) and drop it
+                statuses.computeIfAbsent(408, k -> new LongAdder()).increment();
                 try {
                     writeSimple(socket.getOutputStream(), 408, "request not complete within " + deadlineNanos / 1_000_000_000L + " s");
                 } catch (IOException | RuntimeException ignored) {

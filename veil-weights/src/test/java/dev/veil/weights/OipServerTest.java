@@ -133,6 +133,10 @@ class OipServerTest {
         }
         assertEquals(404, http("GET", "/metrics", Map.of(), null).status());
         assertEquals(405, http("DELETE", "/v2/health/live", Map.of(), null).status());
+        var page = new StringBuilder();
+        server.prometheus(page);
+        assertTrue(page.toString().contains("veil_oip_answers_total{status=\"404\"} 4\n"), page.toString());
+        assertTrue(page.toString().contains("veil_oip_answers_total{status=\"200\"} 6\n"), page.toString());
     }
 
     @Test
