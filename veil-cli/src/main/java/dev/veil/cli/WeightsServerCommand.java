@@ -115,7 +115,8 @@ final class WeightsServerCommand implements Callable<Integer> {
         if (oip != null) {
             System.err.printf(Locale.ROOT, "veil weights-server: Open Inference Protocol v2 on %s://%s:%d/v2 (no attestation: %s)%n",
                     tls == null ? "http" : "https", host.contains(":") ? "[" + host + "]" : host, oip.port(),
-                    tls == null ? "loopback only" : "mutual TLS, node certificates only");
+                    tls != null ? "mutual TLS, node certificates only" : TlsOptions.loopback(host) ? "loopback only"
+                            : "PLAINTEXT beyond loopback, any peer is served");
         }
         if (metrics != null) System.err.printf("veil weights-server: metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         if (parent != null) {
