@@ -73,6 +73,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "or hostile (an honest remo node beside --hostile-peers peers that never read, and the server's memory; "
                     + "docs/hardening.md) "
                     + "or engines (the weights server's Java kernels against ONNX Runtime, per call class, float and both rings; docs/onnx.md) "
+                    + "or oip (each scheme over Veil's protocol and over the Open Inference Protocol: time and bytes per token; docs/oip.md) "
                     + "(default: ${DEFAULT-VALUE})")
     String mode;
 
@@ -129,6 +130,10 @@ final class BenchCommand implements Callable<Integer> {
             return dev.veil.onnx.EngineBench.run(ModelLoader.load(model, tokenizer, dev.veil.engine.model.ModelParts.WEIGHTS), repetitions, warmup,
                     System.out);
         }
+        if (mode.equals("oip")) {
+            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode oip runs every scheme with its defaults; drop the scheme options");
+            return new OipBench(model, tokenizer, genTokens, repetitions, warmup, System.out).run();
+        }
         if (mode.equals("load")) {
             return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
         }
@@ -136,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!mode.equals("plain") && bench.isEmpty()) {
             var modes = new java.util.ArrayList<>(List.of("plain"));
             modes.addAll(SchemeBench.all().stream().map(SchemeBench::mode).toList());
-            modes.addAll(List.of("load", "serve", "engines"));
+            modes.addAll(List.of("load", "serve", "engines", "oip"));
             throw new IllegalArgumentException("unknown --mode '" + mode + "' (" + String.join(", ", modes) + ")");
         }
         if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");

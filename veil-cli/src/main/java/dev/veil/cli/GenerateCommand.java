@@ -74,7 +74,8 @@ final class GenerateCommand implements Callable<Integer> {
         String id = model.getFileName().toString();
         try (var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
              var writerB = transcriptB == null ? null : new TranscriptWriter(transcriptB, id, ModelDims.of(m.config()));
-             var node = remote ? Deployments.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence))
+             var node = remote ? Deployments.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence,
+                     ModelDims.of(m.config())))
                      : Deployments.inProcess(scheme, m, id, writer, writerB);
              var session = node.session()) {
             System.err.println(node.setupReport());

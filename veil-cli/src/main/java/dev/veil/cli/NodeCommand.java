@@ -59,7 +59,7 @@ final class NodeCommand implements Callable<Integer> {
         Deployments.warn(scheme, System.err);
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
         evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
-        List<Channel> servers = weightsServers.open(scheme, "node", tlsOptions, evidence);
+        List<Channel> servers = weightsServers.open(scheme, "node", tlsOptions, evidence, dev.veil.protocol.ModelDims.of(m.config()));
         String id = modelId != null ? modelId : model.getFileName().toString();
         try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
             System.err.println("veil node: " + node.setupReport());

@@ -152,7 +152,7 @@ final class ServeCommand implements Callable<Integer> {
             for (var e : offered.entrySet()) {
                 Scheme s = e.getValue();
                 TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, weightsServers.open(s, "serve",
-                        tlsOptions, evidence));
+                        tlsOptions, evidence, dev.veil.protocol.ModelDims.of(m.config())));
                 nodes.put(e.getKey(), node);
                 System.err.println("veil serve: " + node.setupReport());
             }

@@ -10,6 +10,7 @@ import dev.veil.protocol.transcript.TranscriptWriter;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpServer;
 import dev.veil.weights.MetricsEndpoint;
+import dev.veil.weights.OipServer;
 import dev.veil.weights.WeightsServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,9 +65,18 @@ final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--max-connections", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
+    @Option(names = "--oip-http-port", description = "also serve the Open Inference Protocol v2 (KServe v2 / Triton HTTP/REST, binary "
+            + "tensors) on this port of --host, 0 for any free one: HTTPS over mutual TLS with --tls-dir; it cannot check attestation, "
+            + "so not with --attestation-policy (docs/oip.md)")
+    Integer oipHttpPort;
+
     @Override
     public Integer call() throws Exception {
         attestation.unattestedReason(tlsOptions, host); // refuses a flag combination that drops a check before the model loads
+        if (oipHttpPort != null && attestation.policy != null) {
+            throw new IllegalArgumentException("--oip-http-port cannot check attestation (the Open Inference Protocol has none): its nodes "
+                    + "would bypass --attestation-policy; serve it on a weights server with --no-attestation, fenced by mutual TLS");
+        }
         var ort = onnx.open(model); // ONNX Runtime on an export (docs/onnx.md), or null for Veil's own engine
         // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
         Model m = ort != null ? null : ModelLoader.load(model, null, ModelParts.ALL);
@@ -81,10 +91,14 @@ final class WeightsServerCommand implements Callable<Integer> {
                 : new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
         var gate = attestation.gate(weights, tlsOptions, host, "weights-server");
         var server = TcpServer.start(gate.service(), host, port, tls, limits);
-        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics());
+        var oip = oipHttpPort == null ? null : OipServer.start(weights, host, oipHttpPort, tls, limits,
+                line -> System.err.println("veil weights-server: " + line));
+        var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics(),
+                oip == null ? text -> {} : oip::prometheus);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (metrics != null) metrics.close();
+            if (oip != null) oip.close();
             server.close();
             weights.close();
             long[] s = weights.stats();
@@ -103,6 +117,12 @@ final class WeightsServerCommand implements Callable<Integer> {
                 Bytes.format(ort != null ? onnx.bytes() : m.linear().byteSize()),
                 (ort != null ? ", on " + ort.describe() : "") + (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
                 writer == null ? "" : ", recording to " + transcript);
+        if (oip != null) {
+            System.err.printf(Locale.ROOT, "veil weights-server: Open Inference Protocol v2 on %s://%s:%d/v2 (no attestation: %s)%n",
+                    tls == null ? "http" : "https", host.contains(":") ? "[" + host + "]" : host, oip.port(),
+                    tls != null ? "mutual TLS, node certificates only" : TlsOptions.loopback(host) ? "loopback only"
+                            : "PLAINTEXT beyond loopback, any peer is served");
+        }
         if (metrics != null) System.err.printf("veil weights-server: metrics on http://%s:%d/metrics%n", metricsHost, metrics.port());
         if (parent != null) {
             ProcessHandle.of(parent).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));

@@ -2,6 +2,7 @@ package dev.veil.cli;
 
 import dev.veil.node.Replicas;
 import dev.veil.node.Scheme;
+import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transport.Channel;
 import dev.veil.protocol.transport.TcpChannel;
 import java.time.Duration;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
 final class WeightsServers {
     @Option(names = "--weights-server", paramLabel = "HOST:PORT", split = ",",
             description = "a weights server; several (repeated or comma-separated) are replicas of one model: a call that fails or misses "
-                    + "--timeout runs again, afresh, on the next (shares: server A's replicas)")
+                    + "--timeout runs again, afresh, on the next (shares: server A's replicas); oip://HOST:PORT or oips://HOST:PORT "
+                    + "(mutual TLS with --tls-dir) for a server of the Open Inference Protocol v2 (docs/oip.md)")
     List<String> a = new ArrayList<>();
 
     @Option(names = "--weights-server-b", paramLabel = "HOST:PORT", split = ",",
@@ -56,8 +58,8 @@ final class WeightsServers {
         if (scheme.servers() == 1 && !b.isEmpty()) {
             throw new IllegalArgumentException(scheme.name() + " talks to one weights server: drop --weights-server-b");
         }
-        for (String s : a) Address.parse("--weights-server", s);
-        for (String s : b) Address.parse("--weights-server-b", s);
+        for (String s : a) OipAddress.parse("--weights-server", s, scheme);
+        for (String s : b) OipAddress.parse("--weights-server-b", s, scheme);
     }
 
     /**
@@ -65,17 +67,26 @@ final class WeightsServers {
      * as {@code tls} says, presenting {@code evidence} (may be null) before the greeting.
      */
     List<Channel> open(Scheme scheme, String who, TlsOptions tls, EvidenceOptions evidence) {
+        return open(scheme, who, tls, evidence, null);
+    }
+
+    /** As above; {@code shape} is the node's model's, which an OIP server (that has no greeting) is checked against. */
+    List<Channel> open(Scheme scheme, String who, TlsOptions tls, EvidenceOptions evidence, ModelDims shape) {
         check(scheme);
         List<Channel> roles = new ArrayList<>();
-        roles.add(role("--weights-server", a, who, tls, evidence));
-        if (scheme.servers() == 2) roles.add(role("--weights-server-b", b, who, tls, evidence));
+        roles.add(role("--weights-server", a, who, tls, evidence, shape));
+        if (scheme.servers() == 2) roles.add(role("--weights-server-b", b, who, tls, evidence, shape));
         return roles;
     }
 
-    private Replicas role(String option, List<String> addresses, String who, TlsOptions tls, EvidenceOptions evidence) {
+    private Replicas role(String option, List<String> addresses, String who, TlsOptions tls, EvidenceOptions evidence, ModelDims shape) {
         List<Replicas.Address> out = new ArrayList<>();
         var deadline = Duration.ofSeconds(timeout);
         for (String s : addresses) {
+            if (OipAddress.is(s)) {
+                out.add(OipAddress.replica(option, s, who, tls, evidence, deadline, shape));
+                continue;
+            }
             Address address = Address.parse(option, s);
             SSLContext context = tls.context(who, address.host(), "weights-server"); // refuses plaintext beyond loopback now
             out.add(new Replicas.Address(address.host() + ":" + address.port(), () -> {

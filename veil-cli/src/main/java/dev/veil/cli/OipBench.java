@@ -1,0 +1,213 @@
+package dev.veil.cli;
+
+import dev.veil.engine.inference.Sampler;
+import dev.veil.engine.model.Model;
+import dev.veil.engine.model.ModelLoader;
+import dev.veil.node.SchemeParams;
+import dev.veil.node.Schemes;
+import dev.veil.node.TrustedNode;
+import dev.veil.protocol.ModelDims;
+import dev.veil.protocol.transport.Channel;
+import dev.veil.protocol.transport.OipChannel;
+import dev.veil.protocol.transport.ServerLimits;
+import dev.veil.protocol.transport.TcpChannel;
+import dev.veil.protocol.transport.TcpServer;
+import dev.veil.weights.OipServer;
+import dev.veil.weights.WeightsServer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code veil bench --mode oip}: each scheme with a weights server, its calls over Veil's protocol and over the Open
+ * Inference Protocol v2 (HTTP/REST, binary tensors) to one weights server in this process on loopback, which serves
+ * both ports: the node-visible time per generated token (the median of the runs, the prompt's prefill included), the
+ * wire bytes per token (Veil: frames, headers included; OIP: HTTP heads and bodies as the server read and wrote them),
+ * and that both generate the same tokens.
+ */
+final class OipBench {
+    private static final String PROMPT = "Lily and Ben";
+
+    private final Path model, tokenizer;
+    private final int tokens, repetitions, warmup;
+    private final PrintStream out;
+
+    OipBench(Path model, Path tokenizer, int tokens, int repetitions, int warmup, PrintStream out) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.tokens = tokens;
+        this.repetitions = repetitions;
+        this.warmup = warmup;
+        this.out = out;
+    }
+
+    private record Config(String label, String scheme, Map<String, String> params) {}
+
+    int run() throws Exception {
+        Model m = ModelLoader.load(model, tokenizer);
+        String id = model.getFileName().toString();
+        var dims = ModelDims.of(m.config());
+        var limits = ServerLimits.defaults();
+        try (var weights = new WeightsServer(id, m.config(), m.linear(), m.node(), null, limits.maxPayload())) {
+            var tcp = TcpServer.start(weights, "127.0.0.1", 0, null, limits, line -> {});
+            var oip = OipServer.start(weights, "127.0.0.1", 0, null, limits, line -> {});
+            try {
+                int[] input = SamplingOptions.input(m.tokenizer(), PROMPT);
+                out.printf(Locale.ROOT, "OIP vs Veil's protocol: %s, %d tokens after \"%s\" (%d prompt tokens), %d warm-up and %d "
+                        + "timed runs each, loopback, one weights server in this process serving both ports%n", id, tokens, PROMPT,
+                        input.length, warmup, repetitions);
+                out.println();
+                out.println("| scheme | Veil ms/token | OIP ms/token | OIP / Veil | Veil bytes/token | OIP bytes/token | same tokens |");
+                out.println("|---|---:|---:|---:|---:|---:|---|");
+                var configs = List.of(new Config("remo (float)", "remo", Map.of()),
+                        new Config("remo (exact, Z_2^64)", "remo", Map.of("numeric", "exact")),
+                        new Config("remo-otp", "remo-otp", Map.of()), new Config("shares", "shares", Map.of()));
+                var deadline = Duration.ofSeconds(60);
+                for (Config c : configs) {
+                    var veil = new Side(c, m, id, () -> TcpChannel.connect("127.0.0.1", tcp.port(), null, deadline), null);
+                    var http = new Side(c, m, id, () -> OipChannel.connect("127.0.0.1", oip.port(), null, deadline, dims), oip);
+                    try (veil; http) {
+                        // alternated run by run, so that the other load of a shared machine falls on both alike
+                        for (int r = -warmup; r < repetitions; r++) {
+                            veil.run(input, r);
+                            http.run(input, r);
+                        }
+                    }
+                    out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.2fx | %.0f | %.0f | %s |%n", c.label(), veil.msPerToken(),
+                            http.msPerToken(), http.msPerToken() / veil.msPerToken(), veil.bytesPerToken(), http.bytesPerToken(),
+                            Arrays.equals(veil.generated, http.generated) ? "yes" : "NO");
+                }
+                perCall(tcp.port(), oip.port(), dims, id);
+            } finally {
+                oip.close();
+                tcp.close();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * One LINEAR of one row (QKV of layer 0, float) over and over, alternating: Veil's client, the JDK's HTTP client
+     * (OipChannel), and a bare HTTP/1.1 exchange on one socket (the same bytes, no client library): where the time goes.
+     */
+    private void perCall(int veilPort, int oipPort, ModelDims dims, String id) throws Exception {
+        int d = dims.dim(), calls = 2000;
+        var call = new dev.veil.protocol.Message.Linear(new dev.veil.protocol.MatrixId(dev.veil.engine.inference.Projection.QKV, 0),
+                new dev.veil.protocol.Rows.Floats(1, d, new float[d]));
+        String json = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1," + d + "],\"datatype\":\"FP32\",\"parameters\":"
+                + "{\"binary_data_size\":" + 4 * d + "}}],\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+        byte[] head = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] request = ("POST /v2/models/blk.0.attn_qkv/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (head.length + 4 * d)
+                + "\r\nInference-Header-Content-Length: " + head.length + "\r\n\r\n" + json)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        request = Arrays.copyOf(request, request.length + 4 * d);
+        double[][] us = new double[3][repetitions];
+        try (var veil = TcpChannel.connect("127.0.0.1", veilPort, null, Duration.ofSeconds(60));
+             var http = OipChannel.connect("127.0.0.1", oipPort, null, Duration.ofSeconds(60), dims);
+             var raw = new java.net.Socket("127.0.0.1", oipPort)) {
+            veil.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
+            http.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
+            raw.setTcpNoDelay(true);
+            var in = new java.io.BufferedInputStream(raw.getInputStream());
+            var out = raw.getOutputStream();
+            for (int r = -warmup; r < repetitions; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) veil.exchange(call);
+                long t1 = System.nanoTime();
+                for (int i = 0; i < calls; i++) http.exchange(call);
+                long t2 = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    out.write(request);
+                    out.flush();
+                    skipReply(in);
+                }
+                long t3 = System.nanoTime();
+                if (r < 0) continue;
+                us[0][r] = (t1 - t0) / 1e3 / calls;
+                us[1][r] = (t2 - t1) / 1e3 / calls;
+                us[2][r] = (t3 - t2) / 1e3 / calls;
+            }
+        }
+        for (double[] u : us) Arrays.sort(u);
+        out.println();
+        out.printf(Locale.ROOT, "One LINEAR of 1 row (blk.0.attn_qkv, FP32), %d calls a run, median of %d runs: Veil's client %.1f us, "
+                + "OIP over the JDK's HTTP client %.1f us (%.2fx), OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx)%n", calls,
+                repetitions, us[0][repetitions / 2], us[1][repetitions / 2], us[1][repetitions / 2] / us[0][repetitions / 2],
+                us[2][repetitions / 2], us[2][repetitions / 2] / us[0][repetitions / 2]);
+    }
+
+    /** Reads one HTTP reply (head and Content-Length body) and drops it. */
+    private static void skipReply(java.io.InputStream in) throws java.io.IOException {
+        var head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new java.io.EOFException("the OIP server closed");
+            head.append((char) b);
+        }
+        int i = head.indexOf("Content-Length: ");
+        int length = Integer.parseInt(head.substring(i + 16, head.indexOf("\r\n", i)));
+        in.readNBytes(length);
+    }
+
+    /** One scheme's node over one protocol: its runs' times and bytes. */
+    private final class Side implements AutoCloseable {
+        final List<Channel> channels = new ArrayList<>();
+        final TrustedNode node;
+        final OipServer oip;
+        final double[] ms = new double[repetitions];
+        long bytes;
+        int[] generated;
+        boolean[] editable;
+
+        Side(Config c, Model m, String id, java.util.function.Supplier<Channel> dial, OipServer oip) {
+            var scheme = Schemes.create(c.scheme(), new SchemeParams(c.params()));
+            for (int i = 0; i < scheme.servers(); i++) channels.add(dial.get());
+            this.node = Deployments.open(scheme, m, id, channels);
+            this.oip = oip;
+            this.editable = null;
+            this.model = m;
+        }
+
+        final Model model;
+
+        void run(int[] input, int r) {
+            if (editable == null) editable = SamplingOptions.userTokens(model.tokenizer(), input);
+            long before = bytes(), t0 = System.nanoTime();
+            try (var session = node.session()) {
+                generated = session.generate(input, editable, tokens, Sampler.greedy(), t -> {});
+            }
+            long t1 = System.nanoTime();
+            if (r < 0) return;
+            ms[r] = (t1 - t0) / 1e6 / generated.length;
+            bytes += bytes() - before;
+        }
+
+        private long bytes() {
+            return oip == null ? traffic(channels) : oip.bytesIn() + oip.bytesOut();
+        }
+
+        double msPerToken() {
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            return sorted[repetitions / 2];
+        }
+
+        double bytesPerToken() {
+            return (double) bytes / repetitions / generated.length;
+        }
+
+        @Override
+        public void close() {
+            node.close();
+        }
+    }
+
+    private static long traffic(List<Channel> channels) {
+        return channels.stream().mapToLong(ch -> ch.traffic().bytesSent() + ch.traffic().bytesReceived()).sum();
+    }
+}

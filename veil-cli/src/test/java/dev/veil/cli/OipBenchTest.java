@@ -1,0 +1,37 @@
+package dev.veil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.veil.engine.Shared;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** veil bench --mode oip on stories260K, tiny settings: every scheme over both protocols, the same tokens, both figures. */
+@Timeout(300)
+class OipBenchTest {
+    @Test
+    void everySchemeRunsOverBothProtocolsWithTheSameTokens() {
+        var run = CliRun.of("bench", "--model", Shared.storiesBin().toString(), "--mode", "oip", "-n", "4", "-r", "1", "--warmup", "0");
+        assertEquals(0, run.code(), run.err());
+        var row = Pattern.compile("^\\| (remo \\(float\\)|remo \\(exact, Z_2\\^64\\)|remo-otp|shares) "
+                + "\\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+x \\| "
+                + "(\\d+) \\| (\\d+) \\| (yes|NO) \\|$", Pattern.MULTILINE).matcher(run.out());
+        int rows = 0;
+        while (row.find()) {
+            rows++;
+            assertEquals("yes", row.group(4), row.group());
+            assertTrue(Long.parseLong(row.group(3)) > Long.parseLong(row.group(2)), "OIP's heads and JSON cost bytes: " + row.group());
+        }
+        assertEquals(4, rows, run.out());
+        assertTrue(run.out().contains("OIP as a bare HTTP/1.1 exchange on one socket"), run.out());
+    }
+
+    @Test
+    void schemeOptionsAreRefused() {
+        var run = CliRun.of("bench", "--model", Shared.storiesBin().toString(), "--mode", "oip", "--m", "1/8");
+        assertEquals(1, run.code());
+        assertTrue(run.err().contains("--mode oip runs every scheme with its defaults"), run.err());
+    }
+}
