@@ -16,6 +16,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
+import dev.veil.node.ServerViews;
 import dev.veil.node.Session;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TrustedNode;
@@ -82,7 +83,7 @@ public final class VeilService implements AutoCloseable {
      * @param keySessions    requests one tenant may have running or waiting at once
      * @param budget         CMIF: ε each tenant may spend in all (its owner opens and closes it), or null for no limit
      * @param maxBodyBytes   the largest request body accepted
-     * @param views          the page's server views (in-process weights servers only), or null
+     * @param views          the page's server views (the tools' in-process demo: the attack lab's), or null: the node has none
      */
     public record Config(Model model, String modelId, Map<String, TrustedNode> nodes, ApiKeys keys, int maxSessions, int queue,
                          int keySessions, PrivacyBudget budget, int maxBodyBytes, ServerViews views) {
@@ -323,7 +324,8 @@ public final class VeilService implements AutoCloseable {
                     + "; not '" + schemeName + "'.");
         }
         if (req.view() && config.views() == null) {
-            throw ApiError.badRequest("veil.view", "This service's weights servers run elsewhere: it cannot show what they received.");
+            throw ApiError.badRequest("veil.view", "This service's weights servers run elsewhere: it cannot show what they received "
+                    + "(the attacker's view is the tools' in-process demo, not part of the trusted node).");
         }
         Model model = config.model();
         Prompt prompt = chat ? Prompt.chat(model, req.messages()) : Prompt.raw(model.tokenizer(), req.prompt());
@@ -460,7 +462,7 @@ public final class VeilService implements AutoCloseable {
         if (node != null) v.put("weights_servers", node.scheme().servers()); // 0: the node runs the whole model in the clear
         if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
         if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
-        if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
+        if (view != null) v.set("server_view", JSON.valueToTree(view.describe(prompt.tokens(), result.tokens())));
         return v;
     }
 

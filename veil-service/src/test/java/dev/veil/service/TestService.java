@@ -1,5 +1,6 @@
 package dev.veil.service;
 
+import dev.veil.attack.AttackerViews;
 import dev.veil.engine.Shared;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
@@ -61,7 +62,8 @@ final class TestService implements AutoCloseable {
             nodes.put(scheme.name(), scheme.open(m, ID, servers));
         }
         var limit = Double.isInfinite(budget) ? null : new dev.veil.node.cmif.PrivacyBudget(budget); // in memory
-        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, limit, 1 << 20, new ServerViews(m, ID));
+        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, limit, 1 << 20,
+                new AttackerViews(m, ID));
         return new TestService(new VeilService(config).allowHosts(allowedHosts).start("127.0.0.1", 0));
     }
 
