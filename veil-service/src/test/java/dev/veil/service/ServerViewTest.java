@@ -44,7 +44,7 @@ class ServerViewTest {
     void aBlockingRequestGetsItsView(String scheme) throws Exception {
         var r = t.post("/v1/completions", body(scheme, false));
         assertEquals(200, r.statusCode(), r.body());
-        JsonNode j = VeilService.JSON.readTree(r.body());
+        JsonNode j = TestService.JSON.readTree(r.body());
         if (!scheme.equals("cmif")) assertEquals(TestService.greedy("Lily", 12), j.at("/choices/0/text").asText());
         assertEquals(scheme, j.at("/veil/scheme").asText());
         checkView(scheme, j.at("/veil/server_view"));
@@ -57,7 +57,7 @@ class ServerViewTest {
         assertEquals(200, r.statusCode(), r.body());
         String[] events = r.body().split("\n\n");
         assertEquals("data: [DONE]", events[events.length - 1].strip());
-        JsonNode last = VeilService.JSON.readTree(events[events.length - 2].substring("data: ".length()));
+        JsonNode last = TestService.JSON.readTree(events[events.length - 2].substring("data: ".length()));
         assertEquals(scheme, last.at("/veil/scheme").asText());
         checkView(scheme, last.at("/veil/server_view"));
     }

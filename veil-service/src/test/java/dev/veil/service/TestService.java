@@ -1,5 +1,6 @@
 package dev.veil.service;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.attack.AttackerViews;
 import dev.veil.engine.Shared;
 import dev.veil.engine.inference.Generator;
@@ -24,6 +25,8 @@ import java.util.Map;
 /** A service on the shared stories260K model with its weights servers in this process, on a free loopback port. */
 final class TestService implements AutoCloseable {
     static final String ID = "stories260K.bin";
+    /** Reads answers in tests (the service's own JSON is jackson-core's streaming API; databind is the tests' only). */
+    static final ObjectMapper JSON = new ObjectMapper();
     private static Model model;
 
     final VeilService service;
