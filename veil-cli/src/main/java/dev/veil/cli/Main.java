@@ -3,7 +3,10 @@ package dev.veil.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code veil} command. Errors reach the user as one line on stderr, never a stack trace. */
+/**
+ * The {@code veil} command (veil.jar, the tools). Errors reach the user as one line on stderr, never a stack trace
+ * ({@link Cli}). The trusted node's commands are veil-node.jar's too ({@link NodeMain}).
+ */
 @Command(name = "veil", mixinStandardHelpOptions = true, version = "veil 0.1.0",
         description = "Confidential LLM inference: masked outsourcing (Talaria/ReMO), sanitized prompts (CMIF), attacks.",
         subcommands = {
@@ -37,10 +40,6 @@ public final class Main {
                 return cls == ServeCommand.class ? cls.cast(new ServeCommand(new ToolsDemo())) : defaults.create(cls);
             }
         }, args);
-    }
-
-    static String commandList(CommandLine.Help help) {
-        return Cli.commandList(help);
     }
 
     static String message(Throwable e) {
