@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,6 +78,33 @@ class NodeJarIT {
         System.out.printf(Locale.ROOT, "veil-node.jar: %d bytes (%.2f MB), %d entries%n", size, size / 1e6, entries);
         assertTrue(found.isEmpty(), "not the node's: " + found);
         assertTrue(entries > 100 && size < 2_000_000, "veil-node.jar: " + size + " bytes, " + entries + " entries");
+    }
+
+    /**
+     * The SBOM (written at package time by an online build; an offline one skips it, and a file older than the jar is
+     * another build's) names exactly the libraries in the jar, each with its SHA-256.
+     */
+    @Test
+    void itsSbomNamesEveryLibraryInItWithItsHash() throws IOException {
+        Path sbom = JAR.resolveSibling("veil-node.sbom.json");
+        assumeTrue(Files.exists(sbom) && Files.getLastModifiedTime(sbom).compareTo(Files.getLastModifiedTime(JAR)) >= 0,
+                "no SBOM from this build (an offline build skips CycloneDX)");
+        Set<String> inJar = new TreeSet<>(Set.of("info.picocli:picocli")); // picocli's jar carries no pom.properties
+        try (var zip = new ZipFile(JAR.toFile())) {
+            zip.stream().map(e -> e.getName().split("/")).filter(n -> n.length == 5 && n[0].equals("META-INF") && n[1].equals("maven")
+                    && n[4].equals("pom.properties") && !n[3].equals("veil-node-cli")).forEach(n -> inJar.add(n[2] + ":" + n[3]));
+        }
+        Set<String> listed = new TreeSet<>();
+        for (JsonNode c : JSON.readTree(sbom.toFile()).get("components")) {
+            String id = c.get("group").asText() + ":" + c.get("name").asText();
+            listed.add(id);
+            boolean sha256 = false;
+            for (JsonNode h : c.path("hashes")) {
+                sha256 |= h.get("alg").asText().equals("SHA-256") && h.get("content").asText().length() == 64;
+            }
+            assertTrue(sha256, id + " has no SHA-256 in the SBOM");
+        }
+        assertEquals(inJar, listed);
     }
 
     @Test
