@@ -41,7 +41,8 @@ final class Cli {
                 new CommandLine.Help.Column(name, 2, CommandLine.Help.Column.Overflow.SPAN),
                 new CommandLine.Help.Column(width - name, 2, CommandLine.Help.Column.Overflow.WRAP));
         for (var e : help.subcommands().entrySet()) {
-            String text = String.join(" ", e.getValue().commandSpec().usageMessage().description()).strip();
+            // picocli formats %n in descriptions itself (its help command's starts with one); this list does not
+            String text = String.join(" ", e.getValue().commandSpec().usageMessage().description()).replace("%n", " ").strip();
             int end = text.indexOf(". ");
             table.addRowValues(e.getKey(), end < 0 ? text : text.substring(0, end + 1));
         }
