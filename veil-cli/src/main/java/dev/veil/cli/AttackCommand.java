@@ -42,7 +42,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Scheme scheme = schemes.scheme(Schemes.DEFAULT, workload.schemeDefaults());
-        Deployments.warn(scheme, System.err);
+        TrustedNodes.warn(scheme, System.err);
         Model model = workload.loadModel();
         var progress = new ProgressBar(System.err);
         List<AttackTarget> targets = SchemeTarget.views(scheme, model, workload.model.getFileName().toString());

@@ -145,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
                     servers.add(TcpServer.start(weightsServers.getLast(), "127.0.0.1", 0, null, ServerLimits.defaults(), line -> {}));
                     channels.add(TcpChannel.connect("127.0.0.1", servers.getLast().port(), null, Duration.ofSeconds(60)));
                 }
-                try (TrustedNode node = Deployments.open(scheme, m, id, channels); var session = node.session()) {
+                try (TrustedNode node = TrustedNodes.open(scheme, m, id, channels); var session = node.session()) {
                     out.printf("== %s (%s): weights server%s on 127.0.0.1:%s over TCP%n", scheme.name(), scheme.describe(),
                             servers.size() == 1 ? "" : "s", String.join(", ", servers.stream().map(s -> "" + s.port()).toList()));
                     out.println(node.setupReport());

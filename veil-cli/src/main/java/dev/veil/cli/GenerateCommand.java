@@ -62,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             weightsServers.check(scheme);
         }
-        Deployments.warn(scheme, System.err);
+        TrustedNodes.warn(scheme, System.err);
         Model m = remote ? ModelLoader.load(model, tokenizer, scheme.parts()) : ModelLoader.load(model, tokenizer);
         var tok = m.tokenizer();
         ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system,
@@ -74,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
         String id = model.getFileName().toString();
         try (var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
              var writerB = transcriptB == null ? null : new TranscriptWriter(transcriptB, id, ModelDims.of(m.config()));
-             var node = remote ? Deployments.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence,
+             var node = remote ? TrustedNodes.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence,
                      ModelDims.of(m.config())))
                      : Deployments.inProcess(scheme, m, id, writer, writerB);
              var session = node.session()) {
@@ -94,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.println(SamplingOptions.speed(tok, input, generated.length, s));
             String work = node.workReport(input.length + generated.length);
             if (!work.isEmpty()) System.err.println(work);
-            Deployments.serverView(session.report(), tok, "", System.err);
+            TrustedNodes.serverView(session.report(), tok, "", System.err);
             if (scheme.warning() != null) System.err.println("veil: warning: " + scheme.warning());
         }
         return 0;

@@ -103,11 +103,17 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     /**
-     * A policy approving the measurement this process would report as a node under {@code --attestation simulated}:
-     * {@link CodeMeasurement} of its class path, the same veil.jar (or class folders) the node runs.
+     * A policy approving the measurements a node of this build reports under {@code --attestation simulated}:
+     * {@link CodeMeasurement} of this class path (veil.jar, or class folders: the tools' in-process serve), and of the
+     * trusted node jar beside it (veil-node.jar, which ./veil runs for node and for serve with remote weights servers).
      */
     private static void writePolicy(Path file) throws IOException {
         String measurement = HexFormat.of().formatHex(CodeMeasurement.ofClassPath());
+        String home = System.getProperty("veil.home");
+        Path nodeJar = home == null ? null : Path.of(home, "veil-node-cli", "target", "veil-node.jar");
+        if (nodeJar != null && Files.isRegularFile(nodeJar)) {
+            measurement += ", " + HexFormat.of().formatHex(CodeMeasurement.of(List.of(nodeJar)));
+        }
         Files.writeString(file, """
                 # Veil attestation policy (docs/trust.md), written by `veil keys --policy`.
                 # The SHA-384 of this build's code, which `--attestation simulated` reports (SIMULATED proves nothing: development
@@ -118,7 +124,7 @@ final class KeysCommand implements Callable<Integer> {
                 # defaults: allow-debug = false, max-vmpl = 0, min-report-version = 2, allow-migration-agent = false
                 """.formatted(measurement), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         System.err.println("veil keys: " + file + " approves this build's simulated measurement " + measurement.substring(0, 16)
-                + "... (valid until Veil is rebuilt)");
+                + "..." + (measurement.contains(",") ? " and its node jar's" : "") + " (valid until Veil is rebuilt)");
     }
 
     /**

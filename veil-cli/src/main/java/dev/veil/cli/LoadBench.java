@@ -65,7 +65,7 @@ final class LoadBench {
         for (int i = 0; i < s.servers(); i++) {
             channels.add(TcpChannel.connect("127.0.0.1", servers.get(i).port(), tls, Duration.ofSeconds(60)));
         }
-        return Deployments.open(s, m, "load", channels);
+        return TrustedNodes.open(s, m, "load", channels);
     }
 
     private int[] answer(TrustedNode node, int[] prompt) {

@@ -167,7 +167,7 @@ final class OipBench {
         Side(Config c, Model m, String id, java.util.function.Supplier<Channel> dial, OipServer oip) {
             var scheme = Schemes.create(c.scheme(), new SchemeParams(c.params()));
             for (int i = 0; i < scheme.servers(); i++) channels.add(dial.get());
-            this.node = Deployments.open(scheme, m, id, channels);
+            this.node = TrustedNodes.open(scheme, m, id, channels);
             this.oip = oip;
             this.editable = null;
             this.model = m;

@@ -126,7 +126,7 @@ final class ServeBench {
                     servers.add(w);
                     channels.add(w);
                 }
-                TrustedNode node = Deployments.open(scheme, own, id, channels);
+                TrustedNode node = TrustedNodes.open(scheme, own, id, channels);
                 nodes.add(node);
                 var cfg = new VeilService.Config(own, id, Map.of(name, node), null, c, 4 * c, 4 * c, null, 1 << 20,
                         null);

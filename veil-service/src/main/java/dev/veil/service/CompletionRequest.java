@@ -1,9 +1,7 @@
 package dev.veil.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.veil.engine.tokenizer.ChatTemplate;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,11 +24,11 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
     private static final Set<String> IGNORED = Set.of("user", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty",
             "logit_bias", "store", "metadata", "service_tier", "parallel_tool_calls", "echo", "best_of", "suffix");
 
-    static CompletionRequest parse(JsonNode body, boolean chat) {
-        if (body == null || !body.isObject()) throw ApiError.badRequest(null, "The request body must be a JSON object.");
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
-            var e = it.next();
-            String f = e.getKey();
+    /** {@code json}: the body as {@link Json#parse} read it. */
+    static CompletionRequest parse(Object json, boolean chat) {
+        if (!(json instanceof Map<?, ?> body)) throw ApiError.badRequest(null, "The request body must be a JSON object.");
+        for (var e : body.entrySet()) {
+            String f = (String) e.getKey();
             boolean known = switch (f) {
                 case "model", "stream", "stream_options", "temperature", "top_p", "max_tokens", "stop", "seed", "n", "veil" -> true;
                 case "prompt" -> !chat;
@@ -38,13 +36,14 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
                 default -> IGNORED.contains(f);
             };
             if (!known) throw ApiError.badRequest(f, "Unrecognized request argument supplied: " + f);
-            if (f.equals("echo") && e.getValue().asBoolean(false)) throw ApiError.badRequest(f, "echo is not supported.");
-            if ((f.equals("presence_penalty") || f.equals("frequency_penalty")) && e.getValue().asDouble(0) != 0) {
+            Object v = e.getValue();
+            if (f.equals("echo") && asBoolean(v)) throw ApiError.badRequest(f, "echo is not supported.");
+            if ((f.equals("presence_penalty") || f.equals("frequency_penalty")) && asDouble(v, 0) != 0) {
                 throw ApiError.badRequest(f, f + " is not supported; leave it at 0.");
             }
-            if (f.equals("best_of") && e.getValue().asInt(1) != 1) throw ApiError.badRequest(f, "best_of must be 1.");
-            if (f.equals("suffix") && !e.getValue().isNull()) throw ApiError.badRequest(f, "suffix is not supported.");
-            if (f.equals("logprobs") && !(e.getValue().isNull() || e.getValue().isBoolean() && !e.getValue().asBoolean())) {
+            if (f.equals("best_of") && (int) asDouble(v, 1) != 1) throw ApiError.badRequest(f, "best_of must be 1.");
+            if (f.equals("suffix") && v != null) throw ApiError.badRequest(f, "suffix is not supported.");
+            if (f.equals("logprobs") && !(v == null || Boolean.FALSE.equals(v))) {
                 throw ApiError.badRequest(f, "logprobs are not supported.");
             }
         }
@@ -53,51 +52,51 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
         var messages = chat ? messages(body) : null;
         boolean stream = bool(body, "stream", false);
         boolean includeUsage = false;
-        JsonNode so = body.get("stream_options");
-        if (so != null && !so.isNull()) {
-            if (!so.isObject()) throw ApiError.badRequest("stream_options", "stream_options must be an object.");
-            includeUsage = bool(so, "include_usage", false);
+        Object so = body.get("stream_options");
+        if (so != null) {
+            if (!(so instanceof Map<?, ?> options)) throw ApiError.badRequest("stream_options", "stream_options must be an object.");
+            includeUsage = bool(options, "include_usage", false);
         }
         float temperature = (float) number(body, "temperature", 1, 0, 2);
         float topP = (float) number(body, "top_p", 1, 0, 1);
         if (topP == 0) topP = Float.MIN_NORMAL; // OpenAI accepts 0: only the most likely token
-        String limitField = chat && body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        String limitField = chat && body.get("max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens";
         int maxTokens = (int) integer(body, limitField, -1, 0, Integer.MAX_VALUE);
         long n = integer(body, "n", 1, 1, Long.MAX_VALUE);
         if (n != 1) throw ApiError.badRequest("n", "Only n = 1 is supported.");
-        Long seed = body.hasNonNull("seed") ? integer(body, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE) : null;
+        Long seed = body.get("seed") != null ? integer(body, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE) : null;
         String scheme = null;
         boolean view = false;
-        JsonNode veil = body.get("veil");
-        if (veil != null && !veil.isNull()) {
-            if (!veil.isObject()) throw ApiError.badRequest("veil", "veil must be an object.");
-            for (Iterator<String> it = veil.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
+        Object v = body.get("veil");
+        if (v != null) {
+            if (!(v instanceof Map<?, ?> veil)) throw ApiError.badRequest("veil", "veil must be an object.");
+            for (Object key : veil.keySet()) {
+                String f = (String) key;
                 if (!f.equals("scheme") && !f.equals("view")) throw ApiError.badRequest("veil." + f, "Unrecognized veil argument: " + f);
             }
-            scheme = veil.hasNonNull("scheme") ? text(veil, "scheme", true) : null;
+            scheme = veil.get("scheme") != null ? text(veil, "scheme", true) : null;
             view = bool(veil, "view", false);
         }
         return new CompletionRequest(model, prompt, messages, stream, includeUsage, temperature, topP, maxTokens, stop(body), seed,
                 scheme, view);
     }
 
-    private static String prompt(JsonNode body) {
-        JsonNode p = body.get("prompt");
-        if (p == null || p.isNull()) return "";
-        if (p.isTextual()) return p.asText();
-        if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) return p.get(0).asText();
+    private static String prompt(Map<?, ?> body) {
+        Object p = body.get("prompt");
+        if (p == null) return "";
+        if (p instanceof String s) return s;
+        if (p instanceof List<?> l && l.size() == 1 && l.getFirst() instanceof String s) return s;
         throw ApiError.badRequest("prompt", "prompt must be a string (or an array of one string).");
     }
 
-    private static List<ChatTemplate.Message> messages(JsonNode body) {
-        JsonNode ms = body.get("messages");
-        if (ms == null || !ms.isArray() || ms.isEmpty()) throw ApiError.badRequest("messages", "messages must be a non-empty array.");
+    private static List<ChatTemplate.Message> messages(Map<?, ?> body) {
+        if (!(body.get("messages") instanceof List<?> ms) || ms.isEmpty()) {
+            throw ApiError.badRequest("messages", "messages must be a non-empty array.");
+        }
         List<ChatTemplate.Message> out = new ArrayList<>();
         for (int i = 0; i < ms.size(); i++) {
-            JsonNode m = ms.get(i);
             String at = "messages[" + i + "]";
-            if (!m.isObject()) throw ApiError.badRequest(at, at + " must be an object.");
+            if (!(ms.get(i) instanceof Map<?, ?> m)) throw ApiError.badRequest(at, at + " must be an object.");
             String role = text(m, "role", true);
             ChatTemplate.Role r = switch (role) {
                 case "system", "developer" -> ChatTemplate.Role.SYSTEM;
@@ -111,70 +110,96 @@ record CompletionRequest(String model, String prompt, List<ChatTemplate.Message>
     }
 
     /** A message's text: a string, or an array of {"type": "text", "text": ...} parts. */
-    private static String content(JsonNode c, String at) {
-        if (c != null && c.isTextual()) return c.asText();
-        if (c != null && c.isArray()) {
+    private static String content(Object c, String at) {
+        if (c instanceof String s) return s;
+        if (c instanceof List<?> parts) {
             var sb = new StringBuilder();
-            for (JsonNode part : c) {
-                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+            for (Object part : parts) {
+                if (!(part instanceof Map<?, ?> p) || !"text".equals(p.get("type")) || !(p.get("text") instanceof String text)) {
                     throw ApiError.badRequest(at, "Only text content parts are supported.");
                 }
-                sb.append(part.get("text").asText());
+                sb.append(text);
             }
             return sb.toString();
         }
         throw ApiError.badRequest(at, at + " must be a string or an array of text parts.");
     }
 
-    private static List<String> stop(JsonNode body) {
-        JsonNode s = body.get("stop");
-        if (s == null || s.isNull()) return List.of();
+    private static List<String> stop(Map<?, ?> body) {
+        Object s = body.get("stop");
+        if (s == null) return List.of();
         List<String> out = new ArrayList<>();
-        if (s.isTextual()) out.add(s.asText());
-        else if (s.isArray() && s.size() <= 4) {
-            for (JsonNode x : s) {
-                if (!x.isTextual()) throw ApiError.badRequest("stop", "stop must be a string or an array of up to 4 strings.");
-                out.add(x.asText());
+        if (s instanceof String one) out.add(one);
+        else if (s instanceof List<?> l && l.size() <= 4) {
+            for (Object x : l) {
+                if (!(x instanceof String one)) throw ApiError.badRequest("stop", "stop must be a string or an array of up to 4 strings.");
+                out.add(one);
             }
         } else throw ApiError.badRequest("stop", "stop must be a string or an array of up to 4 strings.");
         if (out.stream().anyMatch(String::isEmpty)) throw ApiError.badRequest("stop", "A stop sequence must not be empty.");
         return out;
     }
 
-    private static String text(JsonNode o, String f, boolean required) {
-        JsonNode v = o.get(f);
-        if (v == null || v.isNull()) {
+    private static String text(Map<?, ?> o, String f, boolean required) {
+        Object v = o.get(f);
+        if (v == null) {
             if (required) throw ApiError.badRequest(f, "Missing required parameter: '" + f + "'.");
             return null;
         }
-        if (!v.isTextual()) throw ApiError.badRequest(f, f + " must be a string.");
-        return v.asText();
+        if (!(v instanceof String s)) throw ApiError.badRequest(f, f + " must be a string.");
+        return s;
     }
 
-    private static boolean bool(JsonNode o, String f, boolean fallback) {
-        JsonNode v = o.get(f);
-        if (v == null || v.isNull()) return fallback;
-        if (!v.isBoolean()) throw ApiError.badRequest(f, f + " must be true or false.");
-        return v.asBoolean();
+    private static boolean bool(Map<?, ?> o, String f, boolean fallback) {
+        Object v = o.get(f);
+        if (v == null) return fallback;
+        if (!(v instanceof Boolean b)) throw ApiError.badRequest(f, f + " must be true or false.");
+        return b;
     }
 
-    private static double number(JsonNode o, String f, double fallback, double min, double max) {
-        JsonNode v = o.get(f);
-        if (v == null || v.isNull()) return fallback;
-        if (!v.isNumber() || !(v.asDouble() >= min && v.asDouble() <= max)) {
+    private static double number(Map<?, ?> o, String f, double fallback, double min, double max) {
+        Object v = o.get(f);
+        if (v == null) return fallback;
+        if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
             throw ApiError.badRequest(f, f + " must be a number from " + fmt(min) + " to " + fmt(max) + ".");
         }
-        return v.asDouble();
+        return n.doubleValue();
     }
 
-    private static long integer(JsonNode o, String f, long fallback, long min, long max) {
-        JsonNode v = o.get(f);
-        if (v == null || v.isNull()) return fallback;
-        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+    private static long integer(Map<?, ?> o, String f, long fallback, long min, long max) {
+        Object v = o.get(f);
+        if (v == null) return fallback;
+        if (!(v instanceof Long n) || n < min || n > max) { // a BigInteger is beyond a long
             throw ApiError.badRequest(f,
                     f + " must be a whole number" + (min == 0 ? " (not negative)" : min == 1 ? " of at least 1" : "") + ".");
         }
-        return v.asLong();
+        return n;
+    }
+
+    /** A field Veil ignores only when it asks for nothing: true, a non-zero number, or the text "true" ask for something. */
+    private static boolean asBoolean(Object v) {
+        return switch (v) {
+            case Boolean b -> b;
+            case Number n -> n.doubleValue() != 0;
+            case String s -> s.strip().equals("true");
+            case null, default -> false;
+        };
+    }
+
+    /** A number, a number written as text, true as 1 and false as 0; {@code fallback} for anything else. */
+    private static double asDouble(Object v, double fallback) {
+        return switch (v) {
+            case Number n -> n.doubleValue();
+            case Boolean b -> b ? 1 : 0;
+            case String s -> {
+                try {
+                    yield Double.parseDouble(s.strip());
+                } catch (NumberFormatException e) {
+                    yield fallback;
+                }
+            }
+            case null, default -> fallback;
+        };
     }
 
     private static String fmt(double v) {

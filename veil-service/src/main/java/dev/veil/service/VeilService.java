@@ -1,12 +1,6 @@
 package dev.veil.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,6 +10,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
+import dev.veil.node.ServerViews;
 import dev.veil.node.Session;
 import dev.veil.node.SessionReport;
 import dev.veil.node.TenantBudget;
@@ -28,10 +23,10 @@ import dev.veil.trust.ReportData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -56,8 +51,6 @@ import javax.net.ssl.SSLContext;
  * its requests at once, and CMIF's privacy budget, charged exactly once a prompt is sanitized, before anything is sent.
  */
 public final class VeilService implements AutoCloseable {
-    /** Reads requests too: a key given twice is an error, not "the last one wins" (a proxy in front may read the first). */
-    static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final SecureRandom SEEDS = new SecureRandom();
 
     private final Config config;
@@ -81,7 +74,7 @@ public final class VeilService implements AutoCloseable {
      * @param keySessions    requests one tenant may have running or waiting at once
      * @param budget         CMIF: ε each tenant may spend in all (its owner opens and closes it), or null for no limit
      * @param maxBodyBytes   the largest request body accepted
-     * @param views          the page's server views (in-process weights servers only), or null
+     * @param views          the page's server views (the tools' in-process demo: the attack lab's), or null: the node has none
      */
     public record Config(Model model, String modelId, Map<String, TrustedNode> nodes, ApiKeys keys, int maxSessions, int queue,
                          int keySessions, TenantBudget budget, int maxBodyBytes, ServerViews views) {
@@ -229,20 +222,13 @@ public final class VeilService implements AutoCloseable {
     private void models(HttpExchange ex, String id) throws IOException {
         if (id != null && !id.equals(config.modelId())) throw ApiError.notFound("model_not_found",
                 "The model '" + id + "' does not exist.");
-        ObjectNode model = JSON.createObjectNode().put("id", config.modelId()).put("object", "model").put("created",
-                created).put("owned_by", "veil");
-        ObjectNode veil = model.putObject("veil").put("default_scheme", config.defaultScheme());
-        ArrayNode schemes = veil.putArray("schemes");
-        config.nodes().forEach((name, node) -> schemes.addObject().put("name", name).put("parameters", node.scheme().describe())
-                .put("warning", node.scheme().warning()));
-        veil.put("context_length", config.model().config().contextLength()).put("views", config.views() != null);
-        if (id != null) {
-            json(ex, 200, model);
-            return;
-        }
-        ObjectNode list = JSON.createObjectNode().put("object", "list");
-        list.putArray("data").add(model);
-        json(ex, 200, list);
+        List<Object> schemes = new ArrayList<>();
+        config.nodes().forEach((name, node) -> schemes.add(Json.object("name", name, "parameters", node.scheme().describe(),
+                "warning", node.scheme().warning())));
+        var veil = Json.object("default_scheme", config.defaultScheme(), "schemes", schemes,
+                "context_length", config.model().config().contextLength(), "views", config.views() != null);
+        var model = Json.object("id", config.modelId(), "object", "model", "created", created, "owned_by", "veil", "veil", veil);
+        json(ex, 200, id != null ? model : Json.object("object", "list", "data", List.of(model)));
     }
 
     /**
@@ -297,9 +283,9 @@ public final class VeilService implements AutoCloseable {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw ApiError.badRequest(null, "The request body must be JSON in UTF-8.");
         }
-        JsonNode body;
+        Object body;
         try {
-            body = JSON.readTree(text);
+            body = Json.parse(text);
         } catch (JsonProcessingException e) {
             String m = e.getOriginalMessage(), dup = "Duplicate field '"; // Jackson's words for STRICT_DUPLICATE_DETECTION
             if (m.startsWith(dup) && m.endsWith("'")) {
@@ -322,7 +308,8 @@ public final class VeilService implements AutoCloseable {
                     + "; not '" + schemeName + "'.");
         }
         if (req.view() && config.views() == null) {
-            throw ApiError.badRequest("veil.view", "This service's weights servers run elsewhere: it cannot show what they received.");
+            throw ApiError.badRequest("veil.view", "This service's weights servers run elsewhere: it cannot show what they received "
+                    + "(the attacker's view is the tools' in-process demo, not part of the trusted node).");
         }
         Model model = config.model();
         Prompt prompt = chat ? Prompt.chat(model, req.messages()) : Prompt.raw(model.tokenizer(), req.prompt());
@@ -365,15 +352,14 @@ public final class VeilService implements AutoCloseable {
             }
             var result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> {});
             tokens.addAndGet(result.completionTokens());
-            ObjectNode out = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
-                    .put("created", createdAt).put("model", config.modelId());
-            ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-            if (chat) choice.putObject("message").put("role", "assistant").put("content", result.text()).putNull("refusal");
+            var choice = Json.object("index", 0);
+            if (chat) choice.put("message", Json.object("role", "assistant", "content", result.text(), "refusal", null));
             else choice.put("text", result.text());
-            choice.putNull("logprobs").put("finish_reason", result.finishReason());
-            out.set("usage", usage(result));
-            out.set("veil", veil(result.report(), tenant, view, prompt, result));
-            json(ex, 200, out);
+            choice.put("logprobs", null);
+            choice.put("finish_reason", result.finishReason());
+            json(ex, 200, Json.object("id", id, "object", chat ? "chat.completion" : "text_completion", "created", createdAt,
+                    "model", config.modelId(), "choices", List.of(choice), "usage", usage(result),
+                    "veil", veil(result.report(), tenant, view, prompt, result)));
         } catch (Cancelled e) {
             cancelled.incrementAndGet();
             throw e;
@@ -389,63 +375,57 @@ public final class VeilService implements AutoCloseable {
     private void stream(HttpExchange ex, boolean chat, CompletionRequest req, Session session, Prompt prompt,
                         int maxTokens, Sampler sampler, String tenant, ServerViews.View view, String id, long createdAt) {
         boolean usage = req.includeUsage();
-        var sse = new EventStream(ex, chat ? chunk(id, createdAt, true, JSON.createObjectNode().put("role", "assistant").put("content", ""),
-                null, usage) : null);
+        var sse = new EventStream(ex, chat ? chunk(id, createdAt, true, Json.object("role", "assistant", "content", ""), null, usage)
+                : null);
         Generation.Result result;
         try {
             result = Generation.run(config.model(), session, prompt, maxTokens, sampler, req.stop(), delta -> sse.send(chat
-                    ? chunk(id, createdAt, true, JSON.createObjectNode().put("content", delta), null, usage)
+                    ? chunk(id, createdAt, true, Json.object("content", delta), null, usage)
                     : chunk(id, createdAt, false, delta, null, usage)));
         } catch (RuntimeException e) {
             if (e instanceof Cancelled || !sse.opened()) throw e; // nothing sent yet: answered as any refusal or fault
             // Headers are sent: the fault goes in the stream, as OpenAI's does, without its details.
             System.err.println("veil serve: a streamed generation failed: " + e);
             var err = ApiError.server();
-            ObjectNode o = JSON.createObjectNode();
-            o.putObject("error").put("message", err.getMessage()).put("type", err.type).putNull("param").putNull("code");
-            sse.send(o);
+            sse.send(Json.object("error", Json.object("message", err.getMessage(), "type", err.type, "param", null, "code", null)));
             return;
         }
         tokens.addAndGet(result.completionTokens());
-        ObjectNode last = chunk(id, createdAt, chat, chat ? JSON.createObjectNode() : "", result.finishReason(), usage);
+        var last = chunk(id, createdAt, chat, chat ? Json.object() : "", result.finishReason(), usage);
         if (usage) {
             sse.send(last);
-            last = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
-                    .put("created", createdAt).put("model", config.modelId());
-            last.putArray("choices");
-            last.set("usage", usage(result));
+            last = Json.object("id", id, "object", chat ? "chat.completion.chunk" : "text_completion", "created", createdAt,
+                    "model", config.modelId(), "choices", List.of(), "usage", usage(result));
         }
-        last.set("veil", veil(result.report(), tenant, view, prompt, result));
+        last.put("veil", veil(result.report(), tenant, view, prompt, result));
         sse.send(last);
         sse.done();
     }
 
     /** One chunk of a stream with one choice; {@code "usage": null} when the client asked for usage at the end. */
-    private ObjectNode chunk(String id, long createdAt, boolean chat, Object content, String finish, boolean usageLater) {
-        ObjectNode c = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
-                .put("created", createdAt).put("model", config.modelId());
-        ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
-        if (chat) choice.set("delta", (JsonNode) content);
-        else choice.put("text", (String) content);
-        choice.putNull("logprobs");
-        if (finish == null) choice.putNull("finish_reason");
-        else choice.put("finish_reason", finish);
-        if (usageLater) c.putNull("usage");
+    private Map<String, Object> chunk(String id, long createdAt, boolean chat, Object content, String finish, boolean usageLater) {
+        var choice = Json.object("index", 0, chat ? "delta" : "text", content, "logprobs", null, "finish_reason", finish);
+        var c = Json.object("id", id, "object", chat ? "chat.completion.chunk" : "text_completion", "created", createdAt,
+                "model", config.modelId(), "choices", List.of(choice));
+        if (usageLater) c.put("usage", null);
         return c;
     }
 
-    private static ObjectNode usage(Generation.Result r) {
-        return JSON.createObjectNode().put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
-                .put("total_tokens", r.promptTokens() + r.completionTokens());
+    private static Map<String, Object> usage(Generation.Result r) {
+        return Json.object("prompt_tokens", r.promptTokens(), "completion_tokens", r.completionTokens(),
+                "total_tokens", r.promptTokens() + r.completionTokens());
     }
 
     /**
      * The request's privacy report: for CMIF first the share of the prompt the weights server received verbatim, then ε
      * and what it covers, the spend and the tenant's budget left; then the scheme, what the weights server was sent and saw.
      */
-    private ObjectNode veil(SessionReport r, String tenant, ServerViews.View view, Prompt prompt, Generation.Result result) {
-        ObjectNode v = JSON.createObjectNode();
-        if (r.verbatim() != null) v.put("verbatim", r.verbatim()).put("verbatim_share", r.verbatimShare());
+    private Map<String, Object> veil(SessionReport r, String tenant, ServerViews.View view, Prompt prompt, Generation.Result result) {
+        var v = Json.object();
+        if (r.verbatim() != null) {
+            v.put("verbatim", r.verbatim());
+            v.put("verbatim_share", r.verbatimShare());
+        }
         if (!Double.isNaN(r.epsilon())) {
             v.put("epsilon", r.epsilon());
             v.put("covers", "the prompt's own tokens (ε-DP per sanitized token, composed over the prompt); not the system prompt, "
@@ -453,13 +433,16 @@ public final class VeilService implements AutoCloseable {
             v.put("privacy", r.privacy());
             if (budget != null) v.put("epsilon_budget_left", budget.remaining(tenant)); // what the next request may spend
         }
-        v.put("scheme", r.scheme()).put("parameters", r.parameters())
-                .put("weights_server_calls", r.calls()).put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
+        v.put("scheme", r.scheme());
+        v.put("parameters", r.parameters());
+        v.put("weights_server_calls", r.calls());
+        v.put("bytes_sent", r.bytesSent());
+        v.put("bytes_received", r.bytesReceived());
         TrustedNode node = config.nodes().get(r.scheme());
         if (node != null) v.put("weights_servers", node.scheme().servers()); // 0: the node runs the whole model in the clear
         if (node != null && node.scheme().warning() != null) v.put("warning", node.scheme().warning());
         if (r.serverPrompt() != null) v.put("server_prompt", config.model().tokenizer().decode(r.serverPrompt()));
-        if (view != null) v.set("server_view", view.describe(prompt.tokens(), result.tokens()));
+        if (view != null) v.put("server_view", view.describe(prompt.tokens(), result.tokens()));
         return v;
     }
 
@@ -477,8 +460,8 @@ public final class VeilService implements AutoCloseable {
         return body;
     }
 
-    static void json(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
+    static void json(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
+        byte[] bytes = Json.bytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
@@ -488,8 +471,7 @@ public final class VeilService implements AutoCloseable {
 
     private static void error(HttpExchange ex, ApiError e) throws IOException {
         if (ex.getResponseCode() != -1) return; // headers already sent (a stream): the client sees the stream end
-        ObjectNode err = JSON.createObjectNode();
-        ObjectNode o = err.putObject("error").put("message", e.getMessage()).put("type", e.type).put("param", e.param).put("code", e.code);
+        var err = Json.object("error", Json.object("message", e.getMessage(), "type", e.type, "param", e.param, "code", e.code));
         if (e.retryAfter > 0) ex.getResponseHeaders().set("Retry-After", String.valueOf(e.retryAfter));
         if (e.status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
         json(ex, e.status, err);
@@ -505,10 +487,10 @@ public final class VeilService implements AutoCloseable {
     /** Server-sent events: one {@code data:} line per chunk, flushed at once; the headers and a first chunk go with the first. */
     private static final class EventStream {
         private final HttpExchange ex;
-        private JsonNode first; // sent before the first chunk; null once the stream is open
+        private Map<String, Object> first; // sent before the first chunk; null once the stream is open
         private OutputStream out;
 
-        EventStream(HttpExchange ex, JsonNode first) {
+        EventStream(HttpExchange ex, Map<String, Object> first) {
             this.ex = ex;
             this.first = first;
         }
@@ -517,12 +499,8 @@ public final class VeilService implements AutoCloseable {
             return out != null;
         }
 
-        void send(JsonNode chunk) {
-            try {
-                write("data: " + JSON.writeValueAsString(chunk) + "\n\n");
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
+        void send(Map<String, Object> chunk) {
+            write("data: " + Json.string(chunk) + "\n\n");
         }
 
         void done() {
@@ -536,7 +514,7 @@ public final class VeilService implements AutoCloseable {
                     ex.getResponseHeaders().set("Cache-Control", "no-cache");
                     ex.sendResponseHeaders(200, 0);
                     out = ex.getResponseBody();
-                    if (first != null) out.write(("data: " + JSON.writeValueAsString(first) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    if (first != null) out.write(("data: " + Json.string(first) + "\n\n").getBytes(StandardCharsets.UTF_8));
                     first = null;
                 }
                 out.write(s.getBytes(StandardCharsets.UTF_8));

@@ -80,9 +80,9 @@ class CrossOriginBrowserTest {
                 var wait = new WebDriverWait(browser, Duration.ofSeconds(120));
                 browser.get("http://attacker.test:" + attacker.getAddress().getPort() + "/");
                 wait.until(d -> !d.findElement(By.id("out")).getText().isEmpty());
-                JsonNode seen = VeilService.JSON.readTree(browser.findElement(By.id("out")).getText());
+                JsonNode seen = TestService.JSON.readTree(browser.findElement(By.id("out")).getText());
                 assertEquals(Map.of("text", "failed: TypeError", "json", "failed: TypeError", "no-cors", "opaque", "form", "submitted"),
-                        VeilService.JSON.convertValue(seen, Map.class), "the page read nothing");
+                        TestService.JSON.convertValue(seen, Map.class), "the page read nothing");
                 assertEquals(0, t.service.counters()[0], "no session started for the other site's page");
 
                 // DNS rebinding: to the browser the service is the attacker's own origin, so an answer would be readable

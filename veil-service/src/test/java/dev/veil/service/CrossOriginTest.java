@@ -45,7 +45,7 @@ class CrossOriginTest {
     /** The answer is an OpenAI error with {@code code}, and sends no CORS header; returns its message. */
     static String refused(RawHttp r, int status, String code) throws Exception {
         assertEquals(status, r.status(), r.body());
-        JsonNode error = VeilService.JSON.readTree(r.body()).get("error");
+        JsonNode error = TestService.JSON.readTree(r.body()).get("error");
         assertEquals(code, error.get("code").asText(), r.body());
         assertTrue(r.headers().stream().noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("access-control-")), r.headers()
                 .toString());
@@ -129,7 +129,7 @@ class CrossOriginTest {
                         + "\"veil\": {\"scheme\": \"plain\", \"scheme\": \"x\"}}"}}) {
             var r = post(body[1], "Host", own, "Content-Type", "application/json", "Authorization", "Bearer " + LimitsTest.KEY);
             assertEquals(400, r.status(), r.body());
-            JsonNode error = VeilService.JSON.readTree(r.body()).get("error");
+            JsonNode error = TestService.JSON.readTree(r.body()).get("error");
             assertEquals(body[0], error.get("param").asText(), r.body());
             assertEquals("The request body names the field '" + body[0] + "' twice.", error.get("message").asText());
         }

@@ -48,7 +48,7 @@ class CurlTest {
         String[] r = post("/v1/completions",
                 "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 20}");
         assertEquals("200", r[0], r[1]);
-        JsonNode j = VeilService.JSON.readTree(r[1]);
+        JsonNode j = TestService.JSON.readTree(r[1]);
         assertEquals(TestService.greedy("Lily", 20), j.at("/choices/0/text").asText());
         assertEquals("remo-otp", j.at("/veil/scheme").asText());
         var alone = TestService.report("remo-otp", "Lily", 20); // the service adds nothing to a session's traffic
@@ -95,7 +95,7 @@ class CurlTest {
         List<JsonNode> chunks = new ArrayList<>();
         for (int i = 0; i < events.length - 1; i++) {
             assertTrue(events[i].startsWith("data: {"), events[i]);
-            chunks.add(VeilService.JSON.readTree(events[i].substring(6)));
+            chunks.add(TestService.JSON.readTree(events[i].substring(6)));
         }
         return chunks;
     }
@@ -130,8 +130,8 @@ class CurlTest {
             assertEquals("200", r[0], r[1]);
             String[] events = r[1].split("\n\n");
             // streamed: the finish_reason chunk, then OpenAI's usage chunk ("choices": []), then [DONE]
-            JsonNode finish = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 3].substring(6) : r[1]);
-            JsonNode usage = VeilService.JSON.readTree(stream.equals("true") ? events[events.length - 2].substring(6) : r[1]);
+            JsonNode finish = TestService.JSON.readTree(stream.equals("true") ? events[events.length - 3].substring(6) : r[1]);
+            JsonNode usage = TestService.JSON.readTree(stream.equals("true") ? events[events.length - 2].substring(6) : r[1]);
             assertEquals("stop", finish.at("/choices/0/finish_reason").asText(), r[1]);
             assertEquals(223, usage.at("/usage/completion_tokens").asInt(), r[1]);
         }
@@ -144,8 +144,8 @@ class CurlTest {
         String stop = full.substring(full.indexOf(' ', 8), full.indexOf(' ', 8) + 4);
         String[] r = post("/v1/completions",
                 "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"temperature\": 0, \"max_tokens\": 30, "
-                + "\"stop\": [" + VeilService.JSON.writeValueAsString(stop) + "]}");
-        JsonNode j = VeilService.JSON.readTree(r[1]);
+                + "\"stop\": [" + TestService.JSON.writeValueAsString(stop) + "]}");
+        JsonNode j = TestService.JSON.readTree(r[1]);
         assertEquals(full.substring(0, full.indexOf(stop)), j.at("/choices/0/text").asText());
         assertEquals("stop", j.at("/choices/0/finish_reason").asText());
 
@@ -154,7 +154,7 @@ class CurlTest {
                 + "\"temperature\": 0, \"max_tokens\": 10, \"stream\": true}");
         assertEquals("200", c[0], c[1]);
         assertTrue(c[1].startsWith("data: {"), c[1]);
-        JsonNode first = VeilService.JSON.readTree(c[1].split("\n\n")[0].substring(6));
+        JsonNode first = TestService.JSON.readTree(c[1].split("\n\n")[0].substring(6));
         assertEquals("chat.completion.chunk", first.get("object").asText());
         assertEquals("assistant", first.at("/choices/0/delta/role").asText());
         assertTrue(c[1].strip().endsWith("data: [DONE]"));
@@ -188,7 +188,7 @@ class CurlTest {
 
     private static void expectError(String[] r, String status, String param) throws IOException {
         assertEquals(status, r[0], r[1]);
-        JsonNode e = VeilService.JSON.readTree(r[1]).get("error");
+        JsonNode e = TestService.JSON.readTree(r[1]).get("error");
         assertTrue(e != null && e.get("message").isTextual() && e.has("type") && e.has("code"), r[1]);
         if (param != null) assertEquals(param, e.get("param").asText(), r[1]);
         assertFalse(r[1].contains("at dev.veil") || r[1].contains("Exception"), r[1]);

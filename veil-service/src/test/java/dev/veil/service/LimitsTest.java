@@ -29,7 +29,7 @@ class LimitsTest {
             String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily\", \"max_tokens\": 3}";
             var none = t.post("/v1/completions", body);
             assertEquals(401, none.statusCode());
-            assertEquals("invalid_api_key", VeilService.JSON.readTree(none.body()).at("/error/code").asText());
+            assertEquals("invalid_api_key", TestService.JSON.readTree(none.body()).at("/error/code").asText());
             assertEquals(401, t.post("/v1/completions", body, "Authorization", "Bearer sk-wrong-key-000000").statusCode());
             assertEquals(401, t.post("/v1/completions", body, "Authorization", KEY).statusCode());
             assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode());
@@ -46,7 +46,7 @@ class LimitsTest {
                     {'{', '"', (byte) 0xC3, '"', ':', '1', '}'}}) {
                 var r = t.post("/v1/completions", body);
                 assertEquals(400, r.statusCode(), r.body());
-                String message = VeilService.JSON.readTree(r.body()).at("/error/message").asText();
+                String message = TestService.JSON.readTree(r.body()).at("/error/message").asText();
                 assertTrue(message.equals("The request body must be JSON in UTF-8.")
                         || message.startsWith("We could not parse the JSON body"),
                         message); // NUL is UTF-8: that body is not JSON
@@ -54,7 +54,7 @@ class LimitsTest {
             for (byte[] body : new byte[][] {"{\"model\": \"caf\u00e9\"}".getBytes(StandardCharsets.UTF_16), {'{', '"', (byte) 0xC3, '"',
                     '}'}}) {
                 var r = t.post("/v1/completions", body);
-                assertEquals("The request body must be JSON in UTF-8.", VeilService.JSON.readTree(r.body()).at("/error/message").asText());
+                assertEquals("The request body must be JSON in UTF-8.", TestService.JSON.readTree(r.body()).at("/error/message").asText());
             }
         }
     }
@@ -68,7 +68,7 @@ class LimitsTest {
                     "[{\"role\": \"assistant\", \"content\": \"Hello\"}, {\"role\": \"user\", \"content\": \"Hi\"}]"}) {
                 var r = t.post("/v1/chat/completions", "{\"model\": \"stories260K.bin\", \"messages\": " + messages + "}");
                 assertEquals(400, r.statusCode(), r.body());
-                var error = VeilService.JSON.readTree(r.body()).get("error");
+                var error = TestService.JSON.readTree(r.body()).get("error");
                 assertEquals("messages", error.get("param").asText(), r.body());
                 assertTrue(error.get("message").asText().startsWith("the Llama 2 chat format"), r.body());
             }
@@ -132,7 +132,7 @@ class LimitsTest {
             String body = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom\", \"max_tokens\": 3}";
             var first = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
             assertEquals(200, first.statusCode(), first.body());
-            JsonNode v = VeilService.JSON.readTree(first.body()).get("veil");
+            JsonNode v = TestService.JSON.readTree(first.body()).get("veil");
             double spent = v.get("epsilon").asDouble();
             assertTrue(spent > 0 && 2 * spent <= 8, v.toString());
             assertEquals(8 - spent, v.get("epsilon_budget_left").asDouble(), 1e-9);
@@ -141,12 +141,12 @@ class LimitsTest {
             // The next request is charged exactly what it spends, once its prompt is sanitized: it runs if that fits.
             var second = t.post("/v1/completions", body, "Authorization", "Bearer " + KEY);
             assertEquals(200, second.statusCode(), second.body());
-            assertEquals(8 - 2 * spent, VeilService.JSON.readTree(second.body()).at("/veil/epsilon_budget_left").asDouble(), 1e-9);
+            assertEquals(8 - 2 * spent, TestService.JSON.readTree(second.body()).at("/veil/epsilon_budget_left").asDouble(), 1e-9);
             String tooLong = "{\"model\": \"stories260K.bin\", \"prompt\": \"Lily and Tom went to the big park with a red ball\", "
                     + "\"max_tokens\": 3}";
             var refused = t.post("/v1/completions", tooLong, "Authorization", "Bearer " + OTHER);
             assertEquals(429, refused.statusCode(), "a prompt that spends more than the whole budget never runs");
-            assertEquals("privacy_budget_exhausted", VeilService.JSON.readTree(refused.body()).at("/error/code").asText());
+            assertEquals("privacy_budget_exhausted", TestService.JSON.readTree(refused.body()).at("/error/code").asText());
             var streamed = t.post("/v1/completions", tooLong.replace("}", ", \"stream\": true}"), "Authorization", "Bearer " + OTHER);
             assertEquals(429, streamed.statusCode(), "refused before the stream opens: " + streamed.body());
             assertEquals(200, t.post("/v1/completions", body, "Authorization", "Bearer " + OTHER).statusCode(),

@@ -9,6 +9,7 @@ import dev.veil.node.Schemes;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -44,7 +45,7 @@ class ServerViewTest {
     void aBlockingRequestGetsItsView(String scheme) throws Exception {
         var r = t.post("/v1/completions", body(scheme, false));
         assertEquals(200, r.statusCode(), r.body());
-        JsonNode j = VeilService.JSON.readTree(r.body());
+        JsonNode j = TestService.JSON.readTree(r.body());
         if (!scheme.equals("cmif")) assertEquals(TestService.greedy("Lily", 12), j.at("/choices/0/text").asText());
         assertEquals(scheme, j.at("/veil/scheme").asText());
         checkView(scheme, j.at("/veil/server_view"));
@@ -57,9 +58,25 @@ class ServerViewTest {
         assertEquals(200, r.statusCode(), r.body());
         String[] events = r.body().split("\n\n");
         assertEquals("data: [DONE]", events[events.length - 1].strip());
-        JsonNode last = VeilService.JSON.readTree(events[events.length - 2].substring("data: ".length()));
+        JsonNode last = TestService.JSON.readTree(events[events.length - 2].substring("data: ".length()));
         assertEquals(scheme, last.at("/veil/scheme").asText());
         checkView(scheme, last.at("/veil/server_view"));
+    }
+
+    /** Without the tools' attacker view (the node jar's serve), the page is told so and a view is a 400 saying why. */
+    @Test
+    void aServiceWithoutViewsSaysSo() throws Exception {
+        try (var node = TestService.withoutViews("remo-otp")) {
+            var models = TestService.JSON.readTree(node.get("/v1/models"));
+            assertEquals(false, models.at("/data/0/veil/views").asBoolean(true), models.toString());
+            var r = node.post("/v1/completions", body("remo-otp", false));
+            assertEquals(400, r.statusCode(), r.body());
+            JsonNode error = TestService.JSON.readTree(r.body()).get("error");
+            assertEquals("veil.view", error.get("param").asText());
+            assertTrue(error.get("message").asText().contains("not part of the trusted node"), r.body());
+            var plain = node.post("/v1/completions", body("remo-otp", false).replace("\"view\": true", "\"view\": false"));
+            assertEquals(200, plain.statusCode(), plain.body());
+        }
     }
 
     private static void checkView(String scheme, JsonNode view) {

@@ -38,7 +38,7 @@ class TenantBudgetTest {
 
     private static JsonNode veil(HttpResponse<String> r) throws Exception {
         assertEquals(200, r.statusCode(), r.body());
-        return VeilService.JSON.readTree(r.body()).get("veil");
+        return TestService.JSON.readTree(r.body()).get("veil");
     }
 
     /** ε one request of PROMPT spends, and its editable tokens (all but BOS), from a service without a budget. */
@@ -49,14 +49,14 @@ class TenantBudgetTest {
     private static double[] spendAndEditable(String prompt) throws Exception {
         try (var t = TestService.start(null, 1, 1, 4, Double.POSITIVE_INFINITY, CMIF)) {
             var r = complete(t, prompt);
-            int promptTokens = VeilService.JSON.readTree(r.body()).at("/usage/prompt_tokens").asInt();
+            int promptTokens = TestService.JSON.readTree(r.body()).at("/usage/prompt_tokens").asInt();
             return new double[] {veil(r).get("epsilon").asDouble(), promptTokens - 1};
         }
     }
 
     private static void assertRefused(HttpResponse<String> r) throws Exception {
         assertEquals(429, r.statusCode(), r.body());
-        assertEquals("privacy_budget_exhausted", VeilService.JSON.readTree(r.body()).at("/error/code").asText());
+        assertEquals("privacy_budget_exhausted", TestService.JSON.readTree(r.body()).at("/error/code").asText());
     }
 
     @Test
@@ -109,7 +109,7 @@ class TenantBudgetTest {
             var streamed = t.post("/v1/chat/completions", chat);
             assertEquals(200, streamed.statusCode(), streamed.body());
             String last = streamed.body().lines().filter(l -> l.startsWith("data: {")).reduce((a, b) -> b).orElseThrow();
-            for (JsonNode v : List.of(veil(ask(t, null)), VeilService.JSON.readTree(last.substring(6)).get("veil"))) {
+            for (JsonNode v : List.of(veil(ask(t, null)), TestService.JSON.readTree(last.substring(6)).get("veil"))) {
                 List<String> names = new ArrayList<>();
                 v.fieldNames().forEachRemaining(names::add);
                 assertEquals(List.of("verbatim", "verbatim_share", "epsilon", "covers"), names.subList(0, 4), v.toString());

@@ -1,5 +1,7 @@
 package dev.veil.service;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.attack.AttackerViews;
 import dev.veil.engine.Shared;
 import dev.veil.engine.inference.Generator;
 import dev.veil.engine.inference.LocalLinearOps;
@@ -23,6 +25,8 @@ import java.util.Map;
 /** A service on the shared stories260K model with its weights servers in this process, on a free loopback port. */
 final class TestService implements AutoCloseable {
     static final String ID = "stories260K.bin";
+    /** Reads answers in tests (the service's own JSON is jackson-core's streaming API; databind is the tests' only). */
+    static final ObjectMapper JSON = new ObjectMapper();
     private static Model model;
 
     final VeilService service;
@@ -41,16 +45,21 @@ final class TestService implements AutoCloseable {
     /** As above, every call to the schemes' weights servers passing {@code gate}. */
     static TestService start(Gate gate, ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
             String... schemes) throws IOException {
-        return start(gate, keys, maxSessions, queue, keySessions, budget, List.of(), schemes);
+        return start(gate, keys, maxSessions, queue, keySessions, budget, List.of(), true, schemes);
+    }
+
+    /** As the node jar serves: no attacker's view (its weights servers are elsewhere; here, still in this process). */
+    static TestService withoutViews(String... schemes) throws IOException {
+        return start(new Gate(), null, 4, 16, 20, Double.POSITIVE_INFINITY, List.of(), false, schemes);
     }
 
     /** A service with {@code keys} offering {@code schemes} that also answers to {@code allowedHosts} (--allowed-host). */
     static TestService allowing(List<String> allowedHosts, ApiKeys keys, String... schemes) throws IOException {
-        return start(new Gate(), keys, 4, 16, 20, Double.POSITIVE_INFINITY, allowedHosts, schemes);
+        return start(new Gate(), keys, 4, 16, 20, Double.POSITIVE_INFINITY, allowedHosts, true, schemes);
     }
 
     private static TestService start(Gate gate, ApiKeys keys, int maxSessions, int queue, int keySessions, double budget,
-            List<String> allowedHosts, String... schemes) throws IOException {
+            List<String> allowedHosts, boolean views, String... schemes) throws IOException {
         Model m = model();
         System.setProperty("veil.shared", Shared.root().toString()); // CMIF's default token-frequency corpus
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
@@ -61,7 +70,8 @@ final class TestService implements AutoCloseable {
             nodes.put(scheme.name(), scheme.open(m, ID, servers));
         }
         var limit = Double.isInfinite(budget) ? null : new dev.veil.node.cmif.PrivacyBudget(budget); // in memory
-        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, limit, 1 << 20, new ServerViews(m, ID));
+        var config = new VeilService.Config(m, ID, nodes, keys, maxSessions, queue, keySessions, limit, 1 << 20,
+                views ? new AttackerViews(m, ID) : null);
         return new TestService(new VeilService(config).allowHosts(allowedHosts).start("127.0.0.1", 0));
     }
 
@@ -104,6 +114,12 @@ final class TestService implements AutoCloseable {
         try (var node = s.open(m, ID, servers); var session = node.session()) {
             session.generate(tokens, new boolean[tokens.length], maxTokens, Sampler.greedy(), t -> {});
             return session.report();
+        }
+    }
+
+    String get(String path) throws IOException, InterruptedException {
+        try (var http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 

@@ -1,10 +1,13 @@
 package dev.veil.trust;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Evidence as {@code GET /v1/attestation} carries it between {@code veil serve} and {@code veil proxy}:
@@ -17,14 +20,19 @@ public final class EvidenceJson {
     /** The largest answer a verifier reads: a report, a VCEK and an ASK in PEM, with room to spare. */
     public static final int MAX_BYTES = 64 * 1024;
     public static final String SIMULATED_WARNING = "SIMULATED attestation (development only: proves nothing)";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** jackson-core's streaming parser only: Jackson's object mapper (databind) is not in the trusted node. */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private EvidenceJson() {}
 
-    public static ObjectNode write(Evidence e, byte[] nonce) {
-        ObjectNode o = JSON.createObjectNode().put("object", "veil.attestation").put("kind", e.kind().id)
-                .put("nonce", HexFormat.of().formatHex(nonce)).put("report", Base64.getEncoder().encodeToString(e.report()))
-                .put("signers", e.signers());
+    /** The answer's fields, in order, for the service to write as a JSON object. */
+    public static Map<String, Object> write(Evidence e, byte[] nonce) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("object", "veil.attestation");
+        o.put("kind", e.kind().id);
+        o.put("nonce", HexFormat.of().formatHex(nonce));
+        o.put("report", Base64.getEncoder().encodeToString(e.report()));
+        o.put("signers", e.signers());
         if (e.kind() == Evidence.Kind.SIMULATED) o.put("warning", SIMULATED_WARNING);
         return o;
     }
@@ -33,8 +41,8 @@ public final class EvidenceJson {
     public static Evidence read(byte[] body) {
         if (body.length > MAX_BYTES) throw new AttestationException("the node's evidence is over " + MAX_BYTES + " bytes");
         try {
-            JsonNode o = JSON.readTree(body);
-            if (o == null || !"veil.attestation".equals(o.path("object").asText())) {
+            Map<String, String> o = strings(body);
+            if (o == null || !"veil.attestation".equals(o.get("object"))) {
                 throw new AttestationException("the node's answer is not attestation evidence");
             }
             return new Evidence(Evidence.Kind.of(text(o, "kind")), Base64.getDecoder().decode(text(o, "report")), text(o, "signers"));
@@ -44,9 +52,23 @@ public final class EvidenceJson {
         }
     }
 
-    private static String text(JsonNode o, String field) {
-        JsonNode v = o.get(field);
-        if (v == null || !v.isTextual()) throw new AttestationException("the node's evidence has no '" + field + "'");
-        return v.asText();
+    /** The top-level object's text fields (other values skipped), or null when the body is not an object. */
+    private static Map<String, String> strings(byte[] body) throws java.io.IOException {
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            Map<String, String> o = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                if (p.nextToken() == JsonToken.VALUE_STRING) o.put(key, p.getText());
+                else p.skipChildren();
+            }
+            return o;
+        }
+    }
+
+    private static String text(Map<String, String> o, String field) {
+        String v = o.get(field);
+        if (v == null) throw new AttestationException("the node's evidence has no '" + field + "'");
+        return v;
     }
 }

@@ -85,6 +85,11 @@ function report(turn, v) {
     dl.append(dt, dd);
   }
   const view = v.server_view || {};
+  if (!model.veil.views) {
+    // A node whose weights servers run elsewhere: the attacker's view is the tools' in-process demo, not the node's.
+    view.note = 'the attacker\'s view (what the weights server received, what an attack recovers) is the tools\' in-process '
+      + 'demo (veil serve without --weights-server), not part of the trusted node';
+  }
   if (view.note) {
     turn.querySelector('.note').textContent = view.note;
     turn.querySelector('.note').hidden = false;
@@ -120,7 +125,7 @@ async function ask(e) {
   $('send').disabled = true;
   try {
     const r = await api('/v1/completions', { model: model.id, prompt, temperature: 0, max_tokens: Number($('max-tokens').value),
-      stream: true, veil: { scheme: $('scheme').value, view: true } });
+      stream: true, veil: { scheme: $('scheme').value, view: model.veil.views } });
     if (!r.ok) { const j = await r.json(); fail(j.error.message); return; }
     const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';

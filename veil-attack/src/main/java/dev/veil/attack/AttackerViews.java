@@ -1,24 +1,11 @@
-package dev.veil.service;
+package dev.veil.attack;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.veil.attack.Attack;
-import dev.veil.attack.AttackLab;
-import dev.veil.attack.EmbeddingInversionAttack;
-import dev.veil.attack.HiddenStateAttack;
-import dev.veil.attack.NullSpaceProjectionAttack;
-import dev.veil.attack.Observation;
-import dev.veil.attack.ObservingLinearOps;
-import dev.veil.attack.ShadowDecoder;
-import dev.veil.attack.Site;
-import dev.veil.attack.Transcripts;
-import dev.veil.attack.View;
-import dev.veil.attack.VocabularyMatchingAttack;
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
 import dev.veil.node.Scheme;
+import dev.veil.node.ServerViews;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
@@ -30,16 +17,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The page's view of one request from the weights server's seat. The request runs on a trusted node of its own
+ * The page's view of one request from the weights server's seat ({@link ServerViews}), for the tools' {@code veil serve}
+ * with its weights servers in process; the trusted node jar has none. The request runs on a trusted node of its own
  * whose in-process weights server records its transcript (the server's whole view of that request and nothing
  * else); afterwards the first layer's received input is drawn beside the plain input, and the attack lab's
  * training-free attacks try to read the prompt back from the transcript. This is the demo's instrument, run
  * by the trusted node about its own request; the shared weights servers record nothing.
  */
-public final class ServerViews {
+public final class AttackerViews implements ServerViews {
     /** Positions and columns drawn at most (the picture is a summary, not the transcript). */
     static final int MAX_ROWS = 64, MAX_COLS = 256;
 
@@ -48,7 +39,7 @@ public final class ServerViews {
     private final ShadowDecoder shadow;
     private final AttackLab lab;
 
-    public ServerViews(Model model, String modelId) {
+    public AttackerViews(Model model, String modelId) {
         this.model = model;
         this.modelId = modelId;
         this.shadow = new ShadowDecoder(model);
@@ -56,7 +47,8 @@ public final class ServerViews {
     }
 
     /** A trusted node for one request of {@code scheme}, its weights server recording to a file of its own. */
-    View open(Scheme scheme) {
+    @Override
+    public ServerViews.View open(Scheme scheme) {
         try {
             Path file = Files.createTempFile("veil-view-", ".transcript");
             var writer = new TranscriptWriter(file, modelId, ModelDims.of(model.config()));
@@ -71,33 +63,35 @@ public final class ServerViews {
                 Files.deleteIfExists(file);
                 throw e;
             }
-            return new View(scheme, node, writer, file);
+            return new Recording(scheme, node, writer, file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /** One request's recording node. */
-    final class View implements AutoCloseable {
+    private final class Recording implements ServerViews.View {
         private final Scheme scheme;
         private final TrustedNode node;
         private final TranscriptWriter writer;
         private final Path file;
 
-        View(Scheme scheme, TrustedNode node, TranscriptWriter writer, Path file) {
+        Recording(Scheme scheme, TrustedNode node, TranscriptWriter writer, Path file) {
             this.scheme = scheme;
             this.node = node;
             this.writer = writer;
             this.file = file;
         }
 
-        TrustedNode node() {
+        @Override
+        public TrustedNode node() {
             return node;
         }
 
         /** What the server received at the first layer beside the plain input, and what the best attack read back. */
-        ObjectNode describe(int[] prompt, int[] answer) {
-            ObjectNode out = VeilService.JSON.createObjectNode();
+        @Override
+        public Map<String, Object> describe(int[] prompt, int[] answer) {
+            Map<String, Object> out = new LinkedHashMap<>();
             Observation o;
             if (scheme.servers() == 0) {
                 // No protection: an outsourced server would multiply the plain activations (the attack lab's baseline).
@@ -113,7 +107,10 @@ public final class ServerViews {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                if (seen.isEmpty()) return out.put("note", "the weights server received nothing");
+                if (seen.isEmpty()) {
+                    out.put("note", "the weights server received nothing");
+                    return out;
+                }
                 o = seen.getFirst();
             }
             boolean cmif = o.exchanges().getFirst().site() == Site.DECODER_STACK;
@@ -123,8 +120,8 @@ public final class ServerViews {
             float[] plain = cmif ? shadow.embed(positions) : Arrays.copyOf(unprotected(prompt, answer).received(Site.QKV, 0),
                     n * model.config().dim());
             out.put("site", cmif ? "decoder stack input (embeddings)" : "layer 0 QKV input");
-            out.set("plain", picture(plain, n));
-            out.set("received", picture(o.received(site, 0), n));
+            out.put("plain", picture(plain, n));
+            out.put("received", picture(o.received(site, 0), n));
 
             List<Attack> attacks = new ArrayList<>();
             if (cmif) {
@@ -139,19 +136,24 @@ public final class ServerViews {
             String best = null;
             int[] bestGuess = null;
             double bestScore = -1;
-            ArrayNode tried = out.putArray("attacks");
+            List<Map<String, Object>> tried = new ArrayList<>();
+            out.put("attacks", tried);
             for (Attack a : attacks) {
                 int[] guess = lab.reconstruct(a, o).prompt();
                 double score = agreement(truth, guess);
-                tried.addObject().put("attack", a.name()).put("prompt_tokens_recovered", score);
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("attack", a.name());
+                t.put("prompt_tokens_recovered", score);
+                tried.add(t);
                 if (score > bestScore) {
                     bestScore = score;
                     best = a.name();
                     bestGuess = guess;
                 }
             }
-            out.put("best_attack", best).put("prompt_tokens_recovered", bestScore)
-                    .put("recovered_prompt", model.tokenizer().decode(bestGuess));
+            out.put("best_attack", best);
+            out.put("prompt_tokens_recovered", bestScore);
+            out.put("recovered_prompt", model.tokenizer().decode(bestGuess));
             return out;
         }
 
@@ -194,7 +196,7 @@ public final class ServerViews {
     }
 
     /** The first rows and columns of an n-row matrix as bytes -127..127, scaled by its own 99th-percentile magnitude. */
-    static ObjectNode picture(float[] m, int n) {
+    static Map<String, Object> picture(float[] m, int n) {
         int width = m.length / n, rows = Math.min(n, MAX_ROWS), cols = Math.min(width, MAX_COLS);
         float[] mags = new float[rows * cols];
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) mags[r * cols + c] = Math.abs(m[r * width + c]);
@@ -205,8 +207,11 @@ public final class ServerViews {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) px[r * cols + c] = (byte) Math.round(Math.clamp(m[r * width + c] / scale, -1f, 1f) * 127);
         }
-        ObjectNode p = VeilService.JSON.createObjectNode().put("rows", rows).put("cols", cols).put("scale", scale);
-        p.put("pixels", java.util.Base64.getEncoder().encodeToString(px));
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("rows", rows);
+        p.put("cols", cols);
+        p.put("scale", scale);
+        p.put("pixels", Base64.getEncoder().encodeToString(px));
         return p;
     }
 }

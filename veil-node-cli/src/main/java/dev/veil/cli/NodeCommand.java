@@ -56,12 +56,12 @@ final class NodeCommand implements Callable<Integer> {
                 + scheme.name() + " has none");
         if (!weightsServers.given()) throw new IllegalArgumentException("veil node needs --weights-server HOST:PORT");
         weightsServers.check(scheme);
-        Deployments.warn(scheme, System.err);
+        TrustedNodes.warn(scheme, System.err);
         Model m = ModelLoader.load(model, tokenizer, scheme.parts());
         evidence.provider(); // measure and make keys before connecting: a nonce is short-lived
         List<Channel> servers = weightsServers.open(scheme, "node", tlsOptions, evidence, dev.veil.protocol.ModelDims.of(m.config()));
         String id = modelId != null ? modelId : model.getFileName().toString();
-        try (TrustedNode node = Deployments.open(scheme, m, id, servers)) {
+        try (TrustedNode node = TrustedNodes.open(scheme, m, id, servers)) {
             System.err.println("veil node: " + node.setupReport());
             var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             long tokens = 0, t0 = System.nanoTime();
@@ -92,7 +92,7 @@ final class NodeCommand implements Callable<Integer> {
             int[] generated = session.generate(input, SamplingOptions.userTokens(tok, input), maxTokens,
                     sampling.sampler(), stream::accept);
             stream.finish();
-            Deployments.serverView(session.report(), tok, "veil node: ", System.err);
+            TrustedNodes.serverView(session.report(), tok, "veil node: ", System.err);
             return input.length + generated.length;
         }
     }

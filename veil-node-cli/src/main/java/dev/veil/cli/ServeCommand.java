@@ -11,7 +11,6 @@ import dev.veil.node.TrustedNode;
 import dev.veil.protocol.Counts;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.service.ApiKeys;
-import dev.veil.service.ServerViews;
 import dev.veil.service.VeilService;
 import dev.veil.trust.AttestationProvider;
 import java.net.InetAddress;
@@ -31,13 +30,25 @@ import picocli.CommandLine.Option;
 
 /**
  * The trusted node as an OpenAI-compatible HTTP service ({@code veil-service}): every offered scheme's node is
- * set up once against its weights servers (in this process unless --weights-server names remote ones), then
- * each request runs as a session of its own. Runs until interrupted.
+ * set up once against its weights servers (in this process unless --weights-server names remote ones: the tools'
+ * demo, {@link InProcessDemo}, which the node jar lacks), then each request runs as a session of its own. Runs until
+ * interrupted.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the trusted node as an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) and a "
                 + "page at /.")
 final class ServeCommand implements Callable<Integer> {
+    /** The tools' in-process weights servers and attacker view; null in the node jar, which serves remote weights servers only. */
+    private final InProcessDemo demo;
+
+    ServeCommand() {
+        this(null);
+    }
+
+    ServeCommand(InProcessDemo demo) {
+        this.demo = demo;
+    }
+
     @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
     Path model;
 
@@ -106,6 +117,10 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBody < 1024) throw new IllegalArgumentException("--max-body must be at least 1024 bytes");
         double limit = privacyBudget.equals("inf") ? Double.POSITIVE_INFINITY : parseBudget(privacyBudget);
         Map<String, Scheme> offered = offeredSchemes();
+        if (!weightsServers.given() && demo == null && offered.values().stream().anyMatch(s -> s.servers() > 0)) {
+            throw new IllegalArgumentException("the trusted node jar serves remote weights servers only: give --weights-server HOST:PORT "
+                    + "(weights servers in this process are the tools' demo: ./veil serve, or java -jar veil.jar serve)");
+        }
         // Opened first, so that a ledger that cannot be used stops serve before the model loads.
         try (TenantBudget budget = budget(offered, limit)) {
             return serve(offered, budget);
@@ -140,7 +155,7 @@ final class ServeCommand implements Callable<Integer> {
         if (provider != null && tls == null) {
             throw new IllegalArgumentException("--attestation binds the evidence to serve's TLS key: give --tls-dir DIR");
         }
-        offered.values().forEach(s -> Deployments.warn(s, System.err));
+        offered.values().forEach(s -> TrustedNodes.warn(s, System.err));
         boolean local = !weightsServers.given();
         if (!local) offered.values().forEach(weightsServers::check);
         ModelParts parts = local || offered.values().stream().anyMatch(s -> s.parts() == ModelParts.ALL) ? ModelParts.ALL : ModelParts.NODE;
@@ -151,8 +166,9 @@ final class ServeCommand implements Callable<Integer> {
         try {
             for (var e : offered.entrySet()) {
                 Scheme s = e.getValue();
-                TrustedNode node = local ? Deployments.inProcess(s, m, id) : Deployments.open(s, m, id, weightsServers.open(s, "serve",
-                        tlsOptions, evidence, dev.veil.protocol.ModelDims.of(m.config())));
+                TrustedNode node = !local ? TrustedNodes.open(s, m, id, weightsServers.open(s, "serve", tlsOptions, evidence,
+                        dev.veil.protocol.ModelDims.of(m.config())))
+                        : demo != null ? demo.open(s, m, id) : TrustedNodes.open(s, m, id, List.of()); // plain: no weights server
                 nodes.put(e.getKey(), node);
                 System.err.println("veil serve: " + node.setupReport());
             }
@@ -166,7 +182,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             var config = new VeilService.Config(m, id, nodes, keys, maxSessions, queue,
                     keySessions != null ? keySessions : maxSessions + queue, budget,
-                    maxBody, local ? new ServerViews(m, id) : null);
+                    maxBody, local && demo != null ? demo.views(m, id) : null);
             // Clients that dial a name the deployment certified for this node send it as their Host: serve answers to it.
             List<String> names = new ArrayList<>(allowedHosts);
             if (tls != null) names.addAll(Tls.names(tlsOptions.dir, tlsOptions.password()));
