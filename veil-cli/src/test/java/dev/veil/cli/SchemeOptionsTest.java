@@ -33,7 +33,7 @@ class SchemeOptionsTest {
         assertOneLine("veil: --epsilon does not apply to --scheme remo, remo-otp, shares",
                 "bench", "--model", "m.gguf", "--mode", "shares", "--epsilon", "1");
         assertOneLine("veil: --m does not apply to --scheme plain", "bench", "--model", "m.gguf", "--m", "1/8");
-        assertOneLine("veil: unknown --mode 'fast' (plain, remo, remo-otp, shares, hostile, load, serve)",
+        assertOneLine("veil: unknown --mode 'fast' (plain, remo, remo-otp, shares, hostile, load, serve, engines, oip)",
                 "bench", "--model", "m.gguf", "--mode", "fast");
     }
 }

@@ -60,14 +60,18 @@ class ArchitectureTest {
                 + String.join("\n", violations));
     }
 
-    /** The service runs trusted nodes, not the attack lab. */
+    /** The service runs trusted nodes: neither the attack lab nor a weights server is in it (the trusted node's jar). */
     @Test
-    void serviceDoesNotDependOnTheAttackLab() {
+    void serviceDependsOnNeitherTheAttackLabNorTheWeightsServer() {
         noClasses().that().resideInAPackage("dev.veil.service..")
-                // Known, frozen: ServerViews (the page's view of what the weights server saw) runs the lab's attacks; it is
-                // leaving veil-service on branch node-jar. Delete this exception when that merges.
-                .and().haveNameNotMatching("dev\\.veil\\.service\\.ServerViews(\\$.*)?")
-                .should().dependOnClassesThat().resideInAPackage("dev.veil.attack..").check(VEIL);
+                .should().dependOnClassesThat().resideInAnyPackage("dev.veil.attack..", "dev.veil.weights..").check(VEIL);
+    }
+
+    /** ONNX Runtime serves the untrusted side only: the exporter and its engine know nothing of the trusted node. */
+    @Test
+    void onnxIsTheUntrustedSides() {
+        noClasses().that().resideInAPackage("dev.veil.onnx..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.veil.node..", "dev.veil.service..", "dev.veil.trust..").check(VEIL);
     }
 
     /** The trusted node's jar holds no attack code. */
