@@ -1,5 +1,6 @@
 package dev.veil.cli;
 
+import dev.veil.protocol.transport.HttpServerLimits;
 import picocli.CommandLine;
 
 /** Runs a veil command line, the tools' or the node jar's: errors reach the user as one line on stderr, never a stack trace. */
@@ -9,6 +10,7 @@ final class Cli {
     /** Runs {@code top} (a picocli command) on {@code args}, its subcommands made by {@code factory}; returns the exit code. */
     static int run(Object top, CommandLine.IFactory factory, String... args) {
         OutOfMemory.installHandler();
+        HttpServerLimits.applyToProcess(); // the JDK reads them once, at the process's first HTTP server: set them first
         var cli = new CommandLine(top, factory);
         cli.setUsageHelpAutoWidth(true);
         cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Cli::commandList);

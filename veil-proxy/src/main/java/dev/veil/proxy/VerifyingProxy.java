@@ -75,8 +75,7 @@ public final class VerifyingProxy implements AutoCloseable {
             throw new IllegalArgumentException(host + " is not a loopback address: the proxy's plain endpoint is for this machine only");
         }
         node.verify();
-        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
-        System.setProperty("sun.net.httpserver.maxReqHeaders", System.getProperty("sun.net.httpserver.maxReqHeaders", "100"));
+        // the JDK server's bounds on a request's time and headers are the process's: veil's entry point sets them
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server = HttpServer.create(new InetSocketAddress(host, port), 0);
         origins = OriginPolicy.of("http", server.getAddress(), host, allowedHosts);

@@ -9,6 +9,7 @@ import dev.veil.engine.model.Model;
 import dev.veil.node.ServerViews;
 import dev.veil.node.TenantBudget;
 import dev.veil.node.TrustedNode;
+import dev.veil.protocol.transport.HttpServerLimits;
 import dev.veil.protocol.transport.OriginPolicy;
 import dev.veil.protocol.transport.Tls;
 import dev.veil.trust.AttestationProvider;
@@ -99,12 +100,10 @@ public final class VeilService implements AutoCloseable {
 
     /**
      * Listens on {@code host:port}; with {@code tls} (from {@link Tls#context}, peer role {@code proxy}) HTTPS only:
-     * TLS 1.3, its AEAD suites, and a client certificate of the deployment required.
+     * TLS 1.3, its AEAD suites, and a client certificate of the deployment required. The JDK server's bounds on a
+     * request's time and headers are the whole process's: its entry point sets them ({@link HttpServerLimits}).
      */
     public VeilService start(String host, int port, SSLContext tls) throws IOException {
-        // The JDK server's own bounds against slow or silent clients: a request's headers must arrive within 30 s.
-        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
-        System.setProperty("sun.net.httpserver.maxReqHeaders", System.getProperty("sun.net.httpserver.maxReqHeaders", "100"));
         executor = Executors.newVirtualThreadPerTaskExecutor();
         if (tls == null) {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
