@@ -31,15 +31,20 @@ public final class Parallel {
     }
 
     /**
-     * Sets the number of threads; only before the workers exist (asking for the number they have is allowed).
+     * Sets the number of threads, once per process: one pool serves every session, so a second, different size is a
+     * caller's mistake, refused rather than silently dropped (asking again for the same number is allowed).
      *
      * @throws IllegalArgumentException if {@code threads} is below 1
-     * @throws IllegalStateException if the workers already run with another number
+     * @throws IllegalStateException if another number was configured, or the workers already run with another number
      */
     public static void configure(int threads) {
         if (threads < 1) throw new IllegalArgumentException("the thread count must be at least 1, got " + threads);
         synchronized (LOCK) {
             if (!created) {
+                if (requested > 0 && requested != threads) {
+                    throw new IllegalStateException("the engine's thread pool is already configured for " + requested
+                            + " threads; cannot change it to " + threads);
+                }
                 requested = threads;
                 return;
             }

@@ -3,6 +3,10 @@ package dev.veil.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -11,7 +15,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The pool's size is settable only before the pool exists (the CLI's --threads; its test runs a fresh JVM). */
+/** The pool's size is settable once, before the pool exists (the CLI's --threads; its test runs a fresh JVM). */
 class ParallelTest {
     @Test
     void refusesBelowOneAndAChangeOnceThePoolRuns() {
@@ -22,6 +26,21 @@ class ParallelTest {
         assertEquals("the engine's thread pool already runs " + threads + " threads; cannot change it to " + (threads + 1),
                 e.getMessage());
         assertEquals(threads, Parallel.threads());
+    }
+
+    @Test
+    void aSecondDifferentSizeIsRefusedBeforeThePoolRunsToo() throws Exception {
+        // A fresh copy of the class (its own statics, no pool yet): this JVM's pool may already run.
+        var classes = new URLClassLoader(new URL[] {Parallel.class.getProtectionDomain().getCodeSource().getLocation()}, null);
+        try (classes) {
+            Method configure = classes.loadClass(Parallel.class.getName()).getMethod("configure", int.class);
+            configure.invoke(null, 2);
+            configure.invoke(null, 2); // the same size again: allowed
+            var e = assertThrows(InvocationTargetException.class, () -> configure.invoke(null, 3));
+            assertEquals("the engine's thread pool is already configured for 2 threads; cannot change it to 3",
+                    e.getCause().getMessage());
+            assertEquals(IllegalStateException.class, e.getCause().getClass());
+        }
     }
 
     @Test
