@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * all input rows. A register tile of 4 input rows against {@link #TILE_W} weight rows keeps 4·TILE_W vector
  * accumulators: 4 × 4 (16 accumulators, 8 vector loads per 16 FMAs) where the CPU has 32 vector registers (AVX-512,
  * NEON), 4 × 3 (12 accumulators, 3 weight vectors and one input vector: exactly 16 registers) on AVX2, whose 16
- * registers the 4 × 4 tile overflows (C2 spilled accumulators to the stack: prefill at 256 bits on AVX2 ran at about
- * half the AVX-512 rate). Edge tiles repeat the last row instead of branching; the repeated results are not written.
+ * registers the 4 × 4 tile's 21 live vectors overflow (under {@code -XX:UseAVX=2} the 4 × 3 tile took 0.80–0.86× the
+ * time of the 4 × 4 one; docs/kernels.md). Edge tiles repeat the last row instead of branching; the repeated results
+ * are not written.
  *
  * <p>The columns run in blocks of {@link #KC}: for 4 input rows, each block is multiplied with every tile of the panel
  * before the next, so those rows' block stays in L1 across the panel's tiles instead of coming from L2 once per
@@ -28,8 +29,8 @@ final class FloatGemm {
     /** Columns per block: a multiple of {@link Lanes#SUMS}; 4 input rows of it are 8 KB. */
     static final int KC = 512;
 
-    private static final ThreadLocal<float[]> PARTIALS =
-            ThreadLocal.withInitial(() -> new float[TILE * (FloatTensor.PANEL_ROWS + 3) * Lanes.SUMS]);
+    /** The accumulators of a panel's tiles between column blocks: room for 16 rows in 4 × 3 tiles (6 tiles of 12). */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[TILE * 18 * Lanes.SUMS]);
 
     private FloatGemm() {}
 
@@ -56,42 +57,82 @@ final class FloatGemm {
         return TILE + "x" + TILE_W;
     }
 
+    /** Why this tile: forced, or the vector registers the CPU has (x86's {@code UseAVX}). */
+    static String tileReason() {
+        String forced = System.getProperty("veil.gemmTile");
+        if ("4x4".equals(forced) || "4x3".equals(forced)) return "forced by -Dveil.gemmTile";
+        return TILE_W == 3 ? "16 vector registers: x86 without AVX-512" : "32 vector registers";
+    }
+
     /** Weight rows of a panel: at most {@link FloatTensor#PANEL_ROWS}. */
     static void multiply(float[] w, int wRows, float[] x, int n, int cols, float[] out, int outStride, int outOffset) {
         multiply(w, wRows, x, n, cols, out, outStride, outOffset, TILE_W);
     }
 
-    /** The same with the tile's weight rows given (4 or 3; both give the same bits). */
+    /**
+     * The same with the tile's weight rows given (4 or 3; both give the same bits). Each tile has its own loop, so that
+     * a JVM compiles only the one it runs (with {@link #TILE_W} a constant the choice folds away).
+     */
     static void multiply(float[] w, int wRows, float[] x, int n, int cols, float[] out, int outStride, int outOffset, int tileW) {
         if (wRows > FloatTensor.PANEL_ROWS) throw new IllegalArgumentException("panel of " + wRows + " rows");
+        if (tileW == 4) {
+            multiply4(w, wRows, x, n, cols, out, outStride, outOffset);
+        } else {
+            multiply3(w, wRows, x, n, cols, out, outStride, outOffset);
+        }
+    }
+
+    private static void multiply4(float[] w, int wRows, float[] x, int n, int cols, float[] out, int outStride, int outOffset) {
         float[] partials = PARTIALS.get();
-        int upper = cols & -Lanes.SUMS, tiles = (wRows + tileW - 1) / tileW, slots = TILE * tileW * Lanes.SUMS;
+        int upper = cols & -Lanes.SUMS, tiles = (wRows + 3) / 4, used = tiles * TILE * 4 * Lanes.SUMS;
         for (int r0 = 0; r0 < n; r0 += TILE) {
             int r1 = Math.min(r0 + 1, n - 1), r2 = Math.min(r0 + 2, n - 1), r3 = Math.min(r0 + 3, n - 1);
-            java.util.Arrays.fill(partials, 0f);
+            java.util.Arrays.fill(partials, 0, used, 0f);
             for (int k0 = 0; k0 < upper; k0 += KC) {
                 int k1 = Math.min(upper, k0 + KC);
                 for (int t = 0; t < tiles; t++) {
-                    int j0 = t * tileW;
+                    int j0 = t * 4;
                     int j1 = Math.min(j0 + 1, wRows - 1), j2 = Math.min(j0 + 2, wRows - 1), j3 = Math.min(j0 + 3, wRows - 1);
                     for (int part = 0; part < Lanes.PARTS; part++) {
-                        if (tileW == 4) {
-                            kernel(w, j0 * cols, j1 * cols, j2 * cols, j3 * cols, x, r0 * cols, r1 * cols, r2 * cols, r3 * cols,
-                                    k0, k1, part * L, partials, t * slots);
-                        } else {
-                            kernel3(w, j0 * cols, j1 * cols, j2 * cols, x, r0 * cols, r1 * cols, r2 * cols, r3 * cols,
-                                    k0, k1, part * L, partials, t * slots);
-                        }
+                        kernel(w, j0 * cols, j1 * cols, j2 * cols, j3 * cols, x, r0 * cols, r1 * cols, r2 * cols, r3 * cols,
+                                k0, k1, part * L, partials, t * TILE * 4 * Lanes.SUMS);
                     }
                 }
             }
-            for (int r = 0; r < TILE && r0 + r < n; r++) {
-                int o = (r0 + r) * outStride + outOffset;
-                for (int j = 0; j < wRows; j++) {
-                    float sum = Lanes.sum(partials, ((j / tileW) * TILE * tileW + r * tileW + j % tileW) * Lanes.SUMS);
-                    for (int k = upper; k < cols; k++) sum += w[j * cols + k] * x[(r0 + r) * cols + k];
-                    out[o + j] = sum;
+            write(partials, 4, w, wRows, x, r0, n, cols, upper, out, outStride, outOffset);
+        }
+    }
+
+    private static void multiply3(float[] w, int wRows, float[] x, int n, int cols, float[] out, int outStride, int outOffset) {
+        float[] partials = PARTIALS.get();
+        int upper = cols & -Lanes.SUMS, tiles = (wRows + 2) / 3, used = tiles * TILE * 3 * Lanes.SUMS;
+        for (int r0 = 0; r0 < n; r0 += TILE) {
+            int r1 = Math.min(r0 + 1, n - 1), r2 = Math.min(r0 + 2, n - 1), r3 = Math.min(r0 + 3, n - 1);
+            java.util.Arrays.fill(partials, 0, used, 0f);
+            for (int k0 = 0; k0 < upper; k0 += KC) {
+                int k1 = Math.min(upper, k0 + KC);
+                for (int t = 0; t < tiles; t++) {
+                    int j0 = t * 3;
+                    int j1 = Math.min(j0 + 1, wRows - 1), j2 = Math.min(j0 + 2, wRows - 1);
+                    for (int part = 0; part < Lanes.PARTS; part++) {
+                        kernel3(w, j0 * cols, j1 * cols, j2 * cols, x, r0 * cols, r1 * cols, r2 * cols, r3 * cols,
+                                k0, k1, part * L, partials, t * TILE * 3 * Lanes.SUMS);
+                    }
                 }
+            }
+            write(partials, 3, w, wRows, x, r0, n, cols, upper, out, outStride, outOffset);
+        }
+    }
+
+    /** Input rows r0..r0+3 (those below n): each output the fixed tree over its 16 sums, then the columns past upper. */
+    private static void write(float[] partials, int tileW, float[] w, int wRows, float[] x, int r0, int n, int cols, int upper,
+                              float[] out, int outStride, int outOffset) {
+        for (int r = 0; r < TILE && r0 + r < n; r++) {
+            int o = (r0 + r) * outStride + outOffset;
+            for (int j = 0; j < wRows; j++) {
+                float sum = Lanes.sum(partials, ((j / tileW) * TILE * tileW + r * tileW + j % tileW) * Lanes.SUMS);
+                for (int k = upper; k < cols; k++) sum += w[j * cols + k] * x[(r0 + r) * cols + k];
+                out[o + j] = sum;
             }
         }
     }

@@ -29,8 +29,8 @@ public abstract class FloatTensor {
      * the CPU has 16 vector registers) and the decode kernels of Q8_0 and Q4_0.
      */
     public static String kernelChoices() {
-        return "prefill float GEMM, " + FloatGemm.tile() + " tile, panels of " + PANEL_ROWS + " rows (-Dveil.gemmTile)"
-                + "; decode Q8_0/Q4_0 float dot against the input";
+        return "prefill float GEMM, " + FloatGemm.tile() + " tile (" + FloatGemm.tileReason() + "), panels of " + PANEL_ROWS
+                + " rows; decode Q8_0/Q4_0 float dot against the input";
     }
 
     public abstract GGMLType type();
