@@ -179,6 +179,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model            %s, %s, %.1f MiB file, %.1f MiB of weight matrices%n",
                 model.getFileName(), types(m), fileBytes / 1048576.0, weightBytes / 1048576.0);
         out.printf(Locale.ROOT, "threads          %d, %d-bit vectors (--threads, -Dveil.vectorBits)%n", Parallel.threads(), Lanes.bits());
+        out.printf(Locale.ROOT, "kernels          %s%n", FloatTensor.kernelChoices());
         out.printf(Locale.ROOT, "kv cache         %s, %d positions, %.1f MiB (%d bytes; --kv-type)%n", cache.type(),
                 cache.capacity(), cache.byteSize() / 1048576.0, cache.byteSize());
         if (pp != null) out.printf(Locale.ROOT, "pp%-14d %s%n", promptTokens, pp.format());

@@ -19,10 +19,19 @@ public abstract class FloatTensor {
     /** Input rows from which {@link #matmul} switches from row-by-row dot products to the tiled kernel. */
     static final int GEMM_MIN_ROWS = 4;
 
-    /** Weight rows dequantized at once by the tiled kernel (a multiple of {@link FloatGemm#TILE}). */
-    static final int PANEL_ROWS = 16;
+    /** Weight rows dequantized at once by the tiled kernel (a multiple of {@link FloatGemm#TILE_W}: 16, or 15 for the 4 × 3 tile). */
+    static final int PANEL_ROWS = FloatGemm.TILE_W == 3 ? 15 : 16;
 
     private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * The kernels this JVM runs, for {@code veil bench}: the prefill GEMM's tile (input rows × weight rows; 4 × 3 where
+     * the CPU has 16 vector registers) and the decode kernels of Q8_0 and Q4_0.
+     */
+    public static String kernelChoices() {
+        return "prefill float GEMM, " + FloatGemm.tile() + " tile (" + FloatGemm.tileReason() + "), panels of " + PANEL_ROWS
+                + " rows; decode Q8_0/Q4_0 float dot against the input";
+    }
 
     public abstract GGMLType type();
 
@@ -54,7 +63,7 @@ public abstract class FloatTensor {
      * Matrix product with this tensor as a {@code rows × cols} weight matrix W: for each of the {@code n} input
      * rows x_r = x[r·cols, (r+1)·cols), writes {@code out[r·outStride + outOffset + j] = W_j · x_r} for j &lt; rows.
      * Runs on the engine's pool. Few input rows (decode) take one {@link #dot} per output; more (prefill) take
-     * the tiled kernel, which dequantizes {@value #PANEL_ROWS} weight rows at a time and reuses them for every
+     * the tiled kernel, which dequantizes {@link #PANEL_ROWS} weight rows at a time and reuses them for every
      * input row. Subclasses override it with faster kernels; results must match this one within the format's
      * rounding.
      */

@@ -148,6 +148,23 @@ class TensorKernelTest {
         }
     }
 
+    /** The 4 × 3 tile (AVX2's 16 registers) and the 4 × 4 tile give the same bits: the tile only groups the sums. */
+    @Test
+    void gemmTilesGiveTheSameBits() {
+        var rnd = new Random(11);
+        for (int trial = 0; trial < 30; trial++) {
+            int wRows = 1 + rnd.nextInt(FloatTensor.PANEL_ROWS), n = 1 + rnd.nextInt(13);
+            int cols = trial < 3 ? 2048 + 16 * trial + trial : 1 + rnd.nextInt(1200);
+            float[] w = gaussian(rnd, wRows * cols), x = gaussian(rnd, n * cols);
+            float[] out4 = new float[n * (wRows + 2)], out3 = out4.clone();
+            FloatGemm.multiply(w, wRows, x, n, cols, out4, wRows + 2, 1, 4);
+            FloatGemm.multiply(w, wRows, x, n, cols, out3, wRows + 2, 1, 3);
+            for (int i = 0; i < out4.length; i++) {
+                assertEquals(Float.floatToRawIntBits(out4[i]), Float.floatToRawIntBits(out3[i]), "trial " + trial + " at " + i);
+            }
+        }
+    }
+
     @Test
     void vectorMathMatchesScalarLoops() {
         var rnd = new Random(9);
