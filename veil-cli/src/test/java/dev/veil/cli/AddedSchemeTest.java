@@ -84,7 +84,7 @@ class AddedSchemeTest {
 
     @Test
     void theLoadBenchServesIt() throws Exception {
-        var run = veil("bench", "--mode", "load", "--model", Shared.storiesBin().toString(), "--sessions", "2", "--duration", "1",
+        var run = veil("bench", "load", "--model", Shared.storiesBin().toString(), "--sessions", "2", "--duration", "0",
                 "-n", "4");
         assertEquals(0, run.code(), run.out() + run.err());
         assertTrue(run.out().contains("identity"), run.out());

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code veil bench --mode hostile}: what hostile peers cost a weights server process and an honest node beside them
+ * {@code veil bench hostile}: what hostile peers cost a weights server process and an honest node beside them
  * (docs/hardening.md). An honest ReMO node decodes alone, then beside {@code peers} greeted peers that flood LM-head
  * calls (8 MiB replies) and never read; before that, 8 peers each announce a 256 MiB frame and push 48 MiB of it. The
  * server's resident memory (VmRSS) is sampled while they run and after they leave, against the bound it holds for its

@@ -6,7 +6,7 @@ import dev.veil.node.Schemes;
 import dev.veil.node.remo.RemoScheme;
 import java.util.Map;
 
-/** remo's benches, one per {@code --mode}: each makes remo from the registry and checks every parameter applied. */
+/** remo's benches, one per {@code veil bench} subcommand: each makes remo from the registry and checks every parameter applied. */
 public final class RemoModes {
     private RemoModes() {}
 
