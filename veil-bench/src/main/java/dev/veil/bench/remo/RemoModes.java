@@ -1,6 +1,6 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
-import dev.veil.experiments.bench.SchemeBench;
+import dev.veil.bench.SchemeBench;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.remo.RemoScheme;

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import java.util.ServiceLoader;
 
 /**
  * A bench that {@code veil bench MODE} runs on schemes' internals (pools, pads, wire bytes), registered by a
- * line in {@code META-INF/services/dev.veil.experiments.bench.SchemeBench}: the command names none of them, nor their
+ * line in {@code META-INF/services/dev.veil.bench.SchemeBench}: the command names none of them, nor their
  * schemes, which each bench makes from the registry.
  */
 public interface SchemeBench {

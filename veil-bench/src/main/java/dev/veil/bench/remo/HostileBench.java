@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
@@ -7,8 +7,8 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Ring;
-import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.ServerProcess;
+import dev.veil.bench.Decoding;
+import dev.veil.bench.ServerProcess;
 import dev.veil.node.remo.RemoNode;
 import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.Frame;

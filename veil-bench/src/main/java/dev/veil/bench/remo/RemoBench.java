@@ -1,7 +1,7 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
-import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.ThreadsCpu;
+import dev.veil.bench.Decoding;
+import dev.veil.bench.ThreadsCpu;
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
