@@ -88,7 +88,7 @@ final class LoadBench {
         }
         Path keys = Files.createTempDirectory("veil-load-keys");
         char[] password = "load".toCharArray();
-        KeysCommand.write(keys, List.of("127.0.0.1"), 1, password);
+        dev.veil.keys.KeyFiles.writeDeployment(keys, List.of("127.0.0.1"), 1, password);
         SSLContext serverTls = Tls.context(keys.resolve("weights-server"), password, "node");
         SSLContext nodeTls = Tls.context(keys.resolve("node"), password, "weights-server");
         try (var weights = new WeightsServer("load", m.config(), m.linear(), m.node(), null);
@@ -134,7 +134,7 @@ final class LoadBench {
                             if (!Arrays.equals(answer, alone[s][k % prompts.length])) mismatches.incrementAndGet();
                         }
                     } catch (RuntimeException e) {
-                        errors.add(SCHEMES.get(s) + " session " + id + ": " + Main.message(e));
+                        errors.add(SCHEMES.get(s) + " session " + id + ": " + Cli.message(e));
                     }
                     mine[0] = done;
                 }));

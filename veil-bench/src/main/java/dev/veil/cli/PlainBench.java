@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
 final class PlainBench implements Callable<Integer> {
     @picocli.CommandLine.Mixin ModelOptions modelFile;
     @picocli.CommandLine.Mixin BenchCommand.Runs runs;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512",
             description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
@@ -64,7 +65,7 @@ final class PlainBench implements Callable<Integer> {
         if (promptTokens < 0 || genTokens < 0 || runs.repetitions < 1 || runs.warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
-        if (widths != null) return new WidthBench(Main.class.getName(), widths, widthRounds, childArgs()).run(System.out);
+        if (widths != null) return new WidthBench(BenchCommand.serverMain(spec), widths, widthRounds, childArgs()).run(System.out);
         Path model = modelFile.model();
         Model m = modelFile.load();
         var c = m.config();

@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code veil bench MODE}: one subcommand per bench, each with the options it reads (an option another bench takes is
@@ -22,6 +24,14 @@ import picocli.CommandLine.Option;
                 BenchCommand.Hostile.class, BenchCommand.Load.class, BenchCommand.Serve.class, BenchCommand.Engines.class,
                 BenchCommand.Oip.class})
 final class BenchCommand {
+    /**
+     * The main class of the command line that runs this bench (veil.jar's), whose {@code weights-server} command a bench
+     * starts in a child process: the root command's class, so that this module names no command above it.
+     */
+    static String serverMain(CommandSpec spec) {
+        return spec.root().userObject().getClass().getName();
+    }
+
     /** Timed runs after untimed warm-up runs: the same two options for every bench that repeats its test. */
     static final class Runs {
         @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
@@ -37,11 +47,16 @@ final class BenchCommand {
         @Mixin ModelOptions model;
         @Mixin SchemeParameters parameters;
         @Mixin EngineOptions engine;
+        @Spec CommandSpec spec;
 
         @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", description = "tokens decoded per test (default: ${DEFAULT-VALUE})")
         int genTokens;
 
         abstract String mode();
+
+        String serverMain() {
+            return BenchCommand.serverMain(spec);
+        }
 
         abstract SchemeBench.Request request(Path model, Path tokenizer);
 
@@ -71,7 +86,7 @@ final class BenchCommand {
         @Override
         SchemeBench.Request request(Path m, Path t) {
             return new SchemeBench.Request(m, t, promptTokens, genTokens, runs.repetitions, runs.warmup, Duration.ZERO, 0, sweep, null,
-                    false, List.of(), Main.class.getName());
+                    false, List.of(), serverMain());
         }
     }
 
@@ -88,7 +103,7 @@ final class BenchCommand {
         @Override
         SchemeBench.Request request(Path m, Path t) {
             return new SchemeBench.Request(m, t, 0, genTokens, runs.repetitions, runs.warmup, Duration.ZERO, 0, null, batchSweep,
-                    false, List.of(), Main.class.getName());
+                    false, List.of(), serverMain());
         }
     }
 
@@ -110,7 +125,7 @@ final class BenchCommand {
         @Override
         SchemeBench.Request request(Path m, Path t) {
             return new SchemeBench.Request(m, t, 0, genTokens, runs.repetitions, runs.warmup, Duration.ZERO, 0, null, null,
-                    noRemo, checkSweep, Main.class.getName());
+                    noRemo, checkSweep, serverMain());
         }
     }
 
@@ -129,7 +144,7 @@ final class BenchCommand {
         @Override
         SchemeBench.Request request(Path m, Path t) {
             return new SchemeBench.Request(m, t, 0, genTokens, 1, 0, Duration.ofSeconds(durationSeconds), hostilePeers, null, null,
-                    false, List.of(), Main.class.getName());
+                    false, List.of(), serverMain());
         }
     }
 
