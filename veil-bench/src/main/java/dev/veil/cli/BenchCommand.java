@@ -22,8 +22,25 @@ import picocli.CommandLine.Spec;
                 + "or a scheme, the service or the weights server's engines against the plain engine in the same run.",
         subcommands = {PlainBench.class, BenchCommand.Remo.class, BenchCommand.RemoOtp.class, BenchCommand.Shares.class,
                 BenchCommand.Hostile.class, BenchCommand.Load.class, BenchCommand.Serve.class, BenchCommand.Engines.class,
-                BenchCommand.Oip.class})
+                BenchCommand.Oip.class},
+        modelTransformer = BenchCommand.AddRegistered.class)
 final class BenchCommand {
+    /**
+     * A {@link SchemeBench} registered under a name no subcommand above has (a scheme's own bench, one services line and
+     * no other file touched) becomes a subcommand of that name with the options every scheme bench reads.
+     */
+    static final class AddRegistered implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            for (SchemeBench bench : SchemeBench.all()) {
+                if (!spec.subcommands().containsKey(bench.mode())) {
+                    spec.addSubcommand(bench.mode(), CommandSpec.forAnnotatedObject(new Registered(bench.mode())));
+                }
+            }
+            return spec;
+        }
+    }
+
     /**
      * The main class of the command line that runs this bench (veil.jar's), whose {@code weights-server} command a bench
      * starts in a child process: the root command's class, so that this module names no command above it.
@@ -145,6 +162,33 @@ final class BenchCommand {
         SchemeBench.Request request(Path m, Path t) {
             return new SchemeBench.Request(m, t, 0, genTokens, 1, 0, Duration.ofSeconds(durationSeconds), hostilePeers, null, null,
                     false, List.of(), serverMain());
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, description = "A bench registered as a SchemeBench under this name.")
+    static final class Registered extends OfSchemes {
+        private final String mode;
+
+        @Mixin Runs runs;
+
+        @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512",
+                description = "prefill test length, 0 to skip (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--duration", defaultValue = "60",
+                description = "seconds of load, where the bench loads (default: ${DEFAULT-VALUE})")
+        int durationSeconds;
+
+        Registered(String mode) {
+            this.mode = mode;
+        }
+
+        @Override String mode() { return mode; }
+
+        @Override
+        SchemeBench.Request request(Path m, Path t) {
+            return new SchemeBench.Request(m, t, promptTokens, genTokens, runs.repetitions, runs.warmup,
+                    Duration.ofSeconds(durationSeconds), 0, null, null, false, List.of(), serverMain());
         }
     }
 
