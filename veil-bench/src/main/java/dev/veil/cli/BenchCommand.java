@@ -1,7 +1,7 @@
 package dev.veil.cli;
 
-import dev.veil.engine.model.ModelParts;
 import dev.veil.bench.SchemeBench;
+import dev.veil.engine.model.ModelParts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
