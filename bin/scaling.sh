@@ -13,7 +13,7 @@ echo "threads  prefill t/s  x(1 thread)  decode t/s  x(1 thread)   ($(nproc) pro
 pp1="" tg1=""
 for t in $threads; do
   out=$("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn32m \
-    -Dveil.threads="$t" ${VEIL_JAVA_OPTS:-} -jar "$jar" bench --model "$model" ${BENCH_ARGS:--p 128 -n 32 -r 2 --bandwidth-mib 256} 2>&1) \
+    -Dveil.threads="$t" ${VEIL_JAVA_OPTS:-} -jar "$jar" bench plain --model "$model" ${BENCH_ARGS:--p 128 -n 32 -r 2 --bandwidth-mib 256} 2>&1) \
     || { echo "bench at $t threads failed: $(printf %s "$out" | tail -n 1)" >&2; exit 1; }
   pp=$(printf '%s\n' "$out" | awk '/^pp[0-9]/ {print $2; exit}')
   tg=$(printf '%s\n' "$out" | awk '/^tg[0-9]/ {print $2; exit}')

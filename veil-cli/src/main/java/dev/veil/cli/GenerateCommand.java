@@ -1,7 +1,6 @@
 package dev.veil.cli;
 
 import dev.veil.engine.model.Model;
-import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tokenizer.ChatPrompt;
 import dev.veil.engine.tokenizer.ChatTemplate;
 import dev.veil.node.Scheme;
@@ -23,11 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a prompt through a protection scheme (weights server in this process, or --weights-server).")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
-    Path model;
-
-    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin ModelOptions modelFile;
 
     @Option(names = "--transcript", description = "record the weights server's view of every call to this file (shares: server A's)")
     Path transcript;
@@ -63,7 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
             weightsServers.check(scheme);
         }
         TrustedNodes.warn(scheme, System.err);
-        Model m = remote ? ModelLoader.load(model, tokenizer, scheme.parts()) : ModelLoader.load(model, tokenizer);
+        Model m = remote ? modelFile.load(scheme.parts()) : modelFile.load();
         var tok = m.tokenizer();
         ChatPrompt rendered = chat ? ChatTemplate.forModel(tok, m.config().architecture()).render(ChatTemplate.singleTurn(system,
                 sampling.prompt), true) : null;
@@ -71,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
         boolean[] editable = chat ? userTokens(m, rendered) : SamplingOptions.userTokens(tok, input);
         int maxTokens = sampling.fitToContext(input.length, m.config().contextLength(), System.err);
 
-        String id = model.getFileName().toString();
+        String id = modelFile.model().getFileName().toString();
         try (var writer = transcript == null ? null : new TranscriptWriter(transcript, id, ModelDims.of(m.config()));
              var writerB = transcriptB == null ? null : new TranscriptWriter(transcriptB, id, ModelDims.of(m.config()));
              var node = remote ? TrustedNodes.open(scheme, m, id, weightsServers.open(scheme, "generate", tlsOptions, evidence,

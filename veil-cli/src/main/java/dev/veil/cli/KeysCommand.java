@@ -1,6 +1,5 @@
 package dev.veil.cli;
 
-import dev.veil.keys.CertificateAuthority;
 import dev.veil.keys.KeyFiles;
 import dev.veil.keys.Role;
 import dev.veil.protocol.Counts;
@@ -11,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -76,7 +72,7 @@ final class KeysCommand implements Callable<Integer> {
         }
         char[] shared = sharedPassword();
         List<String> names = hosts.isEmpty() ? List.of("localhost", "127.0.0.1", "::1") : hosts;
-        for (Path dir : write(out, names, days, shared)) {
+        for (Path dir : KeyFiles.writeDeployment(out, names, days, shared)) {
             String role = dir.getFileName().toString();
             System.out.println(dir + "/  " + role + (role.equals(Role.PROXY.id) ? "" : " " + String.join(", ", names)));
         }
@@ -127,39 +123,11 @@ final class KeysCommand implements Callable<Integer> {
                 + "..." + (measurement.contains(",") ? " and its node jar's" : "") + " (valid until Veil is rebuilt)");
     }
 
-    /**
-     * Writes a fresh CA's certificate and one identity per role under {@code out} (which may exist, empty);
-     * with {@code password} null each role gets a random one in its {@code password} file. Returns the roles' directories.
-     */
-    static List<Path> write(Path out, List<String> names, int days, char[] password) throws IOException, GeneralSecurityException {
-        Instant now = Instant.now();
-        var ca = CertificateAuthority.create("Veil deployment CA", now.minus(Duration.ofMinutes(5)), Duration.ofDays(days));
-        Files.createDirectories(out);
-        KeyFiles.ownerOnly(out.resolve("ca.pem"), KeyFiles.pem(ca.certificate()));
-        List<Path> dirs = new ArrayList<>();
-        for (Role role : Role.values()) {
-            var keys = CertificateAuthority.newKeyPair();
-            var cert = ca.issue(role, keys.getPublic(), names, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)));
-            Path dir = out.resolve(role.id);
-            char[] p = password != null ? password : random();
-            KeyFiles.write(dir, keys.getPrivate(), cert, ca.certificate(), p);
-            if (password == null) KeyFiles.ownerOnly(dir.resolve(KeyFiles.PASSWORD), new String(p) + "\n");
-            dirs.add(dir);
-        }
-        return dirs;
-    }
-
     private char[] sharedPassword() throws IOException {
         if (passwordFile != null) {
             return Files.readString(InputFiles.existing(passwordFile, "password file"), StandardCharsets.UTF_8).strip().toCharArray();
         }
         String env = System.getenv(TlsOptions.PASSWORD_ENV);
         return env == null || env.isEmpty() ? null : env.toCharArray();
-    }
-
-    private static char[] random() {
-        byte[] b = new byte[18];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b).toCharArray();
     }
 }

@@ -8,7 +8,7 @@ import dev.veil.attack.SchemeAttacks;
 import dev.veil.attack.Sweep;
 import dev.veil.attack.metrics.Scores;
 import dev.veil.attack.metrics.SentenceEncoder;
-import dev.veil.experiments.frontier.FrontierCost;
+import dev.veil.bench.frontier.FrontierCost;
 import dev.veil.experiments.plot.LinePlot;
 import dev.veil.engine.ModelFormatException;
 import dev.veil.engine.model.Model;

@@ -82,9 +82,25 @@ class AddedSchemeTest {
         assertTrue(run.out().contains("\nTRA vocab-matching prompt=100.00% answer=100.00%"), run.out());
     }
 
+    /** A scheme's own bench, one services line too: {@code veil bench identity}, with the scheme benches' options. */
+    @Test
+    void itsOwnBenchIsABenchSubcommand() throws Exception {
+        var run = veil("bench", "identity", "--model", Shared.storiesBin().toString(), "-p", "4", "-n", "2", "-r", "1", "--warmup", "0",
+                "--rows-per-call", "3");
+        assertEquals(0, run.code(), run.err());
+        assertEquals("identity bench: stories260K.bin, 1 servers, -p 4 -n 2 -r 1 --warmup 0, main " + Main.class.getName(),
+                run.out().strip());
+        var misplaced = veil("bench", "identity", "--model", "m.gguf", "--epsilon", "1");
+        assertEquals("veil: --epsilon does not apply to --scheme identity", misplaced.err().strip());
+        assertTrue(veil("bench", "--help").out().contains("identity"), "listed among the benches");
+        var elsewhere = CliRun.of("bench", "identity", "--model", "m.gguf");  // the test class path, without the line
+        assertTrue(elsewhere.code() == 1 && elsewhere.err().startsWith("veil: Unmatched arguments from index 1: 'identity'"),
+                "only where its line is registered: " + elsewhere.err());
+    }
+
     @Test
     void theLoadBenchServesIt() throws Exception {
-        var run = veil("bench", "--mode", "load", "--model", Shared.storiesBin().toString(), "--sessions", "2", "--duration", "1",
+        var run = veil("bench", "load", "--model", Shared.storiesBin().toString(), "--sessions", "2", "--duration", "0",
                 "-n", "4");
         assertEquals(0, run.code(), run.out() + run.err());
         assertTrue(run.out().contains("identity"), run.out());

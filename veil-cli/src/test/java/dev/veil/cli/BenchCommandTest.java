@@ -26,7 +26,7 @@ class BenchCommandTest {
     /** Each width in its own JVM (the width is fixed per JVM), so the rates differ per width and come back parsed. */
     @Test
     void runsEveryWidthAsAChildAndReportsTheRatios() {
-        assertEquals(0, run("bench", "--model", stories(), "--widths", "256,128", "--width-rounds", "2", "-p", "8", "-n", "4",
+        assertEquals(0, run("bench", "plain", "--model", stories(), "--widths", "256,128", "--width-rounds", "2", "-p", "8", "-n", "4",
                 "-r", "1", "--warmup", "0"), err);
         var line = Pattern.compile("^(128|256)-bit\\s+prefill ([0-9.]+), ([0-9.]+) t/s, decode ([0-9.]+), ([0-9.]+) t/s$",
                 Pattern.MULTILINE).matcher(out);
@@ -52,17 +52,17 @@ class BenchCommandTest {
 
     @Test
     void refusesWidthsItCannotCompare() {
-        assertEquals(1, run("bench", "--model", stories(), "--widths", "256"), err);
+        assertEquals(1, run("bench", "plain", "--model", stories(), "--widths", "256"), err);
         assertTrue(err.contains("--widths needs at least two different widths, e.g. 256,512"), err);
-        assertEquals(1, run("bench", "--model", stories(), "--widths", "256,300"), err);
+        assertEquals(1, run("bench", "plain", "--model", stories(), "--widths", "256,300"), err);
         assertTrue(err.contains("--widths takes 128, 256 and 512, got 300"), err);
-        assertEquals(1, run("bench", "--model", stories(), "--mode", "remo", "--widths", "256,512"), err);
-        assertTrue(err.contains("--widths runs the plain bench only"), err);
+        assertEquals(1, run("bench", "remo", "--model", stories(), "--widths", "256,512"), err);
+        assertTrue(err.contains("Unknown options: '--widths', '256,512' (see 'veil bench remo --help')"), err);
     }
 
     @Test
     void reportsSpeedsBandwidthBoundRatioAndPeakMemory() {
-        assertEquals(0, run("bench", "--model", stories(), "-p", "16", "-n", "8", "-r", "2", "--warmup", "1",
+        assertEquals(0, run("bench", "plain", "--model", stories(), "-p", "16", "-n", "8", "-r", "2", "--warmup", "1",
                 "--bandwidth-mib", "64"), err);
         String o = out;
         for (String label : new String[] {"pp16", "tg8", "bandwidth", "decode bound", "decode/bound", "prefill/decode", "peak memory"}) {
@@ -81,7 +81,7 @@ class BenchCommandTest {
         String saved = System.getProperty("veil.shared"); // cmif's default corpus, as ./veil finds it from the repository root
         System.setProperty("veil.shared", dev.veil.engine.Shared.root().toString());
         try {
-            assertEquals(0, run("bench", "--model", stories(), "--mode", "serve", "-n", "2", "-r", "1", "--clients", "1"), err);
+            assertEquals(0, run("bench", "serve", "--model", stories(), "-n", "2", "-r", "1", "--clients", "1"), err);
         } finally {
             if (saved == null) System.clearProperty("veil.shared");
             else System.setProperty("veil.shared", saved);
@@ -94,11 +94,11 @@ class BenchCommandTest {
 
     @Test
     void badInputGivesOneLineErrors() {
-        assertEquals(1, run("bench", "--model", "no-such-model.gguf"));
+        assertEquals(1, run("bench", "plain", "--model", "no-such-model.gguf"));
         assertTrue(err.startsWith("veil: model file not found"), err);
-        assertEquals(1, run("bench", "--model", stories(), "-p", "1000"));
+        assertEquals(1, run("bench", "plain", "--model", stories(), "-p", "1000"));
         assertTrue(err.contains("exceeds the model's context of 512"), err);
-        assertEquals(1, run("bench", "--model", stories(), "-r", "0"));
+        assertEquals(1, run("bench", "plain", "--model", stories(), "-r", "0"));
         assertEquals(1, err.strip().lines().count(), err);
     }
 }

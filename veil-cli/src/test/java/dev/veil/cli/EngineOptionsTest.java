@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Timeout;
 /** --threads reaches the engine's pool (a fresh JVM each: the pool is made once per process); --kv-type the KV cache. */
 @Timeout(180)
 class EngineOptionsTest {
-    private static final String[] BENCH = {"bench", "--model", "", "-p", "4", "-n", "2", "-r", "1", "--warmup", "0",
+    private static final String[] BENCH = {"bench", "plain", "--model", "", "-p", "4", "-n", "2", "-r", "1", "--warmup", "0",
         "--bandwidth-mib", "64"};
 
     private static String[] bench(String... extra) {
         List<String> args = new ArrayList<>(List.of(BENCH));
-        args.set(2, Shared.storiesBin().toString());
+        args.set(3, Shared.storiesBin().toString());
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -55,10 +55,10 @@ class EngineOptionsTest {
     void badThreadsOrKvTypeGiveOneLineErrors() {
         var run = CliRun.of(bench("--threads", "0"));
         assertEquals(1, run.code());
-        assertEquals("veil: --threads: the thread count must be at least 1, got 0 (see 'veil bench --help')", run.err().strip());
+        assertEquals("veil: --threads: the thread count must be at least 1, got 0 (see 'veil bench plain --help')", run.err().strip());
         run = CliRun.of(bench("--kv-type", "q8_0"));
         assertEquals(1, run.code());
-        assertEquals("veil: --kv-type: unknown KV cache type 'q8_0' (f16 or f32) (see 'veil bench --help')", run.err().strip());
+        assertEquals("veil: --kv-type: unknown KV cache type 'q8_0' (f16 or f32) (see 'veil bench plain --help')", run.err().strip());
         int other = dev.veil.engine.Parallel.threads() + 1;  // the pool exists in this JVM now: a change is refused
         run = CliRun.of("generate", "--model", Shared.storiesBin().toString(), "--threads", String.valueOf(other));
         assertEquals(1, run.code());

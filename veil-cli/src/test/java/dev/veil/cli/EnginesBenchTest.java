@@ -8,18 +8,18 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** `veil bench --mode engines`: one table row per matrix, numeric mode and call class, each ring product checked first. */
+/** `veil bench engines`: one table row per matrix, numeric mode and call class, each ring product checked first. */
 @Timeout(300)
 class EnginesBenchTest {
     @Test
     void tablesEveryCallClassOfEveryMode() {
-        var run = CliRun.of("bench", "--mode", "engines", "--model", Shared.storiesBin().toString(), "--threads", "1", "-r", "1",
+        var run = CliRun.of("bench", "engines", "--model", Shared.storiesBin().toString(), "--threads", "1", "-r", "1",
                 "--warmup", "0");
         assertEquals(0, run.code(), run.err());
         List<String> rows = run.out().lines().filter(l -> l.startsWith("| ATTN_OUT[0] |") || l.startsWith("| FFN_DOWN[0] |")).toList();
         assertEquals(2 * 3 * 3, rows.size(), run.out()); // 2 matrices × float, z32, z64 × 1, 16, 128 rows
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("| FFN_DOWN[0] | 64 × 172 | z64 | 128 |")), run.out());
-        assertTrue(run.out().startsWith("veil bench --mode engines: 1 thread each (Java kernels; onnxruntime 1.23.2"), run.out());
+        assertTrue(run.out().startsWith("veil bench engines: 1 thread each (Java kernels; onnxruntime 1.23.2"), run.out());
         for (String r : rows) assertTrue(r.matches(".*\\| \\d+\\.\\d\\d×; \\d+\\.\\d\\d× \\|$"), r);
     }
 }

@@ -8,12 +8,12 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** veil bench --mode remo-otp on stories260K with tiny settings: every scheme's row, the precompute split, the batch sweep. */
+/** veil bench remo-otp on stories260K with tiny settings: every scheme's row, the precompute split, the batch sweep. */
 @Timeout(120)
 class OtpBenchTest {
     @Test
     void reportsTheNodesCpuPerTokenForEveryScheme() {
-        var run = CliRun.of("bench", "--mode", "remo-otp", "--model", Shared.storiesBin().toString(), "-n", "6", "-r", "1", "--warmup", "0",
+        var run = CliRun.of("bench", "remo-otp", "--model", Shared.storiesBin().toString(), "-n", "6", "-r", "1", "--warmup", "0",
                     "--m", "8", "--pool-rows", "8", "--pool-batch", "4", "--sweep-batch", "1,4");
         String o = run.out();
         assertEquals(0, run.code(), o);

@@ -7,11 +7,11 @@ import dev.veil.engine.Shared;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** veil bench --mode remo on stories260K with tiny settings: every figure it promises is there and sane. */
+/** veil bench remo on stories260K with tiny settings: every figure it promises is there and sane. */
 class RemoBenchTest {
     @Test
     void reportsRatiosBytesSharesMemoryAndTheSweep() {
-        var run = CliRun.of("bench", "--mode", "remo", "--model", Shared.storiesBin().toString(), "-p", "8", "-n", "8", "-r", "1",
+        var run = CliRun.of("bench", "remo", "--model", Shared.storiesBin().toString(), "-p", "8", "-n", "8", "-r", "1",
                     "--warmup", "0", "--numeric", "exact", "--sweep-m", "0.25,0.5");
         String o = run.out();
         assertEquals(0, run.code(), o);

@@ -29,11 +29,16 @@ class SchemeOptionsTest {
     @Test
     void aBenchModeRefusesParametersNoneOfItsSchemesTakes() {
         assertOneLine("veil: --epsilon does not apply to --scheme remo",
-                "bench", "--model", "m.gguf", "--mode", "hostile", "--epsilon", "1");
+                "bench", "hostile", "--model", "m.gguf", "--epsilon", "1");
         assertOneLine("veil: --epsilon does not apply to --scheme remo, remo-otp, shares",
-                "bench", "--model", "m.gguf", "--mode", "shares", "--epsilon", "1");
-        assertOneLine("veil: --m does not apply to --scheme plain", "bench", "--model", "m.gguf", "--m", "1/8");
-        assertOneLine("veil: unknown --mode 'fast' (plain, remo, remo-otp, shares, hostile, load, serve, engines, oip)",
-                "bench", "--model", "m.gguf", "--mode", "fast");
+                "bench", "shares", "--model", "m.gguf", "--epsilon", "1");
+        // a bench that runs no scheme takes no scheme option: picocli's own unknown-option error
+        assertOneLine("veil: Unknown options: '--m', '1/8' (see 'veil bench plain --help')", "bench", "plain", "--model", "m.gguf", "--m",
+                "1/8");
+        assertOneLine("veil: Unknown options: '--m', '1/8' (see 'veil bench load --help')", "bench", "load", "--model", "m.gguf", "--m",
+                "1/8");
+        assertOneLine("veil: Unmatched arguments from index 1: 'fast', '--model', 'm.gguf' (see 'veil bench --help')",
+                "bench", "fast", "--model", "m.gguf");
+        assertOneLine("veil: Missing required subcommand (see 'veil bench --help')", "bench");
     }
 }

@@ -103,7 +103,7 @@ class TalariaProcessesTest {
                 {"generate", "--model", model, "--scheme", "magic"},
                 {"generate", "--model", model, "--scheme", "remo", "--numeric", "float64"},
                 {"generate", "--model", model, "--scheme", "remo", "--m-fraction", "1.5"},
-                {"bench", "--model", model, "--mode", "remo", "--m", "0"},
+                {"bench", "remo", "--model", model, "--m", "0"},
                 {"node", "--model", model, "--weights-server", "192.0.2.1:7070", "--prompt", "x"}, // plaintext beyond loopback
                 {"weights-server", "--model", model, "--host", "0.0.0.0", "--port", "0"},
                 {"weights-server", "--model", model, "--port", "0", "--attestation-policy", "p"}, // attestation needs TLS

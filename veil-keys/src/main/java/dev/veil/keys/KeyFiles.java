@@ -9,9 +9,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The files of one role's TLS identity, as {@code --tls-dir} reads them: {@value #IDENTITY} (PKCS#12: the
@@ -71,5 +77,34 @@ public final class KeyFiles {
         } catch (UnsupportedOperationException e) {
             Files.createFile(file);
         }
+    }
+
+    /**
+     * Writes a fresh CA's certificate and one identity per role under {@code out} (which may exist, empty);
+     * with {@code password} null each role gets a random one in its {@code password} file. Returns the roles' directories.
+     */
+    public static List<Path> writeDeployment(Path out, List<String> names, int days, char[] password)
+            throws IOException, GeneralSecurityException {
+        Instant now = Instant.now();
+        var ca = CertificateAuthority.create("Veil deployment CA", now.minus(Duration.ofMinutes(5)), Duration.ofDays(days));
+        Files.createDirectories(out);
+        ownerOnly(out.resolve("ca.pem"), pem(ca.certificate()));
+        List<Path> dirs = new ArrayList<>();
+        for (Role role : Role.values()) {
+            var keys = CertificateAuthority.newKeyPair();
+            var cert = ca.issue(role, keys.getPublic(), names, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)));
+            Path dir = out.resolve(role.id);
+            char[] p = password != null ? password : random();
+            write(dir, keys.getPrivate(), cert, ca.certificate(), p);
+            if (password == null) ownerOnly(dir.resolve(PASSWORD), new String(p) + "\n");
+            dirs.add(dir);
+        }
+        return dirs;
+    }
+
+    private static char[] random() {
+        byte[] b = new byte[18];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b).toCharArray();
     }
 }

@@ -31,7 +31,9 @@ final class SchemeParameters {
             if (into == null) throw new IllegalStateException(spec.qualifiedName() + " mixes in no SchemeParameters");
             Map<String, List<SchemeOption>> declared = new LinkedHashMap<>();
             for (SchemeType t : Schemes.types()) declared.put(t.name(), t.options());
-            SchemeOptionSpecs.of(declared, into.given).forEach(spec::addOption);
+            // once: a command built on its own and then added to another (a bench registered at run time) meets this twice
+            SchemeOptionSpecs.of(declared, into.given).stream().filter(o -> spec.findOption(o.longestName()) == null)
+                    .forEach(spec::addOption);
             return spec;
         }
 

@@ -1,7 +1,6 @@
 package dev.veil.cli;
 
 import dev.veil.engine.model.Model;
-import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.model.ModelParts;
 import dev.veil.node.Scheme;
 import dev.veil.node.SchemeParams;
@@ -49,11 +48,7 @@ final class ServeCommand implements Callable<Integer> {
         this.demo = demo;
     }
 
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
-    Path model;
-
-    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin ModelOptions modelFile;
 
     @Option(names = "--model-id", description = "the model's id in the API and at the weights server (default: the model's file name)")
     String modelId;
@@ -159,8 +154,8 @@ final class ServeCommand implements Callable<Integer> {
         boolean local = !weightsServers.given();
         if (!local) offered.values().forEach(weightsServers::check);
         ModelParts parts = local || offered.values().stream().anyMatch(s -> s.parts() == ModelParts.ALL) ? ModelParts.ALL : ModelParts.NODE;
-        Model m = ModelLoader.load(model, tokenizer, parts);
-        String id = modelId != null ? modelId : model.getFileName().toString();
+        Model m = modelFile.load(parts);
+        String id = modelId != null ? modelId : modelFile.model().getFileName().toString();
 
         Map<String, TrustedNode> nodes = new LinkedHashMap<>();
         try {

@@ -54,11 +54,12 @@ class NodeJarIT {
     static final Path JAR = Path.of("target", "veil-node.jar").toAbsolutePath();
     static final String ID = "stories260K.bin";
     /**
-     * What the node must never carry: the attack lab, the weights server, keys, experiments, benches, native code, models;
+     * What the node must never carry: the attack lab, the weights server, keys, experiments, benches (veil-bench's
+     * {@code veil bench} too), native code, models;
      * and Jackson's object mapper (the service reads and writes JSON with jackson-core's streaming API).
      */
     static final List<String> FORBIDDEN = List.of("dev/veil/attack/", "dev/veil/weights/", "dev/veil/experiments/", "dev/veil/bench/",
-            "dev/veil/keys/", "org/bouncycastle/", "ai/onnxruntime/", "com/fasterxml/jackson/databind/");
+            "dev/veil/cli/BenchCommand", "dev/veil/keys/", "org/bouncycastle/", "ai/onnxruntime/", "com/fasterxml/jackson/databind/");
     static final Pattern NATIVE_OR_MODEL = Pattern.compile(".*\\.(so|dll|dylib|jnilib|onnx|gguf|bin|safetensors|pt|npy)$|"
             + ".*\\.so\\.\\d.*|.*tokenizer\\.json$");
     static final ObjectMapper JSON = new ObjectMapper();

@@ -54,7 +54,7 @@ public final class EngineBench {
             int threads = Parallel.threads(); // ONNX Runtime gets as many threads as the Java kernels
             try (var ortF64 = OrtEngine.open(f64, OrtEngine.Device.CPU, threads);
                  var ortInt = OrtEngine.open(integer, OrtEngine.Device.CPU, threads)) {
-                out.printf(Locale.ROOT, "veil bench --mode engines: %s each (Java kernels; %s); "
+                out.printf(Locale.ROOT, "veil bench engines: %s each (Java kernels; %s); "
                         + "%d warm-up calls, %d rounds of >= %d ms each; wall ms per call (process CPU ms per call)%n",
                         dev.veil.protocol.Counts.of(threads, "thread"), ortF64.describe(), warmup, rounds, ROUND_NANOS / 1_000_000);
                 out.println();

@@ -36,7 +36,7 @@ class ArchitectureTest {
      * registry-made schemes pass the rule unseen.)
      */
     private static final DescribedPredicate<? super JavaClass> FROZEN = // the benches that compare schemes on their internals (pads, bytes)
-            nameMatching("dev\\.veil\\.experiments\\.bench\\.(OtpBench|SharesBench)(\\$.*)?");
+            nameMatching("dev\\.veil\\.bench\\.(OtpBench|SharesBench)(\\$.*)?");
 
     /**
      * A scheme's types stay in its packages: a class in a package named like a scheme's own ({@code ..remo..}: its node

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import dev.veil.engine.Parallel;
 import java.lang.foreign.Arena;

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code veil bench --mode remo-otp}: how much of the model's work the trusted node still does, per scheme, in
+ * {@code veil bench remo-otp}: how much of the model's work the trusted node still does, per scheme, in
  * one run. Four ways to decode the same greedy tokens, runs interleaved: the whole model on the trusted node
  * (the plain engine, float and exact ring mode), the paper's ReMO, and ReMO with one-time pads. The weights
  * server is a child process on loopback TCP, so this process's threads' CPU time is the trusted node's alone. For

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -5,15 +5,12 @@ import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
 import dev.veil.engine.inference.LocalLinearOps;
 import dev.veil.engine.model.Model;
-import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.tensor.FloatTensor;
 import dev.veil.engine.tensor.Lanes;
-import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.MemoryBandwidth;
-import dev.veil.experiments.bench.SchemeBench;
-import dev.veil.experiments.bench.ThreadsCpu;
-import dev.veil.experiments.bench.WidthBench;
-import dev.veil.node.SchemeParams;
+import dev.veil.bench.Decoding;
+import dev.veil.bench.MemoryBandwidth;
+import dev.veil.bench.ThreadsCpu;
+import dev.veil.bench.WidthBench;
 import dev.veil.protocol.Counts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,15 +28,12 @@ import picocli.CommandLine.Option;
  * and decode as a fraction of the bound it sets (weight bytes read per token / bandwidth); peak resident
  * memory against the model file plus the KV cache.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style); "
-                + "with --mode remo, ReMO over loopback TCP against the plain engine in the same run.")
-final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF file or llama2.c checkpoint")
-    Path model;
-
-    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin (default: beside the checkpoint)")
-    Path tokenizer;
+@Command(name = "plain", mixinStandardHelpOptions = true,
+        description = "The engine alone: prefill and decode tokens/s, memory bandwidth and peak memory (llama-bench style).")
+final class PlainBench implements Callable<Integer> {
+    @picocli.CommandLine.Mixin ModelOptions modelFile;
+    @picocli.CommandLine.Mixin BenchCommand.Runs runs;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512",
             description = "prefill test length (pp), 0 to skip (default: ${DEFAULT-VALUE})")
@@ -49,64 +43,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "decode test length (tg), 0 to skip (default: ${DEFAULT-VALUE})")
     int genTokens;
 
-    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "timed runs of each test (default: ${DEFAULT-VALUE})")
-    int repetitions;
-
-    @Option(names = "--warmup", defaultValue = "1",
-            description = "untimed runs of each test first, for the JIT (default: ${DEFAULT-VALUE})")
-    int warmup;
-
     @Option(names = "--bandwidth-mib", defaultValue = "1024",
             description = "buffer for the bandwidth test, MiB (default: ${DEFAULT-VALUE})")
     int bandwidthMiB;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random prompt tokens (default: ${DEFAULT-VALUE})")
     long seed;
-
-    @Option(names = "--mode", defaultValue = "plain",
-            description = "plain (the engine alone), remo (a weights server and a trusted node over loopback TCP, against plain in the same run) "
-                    + "or remo-otp (the trusted node's CPU per token under plain, remo and remo-otp, one run; docs/otp.md), "
-                    + "or shares (the same with two-server shares too, and wire bytes against the minimum; docs/shares.md), "
-                    + "or load (--sessions concurrent sessions of every served scheme through one weights server over mutual TLS"
-                    + " for --duration; -n tokens each), "
-                    + "or serve (concurrent clients through veil serve for every scheme, Talaria's Fig. 5; docs/serve.md) "
-                    + "or hostile (an honest remo node beside --hostile-peers peers that never read, and the server's memory; "
-                    + "docs/hardening.md) "
-                    + "or engines (the weights server's Java kernels against ONNX Runtime, per call class, float and both rings; docs/onnx.md) "
-                    + "or oip (each scheme over Veil's protocol and over the Open Inference Protocol: time and bytes per token; docs/oip.md) "
-                    + "(default: ${DEFAULT-VALUE})")
-    String mode;
-
-    @Option(names = "--sessions", defaultValue = "16", description = "load: concurrent sessions (default: ${DEFAULT-VALUE})")
-    int sessions;
-
-    @Option(names = "--hostile-peers", defaultValue = "10",
-            description = "hostile: greeted peers that flood LM-head calls and never read (default: ${DEFAULT-VALUE})")
-    int hostilePeers;
-
-    @Option(names = "--duration", defaultValue = "60", description = "load, hostile: seconds of load (default: ${DEFAULT-VALUE})")
-    int durationSeconds;
-
-    @Option(names = "--sweep-m", split = ",",
-            description = "remo: also measure set-up cost, pool memory and decode speed at these fractions of d_in")
-    java.util.List<Double> sweep;
-
-    @Option(names = "--sweep-batch", split = ",", description = "remo-otp: also measure the pads' CPU per token at these batch sizes")
-    java.util.List<Integer> batchSweep;
-
-    @Option(names = "--clients", split = ",", description = "serve: numbers of concurrent clients (default: 1,2,4,8)")
-    java.util.List<Integer> clients;
-
-    @Option(names = "--out", description = "serve: folder for the latency plot (PNG and SVG)")
-    Path out;
-
-    @Option(names = "--no-remo", description = "shares: leave out remo and remo-otp (at the 1B shape remo-otp's node alone holds "
-            + "the ring weights)")
-    boolean noRemo;
-
-    @Option(names = "--sweep-check-bits", split = ",", paramLabel = "λ",
-            description = "shares: also measure shares checked to these 2^-λ (B's share as a seed)")
-    List<Integer> checkSweep = List.of();
 
     @Option(names = "--widths", split = ",", paramLabel = "BITS",
             description = "plain: run the bench at these vector widths (128, 256, 512), one child JVM each, alternated, "
@@ -116,46 +58,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--width-rounds", defaultValue = "3", description = "with --widths: rounds of all widths (default: ${DEFAULT-VALUE})")
     int widthRounds;
 
-    @picocli.CommandLine.Mixin SchemeParameters parameters;
     @picocli.CommandLine.Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {
-        if (mode.equals("serve")) {
-            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode serve runs every scheme with its defaults; drop the scheme options");
-            return new ServeBench(model, tokenizer, genTokens, repetitions, clients != null ? clients
-                    : ServeBench.defaultClients(), out).run();
-        }
-        if (mode.equals("engines")) {
-            return dev.veil.onnx.EngineBench.run(ModelLoader.load(model, tokenizer, dev.veil.engine.model.ModelParts.WEIGHTS), repetitions, warmup,
-                    System.out);
-        }
-        if (mode.equals("oip")) {
-            if (!parameters.given().isEmpty()) throw new IllegalArgumentException("--mode oip runs every scheme with its defaults; drop the scheme options");
-            return new OipBench(model, tokenizer, genTokens, repetitions, warmup, System.out).run();
-        }
-        if (mode.equals("load")) {
-            return new LoadBench(model, tokenizer, sessions, java.time.Duration.ofSeconds(durationSeconds), genTokens, System.out).run();
-        }
-        var bench = SchemeBench.of(mode); // the benches of schemes' internals, each making its own schemes from the registry
-        if (!mode.equals("plain") && bench.isEmpty()) {
-            var modes = new java.util.ArrayList<>(List.of("plain"));
-            modes.addAll(SchemeBench.all().stream().map(SchemeBench::mode).toList());
-            modes.addAll(List.of("load", "serve", "engines", "oip"));
-            throw new IllegalArgumentException("unknown --mode '" + mode + "' (" + String.join(", ", modes) + ")");
-        }
-        if (widths != null && !mode.equals("plain")) throw new IllegalArgumentException("--widths runs the plain bench only");
-        if (bench.isPresent()) {
-            return bench.get().run(new SchemeBench.Request(model, tokenizer, promptTokens, genTokens, repetitions, warmup,
-                    java.time.Duration.ofSeconds(durationSeconds), hostilePeers, sweep, batchSweep, noRemo, checkSweep,
-                    Main.class.getName()), parameters.given());
-        }
-        new SchemeParams(parameters.given()).checkAllRead("plain"); // the plain bench takes no scheme parameter
-        if (promptTokens < 0 || genTokens < 0 || repetitions < 1 || warmup < 0 || bandwidthMiB < 64) {
+        if (promptTokens < 0 || genTokens < 0 || runs.repetitions < 1 || runs.warmup < 0 || bandwidthMiB < 64) {
             throw new IllegalArgumentException("need -p, -n >= 0, -r >= 1, --warmup >= 0, --bandwidth-mib >= 64");
         }
-        if (widths != null) return new WidthBench(Main.class.getName(), widths, widthRounds, childArgs()).run(System.out);
-        Model m = ModelLoader.load(model, tokenizer);
+        if (widths != null) return new WidthBench(BenchCommand.serverMain(spec), widths, widthRounds, childArgs()).run(System.out);
+        Path model = modelFile.model();
+        Model m = modelFile.load();
         var c = m.config();
         int capacity = Math.max(promptTokens, genTokens);
         if (capacity > c.contextLength()) {
@@ -165,8 +77,8 @@ final class BenchCommand implements Callable<Integer> {
         long fileBytes = Files.size(model), weightBytes = m.linear().byteSize();
         var cache = new KVCache(c, Math.max(1, capacity));
         System.err.printf(Locale.ROOT, "veil bench: %s (%s), %s, %d warm-up + %d timed %s per test%n",
-                model.getFileName(), types(m), Counts.of(Parallel.threads(), "thread"), warmup, repetitions,
-                Counts.noun(warmup + repetitions, "run"));
+                model.getFileName(), types(m), Counts.of(Parallel.threads(), "thread"), runs.warmup, runs.repetitions,
+                Counts.noun(runs.warmup + runs.repetitions, "run"));
 
         Result pp = promptTokens == 0 ? null : run("pp" + promptTokens, () -> prefill(forward, cache, c.vocabSize()));
         Result tg = genTokens == 0 ? null : run("tg" + genTokens, () -> decode(forward, cache, Decoding.startToken(m)));
@@ -186,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         if (tg != null) out.printf(Locale.ROOT, "tg%-14d %s%n", genTokens, tg.format());
         if (tg != null && tg.allocated() >= 0) {
             out.printf(Locale.ROOT, "allocation       %.0f bytes per decoded token (heap, all threads, timed runs)%n",
-                    (double) tg.allocated() / (repetitions * genTokens));
+                    (double) tg.allocated() / (runs.repetitions * genTokens));
         }
         out.printf(Locale.ROOT, "bandwidth        %.1f GB/s (vectorized read of %d MiB, best of 5)%n", bandwidth / 1e9, bandwidthMiB);
         if (tg != null) {
@@ -209,10 +121,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** This bench's plain options for a child bench (its bandwidth test cut to the minimum: only the rates are read). */
     private List<String> childArgs() {
-        var args = new java.util.ArrayList<>(List.of("--model", model.toString(), "-p", String.valueOf(promptTokens),
-                "-n", String.valueOf(genTokens), "-r", String.valueOf(repetitions), "--warmup", String.valueOf(warmup),
+        var args = new java.util.ArrayList<>(List.of("plain", "--model", modelFile.model().toString(), "-p", String.valueOf(promptTokens),
+                "-n", String.valueOf(genTokens), "-r", String.valueOf(runs.repetitions), "--warmup", String.valueOf(runs.warmup),
                 "--seed", String.valueOf(seed), "--bandwidth-mib", "64"));
-        if (tokenizer != null) args.addAll(List.of("--tokenizer", tokenizer.toString()));
+        if (modelFile.tokenizer() != null) args.addAll(List.of("--tokenizer", modelFile.tokenizer().toString()));
         args.addAll(engine.given());
         return args;
     }
@@ -222,17 +134,17 @@ final class BenchCommand implements Callable<Integer> {
      * with other work, tokens per CPU-second of the pool's threads shows what the run would reach alone.
      */
     private Result run(String name, java.util.function.IntSupplier test) {
-        double[] rates = new double[repetitions], cpuRates = new double[repetitions];
+        double[] rates = new double[runs.repetitions], cpuRates = new double[runs.repetitions];
         long allocated = 0;
-        for (int i = 0; i < warmup + repetitions; i++) {
+        for (int i = 0; i < runs.warmup + runs.repetitions; i++) {
             long t0 = System.nanoTime(), c0 = ThreadsCpu.nanos(), a0 = allocatedBytes();
             int tokens = test.getAsInt();
             double s = (System.nanoTime() - t0) / 1e9, cpu = (ThreadsCpu.nanos() - c0) / 1e9;
-            boolean timed = i >= warmup;
+            boolean timed = i >= runs.warmup;
             if (timed) {
                 allocated = a0 < 0 || allocated < 0 ? -1 : allocated + allocatedBytes() - a0;
-                rates[i - warmup] = tokens / s;
-                cpuRates[i - warmup] = tokens / (cpu / Parallel.threads());
+                rates[i - runs.warmup] = tokens / s;
+                cpuRates[i - runs.warmup] = tokens / (cpu / Parallel.threads());
             }
             System.err.printf(Locale.ROOT, "  %s %s run %d: %.2f tokens/s (%.0f%% of %s)%n", name, timed ? "timed" : "warm-up",
                     i + 1, tokens / s, 100 * cpu / s / Parallel.threads(), Counts.of(Parallel.threads(), "core"));
@@ -242,11 +154,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Tokens/s and tokens per CPU-second of each timed run; heap bytes allocated by all threads during them. */
     private record Result(double[] rates, double[] cpuRates, long allocated) {
-        double mean() { return BenchCommand.mean(rates); }
-        double cpuMean() { return BenchCommand.mean(cpuRates); }
+        double mean() { return PlainBench.mean(rates); }
+        double cpuMean() { return PlainBench.mean(cpuRates); }
         String format() {
             return String.format(Locale.ROOT, "%.2f ± %.2f tokens/s   (%.2f ± %.2f per %d CPU-seconds of the process)",
-                    BenchCommand.mean(rates), sd(rates), cpuMean(), sd(cpuRates), Parallel.threads());
+                    PlainBench.mean(rates), sd(rates), cpuMean(), sd(cpuRates), Parallel.threads());
         }
     }
 

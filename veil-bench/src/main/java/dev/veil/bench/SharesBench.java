@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code veil bench --mode shares}: the trusted node's CPU per token under every scheme, in one run, runs
+ * {@code veil bench shares}: the trusted node's CPU per token under every scheme, in one run, runs
  * interleaved: the whole model on the node (plain float, plain exact), ReMO, remo-otp (its producers' CPU for the
  * pads it used included) and shares with and without check rows. Weights servers are child processes on loopback
  * TCP (two for shares), so this process's threads' CPU is the node's alone. Also latency, the servers' CPU, and

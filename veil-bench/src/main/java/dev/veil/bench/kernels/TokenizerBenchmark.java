@@ -1,4 +1,4 @@
-package dev.veil.bench;
+package dev.veil.bench.kernels;
 
 import dev.veil.engine.tokenizer.SentencePieceModel;
 import dev.veil.engine.tokenizer.SentencePieceTokenizer;

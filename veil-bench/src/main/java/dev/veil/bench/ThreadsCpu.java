@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;

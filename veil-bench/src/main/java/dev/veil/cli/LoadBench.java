@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.LongAccumulator;
 import javax.net.ssl.SSLContext;
 
 /**
- * {@code veil bench --mode load}: concurrent sessions of every registered scheme that uses weights servers, in
- * turn, through one weights server (shares: two) over mutual TLS 1.3 on loopback, for a bounded time. Every
+ * {@code veil bench load}: concurrent sessions of every registered scheme that uses weights servers, in
+ * turn, through one weights server (shares: two) over mutual TLS 1.3 on loopback, for a given time and until each has
+ * had a given number of answers (so that a loaded machine makes the run longer, never emptier). Every
  * answer must equal the same scheme's answer to the same prompt run alone first; reports latency percentiles,
  * throughput, and the most memory the server held for its peers and the JVM's heap held while loaded. Schemes run
  * in exact mode where they have one and CMIF sanitizes nothing, so that answers repeat; the handshake is not attested.
@@ -42,14 +43,16 @@ final class LoadBench {
     private static final String[] PROMPTS = {"Once upon a time", "The little dog", "Lily and Ben went to the park", "One day, a big"};
 
     private final Path model, tokenizer;
-    private final int sessions, genTokens;
+    private final int sessions, answers, genTokens;
     private final Duration duration;
     private final PrintStream out;
 
-    LoadBench(Path model, Path tokenizer, int sessions, Duration duration, int genTokens, PrintStream out) {
-        if (sessions < 1 || genTokens < 1 || duration.isNegative()) {
-            throw new IllegalArgumentException("load needs sessions, tokens and a duration > 0");
+    /** Each session asks until {@code duration} has passed and it has had at least {@code answers} answers. */
+    LoadBench(Path model, Path tokenizer, int sessions, Duration duration, int answers, int genTokens, PrintStream out) {
+        if (sessions < 1 || genTokens < 1 || answers < 0 || duration.isNegative()) {
+            throw new IllegalArgumentException("load needs --sessions and -n > 0, --answers and --duration >= 0");
         }
+        this.answers = answers;
         this.model = model;
         this.tokenizer = tokenizer;
         this.sessions = sessions;
@@ -85,7 +88,7 @@ final class LoadBench {
         }
         Path keys = Files.createTempDirectory("veil-load-keys");
         char[] password = "load".toCharArray();
-        KeysCommand.write(keys, List.of("127.0.0.1"), 1, password);
+        dev.veil.keys.KeyFiles.writeDeployment(keys, List.of("127.0.0.1"), 1, password);
         SSLContext serverTls = Tls.context(keys.resolve("weights-server"), password, "node");
         SSLContext nodeTls = Tls.context(keys.resolve("node"), password, "weights-server");
         try (var weights = new WeightsServer("load", m.config(), m.linear(), m.node(), null);
@@ -122,7 +125,7 @@ final class LoadBench {
                 threads.add(Thread.ofPlatform().name("load-" + i).start(() -> {
                     int done = 0;
                     try (var node = open(SCHEMES.get(s), m, servers, nodeTls)) {
-                        for (int k = id; System.nanoTime() < deadline && done < mine.length - 1; k++) {
+                        for (int k = id; (System.nanoTime() < deadline || done < answers) && done < mine.length - 1; k++) {
                             int[] p = prompts[k % prompts.length];
                             long t0 = System.nanoTime();
                             int[] answer = answer(node, p);
@@ -131,7 +134,7 @@ final class LoadBench {
                             if (!Arrays.equals(answer, alone[s][k % prompts.length])) mismatches.incrementAndGet();
                         }
                     } catch (RuntimeException e) {
-                        errors.add(SCHEMES.get(s) + " session " + id + ": " + Main.message(e));
+                        errors.add(SCHEMES.get(s) + " session " + id + ": " + Cli.message(e));
                     }
                     mine[0] = done;
                 }));

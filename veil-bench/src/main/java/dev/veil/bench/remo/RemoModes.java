@@ -1,12 +1,12 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
-import dev.veil.experiments.bench.SchemeBench;
+import dev.veil.bench.SchemeBench;
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
 import dev.veil.node.remo.RemoScheme;
 import java.util.Map;
 
-/** remo's benches, one per {@code --mode}: each makes remo from the registry and checks every parameter applied. */
+/** remo's benches, one per {@code veil bench} subcommand: each makes remo from the registry and checks every parameter applied. */
 public final class RemoModes {
     private RemoModes() {}
 

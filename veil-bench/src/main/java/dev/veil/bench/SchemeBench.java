@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,12 +8,12 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * A bench that {@code veil bench --mode MODE} runs on schemes' internals (pools, pads, wire bytes), registered by a
- * line in {@code META-INF/services/dev.veil.experiments.bench.SchemeBench}: the command names none of them, nor their
+ * A bench that {@code veil bench MODE} runs on schemes' internals (pools, pads, wire bytes), registered by a
+ * line in {@code META-INF/services/dev.veil.bench.SchemeBench}: the command names none of them, nor their
  * schemes, which each bench makes from the registry.
  */
 public interface SchemeBench {
-    /** The {@code --mode} that runs it. */
+    /** The {@code veil bench} subcommand that runs it. */
     String mode();
 
     /** Makes its schemes from the registry with the parameters {@code given} (each must apply to one of them), and runs. */

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import dev.veil.engine.model.Model;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
 import dev.veil.engine.inference.Forward;
 import dev.veil.engine.inference.KVCache;
@@ -7,8 +7,8 @@ import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Ring;
-import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.ServerProcess;
+import dev.veil.bench.Decoding;
+import dev.veil.bench.ServerProcess;
 import dev.veil.node.remo.RemoNode;
 import dev.veil.node.remo.RemoScheme;
 import dev.veil.protocol.Frame;
@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code veil bench --mode hostile}: what hostile peers cost a weights server process and an honest node beside them
+ * {@code veil bench hostile}: what hostile peers cost a weights server process and an honest node beside them
  * (docs/hardening.md). An honest ReMO node decodes alone, then beside {@code peers} greeted peers that flood LM-head
  * calls (8 MiB replies) and never read; before that, 8 peers each announce a 256 MiB frame and push 48 MiB of it. The
  * server's resident memory (VmRSS) is sampled while they run and after they leave, against the bound it holds for its

@@ -1,4 +1,4 @@
-package dev.veil.bench;
+package dev.veil.bench.kernels;
 
 import dev.veil.engine.Parallel;
 import dev.veil.engine.tensor.FloatTensor;

@@ -1,4 +1,4 @@
-package dev.veil.experiments.bench;
+package dev.veil.bench;
 
 import dev.veil.node.SchemeParams;
 import dev.veil.node.Schemes;
@@ -7,7 +7,10 @@ import dev.veil.node.remo.RemoScheme;
 import dev.veil.node.shares.SharesScheme;
 import java.util.Map;
 
-/** The scheme benches, one per {@code --mode}: each makes its schemes from the registry and checks every parameter applied. */
+/**
+ * The scheme benches, one per {@code veil bench} subcommand: each makes its schemes from the registry and checks every
+ * parameter applied.
+ */
 public final class BenchModes {
     private BenchModes() {}
 

@@ -24,7 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code veil bench --mode oip}: each scheme with a weights server, its calls over Veil's protocol and over the Open
+ * {@code veil bench oip}: each scheme with a weights server, its calls over Veil's protocol and over the Open
  * Inference Protocol v2 (HTTP/REST, binary tensors) to one weights server in this process on loopback, which serves
  * both ports: the node-visible time per generated token (the median of the runs, the prompt's prefill included), the
  * wire bytes per token (Veil: frames, headers included; OIP: HTTP heads and bodies as the server read and wrote them),

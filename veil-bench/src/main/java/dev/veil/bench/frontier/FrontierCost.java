@@ -1,10 +1,10 @@
-package dev.veil.experiments.frontier;
+package dev.veil.bench.frontier;
 
 import dev.veil.engine.inference.Sampler;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
-import dev.veil.experiments.bench.ServerProcess;
-import dev.veil.experiments.bench.ThreadsCpu;
+import dev.veil.bench.ServerProcess;
+import dev.veil.bench.ThreadsCpu;
 import dev.veil.node.Scheme;
 import dev.veil.node.TrustedNode;
 import dev.veil.protocol.Message;

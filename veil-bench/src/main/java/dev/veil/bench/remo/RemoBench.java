@@ -1,7 +1,7 @@
-package dev.veil.experiments.bench.remo;
+package dev.veil.bench.remo;
 
-import dev.veil.experiments.bench.Decoding;
-import dev.veil.experiments.bench.ThreadsCpu;
+import dev.veil.bench.Decoding;
+import dev.veil.bench.ThreadsCpu;
 import dev.veil.node.Bytes;
 import dev.veil.engine.Parallel;
 import dev.veil.engine.inference.Forward;
@@ -26,7 +26,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * {@code veil bench --mode remo}: ReMO against the plain engine in one run. A weights server and a trusted node
+ * {@code veil bench remo}: ReMO against the plain engine in one run. A weights server and a trusted node
  * in this process are joined by a loopback TCP socket; their runs are interleaved with the plain engine's.
  * Reports prefill and decode tokens/s and their ratio (medians), bytes on the wire per token, where a ReMO
  * decode step spends its time, each role's memory, and the set-up cost and pool memory against m.
