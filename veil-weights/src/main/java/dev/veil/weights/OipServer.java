@@ -12,13 +12,12 @@ import dev.veil.protocol.oip.Oip;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.ServerMetrics;
-import dev.veil.protocol.transport.Tls;
+import dev.veil.protocol.transport.TcpServer;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -35,7 +34,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -82,19 +80,7 @@ public final class OipServer implements AutoCloseable {
     /** Serves {@code weights} on {@code host:port} (0: any free port), over mutual TLS when {@code tls} is given. */
     public static OipServer start(WeightsServer weights, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log)
             throws IOException {
-        ServerSocket listener;
-        try {
-            InetAddress address = InetAddress.getByName(host);
-            if (tls == null) {
-                listener = new ServerSocket(port, 64, address);
-            } else {
-                var secure = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(port, 64, address);
-                Tls.configure(secure);
-                listener = secure;
-            }
-        } catch (java.net.BindException e) {
-            throw new IOException("cannot listen for the Open Inference Protocol on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
+        var listener = TcpServer.listen(host, port, tls, "cannot listen for the Open Inference Protocol on ");
         return new OipServer(listener, weights, limits, log);
     }
 

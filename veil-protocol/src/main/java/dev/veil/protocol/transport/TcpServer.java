@@ -58,23 +58,26 @@ public final class TcpServer implements AutoCloseable {
     /** Listens on {@code host:port} (port 0 picks a free one); logs connection events to {@code log}. */
     public static TcpServer start(Service service, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log)
             throws IOException {
-        ServerSocket listener;
+        return new TcpServer(listen(host, port, tls, "cannot listen on "), service, limits, log);
+    }
+
+    /**
+     * A listening socket on {@code host:port} (0: any free port), mutual TLS 1.3 when {@code tls} is given; {@code what} opens the
+     * one-line error ("cannot listen on ").
+     */
+    public static ServerSocket listen(String host, int port, SSLContext tls, String what) throws IOException {
         try {
             InetAddress address = InetAddress.getByName(host);
-            if (tls == null) {
-                listener = new ServerSocket(port, 64, address);
-            } else {
-                var secure = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(port, 64, address);
-                Tls.configure(secure); // TLS 1.3 only, client certificate required
-                listener = secure;
-            }
+            if (tls == null) return new ServerSocket(port, 64, address);
+            var secure = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(port, 64, address);
+            Tls.configure(secure); // TLS 1.3 only, client certificate required
+            return secure;
         } catch (java.net.UnknownHostException e) {
-            throw new IOException("cannot listen on " + host + ":" + port + ": unknown host '" + host + "'", e);
+            throw new IOException(what + host + ":" + port + ": unknown host '" + host + "'", e);
         } catch (java.net.BindException e) {
-            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+            throw new IOException(what + host + ":" + port + ": " + e.getMessage()
                     + (port != 0 && "Address already in use".equals(e.getMessage()) ? " (port " + port + " is taken)" : ""), e);
         }
-        return new TcpServer(listener, service, limits, log);
     }
 
     /** Listens with {@code limits}, logging connection events to standard error. */
