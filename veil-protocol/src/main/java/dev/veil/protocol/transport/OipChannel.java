@@ -130,7 +130,7 @@ public final class OipChannel implements Channel {
         try {
             return answer(r, ring, n, dOut, scales);
         } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, peer() + " answered " + model + " wrongly: " + e.getMessage());
+            throw new ProtocolException(ErrorCode.BAD_FRAME, peer() + " answered " + model + " wrongly: " + oneLine(e.getMessage()));
         }
     }
 
@@ -155,7 +155,8 @@ public final class OipChannel implements Channel {
             }
             if (scales) tensor(meta, "outputs", Oip.ROW_SCALES);
         } catch (IllegalArgumentException e) {
-            throw new ProtocolException(ErrorCode.BAD_SHAPE, peer() + ": model '" + model + "' does not fit the node's model: " + e.getMessage());
+            throw new ProtocolException(ErrorCode.BAD_SHAPE, peer() + ": model '" + model + "' does not fit the node's model: "
+                    + oneLine(e.getMessage()));
         }
         checked.put(model, true);
     }
@@ -234,10 +235,17 @@ public final class OipChannel implements Channel {
         return new Message.Error(code, "HTTP " + r.status() + errorText(r.body()));
     }
 
+    /** Text from the server (its error, its tensors' names, types and shapes) as one line: control characters as '?'. */
+    static String oneLine(String text) {
+        var b = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || c == 0x2028 || c == 0x2029 ? '?' : c));
+        return b.toString();
+    }
+
     private static String errorText(byte[] body) {
         try {
             var o = Json.object(Json.parse(body, 0, body.length), "an error");
-            return ": " + Json.string(o.get("error"), "error").lines().findFirst().orElse("");
+            return ": " + oneLine(Json.string(o.get("error"), "error").lines().findFirst().orElse(""));
         } catch (IllegalArgumentException e) {
             return "";
         }
