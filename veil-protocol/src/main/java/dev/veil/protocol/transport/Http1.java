@@ -85,7 +85,12 @@ public final class Http1 implements OipChannel.Transport {
                 c.out.flush();
                 if (watch != null) watch.cancel(false);
                 Reply r = c.reader.next(most);
-                if (r.keepAlive() && !c.reader.leftover() && !closed) idle.offerFirst(c); else c.close();
+                if (r.keepAlive() && !c.reader.leftover() && !closed) {
+                    idle.offerFirst(c);
+                    if (closed) close(); // closed meanwhile: no socket outlives the channel
+                } else {
+                    c.close();
+                }
                 return r.withSent(head.length + (body == null ? 0 : body.length));
             } catch (EOFException e) {
                 c.close();
@@ -304,7 +309,7 @@ public final class Http1 implements OipChannel.Transport {
             while (true) {
                 String l = line();
                 int end = l.indexOf(';');
-                long size = number(end < 0 ? l : l.substring(0, end), 16, 8, "a chunk size");
+                long size = number(end < 0 ? l : l.substring(0, end), 16, 8, "chunk size");
                 if (size == 0) break;
                 if (length + size > most) throw new ProtocolException(ErrorCode.TOO_LARGE, "it sent a reply of over " + most + " bytes");
                 body = bytes(body, length, (int) (length + size));

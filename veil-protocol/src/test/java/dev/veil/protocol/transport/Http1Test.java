@@ -187,7 +187,7 @@ class Http1Test {
             {"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello", "a malformed Content-Length"},
             {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "Transfer-Encoding 'gzip, chunked' is not supported"},
             {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n", "a chunk longer than its size"},
-            {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000000\r\n", "a malformed a chunk size"},
+            {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000000\r\n", "a malformed chunk size"},
             {"HTTP/1.1 200 OK\r\n\r\n", "a reply without Content-Length or chunks"},
             {"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", "a line ending in LF alone"},
             {"HTTP/1.1 200 OK\r\n Content-Length: 0\r\n\r\n", "a malformed header name"},
