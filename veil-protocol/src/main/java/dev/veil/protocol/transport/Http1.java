@@ -37,6 +37,8 @@ public final class Http1 implements OipChannel.Transport {
     public static final int MAX_HEAD = 16 << 10;
     /** Requests up to this size are written without a watchdog: an idle kept-alive socket's send buffer takes them. */
     private static final int WATCHED_WRITE = 8 << 10;
+    /** The most bytes of a chunk's size line, extensions included. */
+    private static final int CHUNK_LINE = 256;
     private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 
     private final String host, name;
@@ -307,6 +309,7 @@ public final class Http1 implements OipChannel.Transport {
             byte[] body = new byte[1024];
             int length = 0;
             while (true) {
+                headBytes = MAX_HEAD - CHUNK_LINE; // a size line (with any extensions) of at most CHUNK_LINE bytes, however many chunks
                 String l = line();
                 int end = l.indexOf(';');
                 long size = number(end < 0 ? l : l.substring(0, end), 16, 8, "chunk size");
@@ -316,7 +319,8 @@ public final class Http1 implements OipChannel.Transport {
                 length += (int) size;
                 if (!line().isEmpty()) throw bad("a chunk longer than its size");
             }
-            headers(new LinkedHashMap<>(), false); // trailers: read, bounded with the head, dropped
+            headBytes = 0;
+            headers(new LinkedHashMap<>(), false); // trailers: read, bounded as a head, dropped
             return Arrays.copyOf(body, length);
         }
 

@@ -167,6 +167,11 @@ class Http1Test {
         var r = read(chunked, 5);
         assertArrayEquals(ascii("hello"), r.body());
         assertTrue(r.keepAlive());
+        var many = new StringBuilder("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 10_000; i++) many.append("1\r\nx\r\n"); // more size lines than a head may hold: each is bounded alone
+        assertEquals(10_000, read(many.append("0\r\n\r\n").toString(), 10_000).body().length);
+        var longLine = refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + "e".repeat(300) + "\r\nx\r\n0\r\n\r\n");
+        assertEquals(ErrorCode.TOO_LARGE, longLine.code(), longLine.getMessage());
         var e = assertThrows(ProtocolException.class, () -> read(chunked, 4));
         assertEquals(ErrorCode.TOO_LARGE, e.code());
         assertEquals("it sent a reply of over 4 bytes", e.getMessage());
