@@ -62,8 +62,9 @@ final class OipBench {
                         + "timed runs each, loopback, one weights server in this process serving both ports%n", id, tokens, PROMPT,
                         input.length, warmup, repetitions);
                 out.println();
-                out.println("| scheme | Veil ms/token | OIP ms/token | OIP / Veil | Veil bytes/token | OIP bytes/token | same tokens |");
-                out.println("|---|---:|---:|---:|---:|---:|---|");
+                out.println("| scheme | Veil ms/token | OIP ms/token | OIP / Veil | OIP over the JDK's HttpClient ms/token | JDK / Veil "
+                        + "| Veil bytes/token | OIP bytes/token | same tokens |");
+                out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|");
                 var configs = List.of(new Config("remo (float)", "remo", Map.of()),
                         new Config("remo (exact, Z_2^64)", "remo", Map.of("numeric", "exact")),
                         new Config("remo-otp", "remo-otp", Map.of()), new Config("shares", "shares", Map.of()));
@@ -71,16 +72,19 @@ final class OipBench {
                 for (Config c : configs) {
                     var veil = new Side(c, m, id, () -> TcpChannel.connect("127.0.0.1", tcp.port(), null, deadline), null);
                     var http = new Side(c, m, id, () -> OipChannel.connect("127.0.0.1", oip.port(), null, deadline, dims), oip);
-                    try (veil; http) {
-                        // alternated run by run, so that the other load of a shared machine falls on both alike
+                    var jdk = new Side(c, m, id, () -> jdkChannel(oip.port(), deadline, dims), oip);
+                    try (veil; http; jdk) {
+                        // alternated run by run, so that the other load of a shared machine falls on all alike
                         for (int r = -warmup; r < repetitions; r++) {
                             veil.run(input, r);
                             http.run(input, r);
+                            jdk.run(input, r);
                         }
                     }
-                    out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.2fx | %.0f | %.0f | %s |%n", c.label(), veil.msPerToken(),
-                            http.msPerToken(), http.msPerToken() / veil.msPerToken(), veil.bytesPerToken(), http.bytesPerToken(),
-                            Arrays.equals(veil.generated, http.generated) ? "yes" : "NO");
+                    boolean same = Arrays.equals(veil.generated, http.generated) && Arrays.equals(veil.generated, jdk.generated);
+                    double v = veil.msPerToken(), h = http.msPerToken(), j = jdk.msPerToken();
+                    out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.2fx | %.3f | %.2fx | %.0f | %.0f | %s |%n", c.label(), v, h, h / v, j,
+                            j / v, veil.bytesPerToken(), http.bytesPerToken(), same ? "yes" : "NO");
                 }
                 perCall(tcp.port(), oip.port(), dims, id);
             } finally {
@@ -91,9 +95,15 @@ final class OipBench {
         return 0;
     }
 
+    /** An OIP channel over the JDK's HTTP client (the node's client before Http1), for comparison. */
+    private static Channel jdkChannel(int port, Duration deadline, ModelDims dims) {
+        return OipChannel.over(new JdkOipTransport("127.0.0.1", port, deadline), "127.0.0.1", port, deadline, dims);
+    }
+
     /**
-     * One LINEAR of one row (QKV of layer 0, float) over and over, alternating: Veil's client, the JDK's HTTP client
-     * (OipChannel), and a bare HTTP/1.1 exchange on one socket (the same bytes, no client library): where the time goes.
+     * One LINEAR of one row (QKV of layer 0, float) over and over, alternating: Veil's client, the node's OIP client
+     * (OipChannel on Http1), the same channel over the JDK's HTTP client, and a bare HTTP/1.1 exchange on one socket (the
+     * same bytes, no client library): where the time goes.
      */
     private void perCall(int veilPort, int oipPort, ModelDims dims, String id) throws Exception {
         int d = dims.dim(), calls = 2000;
@@ -106,12 +116,14 @@ final class OipBench {
                 + "\r\nInference-Header-Content-Length: " + head.length + "\r\n\r\n" + json)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         request = Arrays.copyOf(request, request.length + 4 * d);
-        double[][] us = new double[3][repetitions];
+        double[][] us = new double[4][repetitions];
         try (var veil = TcpChannel.connect("127.0.0.1", veilPort, null, Duration.ofSeconds(60));
              var http = OipChannel.connect("127.0.0.1", oipPort, null, Duration.ofSeconds(60), dims);
+             var jdk = jdkChannel(oipPort, Duration.ofSeconds(60), dims);
              var raw = new java.net.Socket("127.0.0.1", oipPort)) {
             veil.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
             http.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
+            jdk.call(new dev.veil.protocol.Message.Hello(id), dev.veil.protocol.Message.Welcome.class);
             raw.setTcpNoDelay(true);
             var in = new java.io.BufferedInputStream(raw.getInputStream());
             var out = raw.getOutputStream();
@@ -127,18 +139,22 @@ final class OipBench {
                     skipReply(in);
                 }
                 long t3 = System.nanoTime();
+                for (int i = 0; i < calls; i++) jdk.exchange(call);
+                long t4 = System.nanoTime();
                 if (r < 0) continue;
                 us[0][r] = (t1 - t0) / 1e3 / calls;
                 us[1][r] = (t2 - t1) / 1e3 / calls;
                 us[2][r] = (t3 - t2) / 1e3 / calls;
+                us[3][r] = (t4 - t3) / 1e3 / calls;
             }
         }
         for (double[] u : us) Arrays.sort(u);
         out.println();
+        int mid = repetitions / 2;
         out.printf(Locale.ROOT, "One LINEAR of 1 row (blk.0.attn_qkv, FP32), %d calls a run, median of %d runs: Veil's client %.1f us, "
-                + "OIP over the JDK's HTTP client %.1f us (%.2fx), OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx)%n", calls,
-                repetitions, us[0][repetitions / 2], us[1][repetitions / 2], us[1][repetitions / 2] / us[0][repetitions / 2],
-                us[2][repetitions / 2], us[2][repetitions / 2] / us[0][repetitions / 2]);
+                + "OIP over the node's client (Http1) %.1f us (%.2fx), OIP over the JDK's HTTP client %.1f us (%.2fx), "
+                + "OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx)%n", calls, repetitions, us[0][mid], us[1][mid],
+                us[1][mid] / us[0][mid], us[3][mid], us[3][mid] / us[0][mid], us[2][mid], us[2][mid] / us[0][mid]);
     }
 
     /** Reads one HTTP reply (head and Content-Length body) and drops it. */

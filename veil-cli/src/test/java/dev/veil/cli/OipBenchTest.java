@@ -8,7 +8,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** veil bench oip on stories260K, tiny settings: every scheme over both protocols, the same tokens, both figures. */
+/**
+ * veil bench oip on stories260K, tiny settings: every scheme over both protocols (OIP over the node's client and the
+ * JDK's), the same tokens, both figures.
+ */
 @Timeout(300)
 class OipBenchTest {
     @Test
@@ -16,7 +19,7 @@ class OipBenchTest {
         var run = CliRun.of("bench", "oip", "--model", Shared.storiesBin().toString(), "-n", "4", "-r", "1", "--warmup", "0");
         assertEquals(0, run.code(), run.err());
         var row = Pattern.compile("^\\| (remo \\(float\\)|remo \\(exact, Z_2\\^64\\)|remo-otp|shares) "
-                + "\\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+x \\| "
+                + "\\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+x \\| [0-9.]+ \\| [0-9.]+x \\| "
                 + "(\\d+) \\| (\\d+) \\| (yes|NO) \\|$", Pattern.MULTILINE).matcher(run.out());
         int rows = 0;
         while (row.find()) {
@@ -26,6 +29,7 @@ class OipBenchTest {
         }
         assertEquals(4, rows, run.out());
         assertTrue(run.out().contains("OIP as a bare HTTP/1.1 exchange on one socket"), run.out());
+        assertTrue(run.out().contains("OIP over the node's client (Http1)"), run.out());
     }
 
     @Test

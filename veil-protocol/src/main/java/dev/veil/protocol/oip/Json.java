@@ -97,7 +97,7 @@ public final class Json {
             case 'n' -> word("null", null);
             default -> {
                 if (c == '-' || (c >= '0' && c <= '9')) yield number();
-                throw fault("unexpected character '" + (char) c + "'");
+                throw fault("unexpected character " + shown(c));
             }
         };
     }
@@ -227,7 +227,7 @@ public final class Json {
                     }
                     at += 4;
                 }
-                default -> throw fault("bad escape '\\" + (char) e + "'");
+                default -> throw fault("bad escape \\ then " + shown(e));
             }
             run = at;
         }
@@ -259,6 +259,11 @@ public final class Json {
     }
 
     /** {@code s} as a JSON string literal. */
+    /** A byte of the input as an error may show it: printable ASCII quoted, anything else by its code (never a line break). */
+    private static String shown(int b) {
+        return b > 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format(java.util.Locale.ROOT, "byte 0x%02x", b & 0xff);
+    }
+
     public static String quote(String s) {
         var out = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {

@@ -8,24 +8,13 @@ import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.oip.Json;
 import dev.veil.protocol.oip.Oip;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * The client end of a weights server that speaks the Open Inference Protocol v2 over HTTP/REST with binary tensors
@@ -33,25 +22,35 @@ import javax.net.ssl.SSLParameters;
  * same with the ring's row scales asked for as a second output, a SEEDED_LINEAR its expanded rows (the protocol cannot
  * carry a seed). HELLO checks the server is ready and answers with the node's own shape: the protocol has no greeting;
  * each model's metadata is checked against that shape on its first use. CMIF's decoder calls and attestation have
- * no form in the protocol and are refused here. The JDK's HTTP client, HTTP/1.1, over mutual TLS 1.3 when a context
- * is given. Every reply is bounded before it is read (by the size of the answer asked for) and checked for its
+ * no form in the protocol and are refused here. HTTP/1.1 by {@link Http1} (kept-alive sockets, strict replies), over mutual
+ * TLS 1.3 when a context is given. Every reply is bounded before it is read (by the size of the answer asked for) and checked for its
  * shape and type: a server that lies or stalls fails the call, as on the Veil protocol.
  */
 public final class OipChannel implements Channel {
     /** The frame limit announced to the node (calls are sized by it): a body of this size or less. */
     public static final int MAX_BODY = 64 << 20;
 
-    private final HttpClient http;
-    private final URI base;
+    private final Transport http;
     private final String name;
     private final Duration timeout;
     private final ModelDims shape;
     private final Traffic traffic = new Traffic();
     private final Map<String, Boolean> checked = new ConcurrentHashMap<>();
 
-    private OipChannel(HttpClient http, URI base, String name, Duration timeout, ModelDims shape) {
+    /**
+     * HTTP/1.1 exchanges with an OIP server: a GET where {@code body} is null, else a POST of {@code body} whose JSON header
+     * is its first {@code headerLength} bytes; the reply's body at most {@code most} bytes, all within {@code timeout}.
+     * Failures are one-line {@link ProtocolException}s. {@link Http1} is the node's; a bench may put another behind.
+     */
+    public interface Transport extends AutoCloseable {
+        Http1.Reply exchange(String path, int headerLength, byte[] body, long most, Duration timeout);
+
+        @Override
+        void close();
+    }
+
+    private OipChannel(Transport http, String name, Duration timeout, ModelDims shape) {
         this.http = http;
-        this.base = base;
         this.name = name;
         this.timeout = timeout;
         this.shape = shape;
@@ -62,18 +61,13 @@ public final class OipChannel implements Channel {
      * {@code shape}; nothing is sent until the first call.
      */
     public static OipChannel connect(String host, int port, SSLContext tls, Duration timeout, ModelDims shape) {
-        var b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .executor(Runnable::run); // replies complete on the client's selector thread: one thread hop fewer a call
-        if (tls != null) {
-            var p = new SSLParameters();
-            p.setProtocols(Tls.PROTOCOLS);
-            p.setCipherSuites(Tls.SUITES);
-            b.sslContext(tls).sslParameters(p);
-        }
+        return over(new Http1(host, port, tls), host, port, timeout, shape);
+    }
+
+    /** A channel over {@code transport} to the OIP server at {@code host:port} (named in errors). */
+    public static OipChannel over(Transport transport, String host, int port, Duration timeout, ModelDims shape) {
         String h = host.contains(":") ? "[" + host + "]" : host;
-        var base = URI.create((tls == null ? "http://" : "https://") + h + ":" + port);
-        return new OipChannel(b.build(), base, h + ":" + port, timeout, shape);
+        return new OipChannel(transport, h + ":" + port, timeout, shape);
     }
 
     @Override
@@ -81,7 +75,7 @@ public final class OipChannel implements Channel {
         return switch (request) {
             case Message.Hello h -> {
                 var r = get("/v2/health/ready");
-                if (r.statusCode() != 200) throw refused("is not ready (HTTP " + r.statusCode() + ")");
+                if (r.status() != 200) throw refused("is not ready (HTTP " + r.status() + ")");
                 yield new Message.Welcome(h.modelId(), shape, MAX_BODY);
             }
             case Message.Linear l -> {
@@ -129,17 +123,14 @@ public final class OipChannel implements Channel {
         var body = ByteBuffer.allocate(Math.toIntExact(head.length + input.dataBytes()));
         body.put(head);
         Oip.write(input, body);
-        var request = HttpRequest.newBuilder(base.resolve("/v2/models/" + model + "/infer")).timeout(timeout)
-                .header("Content-Type", "application/octet-stream").header(Oip.HEADER_LENGTH, String.valueOf(head.length))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build();
         long expected = (long) n * dOut * Oip.elementBytes(ring) + (scales ? 4L * dOut : 0);
         // a JSON answer (a server that ignores binary_data) takes up to ~25 characters a value
-        var r = send(request, head.length + input.dataBytes(), Oip.MAX_JSON_HEADER + Math.max(expected, 26 * expected / 4));
-        if (r.statusCode() != 200) return error(r);
+        var r = send("/v2/models/" + model + "/infer", head.length, body.array(), Oip.MAX_JSON_HEADER + Math.max(expected, 26 * expected / 4));
+        if (r.status() != 200) return error(r);
         try {
             return answer(r, ring, n, dOut, scales);
         } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, peer() + " answered " + model + " wrongly: " + e.getMessage());
+            throw new ProtocolException(ErrorCode.BAD_FRAME, peer() + " answered " + model + " wrongly: " + oneLine(e.getMessage()));
         }
     }
 
@@ -147,9 +138,9 @@ public final class OipChannel implements Channel {
     private void check(String model, String type, int dIn, int dOut, boolean scales) {
         if (checked.containsKey(model)) return;
         var r = get("/v2/models/" + model);
-        if (r.statusCode() != 200) {
-            throw new ProtocolException(r.statusCode() == 404 ? ErrorCode.UNKNOWN_MODEL : ErrorCode.SERVER_ERROR,
-                    peer() + " does not serve model '" + model + "' (HTTP " + r.statusCode() + errorText(r.body()) + ")");
+        if (r.status() != 200) {
+            throw new ProtocolException(r.status() == 404 ? ErrorCode.UNKNOWN_MODEL : ErrorCode.SERVER_ERROR,
+                    peer() + " does not serve model '" + model + "' (HTTP " + r.status() + errorText(r.body()) + ")");
         }
         try {
             var meta = Json.object(Json.parse(r.body(), 0, r.body().length), "model metadata");
@@ -164,7 +155,8 @@ public final class OipChannel implements Channel {
             }
             if (scales) tensor(meta, "outputs", Oip.ROW_SCALES);
         } catch (IllegalArgumentException e) {
-            throw new ProtocolException(ErrorCode.BAD_SHAPE, peer() + ": model '" + model + "' does not fit the node's model: " + e.getMessage());
+            throw new ProtocolException(ErrorCode.BAD_SHAPE, peer() + ": model '" + model + "' does not fit the node's model: "
+                    + oneLine(e.getMessage()));
         }
         checked.put(model, true);
     }
@@ -181,12 +173,12 @@ public final class OipChannel implements Channel {
         return Json.list(t.get("shape"), "a shape");
     }
 
-    private Answer answer(HttpResponse<byte[]> r, Ring ring, int n, int dOut, boolean scales) {
+    private Answer answer(Http1.Reply r, Ring ring, int n, int dOut, boolean scales) {
         byte[] b = r.body();
         int headerLength = b.length;
-        var hl = r.headers().firstValue(Oip.HEADER_LENGTH);
-        if (hl.isPresent()) {
-            headerLength = Integer.parseInt(hl.get());
+        var hl = r.headers().get(Oip.HEADER_LENGTH.toLowerCase(java.util.Locale.ROOT));
+        if (hl != null) {
+            headerLength = Integer.parseInt(hl);
             if (headerLength < 0 || headerLength > b.length) throw new IllegalArgumentException(Oip.HEADER_LENGTH + " past the body");
         }
         var head = Json.object(Json.parse(b, 0, headerLength), "the reply");
@@ -231,8 +223,8 @@ public final class OipChannel implements Channel {
     }
 
     /** An error status as the Veil protocol's error: a fault of the request (no failover) or of the server. */
-    private Message.Error error(HttpResponse<byte[]> r) {
-        ErrorCode code = switch (r.statusCode()) {
+    private Message.Error error(Http1.Reply r) {
+        ErrorCode code = switch (r.status()) {
             case 400, 422 -> ErrorCode.BAD_SHAPE;
             case 413 -> ErrorCode.TOO_LARGE;
             case 404 -> ErrorCode.UNKNOWN_MODEL;
@@ -240,97 +232,35 @@ public final class OipChannel implements Channel {
             case 503, 429 -> ErrorCode.BUSY;
             default -> ErrorCode.SERVER_ERROR;
         };
-        return new Message.Error(code, "HTTP " + r.statusCode() + errorText(r.body()));
+        return new Message.Error(code, "HTTP " + r.status() + errorText(r.body()));
+    }
+
+    /** Text from the server (its error, its tensors' names, types and shapes) as one line: control characters as '?'. */
+    static String oneLine(String text) {
+        var b = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || c == 0x2028 || c == 0x2029 ? '?' : c));
+        return b.toString();
     }
 
     private static String errorText(byte[] body) {
         try {
             var o = Json.object(Json.parse(body, 0, body.length), "an error");
-            return ": " + Json.string(o.get("error"), "error").lines().findFirst().orElse("");
+            return ": " + oneLine(Json.string(o.get("error"), "error").lines().findFirst().orElse(""));
         } catch (IllegalArgumentException e) {
             return "";
         }
     }
 
-    private HttpResponse<byte[]> get(String path) {
-        var request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
-        return send(request, 0, 1 << 20);
+    private Http1.Reply get(String path) {
+        return send(path, -1, null, 1 << 20);
     }
 
-    /** Sends {@code request} and reads its reply, at most {@code most} bytes of body, all within the deadline. */
-    private HttpResponse<byte[]> send(HttpRequest request, long bodyBytes, long most) {
-        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(request, info -> bounded(info, most));
-        try {
-            var r = f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            // what crossed the wire, but for the headers the client adds on its own (Host, User-Agent, Content-Length)
-            traffic.sent(request.uri().getRawPath().length() + 200 + bodyBytes);
-            traffic.received(r.body().length + 100 + r.headers().map().toString().length());
-            return r;
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            throw new ProtocolException(ErrorCode.TIMEOUT, "no reply from " + peer() + " within " + TcpServer.duration(timeout));
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ProtocolException(ErrorCode.CLOSED, "interrupted waiting for " + peer());
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof ProtocolException p) throw p;
-            throw new ProtocolException(ErrorCode.CLOSED, peer() + ": " + (c.getMessage() == null ? c.toString() : c.getMessage()));
-        }
-    }
-
-    /** A body of at most {@code most} bytes: a server that announces or sends more fails the call before it is all held. */
-    private HttpResponse.BodySubscriber<byte[]> bounded(HttpResponse.ResponseInfo info, long most) {
-        long announced = info.headers().firstValueAsLong("content-length").orElse(-1);
-        var inner = HttpResponse.BodySubscribers.ofByteArray();
-        return new HttpResponse.BodySubscriber<>() {
-            long seen;
-            Flow.Subscription subscription;
-            boolean failed;
-
-            @Override
-            public CompletionStage<byte[]> getBody() {
-                return inner.getBody();
-            }
-
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription = s;
-                inner.onSubscribe(s);
-                if (announced > most) {
-                    fail(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " announced a reply of " + announced + " bytes; at most "
-                            + most + " were asked for"));
-                }
-            }
-
-            @Override
-            public void onNext(List<ByteBuffer> items) {
-                if (failed) return;
-                for (ByteBuffer b : items) seen += b.remaining();
-                if (seen > most) {
-                    fail(new ProtocolException(ErrorCode.TOO_LARGE, peer() + " sent a reply of over " + most + " bytes"));
-                    return;
-                }
-                inner.onNext(items);
-            }
-
-            private void fail(ProtocolException e) {
-                failed = true;
-                subscription.cancel();
-                inner.onError(e);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                if (!failed) inner.onError(t);
-            }
-
-            @Override
-            public void onComplete() {
-                if (!failed) inner.onComplete();
-            }
-        };
+    /** Sends a request (a GET where {@code body} is null) and reads its reply, its body at most {@code most} bytes. */
+    private Http1.Reply send(String path, int headerLength, byte[] body, long most) {
+        var r = http.exchange(path, headerLength, body, most, timeout);
+        traffic.sent(r.bytesSent());
+        traffic.received(r.bytesReceived());
+        return r;
     }
 
     @Override
@@ -345,6 +275,6 @@ public final class OipChannel implements Channel {
 
     @Override
     public void close() {
-        http.shutdownNow();
+        http.close();
     }
 }
