@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every command line of the shell blocks in README.md and the quick starts of docs/serve.md and docs/trust.md, run as
+ * Every command line of the shell blocks in README.md and the quick starts of docs/serve.md, trust.md, oip.md and deploy.md, run as
  * shown: through ./veil (the built veil.jar) and the real curl, one block at a time, in a scratch directory laid out as
  * a checkout is ({@code ../shared} beside it, its own HOME), so a document that drifts from the CLI fails the build.
  *
@@ -40,11 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeCommandsIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final List<String> DOCUMENTS = List.of("README.md", "docs/serve.md", "docs/trust.md");
+    private static final List<String> DOCUMENTS = List.of("README.md", "docs/serve.md", "docs/trust.md", "docs/oip.md", "docs/deploy.md");
     private static final String SKIP = "<!-- not run by the tests:";
     private static final Pattern SERVER = Pattern.compile("^\\./veil (serve|proxy|weights-server)\\b");
     private static final Pattern READY = Pattern.compile("ready on |listening on ");
-    private static final Pattern EXAMPLE_PORT = Pattern.compile("\\b(7070|8080|8081|8443)\\b");
+    private static final Pattern EXAMPLE_PORT = Pattern.compile("\\b(7070|8000|8080|8081|8443)\\b");
     /** Appended to the attack lab's commands (options they do not set already): a small attacker, same victims. */
     private static final List<String> SMALL = List.of("--train-sentences", "40", "--epochs", "2", "--hidden", "32", "--inversion-steps",
             "0", "--no-similarity", "--cost-tokens", "2", "--cost-runs", "1");
