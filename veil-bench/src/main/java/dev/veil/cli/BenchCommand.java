@@ -246,15 +246,23 @@ final class BenchCommand {
     }
 
     @Command(name = "engines", mixinStandardHelpOptions = true,
-            description = "The weights server's Java kernels against ONNX Runtime, per call class, float and both rings (docs/onnx.md).")
+            description = "The weights server's Java kernels against ONNX Runtime and the two routed by rows, per call class, "
+                    + "float and both rings (docs/onnx.md).")
     static final class Engines implements Callable<Integer> {
         @Mixin ModelOptions model;
         @Mixin EngineOptions engine;
         @Mixin Runs runs;
 
+        @Option(names = "--rows", split = ",", defaultValue = "1,16,128", description = "rows per call (default: ${DEFAULT-VALUE})")
+        int[] rows;
+
+        @Option(names = "--int-graph", description = "time ONNX Runtime's int ring graph as well (several times slower than f64)")
+        boolean intGraph;
+
         @Override
         public Integer call() throws Exception {
-            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), runs.repetitions, runs.warmup, System.out);
+            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), rows, intGraph, runs.repetitions, runs.warmup,
+                    System.out);
         }
     }
 

@@ -46,6 +46,9 @@ public final class OrtEngine implements LinearEngine {
         }
     }
 
+    /** Rows a batch may always take: a 128-token prefill whole, measured with veil bench engines (BENCHMARKS.md, "Routing"). */
+    public static final int MIN_BATCH_ROWS = 128;
+
     private record Entry(OrtSession session, int cols, int rows, float[] rowScales) {}
 
     private final OrtEnvironment env;
@@ -184,6 +187,12 @@ public final class OrtEngine implements LinearEngine {
         } catch (OrtException ex) {
             throw new IllegalStateException("ONNX Runtime failed on " + id + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /** ONNX Runtime gains on whole prefills, not on the 16-row batches Veil's kernels want (BENCHMARKS.md, "Routing"). */
+    @Override
+    public int minBatchRows() {
+        return MIN_BATCH_ROWS;
     }
 
     @Override

@@ -90,7 +90,8 @@ public final class WeightsServer implements Service, AutoCloseable {
         this.transcript = transcript;
         this.maxPayload = maxPayload;
         this.batcher = new LinearBatcher(this::multiply, id -> (long) shape.inDim(id.projection()) * shape.outDim(id.projection()),
-                owner -> !((Peer) owner).backlogged(), MAX_BATCH_ROWS); // a peer that does not read gets no more computed
+                owner -> !((Peer) owner).backlogged(), // a peer that does not read gets no more computed
+                MAX_BATCH_ROWS, engine.minBatchRows());
         this.decoder = decoder;
     }
 
@@ -277,6 +278,7 @@ public final class WeightsServer implements Service, AutoCloseable {
         dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_decode_rows_total", "Rows of CMIF decode calls.", decodeRows.sum());
         dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_sessions_open", "CMIF sessions open now.", openSessions());
         dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_cache_bytes", "Bytes of CMIF KV caches held now.", cacheBytes());
+        engine.prometheus(out);
     }
 
     @Override
