@@ -63,9 +63,9 @@ public final class EngineBench {
             try (var ortF64 = OrtEngine.open(f64, OrtEngine.Device.CPU, threads);
                  var ortInt = intGraph ? OrtEngine.open(integer, OrtEngine.Device.CPU, threads) : null) {
                 var routed = RoutedEngine.open(java, ModelDims.of(c), ortF64, RoutedEngine.DEFAULT_MIN_ROWS);
-                out.printf(Locale.ROOT, "veil bench engines: %s each (Java kernels; %s); routed: %s; "
+                out.printf(Locale.ROOT, "veil bench engines: %s each (Java kernels; %s); %s; "
                         + "%d warm-up calls, %d rounds of >= %d ms each; wall ms per call (process CPU ms per call)%n",
-                        dev.veil.protocol.Counts.of(threads, "thread"), ortF64.describe(), RoutedEngine.DEFAULT_MIN_ROWS, warmup, rounds,
+                        dev.veil.protocol.Counts.of(threads, "thread"), ortF64.describe(), routed.describe(), warmup, rounds,
                         ROUND_NANOS / 1_000_000);
                 out.println();
                 out.println("| matrix | out × in | numeric | rows | Java |" + (intGraph ? " ORT, int graph |" : "")

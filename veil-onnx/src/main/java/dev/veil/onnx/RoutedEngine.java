@@ -24,11 +24,14 @@ import java.util.concurrent.atomic.LongAdder;
  * and numeric mode and refuses them when they disagree.
  */
 public final class RoutedEngine implements LinearEngine {
+    /** A threshold no batch reaches: every call in that mode goes to the Java kernels. */
+    public static final int NEVER = Integer.MAX_VALUE;
     /**
-     * Rows from which ONNX Runtime answers, per numeric mode, measured with {@code veil bench engines --rows ...} at the
-     * 1B shape (BENCHMARKS.md, "Routing"): the least batch at which it was faster at both matrices.
+     * Rows from which ONNX Runtime answers, per numeric mode, measured with {@code veil bench engines --rows 1,4,8,16,32,64,128}
+     * at the 1B shape (BENCHMARKS.md, "Routing"): float and z32 from 32 rows, where ONNX Runtime was ahead on both matrices
+     * by CPU time; Z_2^64 never, as ONNX Runtime's three-limb float64 graph was behind the Java kernels at every size.
      */
-    public static final Map<Numeric, Integer> DEFAULT_MIN_ROWS = Map.of(Numeric.FLOAT, 16, Numeric.Z32, 32, Numeric.Z64, 128);
+    public static final Map<Numeric, Integer> DEFAULT_MIN_ROWS = Map.of(Numeric.FLOAT, 32, Numeric.Z32, 32, Numeric.Z64, NEVER);
     /** Float products of the two engines may differ this much (relative L2) on the probe; another model's differ by ~1. */
     static final double FLOAT_PROBE_TOLERANCE = 1e-2;
 
@@ -114,10 +117,10 @@ public final class RoutedEngine implements LinearEngine {
         return ort.rowScales(id, ring); // the Java engine's too: checked when opened
     }
 
-    /** ONNX Runtime's batches, at least as many rows as it ever answers: a prefill reaches it whole, not cut below the threshold. */
+    /** ONNX Runtime's batches, and never fewer rows than it answers from: a prefill reaches it whole, not cut below the threshold. */
     @Override
     public int minBatchRows() {
-        return Math.max(ort.minBatchRows(), minRows.values().stream().mapToInt(Integer::intValue).max().orElse(1));
+        return Math.max(ort.minBatchRows(), minRows.values().stream().mapToInt(Integer::intValue).filter(r -> r != NEVER).max().orElse(1));
     }
 
     /** Batches and rows each engine multiplied: {java batches, java rows, onnxruntime batches, onnxruntime rows}. */
@@ -141,8 +144,11 @@ public final class RoutedEngine implements LinearEngine {
     @Override
     public String describe() {
         var sb = new StringBuilder();
-        for (Numeric n : ort.numerics()) sb.append(sb.isEmpty() ? "" : ", ").append(n).append(" >= ").append(minRows.get(n));
-        return "java below, " + ort.describe() + " from rows " + sb;
+        for (Numeric n : ort.numerics()) {
+            int r = minRows.get(n);
+            sb.append(sb.isEmpty() ? "" : ", ").append(n).append(r == NEVER ? ": java only" : " from " + r + " rows");
+        }
+        return "routed: java kernels below the threshold, " + ort.describe() + " from it (" + sb + ")";
     }
 
     @Override

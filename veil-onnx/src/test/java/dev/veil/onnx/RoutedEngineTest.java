@@ -95,8 +95,9 @@ class RoutedEngineTest {
         var c = m.config();
         // FFN_DOWN is 256 × 512 here: Veil's batcher cuts a 128-row call into 16-row multiplies (LinearBatcher.BATCH_MACS)
         var id = new MatrixId(Projection.FFN_DOWN, 1);
-        var decode = new Message.Linear(id, ring(1, c.hiddenDim(), 1));
-        var prefill = new Message.Linear(id, ring(128, c.hiddenDim(), 2));
+        var decode = new Message.Linear(id, ring(Ring.Z32, 1, c.hiddenDim(), 1));
+        var prefill = new Message.Linear(id, ring(Ring.Z32, 128, c.hiddenDim(), 2));
+        var exact = new Message.Linear(id, ring(Ring.Z64, 128, c.hiddenDim(), 3)); // by default the Java kernels' at any size
         var routed = RoutedEngine.open(new JavaLinearEngine(c, m.linear()), ModelDims.of(c), ort(m, dir), RoutedEngine.DEFAULT_MIN_ROWS);
         try (var server = new WeightsServer("m", ModelDims.of(c), routed, null, Frame.DEFAULT_MAX_PAYLOAD);
              var java = new WeightsServer("m", c, m.linear(), null)) {
@@ -104,12 +105,13 @@ class RoutedEngineTest {
             var j = new InMemoryChannel(java, Duration.ofSeconds(60));
             r.call(new Message.Hello("m"), Message.Welcome.class);
             j.call(new Message.Hello("m"), Message.Welcome.class);
-            for (var call : List.of(decode, prefill)) {
+            for (var call : List.of(decode, prefill, exact)) {
                 assertArrayEquals(((Rows.RingElements) j.call(call, Message.LinearReply.class).output()).data(),
                         ((Rows.RingElements) r.call(call, Message.LinearReply.class).output()).data());
             }
-            assertArrayEquals(new long[] {1, 1, 1, 128}, routed.routed(), "decode on java, the prefill on onnxruntime in one batch");
-            assertEquals(1 + 128 / 16, java.stats()[0], "Veil's own engine runs the prefill in 16-row batches");
+            assertArrayEquals(new long[] {2, 1 + 128, 1, 128}, routed.routed(),
+                    "z32 decode and the exact call on java, the z32 prefill on onnxruntime in one batch");
+            assertEquals(1 + 2 * 128 / 16, java.stats()[0], "Veil's own engine runs a prefill in 16-row batches");
             var metrics = new StringBuilder();
             server.prometheus(metrics);
             assertTrue(metrics.toString().contains("veil_engine_rows_total{engine=\"onnxruntime\"} 128"), metrics.toString());
@@ -144,7 +146,7 @@ class RoutedEngineTest {
         return OrtEngine.open(repos, OrtEngine.Device.CPU, 1);
     }
 
-    private static Rows.RingElements ring(int rows, int cols, long seed) {
-        return new Rows.RingElements(Ring.Z64, rows, cols, new SplittableRandom(seed).longs((long) rows * cols).toArray());
+    private static Rows.RingElements ring(Ring ring, int rows, int cols, long seed) {
+        return new Rows.RingElements(ring, rows, cols, new SplittableRandom(seed).longs((long) rows * cols).map(ring::wrap).toArray());
     }
 }
