@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
                 + "or a scheme, the service or the weights server's engines against the plain engine in the same run.",
         subcommands = {PlainBench.class, BenchCommand.Remo.class, BenchCommand.RemoOtp.class, BenchCommand.Shares.class,
                 BenchCommand.Hostile.class, BenchCommand.Load.class, BenchCommand.Serve.class, BenchCommand.Engines.class,
-                BenchCommand.Oip.class},
+                BenchCommand.Oip.class, BenchCommand.EngineServers.class},
         modelTransformer = BenchCommand.AddRegistered.class)
 final class BenchCommand {
     /**
@@ -263,6 +263,27 @@ final class BenchCommand {
         public Integer call() throws Exception {
             return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), rows, intGraph, runs.repetitions, runs.warmup,
                     System.out);
+        }
+    }
+
+    @Command(name = "engine-servers", mixinStandardHelpOptions = true,
+            description = "remo through three weights servers, one per engine (java, onnxruntime, routed), same run: prefill and "
+                    + "decode time (docs/onnx.md).")
+    static final class EngineServers implements Callable<Integer> {
+        @Mixin ModelOptions model;
+        @Mixin EngineOptions engine;
+        @Mixin Runs runs;
+
+        @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", description = "prompt tokens (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = {"-n", "--gen-tokens"}, defaultValue = "16", description = "tokens decoded per run (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Override
+        public Integer call() throws Exception {
+            return new EngineServersBench(model.model(), model.tokenizer(), promptTokens, genTokens, runs.repetitions, runs.warmup,
+                    System.out).run();
         }
     }
 
