@@ -256,12 +256,14 @@ final class BenchCommand {
         @Option(names = "--rows", split = ",", defaultValue = "1,16,128", description = "rows per call (default: ${DEFAULT-VALUE})")
         int[] rows;
 
-        @Option(names = "--int-graph", description = "time ONNX Runtime's int ring graph as well (several times slower than f64)")
-        boolean intGraph;
+        @Option(names = "--ring-graph", paramLabel = "int|int8",
+                description = "time this ring graph of ONNX Runtime's as well as f64 (docs/onnx.md)")
+        String ringGraph;
 
         @Override
         public Integer call() throws Exception {
-            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), rows, intGraph, runs.repetitions, runs.warmup,
+            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), rows,
+                    ringGraph == null ? null : dev.veil.onnx.Exporter.RingGraph.parse(ringGraph), runs.repetitions, runs.warmup,
                     System.out);
         }
     }

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 /**
  * The weights server's engines on one model, same run: Veil's Java kernels against ONNX Runtime on the CPU (the f64
- * ring graph, and with {@code intGraph} the int one too, {@link Exporter.RingGraph}) and the two routed by rows
+ * ring graph, and another one too when asked, {@link Exporter.RingGraph}) and the two routed by rows
  * ({@link RoutedEngine}, its default thresholds), per call class (by default decode: 1 row; the server's batch at a
  * wide matrix: 16 rows; prefill: 128 rows), in float and both rings, on the model's first ATTN_OUT and FFN_DOWN
  * (2048×2048 and 2048×8192 at the 1B shape). The engines run alternately, round after round, so a noisy host slows
@@ -38,11 +38,13 @@ public final class EngineBench {
     private EngineBench() {}
 
     public static int run(Model m, int rounds, int warmup, PrintStream out) throws IOException {
-        return run(m, ROWS, false, rounds, warmup, out);
+        return run(m, ROWS, null, rounds, warmup, out);
     }
 
-    /** As above, at {@code rows} rows per call, with ONNX Runtime's int ring graph as well when {@code intGraph}. */
-    public static int run(Model m, int[] rows, boolean intGraph, int rounds, int warmup, PrintStream out) throws IOException {
+    /** As above, at {@code rows} rows per call, with ONNX Runtime's ring graph {@code other} as well (INT, INT8) unless null. */
+    public static int run(Model m, int[] rows, Exporter.RingGraph other, int rounds, int warmup, PrintStream out) throws IOException {
+        if (other == Exporter.RingGraph.F64) other = null;
+        boolean intGraph = other != null;
         if (rounds < 1 || warmup < 0) throw new IllegalArgumentException("need -r >= 1 and --warmup >= 0");
         if (rows.length == 0 || Arrays.stream(rows).anyMatch(n -> n < 1)) throw new IllegalArgumentException("need --rows of 1 or more");
         var c = m.config();
@@ -51,11 +53,11 @@ public final class EngineBench {
             List<Path> f64 = new ArrayList<>(), integer = new ArrayList<>();
             for (Numeric numeric : Numeric.values()) {
                 for (Exporter.RingGraph graph : Exporter.RingGraph.values()) {
-                    if (graph == Exporter.RingGraph.INT && (numeric.ring == null || !intGraph)) continue;
+                    if (graph != Exporter.RingGraph.F64 && (numeric.ring == null || graph != other)) continue;
                     Path d = dir.resolve(numeric + "-" + graph);
                     Exporter.export(c, m.linear(), "bench", "bench", numeric, graph, Exporter.Format.ONNX, Exporter.Device.CPU, d,
                             name -> {});
-                    (graph == Exporter.RingGraph.INT ? integer : f64).add(d);
+                    (graph == other ? integer : f64).add(d);
                 }
             }
             var java = new JavaLinearEngine(c, m.linear());
@@ -68,7 +70,7 @@ public final class EngineBench {
                         dev.veil.protocol.Counts.of(threads, "thread"), ortF64.describe(), routed.describe(), warmup, rounds,
                         ROUND_NANOS / 1_000_000);
                 out.println();
-                out.println("| matrix | out × in | numeric | rows | Java |" + (intGraph ? " ORT, int graph |" : "")
+                out.println("| matrix | out × in | numeric | rows | Java |" + (intGraph ? " ORT, " + other + " graph |" : "")
                         + " ORT, f64 graph | routed | ORT's best speed-up (wall; CPU) | routed's speed-up (wall; CPU) |");
                 out.println("|---|---|---|---:|---:|" + (intGraph ? "---:|" : "") + "---:|---:|---:|---:|");
                 for (Projection p : List.of(Projection.ATTN_OUT, Projection.FFN_DOWN)) {

@@ -38,16 +38,19 @@ public final class Exporter {
 
     /**
      * How a ring model computes its (identical) products: {@code INT} one integer MatMul (int64, or int32), ONNX
-     * Runtime's generic integer GEMM; {@code F64} exact float64 MatMuls on limbs of the input (OnnxWriter), its MLAS GEMM.
+     * Runtime's generic integer GEMM; {@code F64} exact float64 MatMuls on limbs of the input (OnnxWriter), its MLAS GEMM;
+     * {@code INT8} 8-bit MatMulInteger on 7-bit limbs of the input, for devices without integer MatMul or fast float64
+     * (CUDA), exact on every x86 CPU too.
      */
     public enum RingGraph {
-        INT, F64;
+        INT, F64, INT8;
 
         public static RingGraph parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "int" -> INT;
                 case "f64" -> F64;
-                default -> throw new IllegalArgumentException("unknown ring graph '" + s + "' (int, f64)");
+                case "int8" -> INT8;
+                default -> throw new IllegalArgumentException("unknown ring graph '" + s + "' (int, f64, int8)");
             };
         }
 
@@ -173,13 +176,35 @@ public final class Exporter {
             }
         }
         int io = ring == Ring.Z64 ? OnnxWriter.INT64 : OnnxWriter.INT32;
-        if (graph == RingGraph.INT) {
+        if (graph == RingGraph.INT8 && ring == Ring.Z64) {
+            OnnxWriter.ringBytes64(file, name, cols, rows, 3L * rows * cols, o -> o.write(byteLimbs(raw, rows, cols)));
+        } else if (graph == RingGraph.INT8) {
+            OnnxWriter.ringBytes32(file, name, cols, rows, raw.length, o -> o.write(raw));
+        } else if (graph == RingGraph.INT) {
             OnnxWriter.matmul(file, name, io, bytes == 2 ? OnnxWriter.INT16 : OnnxWriter.INT8, cols, rows, raw.length, o -> o.write(raw));
         } else if (ring == Ring.Z64) {
             OnnxWriter.ringLimbs64(file, name, cols, rows, raw.length, o -> o.write(raw));
         } else {
             OnnxWriter.ringFloat32(file, name, cols, rows, raw.length, o -> o.write(raw));
         }
+    }
+
+    /**
+     * int16 weights [cols, rows] (little-endian) as three s8 limbs side by side, [cols, 3·rows]: w = w_0 + 2^7·w_1 + 2^14·w_2
+     * with 0 ≤ w_0, w_1 ≤ 127 and −2 ≤ w_2 ≤ 1 (OnnxWriter.ringBytes64).
+     */
+    static byte[] byteLimbs(byte[] int16, int rows, int cols) {
+        byte[] out = new byte[Math.multiplyExact(3, int16.length / 2)];
+        for (int i = 0; i < cols; i++) {
+            for (int j = 0; j < rows; j++) {
+                int at = i * rows + j, w = (short) ((int16[2 * at] & 0xff) | int16[2 * at + 1] << 8);
+                int base = 3 * i * rows + j;
+                out[base] = (byte) Math.floorMod(w, 128);
+                out[base + rows] = (byte) Math.floorMod(Math.floorDiv(w, 128), 128);
+                out[base + 2 * rows] = (byte) Math.floorDiv(w, 1 << 14);
+            }
+        }
+        return out;
     }
 
     /** Rows Triton may batch into one call: the weights server's own most. */

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class OnnxWriter {
     /** onnx.proto's TensorProto.DataType values used here. */
-    static final int FLOAT = 1, INT8 = 3, INT16 = 5, INT32 = 6, INT64 = 7, FLOAT16 = 10;
+    static final int FLOAT = 1, UINT8 = 2, INT8 = 3, INT16 = 5, INT32 = 6, INT64 = 7, FLOAT16 = 10;
     /** Opset of the default domain: Cast and MatMul as they stand since opset 13. */
     static final int OPSET = 17;
     static final int IR_VERSION = 8;
@@ -108,9 +108,94 @@ final class OnnxWriter {
         write(file, graphName, INT32, INT32, cols, rows, nodes, Map.of("k31", 1L << 31, "k32", 1L << 32), INT8, rawBytes, raw);
     }
 
+    /** Input limb width of {@link #ringBytes64} and {@link #ringBytes32}: 7 bits, so no u8×s8 pair sum can saturate int16. */
+    static final int BYTE_LIMB_BITS = 7;
+
+    /**
+     * Z_2^64 through 8-bit integer products ({@code MatMulInteger}: u8 × s8, int32 sums), the graph for devices with no
+     * integer MatMul and no fast float64 (ONNX Runtime's CUDA provider). x (int64) = Σ_i a_i·2^(7i) mod 2^64, ten limbs
+     * 0 ≤ a_i ≤ 127 (Mod and exact Div, the last one x's top bit: 2^63·(q mod 2) ≡ 2^63·q); the int16 weights in three s8
+     * limbs w = w_0 + 2^7·w_1 + 2^14·w_2 (0 ≤ w_0, w_1 ≤ 127, −2 ≤ w_2 ≤ 1), laid side by side as one [cols, 3·rows]
+     * matrix. One MatMulInteger of the 10n limb rows against it; each product is at most 127·127, so a pair of them (the
+     * u8×s8 kernels of x86 CPUs without VNNI add pairs in saturating int16) stays below 2^15, and cols ≤ 2^16 of them stay
+     * below 2^31 in the int32 sums. Then each sum times 2^(7i+7j) mod 2^64 (zero past 2^63), summed with wrap-around.
+     */
+    static void ringBytes64(Path file, String graphName, int cols, int rows, long rawBytes, RawData raw) throws IOException {
+        if (cols > 1 << 16) throw new IllegalArgumentException(graphName + ": " + cols + " inputs are too many for exact int32 sums");
+        int limbs = (64 + BYTE_LIMB_BITS - 1) / BYTE_LIMB_BITS; // 10
+        long[] scales = new long[limbs * 3];
+        for (int i = 0; i < limbs; i++) {
+            for (int j = 0; j < 3; j++) {
+                int shift = BYTE_LIMB_BITS * (i + j);
+                scales[3 * i + j] = shift >= 64 ? 0 : 1L << shift; // 2^63 is Long.MIN_VALUE: the same element of the ring
+            }
+        }
+        write(file, graphName, INT64, INT64, cols, 3 * rows, limbNodes("x", limbs, 64, 3, rows), Map.of("k7", 1L << BYTE_LIMB_BITS,
+                "k_top", 2L), Map.of("limb_shape", new long[] {limbs, -1, 3, rows}, "limb_scales", scales, "limb_axes", new long[] {0, 2},
+                "scales_shape", new long[] {limbs, 1, 3, 1}), INT8, rawBytes, raw, rows);
+    }
+
+    /**
+     * Z_2^32 through MatMulInteger as {@link #ringBytes64}: x (int32, widened to int64) in five limbs of 7 bits (the last
+     * one 4 bits: 2^28·(q mod 16) ≡ 2^28·q mod 2^32), the int8 weights (|w| ≤ 127) as one s8 limb; the sums times 2^(7i),
+     * added in int64, then reduced to the signed representative as {@link #ringFloat32} does.
+     */
+    static void ringBytes32(Path file, String graphName, int cols, int rows, long rawBytes, RawData raw) throws IOException {
+        if (cols > 1 << 16) throw new IllegalArgumentException(graphName + ": " + cols + " inputs are too many for exact int32 sums");
+        int limbs = (32 + BYTE_LIMB_BITS - 1) / BYTE_LIMB_BITS; // 5
+        long[] scales = new long[limbs];
+        for (int i = 0; i < limbs; i++) scales[i] = 1L << BYTE_LIMB_BITS * i;
+        List<Node> nodes = new java.util.ArrayList<>(List.of(Node.cast("x", "x64", INT64)));
+        nodes.addAll(limbNodes("x64", limbs, 32, 1, rows));
+        nodes.addAll(List.of(Node.of("Add", "p_up", "p", "k31"), new Node("Mod", new String[] {"p_up", "k32"}, new String[] {"p_mod"},
+                Map.of("fmod", 0L)), Node.of("Sub", "p_signed", "p_mod", "k31"), Node.cast("p_signed", "y", INT32)));
+        write(file, graphName, INT32, INT32, cols, rows, nodes, Map.of("k7", 1L << BYTE_LIMB_BITS, "k_top", 16L, "k31", 1L << 31,
+                "k32", 1L << 32), Map.of("limb_shape", new long[] {limbs, -1, rows}, "limb_scales", scales, "limb_axes", new long[] {0},
+                "scales_shape", new long[] {limbs, 1, 1}), INT8, rawBytes, raw, rows);
+    }
+
+    /**
+     * The nodes from {@code x} (int64) to {@code p} (int64 [n, rows]; or {@code y} when {@code bits} is 64): {@code limbs}
+     * 7-bit limbs of x (the last one {@code k_top} wide) stacked as rows, one MatMulInteger against w ({@code parts} s8
+     * limb matrices side by side), and the sums scaled by {@code limb_scales} and added over limbs and parts.
+     */
+    private static List<Node> limbNodes(String x, int limbs, int bits, int parts, int rows) {
+        var fmod0 = Map.of("fmod", 0L);
+        List<Node> nodes = new java.util.ArrayList<>();
+        String rest = x;
+        String[] limb = new String[limbs];
+        for (int i = 0; i < limbs; i++) {
+            limb[i] = "a" + i;
+            boolean last = i == limbs - 1;
+            nodes.add(new Node("Mod", new String[] {rest, last ? "k_top" : "k7"}, new String[] {limb[i]}, fmod0));
+            if (last) break;
+            nodes.add(Node.of("Sub", "r" + i + "_low", rest, limb[i]));
+            nodes.add(Node.of("Div", "r" + (i + 1), "r" + i + "_low", "k7"));
+            rest = "r" + (i + 1);
+        }
+        nodes.add(new Node("Concat", limb, new String[] {"limbs"}, Map.of("axis", 0L)));
+        nodes.add(Node.cast("limbs", "limbs_u8", UINT8));
+        nodes.add(Node.of("MatMulInteger", "p32", "limbs_u8", "w"));
+        nodes.add(Node.cast("p32", "p64", INT64));
+        nodes.add(Node.of("Reshape", "p_limbs", "p64", "limb_shape"));
+        nodes.add(Node.of("Reshape", "scales", "limb_scales", "scales_shape"));
+        nodes.add(Node.of("Mul", "p_scaled", "p_limbs", "scales"));
+        nodes.add(new Node("ReduceSum", new String[] {"p_scaled", "limb_axes"}, new String[] {bits == 64 ? "y" : "p"},
+                Map.of("keepdims", 0L)));
+        return nodes;
+    }
+
     /** The model file: {@code nodes} from x [n, cols] to y [n, rows], int64 scalar {@code constants}, and the weights w [cols, rows]. */
     static void write(Path file, String graphName, int xType, int yType, int cols, int rows, List<Node> nodes, Map<String, Long> constants,
             int weightType, long rawBytes, RawData raw) throws IOException {
+        write(file, graphName, xType, yType, cols, rows, nodes, constants, Map.of(), weightType, rawBytes, raw, rows);
+    }
+
+    /** As above, with int64 vector {@code vectors}, the weights w [cols, wRows] and the output y [n, yRows]. */
+    private static void write(Path file, String graphName, int xType, int yType, int cols, int wRows, List<Node> nodes,
+            Map<String, Long> constants, Map<String, long[]> vectors, int weightType, long rawBytes, RawData raw, int yRows)
+            throws IOException {
+        int rows = wRows;
         byte[] tensorHeader = message(o -> {
             o.writeInt64(1, cols); // dims
             o.writeInt64(1, rows);
@@ -131,8 +216,19 @@ final class OnnxWriter {
                     t.writeByteArray(9, le);
                 }));
             }
+            for (var v : new java.util.TreeMap<>(vectors).entrySet()) {
+                long[] values = v.getValue();
+                byte[] le = new byte[8 * values.length];
+                for (int k = 0; k < le.length; k++) le[k] = (byte) (values[k / 8] >>> 8 * (k % 8));
+                o.writeByteArray(5, message(t -> { // initializer: a vector
+                    t.writeInt64(1, values.length);
+                    t.writeInt32(2, INT64);
+                    t.writeString(8, v.getKey());
+                    t.writeByteArray(9, le);
+                }));
+            }
             o.writeByteArray(11, valueInfo("x", xType, cols)); // input
-            o.writeByteArray(12, valueInfo("y", yType, rows)); // output
+            o.writeByteArray(12, valueInfo("y", yType, yRows)); // output
         });
         long graphLength = graphHead.length + Out.tagSize(5) + Out.varintSize(tensorLength) + tensorLength;
         byte[] modelHead = message(o -> {
