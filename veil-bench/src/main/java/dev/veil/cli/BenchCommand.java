@@ -282,10 +282,14 @@ final class BenchCommand {
         @Option(names = {"-n", "--gen-tokens"}, defaultValue = "16", description = "tokens decoded per run (default: ${DEFAULT-VALUE})")
         int genTokens;
 
+        @Option(names = "--ring-graph", defaultValue = "f64", paramLabel = "f64|int|int8",
+                description = "the exports' ring graph (default: ${DEFAULT-VALUE})")
+        String ringGraph;
+
         @Override
         public Integer call() throws Exception {
-            return new EngineServersBench(model.model(), model.tokenizer(), promptTokens, genTokens, runs.repetitions, runs.warmup,
-                    System.out).run();
+            return new EngineServersBench(model.model(), model.tokenizer(), promptTokens, genTokens,
+                    dev.veil.onnx.Exporter.RingGraph.parse(ringGraph), runs.repetitions, runs.warmup, System.out).run();
         }
     }
 

@@ -40,9 +40,11 @@ final class EngineServersBench {
 
     private final Path model, tokenizer;
     private final int promptTokens, tokens, repetitions, warmup;
+    private final Exporter.RingGraph graph;
     private final PrintStream out;
 
-    EngineServersBench(Path model, Path tokenizer, int promptTokens, int tokens, int repetitions, int warmup, PrintStream out) {
+    EngineServersBench(Path model, Path tokenizer, int promptTokens, int tokens, Exporter.RingGraph graph, int repetitions, int warmup,
+            PrintStream out) {
         if (promptTokens < 1 || tokens < 2 || repetitions < 1 || warmup < 0) {
             throw new IllegalArgumentException("need -p >= 1, -n >= 2, -r >= 1 and --warmup >= 0");
         }
@@ -50,6 +52,7 @@ final class EngineServersBench {
         this.tokenizer = tokenizer;
         this.promptTokens = promptTokens;
         this.tokens = tokens;
+        this.graph = graph;
         this.repetitions = repetitions;
         this.warmup = warmup;
         this.out = out;
@@ -68,20 +71,20 @@ final class EngineServersBench {
             List<Path> repos = new ArrayList<>();
             for (Numeric numeric : Numeric.values()) {
                 Path d = dir.resolve(numeric.toString());
-                Exporter.export(c, m.linear(), id, id, numeric, Exporter.Format.ONNX, Exporter.Device.CPU, d, name -> {});
+                Exporter.export(c, m.linear(), id, id, numeric, graph, Exporter.Format.ONNX, Exporter.Device.CPU, d, name -> {});
                 repos.add(d);
             }
             int threads = Parallel.threads(); // ONNX Runtime gets as many threads as the Java kernels
             servers.add(new WeightsServer(id, c, m.linear(), null));
             servers.add(new WeightsServer(id, dims, OrtEngine.open(repos, OrtEngine.Device.CPU, threads), null, limits.maxPayload()));
-            var routed = RoutedEngine.open(new JavaLinearEngine(c, m.linear()), dims, OrtEngine.open(repos, OrtEngine.Device.CPU, threads),
-                    RoutedEngine.DEFAULT_MIN_ROWS);
+            var ort = OrtEngine.open(repos, OrtEngine.Device.CPU, threads);
+            var routed = RoutedEngine.open(new JavaLinearEngine(c, m.linear()), dims, ort, RoutedEngine.defaults(ort));
             servers.add(new WeightsServer(id, dims, routed, null, limits.maxPayload()));
             for (var s : servers) ports.add(TcpServer.start(s, "127.0.0.1", 0, null, limits, line -> {}));
             int[] input = prompt(m);
             out.printf(Locale.ROOT, "veil bench engine-servers: %s, a %d-token prompt then %d tokens, %d warm-up and %d timed runs, "
-                    + "alternated; %s each; three weights servers in this process on loopback: java, onnxruntime, %s%n", id, input.length,
-                    tokens, warmup, repetitions, dev.veil.protocol.Counts.of(threads, "thread"), routed.describe());
+                    + "alternated; %s each; three weights servers in this process on loopback: java, onnxruntime (ring graph %s), %s%n",
+                    id, input.length, tokens, warmup, repetitions, dev.veil.protocol.Counts.of(threads, "thread"), graph, routed.describe());
             out.println();
             out.println("| scheme | engine | prefill ms | decode ms/token | server ms multiplying per run | prefill: java / engine "
                     + "| decode: java / engine | same tokens as java |");

@@ -32,7 +32,7 @@ final class OnnxEngineOptions {
 
     @Option(names = "--engine-min-rows", paramLabel = "N",
             description = "routed: rows from which a batch goes to ONNX Runtime, in every numeric mode (default: measured per mode, "
-                    + "float 16, z32 32, exact 128; docs/onnx.md)")
+                    + "float 32, z32 32 (1 with --ring-graph int8), exact never; docs/onnx.md)")
     Integer minRows;
 
     @Option(names = "--repository", paramLabel = "DIR",
@@ -85,7 +85,7 @@ final class OnnxEngineOptions {
         if (!engine.equalsIgnoreCase("routed")) return ort;
         try {
             Model m = ModelLoader.load(model, null, ModelParts.WEIGHTS);
-            var thresholds = new EnumMap<Numeric, Integer>(RoutedEngine.DEFAULT_MIN_ROWS);
+            var thresholds = new EnumMap<Numeric, Integer>(RoutedEngine.defaults(ort));
             if (minRows != null) thresholds.replaceAll((n, r) -> minRows);
             return RoutedEngine.open(new JavaLinearEngine(m.config(), m.linear()), ModelDims.of(m.config()), ort, thresholds);
         } catch (IOException | RuntimeException e) {

@@ -57,6 +57,7 @@ public final class OrtEngine implements LinearEngine {
     private final Device device;
     private final Map<Numeric, Map<MatrixId, Entry>> sessions = new EnumMap<>(Numeric.class);
     private final List<ExportManifest> manifests = new ArrayList<>();
+    private final Map<Numeric, String> ringGraphs = new EnumMap<>(Numeric.class);
 
     private OrtEngine(OrtEnvironment env, String modelId, ModelDims dims, Device device) {
         this.env = env;
@@ -127,6 +128,7 @@ public final class OrtEngine implements LinearEngine {
             }
         }
         manifests.add(m);
+        if (m.ringGraph() != null) ringGraphs.put(numeric, m.ringGraph());
     }
 
     public String modelId() {
@@ -135,6 +137,12 @@ public final class OrtEngine implements LinearEngine {
 
     public ModelDims dims() {
         return dims;
+    }
+
+    /** The ring graph ({@link Exporter.RingGraph}) of {@code numeric}'s export, or null (float, or not served). */
+    public Exporter.RingGraph ringGraph(Numeric numeric) {
+        String g = ringGraphs.get(numeric);
+        return g == null ? null : Exporter.RingGraph.parse(g);
     }
 
     /** The numeric modes served. */

@@ -32,6 +32,17 @@ public final class RoutedEngine implements LinearEngine {
      * by CPU time; Z_2^64 never, as ONNX Runtime's three-limb float64 graph was behind the Java kernels at every size.
      */
     public static final Map<Numeric, Integer> DEFAULT_MIN_ROWS = Map.of(Numeric.FLOAT, 32, Numeric.Z32, 32, Numeric.Z64, NEVER);
+    /**
+     * The thresholds for {@code ort}'s exports: {@link #DEFAULT_MIN_ROWS}, except a z32 export in the int8 ring graph,
+     * which was ahead of the Java kernels at every size, one row included (VNNI's 8-bit products on 1-byte weights):
+     * all its calls go to ONNX Runtime.
+     */
+    public static Map<Numeric, Integer> defaults(OrtEngine ort) {
+        var m = new EnumMap<Numeric, Integer>(DEFAULT_MIN_ROWS);
+        if (ort.ringGraph(Numeric.Z32) == Exporter.RingGraph.INT8) m.put(Numeric.Z32, 1);
+        return m;
+    }
+
     /** Float products of the two engines may differ this much (relative L2) on the probe; another model's differ by ~1. */
     static final double FLOAT_PROBE_TOLERANCE = 1e-2;
 

@@ -119,6 +119,25 @@ class RoutedEngineTest {
     }
 
     @Test
+    void aZ32ExportInTheInt8GraphTakesEveryZ32CallByDefault(@TempDir Path dir) throws Exception {
+        Model m = ModelLoader.load(Shared.storiesBin(), null);
+        var c = m.config();
+        List<Path> repos = new ArrayList<>();
+        for (Numeric numeric : List.of(Numeric.Z32, Numeric.Z64)) {
+            repos.add(dir.resolve(numeric.toString()));
+            Exporter.export(c, m.linear(), "m", "m", numeric, Exporter.RingGraph.INT8, Exporter.Format.ONNX, Exporter.Device.CPU,
+                    repos.getLast(), name -> {});
+        }
+        var ort = OrtEngine.open(repos, OrtEngine.Device.CPU, 1);
+        try (var routed = RoutedEngine.open(new JavaLinearEngine(c, m.linear()), ModelDims.of(c), ort, RoutedEngine.defaults(ort))) {
+            var id = new MatrixId(Projection.QKV, 0);
+            routed.multiply(id, ring(Ring.Z32, 1, c.dim(), 4));
+            routed.multiply(id, ring(Ring.Z64, 1, c.dim(), 5));
+            assertArrayEquals(new long[] {1, 1, 1, 1}, routed.routed(), "z32 to onnxruntime, z64 to java");
+        }
+    }
+
+    @Test
     void aJavaEngineOnAnotherModelIsRefused(@TempDir Path dir) throws Exception {
         Path a = dir.resolve("a.gguf"), b = dir.resolve("b.gguf");
         RandomModels.write(ModelShape.named("tiny-llama"), GGMLType.Q8_0, 7, null, a);
