@@ -84,7 +84,8 @@ final class EngineServersBench {
             int[] input = prompt(m);
             out.printf(Locale.ROOT, "veil bench engine-servers: %s, a %d-token prompt then %d tokens, %d warm-up and %d timed runs, "
                     + "alternated; %s each; three weights servers in this process on loopback: java, onnxruntime (ring graph %s), %s%n",
-                    id, input.length, tokens, warmup, repetitions, dev.veil.protocol.Counts.of(threads, "thread"), graph, routed.describe());
+                    id, input.length, tokens, warmup, repetitions, dev.veil.protocol.Counts.of(threads, "thread"), graph,
+                    routed.describe());
             out.println();
             out.println("| scheme | engine | prefill ms | decode ms/token | server ms multiplying per run | prefill: java / engine "
                     + "| decode: java / engine | same tokens as java |");
