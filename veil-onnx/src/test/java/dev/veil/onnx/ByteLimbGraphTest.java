@@ -2,13 +2,7 @@ package dev.veil.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,14 +69,7 @@ class ByteLimbGraphTest {
                     expected[r * rows + j] = s;
                 }
             }
-            var env = OrtEnvironment.getEnvironment();
-            try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
-                 var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
-                 var out = session.run(Map.of("x", in))) {
-                int[] got = new int[n * rows];
-                ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
-                assertArrayEquals(expected, got, "cols " + cols);
-            }
+            assertArrayEquals(expected, OrtIntegerMatMulTest.run(file, x, n, cols, rows), "cols " + cols);
         }
     }
 
@@ -104,13 +91,6 @@ class ByteLimbGraphTest {
                 expected[r * rows + j] = s;
             }
         }
-        var env = OrtEnvironment.getEnvironment();
-        try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
-             var in = OnnxTensor.createTensor(env, LongBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
-            long[] got = new long[n * rows];
-            ((OnnxTensor) out.get(0)).getLongBuffer().get(got);
-            assertArrayEquals(expected, got);
-        }
+        assertArrayEquals(expected, OrtIntegerMatMulTest.run(file, x, n, cols, rows));
     }
 }

@@ -39,13 +39,30 @@ class OrtIntegerMatMulTest {
                 expected[r * rows + j] = s;
             }
         }
+        assertArrayEquals(expected, run(file, x, n, cols, rows));
+    }
+
+    /** The model in {@code file} on int64 rows {@code x} [n, cols]: its output [n, rows]. */
+    static long[] run(Path file, long[] x, int n, int cols, int rows) throws Exception {
         var env = OrtEnvironment.getEnvironment();
         try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
              var in = OnnxTensor.createTensor(env, LongBuffer.wrap(x), new long[] {n, cols});
              var out = session.run(Map.of("x", in))) {
             long[] got = new long[n * rows];
             ((OnnxTensor) out.get(0)).getLongBuffer().get(got);
-            assertArrayEquals(expected, got);
+            return got;
+        }
+    }
+
+    /** The model in {@code file} on int32 rows {@code x} [n, cols]: its output [n, rows]. */
+    static int[] run(Path file, int[] x, int n, int cols, int rows) throws Exception {
+        var env = OrtEnvironment.getEnvironment();
+        try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+             var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
+             var out = session.run(Map.of("x", in))) {
+            int[] got = new int[n * rows];
+            ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
+            return got;
         }
     }
 
@@ -66,14 +83,8 @@ class OrtIntegerMatMulTest {
                 expected[r * rows + j] = s;
             }
         }
-        var env = OrtEnvironment.getEnvironment();
-        try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
-             var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
-            int[] got = new int[n * rows];
-            ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
-            assertArrayEquals(expected, got);
-            assertEquals("1.23.2", env.getVersion(), "the version these facts were checked on (root pom: onnxruntime.version)");
-        }
+        assertArrayEquals(expected, run(file, x, n, cols, rows));
+        assertEquals("1.23.2", OrtEnvironment.getEnvironment().getVersion(),
+                "the version these facts were checked on (root pom: onnxruntime.version)");
     }
 }
