@@ -157,7 +157,8 @@ public final class RoutedEngine implements LinearEngine {
         var sb = new StringBuilder();
         for (Numeric n : ort.numerics()) {
             int r = minRows.get(n);
-            sb.append(sb.isEmpty() ? "" : ", ").append(n).append(r == NEVER ? ": java only" : " from " + r + " rows");
+            sb.append(sb.isEmpty() ? "" : ", ").append(n).append(r == NEVER ? ": java only" : r == 1 ? ": onnxruntime only"
+                    : " from " + r + " rows");
         }
         return "routed: java kernels below the threshold, " + ort.describe() + " from it (" + sb + ")";
     }
