@@ -85,11 +85,15 @@ class OnnxWeightsServerTest {
     }
 
     @Test
-    void wrongEngineOptionsAreOneLine(@TempDir Path dir) {
+    void wrongEngineOptionsAreOneLine(@TempDir Path dir) throws java.io.IOException {
         String model = Shared.storiesBin().toString();
         var run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
         assertEquals(1, run.code());
         assertEquals("veil: " + dir + " is not a Veil export (no veil-export.json): write one with veil export", run.err().strip());
+        Files.writeString(dir.resolve("veil-export.json"), "{\"format\": 1}"); // an export of the layout before the node's names
+        run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
+        assertEquals("veil: " + dir.resolve("veil-export.json") + " has layout version 1; this Veil reads 2: export the model again",
+                run.err().strip());
         run = CliRun.of("weights-server", "--engine", "onnxruntime", "--model", model, "--repository", dir.toString());
         assertEquals("veil: --engine onnxruntime serves the weights of its --repository: drop --model", run.err().strip());
         run = CliRun.of("weights-server", "--engine", "onnxruntime");
