@@ -52,9 +52,9 @@ final class OnnxWriter {
     }
 
     /**
-     * Writes {@code file}: input {@code x} [n, cols] of {@code ioType}, the initializer {@code w} [cols, rows] of
+     * Writes {@code file}: input {@value #X} [n, cols] of {@code ioType}, the initializer {@code w} [cols, rows] of
      * {@code weightType} (raw bytes from {@code raw}, {@code rawBytes} of them), cast to {@code ioType} and multiplied:
-     * output {@code y} [n, rows]; and {@code rowScales} as the output {@value #SCALES} unless null.
+     * output {@value #Y} [n, rows]; and {@code rowScales} as the output {@value #SCALES} unless null.
      */
     static void matmul(Path file, String graphName, int ioType, int weightType, int cols, int rows, long rawBytes, RawData raw,
             float[] rowScales) throws IOException {
