@@ -37,7 +37,8 @@ class OnnxWeightsServerTest {
         var export = CliRun.of("export", "--model", model, "--numeric", "exact", "--out", repo.toString());
         assertEquals(0, export.code(), export.err());
         assertTrue(export.out().startsWith("wrote " + repo + ": 21 ONNX models of 'stories260K.bin' (exact"), export.out());
-        assertTrue(Files.isRegularFile(repo.resolve("lm_head/1/model.onnx")) && Files.isRegularFile(repo.resolve("lm_head/config.pbtxt")));
+        assertTrue(Files.isRegularFile(repo.resolve("output.z64/1/model.onnx")), "the LM head, named as the node asks for it");
+        assertTrue(Files.isRegularFile(repo.resolve("output.z64/config.pbtxt")));
 
         Path z32 = dir.resolve("z32");
         var exportZ32 = CliRun.of("export", "--model", model, "--numeric", "z32", "--ring-graph", "int", "--out", z32.toString());
@@ -127,11 +128,15 @@ class OnnxWeightsServerTest {
     }
 
     @Test
-    void wrongEngineOptionsAreOneLine(@TempDir Path dir) {
+    void wrongEngineOptionsAreOneLine(@TempDir Path dir) throws java.io.IOException {
         String model = Shared.storiesBin().toString();
         var run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
         assertEquals(1, run.code());
         assertEquals("veil: " + dir + " is not a Veil export (no veil-export.json): write one with veil export", run.err().strip());
+        Files.writeString(dir.resolve("veil-export.json"), "{\"format\": 1}"); // an export of the layout before the node's names
+        run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
+        assertEquals("veil: " + dir.resolve("veil-export.json") + " has layout version 1; this Veil reads 2: export the model again",
+                run.err().strip());
         run = CliRun.of("weights-server", "--engine", "onnxruntime", "--model", model, "--repository", dir.toString());
         assertEquals("veil: --engine onnxruntime serves the weights of its --repository: drop --model (or route between both engines with "
                 + "--engine routed)", run.err().strip());

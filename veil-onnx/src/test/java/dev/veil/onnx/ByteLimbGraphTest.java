@@ -59,7 +59,7 @@ class ByteLimbGraphTest {
             int[] edges = {Integer.MIN_VALUE, Integer.MAX_VALUE, 0, 1};
             System.arraycopy(edges, 0, x, cols, edges.length);
             Path file = dir.resolve("z32-" + cols + ".onnx");
-            OnnxWriter.ringBytes32(file, "bytes32", cols, rows, w.length, o -> o.write(w));
+            OnnxWriter.ringBytes32(file, "bytes32", cols, rows, w.length, o -> o.write(w), null);
             int n = x.length / cols;
             int[] expected = new int[n * rows];
             for (int r = 0; r < n; r++) {
@@ -81,7 +81,7 @@ class ByteLimbGraphTest {
             int16[2 * k + 1] = (byte) (w[k] >> 8);
         }
         byte[] limbs = Exporter.byteLimbs(int16, rows, cols);
-        OnnxWriter.ringBytes64(file, "bytes64", cols, rows, limbs.length, o -> o.write(limbs));
+        OnnxWriter.ringBytes64(file, "bytes64", cols, rows, limbs.length, o -> o.write(limbs), null);
         int n = x.length / cols;
         long[] expected = new long[n * rows];
         for (int r = 0; r < n; r++) {

@@ -30,7 +30,8 @@ class OrtIntegerMatMulTest {
         var raw = ByteBuffer.allocate(8 * w.length).order(ByteOrder.LITTLE_ENDIAN);
         raw.asLongBuffer().put(w);
         Path file = dir.resolve("m.onnx");
-        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT64, OnnxWriter.INT64, cols, rows, raw.capacity(), o -> o.write(raw.array()));
+        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT64, OnnxWriter.INT64, cols, rows, raw.capacity(), o -> o.write(raw.array()),
+                null);
         long[] expected = new long[n * rows];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < rows; j++) {
@@ -47,7 +48,7 @@ class OrtIntegerMatMulTest {
         var env = OrtEnvironment.getEnvironment();
         try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
              var in = OnnxTensor.createTensor(env, LongBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
+             var out = session.run(Map.of(OnnxWriter.X, in))) {
             long[] got = new long[n * rows];
             ((OnnxTensor) out.get(0)).getLongBuffer().get(got);
             return got;
@@ -59,7 +60,7 @@ class OrtIntegerMatMulTest {
         var env = OrtEnvironment.getEnvironment();
         try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
              var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
+             var out = session.run(Map.of(OnnxWriter.X, in))) {
             int[] got = new int[n * rows];
             ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
             return got;
@@ -74,7 +75,8 @@ class OrtIntegerMatMulTest {
         var raw = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
         raw.asIntBuffer().put(w);
         Path file = dir.resolve("m.onnx");
-        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT32, OnnxWriter.INT32, cols, rows, raw.capacity(), o -> o.write(raw.array()));
+        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT32, OnnxWriter.INT32, cols, rows, raw.capacity(), o -> o.write(raw.array()),
+                null);
         int[] expected = new int[n * rows];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < rows; j++) {

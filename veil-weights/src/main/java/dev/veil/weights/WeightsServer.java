@@ -237,7 +237,12 @@ public final class WeightsServer implements Service, AutoCloseable {
     }
 
     private float[] rowScales(MatrixId id, Rows base) {
-        return base instanceof Rows.RingElements e ? engine.rowScales(id, e.ring()) : new float[0];
+        return base instanceof Rows.RingElements e ? rowScales(id, e.ring()) : new float[0];
+    }
+
+    /** The row scales of {@code id}'s quantized weights in {@code ring}, from whichever engine computes the products. */
+    public float[] rowScales(MatrixId id, Ring ring) {
+        return engine.rowScales(id, ring);
     }
 
     /**
