@@ -147,10 +147,13 @@ public final class Q4_0Tensor extends BlockTensor implements DecodeInput.Kernel 
 
     /** lo_i·x[k·L + i] + hi_i·x[16 + k·L + i] for bytes k·L + i of the block at o (nibbles without the -8). */
     private FloatVector unsignedHalf(long o, float[] x, int xo, int k) {
-        return unsignedHalf(Lanes.bytesToInts(segment, o, k), x, xo + k * L);
+        IntVector q = Lanes.bytesToInts(segment, o, k);
+        var lo = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
+        var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+        return hi.fma(FloatVector.fromArray(F, x, xo + 16 + k * L), lo.mul(FloatVector.fromArray(F, x, xo + k * L)));
     }
 
-    /** lo_i·x[at + i] + hi_i·x[at + 16 + i] for the bytes q_i widened to ints. */
+    /** The same for the bytes q_i already widened, against x[at + i] and x[at + 16 + i] (the 256-bit kernel's). */
     private static FloatVector unsignedHalf(IntVector q, float[] x, int at) {
         var lo = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
         var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
