@@ -49,31 +49,37 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
     /**
      * Partial sum i takes elements i and 16 + i of each block, scaled by the block's d (see {@link Lanes}). The bytes are
      * read per width as measured fastest (same bits): at 512 bits the block's 32 bytes in one load, widened by
-     * {@code convertShape} parts 0 and 1 (0.94x the time of two 16-byte loads); at 256 two 16-byte loads, parts 0 and 1
-     * of each written out (0.92-0.97x four 8-byte loads; in the parts loop 1.13-1.16x); at 128 the same two loads in
-     * the parts loop (0.49x the four int loads spread over lanes by shifts). Interleaved in one JVM, thread CPU time,
-     * docs/kernels.md "Decode at each width".
+     * {@code convertShape} parts 0 and 1 (0.94-0.95x the time of two 16-byte loads); at 128 two 16-byte loads, widened
+     * part by part (0.49-0.51x four int loads spread over lanes by shifts); at 256 four 8-byte loads (two 16-byte loads
+     * took 0.92-1.03x the kernel's time alone, but the decode rate fell in three of four whole-model pairs). docs/kernels.md,
+     * "Decode at each width".
      */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
         if (L == 16) return dotBlocks512(first, x, xOffset, blocks);
-        if (L == 8) return dotBlocks256(first, x, xOffset, blocks);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES + 2;
             int xo = xOffset + b * 32;
             var d = FloatVector.broadcast(F, f16(segment, o - 2));
-            var lo = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o, LE);
-            var hi = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o + 16, LE);
+            // L is a constant: C2 compiles one of the two reads
+            ByteVector lo = L == 4 ? ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o, LE) : null;
+            ByteVector hi = L == 4 ? ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o + 16, LE) : null;
             for (int k = 0; k < Lanes.PARTS; k++) {
-                var t = part(lo, k, hi, k, x, xo + k * L).fma(d, a0);
-                a0 = a1;
-                a1 = a2;
+                var t = (L == 4 ? part(lo, k, hi, k, x, xo + k * L) : half(o, x, xo, k)).fma(d, a0);
+                a0 = Lanes.PARTS > 1 ? a1 : t;
+                a1 = Lanes.PARTS > 2 ? a2 : t;
                 a2 = a3;
                 a3 = t;
             }
         }
         return Lanes.sum(a0, a1, a2, a3);
+    }
+
+    /** q[k·L + i]·x[k·L + i] + q[16 + k·L + i]·x[16 + k·L + i] for the block's bytes at o. */
+    private FloatVector half(long o, float[] x, int xo, int k) {
+        var sum = Lanes.bytesToFloats(segment, o, k).mul(FloatVector.fromArray(F, x, xo + k * L));
+        return Lanes.bytesToFloats(segment, o + 16, k).fma(FloatVector.fromArray(F, x, xo + 16 + k * L), sum);
     }
 
     private float dotBlocks512(long first, float[] x, int xOffset, int blocks) {
@@ -84,20 +90,6 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
             a = part(q, 0, q, 1, x, xOffset + b * 32).fma(FloatVector.broadcast(F, f16(segment, o - 2)), a);
         }
         return Lanes.sum(a, a, a, a);
-    }
-
-    private float dotBlocks256(long first, float[] x, int xOffset, int blocks) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long o = (first + b) * BLOCK_BYTES + 2;
-            int xo = xOffset + b * 32;
-            var d = FloatVector.broadcast(F, f16(segment, o - 2));
-            var lo = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o, LE);
-            var hi = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o + 16, LE);
-            a0 = part(lo, 0, hi, 0, x, xo).fma(d, a0);
-            a1 = part(lo, 1, hi, 1, x, xo + L).fma(d, a1);
-        }
-        return Lanes.sum(a0, a1, a0, a1);
     }
 
     /**
