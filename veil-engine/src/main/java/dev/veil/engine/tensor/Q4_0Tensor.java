@@ -102,6 +102,7 @@ public final class Q4_0Tensor extends BlockTensor implements DecodeInput.Kernel 
      */
     @Override
     public float decodeDot(long first, DecodeInput a, int xBlock, int blocks) {
+        if (L == 8) return decodeDot256(first, a, xBlock, blocks);
         float[] x = a.x;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         float offset = 0f;
@@ -122,12 +123,41 @@ public final class Q4_0Tensor extends BlockTensor implements DecodeInput.Kernel 
         return Lanes.sum(a0, a1, a2, a3) - 8f * offset;
     }
 
+    /**
+     * {@link #decodeDot} at 256 bits, the same sums: the block's 16 bytes in one load, widened by {@code convertShape}
+     * parts 0 and 1, the two halves written out. 0.89-0.91x the time of the parts loop's two 8-byte loads (from L2 and
+     * from memory); the same load in the parts loop gave 0.95x, and at 128 bits 1.11-1.14x (docs/kernels.md).
+     */
+    private float decodeDot256(long first, DecodeInput a, int xBlock, int blocks) {
+        float[] x = a.x;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        float offset = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long o = (first + b) * BLOCK_BYTES + 2;
+            int xo = (xBlock + b) * 32;
+            float dw = f16(segment, o - 2);
+            var d = FloatVector.broadcast(F, dw);
+            var q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o, LE);
+            a0 = unsignedHalf((IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0), x, xo).fma(d, a0);
+            a1 = unsignedHalf((IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 1), x, xo + L).fma(d, a1);
+            offset += dw * a.sums[xBlock + b];
+        }
+        return Lanes.sum(a0, a1, a0, a1) - 8f * offset;
+    }
+
     /** lo_i·x[k·L + i] + hi_i·x[16 + k·L + i] for bytes k·L + i of the block at o (nibbles without the -8). */
     private FloatVector unsignedHalf(long o, float[] x, int xo, int k) {
         IntVector q = Lanes.bytesToInts(segment, o, k);
         var lo = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
         var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
         return hi.fma(FloatVector.fromArray(F, x, xo + 16 + k * L), lo.mul(FloatVector.fromArray(F, x, xo + k * L)));
+    }
+
+    /** The same for the bytes q_i already widened, against x[at + i] and x[at + 16 + i] (the 256-bit kernel's). */
+    private static FloatVector unsignedHalf(IntVector q, float[] x, int at) {
+        var lo = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
+        var hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+        return hi.fma(FloatVector.fromArray(F, x, at + 16), lo.mul(FloatVector.fromArray(F, x, at)));
     }
 
     /** Scalar twin of {@link #decodeDot}: Σ_blocks d_w·Σ (q_w - 8)·x, as the format defines it. */

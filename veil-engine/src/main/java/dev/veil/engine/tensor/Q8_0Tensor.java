@@ -1,9 +1,12 @@
 package dev.veil.engine.tensor;
 
 import static dev.veil.engine.tensor.Layouts.BYTE;
+import static dev.veil.engine.tensor.Layouts.LE;
 import static dev.veil.engine.tensor.Layouts.f16;
+import static jdk.incubator.vector.VectorOperators.B2F;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,16 +46,27 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
         return super.dot(offset, x, xOffset, n);
     }
 
-    /** Partial sum i takes elements i and 16 + i of each block, scaled by the block's d (see {@link Lanes}). */
+    /**
+     * Partial sum i takes elements i and 16 + i of each block, scaled by the block's d (see {@link Lanes}). The bytes are
+     * read per width as measured fastest (same bits): at 512 bits the block's 32 bytes in one load, widened by
+     * {@code convertShape} parts 0 and 1 (0.94-0.95x the time of two 16-byte loads); at 128 two 16-byte loads, widened
+     * part by part (0.49-0.51x four int loads spread over lanes by shifts); at 256 four 8-byte loads (two 16-byte loads
+     * took 0.92-1.03x the kernel's time alone, but the decode rate fell in three of four whole-model pairs). docs/kernels.md,
+     * "Decode at each width".
+     */
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
+        if (L == 16) return dotBlocks512(first, x, xOffset, blocks);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = (first + b) * BLOCK_BYTES + 2;
             int xo = xOffset + b * 32;
             var d = FloatVector.broadcast(F, f16(segment, o - 2));
+            // L is a constant: C2 compiles one of the two reads
+            ByteVector lo = L == 4 ? ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o, LE) : null;
+            ByteVector hi = L == 4 ? ByteVector.fromMemorySegment(ByteVector.SPECIES_128, segment, o + 16, LE) : null;
             for (int k = 0; k < Lanes.PARTS; k++) {
-                var t = half(o, x, xo, k).fma(d, a0);
+                var t = (L == 4 ? part(lo, k, hi, k, x, xo + k * L) : half(o, x, xo, k)).fma(d, a0);
                 a0 = Lanes.PARTS > 1 ? a1 : t;
                 a1 = Lanes.PARTS > 2 ? a2 : t;
                 a2 = a3;
@@ -66,6 +80,25 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
     private FloatVector half(long o, float[] x, int xo, int k) {
         var sum = Lanes.bytesToFloats(segment, o, k).mul(FloatVector.fromArray(F, x, xo + k * L));
         return Lanes.bytesToFloats(segment, o + 16, k).fma(FloatVector.fromArray(F, x, xo + 16 + k * L), sum);
+    }
+
+    private float dotBlocks512(long first, float[] x, int xOffset, int blocks) {
+        FloatVector a = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long o = (first + b) * BLOCK_BYTES + 2;
+            var q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, segment, o, LE);
+            a = part(q, 0, q, 1, x, xOffset + b * 32).fma(FloatVector.broadcast(F, f16(segment, o - 2)), a);
+        }
+        return Lanes.sum(a, a, a, a);
+    }
+
+    /**
+     * lo[i]·x[at + i] + hi[i]·x[at + 16 + i] over lanes i, the block's bytes k·L.. as part kLo of lo and bytes
+     * 16 + k·L.. as part kHi of hi, at = the block's x + k·L.
+     */
+    private static FloatVector part(ByteVector lo, int kLo, ByteVector hi, int kHi, float[] x, int at) {
+        var sum = ((FloatVector) lo.convertShape(B2F, F, kLo)).mul(FloatVector.fromArray(F, x, at));
+        return ((FloatVector) hi.convertShape(B2F, F, kHi)).fma(FloatVector.fromArray(F, x, at + 16), sum);
     }
 
     /** Decode: one pass over the rows (all parts of a fused projection together); see {@link #decodeDot}. */

@@ -148,6 +148,57 @@ class TensorKernelTest {
         }
     }
 
+    /**
+     * The decode kernels' bits are those of the fixed order written out in scalar code (docs/kernels.md, "Vector widths
+     * and the order of accumulation"), at whatever width this JVM runs: however a kernel loads and widens its bytes per
+     * width, partial sum i must take fma((q at 16 + i)·x, ·, (q at i)·x) scaled by d in one fma, block after block.
+     */
+    @Test
+    void decodeKernelsGiveTheBitsOfTheFixedOrder() {
+        var rnd = new Random(6);
+        for (int trial = 0; trial < 40; trial++) {
+            int blocks = 1 + rnd.nextInt(trial < 4 ? 200 : 70), n = 1 + rnd.nextInt(3), cols = 32 * blocks, rows = 3;
+            var a = DecodeInput.of(gaussian(rnd, n * cols), n, cols);
+            var q8 = (Q8_0Tensor) randomTensor(GGMLType.Q8_0, rows * cols, rnd);
+            var q4 = (Q4_0Tensor) randomTensor(GGMLType.Q4_0, rows * cols, rnd);
+            for (int j = 0; j < rows; j++) {
+                int r = rnd.nextInt(n);
+                assertEquals(Float.floatToRawIntBits(fixedOrder(q8, (long) j * blocks, a, r * blocks, blocks, false)),
+                        Float.floatToRawIntBits(q8.decodeDot((long) j * blocks, a, r * blocks, blocks)), "Q8_0 trial " + trial);
+                assertEquals(Float.floatToRawIntBits(fixedOrder(q4, (long) j * blocks, a, r * blocks, blocks, true)),
+                        Float.floatToRawIntBits(q4.decodeDot((long) j * blocks, a, r * blocks, blocks)), "Q4_0 trial " + trial);
+            }
+        }
+    }
+
+    /**
+     * Q8_0 (q the signed bytes) or Q4_0 (q the unsigned nibbles, the -8 folded into -8·Σ_blocks d·Σx) in the kernels'
+     * order: 16 partial sums, each an fma chain through the blocks, added by {@link Lanes#sum(float[], int)}.
+     */
+    private static float fixedOrder(BlockTensor w, long first, DecodeInput a, int xBlock, int blocks, boolean q4) {
+        int bytes = q4 ? Q4_0Tensor.BLOCK_BYTES : Q8_0Tensor.BLOCK_BYTES;
+        float[] p = new float[16];
+        float offset = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long o = (first + b) * bytes;
+            float d = Layouts.f16(w.segment, o);
+            int xo = (xBlock + b) * 32;
+            for (int i = 0; i < 16; i++) {
+                int qi = w.segment.get(Layouts.BYTE, o + 2 + i), qj;
+                if (q4) {
+                    qj = (qi >> 4) & 15;
+                    qi &= 15;
+                } else {
+                    qj = w.segment.get(Layouts.BYTE, o + 18 + i);
+                }
+                float t = Math.fma((float) qj, a.x[xo + 16 + i], qi * a.x[xo + i]);
+                p[i] = Math.fma(t, d, p[i]);
+            }
+            offset += d * a.sums[xBlock + b];
+        }
+        return q4 ? Lanes.sum(p, 0) - 8f * offset : Lanes.sum(p, 0);
+    }
+
     /** The 4 × 3 tile (AVX2's 16 registers) and the 4 × 4 tile give the same bits: the tile only groups the sums. */
     @Test
     void gemmTilesGiveTheSameBits() {
