@@ -274,6 +274,7 @@ class OipGrpcServerTest {
         var big = request("output.z64", "INT64", rows, 48).addRawInputContents(ByteString.copyFrom(new byte[rows * 48 * 8])).build();
         var e = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(big));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getMessage());
+        assertTrue(e.getStatus().getDescription().contains("exceeds maximum size " + OipGrpcServer.maxMessage(limits)), e.getMessage());
         // a message within the limit whose reply is not: 500 rows of the LM head's 300 outputs, 8 bytes each
         var e2 = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(request("output.z64", "INT64", 500, 48)
                 .addRawInputContents(ByteString.copyFrom(new byte[500 * 48 * 8])).build()));
