@@ -115,22 +115,43 @@ final class OipBench {
         return OipChannel.over(new GrpcOipTransport("127.0.0.1", port), "127.0.0.1", port, deadline, dims);
     }
 
-    /** What a gRPC client would add to the node's jar: the jars of gRPC's client stack on this class path, by name. */
-    private void grpcJars() {
-        long total = 0;
-        var names = new ArrayList<String>();
+    /**
+     * What a gRPC client would add to the node's jar: the compressed bytes of gRPC's client stack (gRPC with Netty shaded and
+     * its native transports, protobuf, Guava, the rest) and the generated stubs, counted entry by entry in the jars of this
+     * class path (the separate jars, or veil.jar that holds them all).
+     */
+    private void grpcJars() throws java.io.IOException {
+        var parts = new java.util.LinkedHashMap<String, String[]>();
+        parts.put("gRPC with Netty shaded", new String[] {"io/grpc/"});
+        parts.put("its native transports", new String[] {"META-INF/native/libio_grpc_netty_shaded"});
+        parts.put("protobuf", new String[] {"com/google/protobuf/"});
+        parts.put("Guava", new String[] {"com/google/common/", "com/google/thirdparty/"});
+        parts.put("the rest (common protos, Gson, PerfMark, annotations)", new String[] {"com/google/rpc/", "com/google/type/",
+            "com/google/api/", "com/google/longrunning/", "com/google/cloud/", "com/google/geo/", "com/google/logging/",
+            "com/google/gson/", "io/perfmark/", "com/google/errorprone/", "javax/annotation/", "org/codehaus/mojo/animal_sniffer/",
+            "com/google/j2objc/", "org/jspecify/"});
+        parts.put("the generated stubs", new String[] {"dev/veil/grpc/v2/"});
+        var bytes = new long[parts.size()];
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            String f = Path.of(e).getFileName().toString();
-            if (f.matches("(grpc-(api|core|stub|protobuf|protobuf-lite|netty-shaded|util|context)|protobuf-java|guava|failureaccess"
-                    + "|perfmark-api|proto-google-common-protos|gson)-\\d.*\\.jar")) {
-                long size = Path.of(e).toFile().length();
-                total += size;
-                names.add(f + " " + size / 1024 + " KiB");
+            if (!e.endsWith(".jar")) continue;
+            try (var jar = new java.util.zip.ZipFile(e)) {
+                for (var it = jar.entries().asIterator(); it.hasNext(); ) {
+                    var entry = it.next();
+                    int i = 0;
+                    for (String[] prefixes : parts.values()) {
+                        for (String prefix : prefixes) if (entry.getName().startsWith(prefix)) bytes[i] += entry.getCompressedSize();
+                        i++;
+                    }
+                }
             }
         }
+        long total = Arrays.stream(bytes).sum();
+        var items = new ArrayList<String>();
+        int i = 0;
+        for (String name : parts.keySet()) items.add(String.format(Locale.ROOT, "%s %.2f MiB", name, bytes[i++] / 1048576.0));
         out.println();
-        out.printf(Locale.ROOT, "A gRPC client in the node would add %d jars, %.1f MiB (%s), before the generated stubs%n", names.size(),
-                total / 1048576.0, String.join(", ", names));
+        out.printf(Locale.ROOT, "A gRPC client in the node would add %.2f MiB compressed to its jar: %s%n", total / 1048576.0,
+                String.join(", ", items));
     }
 
     /**
