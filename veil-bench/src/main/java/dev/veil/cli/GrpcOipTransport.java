@@ -32,8 +32,9 @@ final class GrpcOipTransport implements OipChannel.Transport {
     private final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
 
     GrpcOipTransport(String host, int port) {
+        // replies complete on Netty's event loop, not a further executor: one thread hop fewer a call, as JdkOipTransport does
         this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(OipChannel.MAX_BODY + (64 << 10))
-                .build();
+                .directExecutor().build();
         this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     }
 

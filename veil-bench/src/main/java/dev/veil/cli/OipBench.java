@@ -170,7 +170,13 @@ final class OipBench {
                 + "\r\nInference-Header-Content-Length: " + head.length + "\r\n\r\n" + json)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         request = Arrays.copyOf(request, request.length + 4 * d);
-        double[][] us = new double[5][repetitions];
+        double[][] us = new double[6][repetitions];
+        var stubChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
+                .directExecutor().build();
+        var stub = dev.veil.grpc.v2.GRPCInferenceServiceGrpc.newBlockingStub(stubChannel);
+        var bare = dev.veil.grpc.v2.ModelInferRequest.newBuilder().setModelName("blk.0.attn_qkv");
+        bare.addInputsBuilder().setName("input").setDatatype("FP32").addShape(1).addShape(d);
+        var stubCall = bare.addRawInputContents(com.google.protobuf.ByteString.copyFrom(new byte[4 * d])).build();
         try (var veil = TcpChannel.connect("127.0.0.1", veilPort, null, Duration.ofSeconds(60));
              var http = OipChannel.connect("127.0.0.1", oipPort, null, Duration.ofSeconds(60), dims);
              var jdk = jdkChannel(oipPort, Duration.ofSeconds(60), dims);
@@ -199,7 +205,10 @@ final class OipBench {
                 long t4 = System.nanoTime();
                 for (int i = 0; i < calls; i++) rpc.exchange(call);
                 long t5 = System.nanoTime();
+                for (int i = 0; i < calls; i++) stub.modelInfer(stubCall);
+                long t6 = System.nanoTime();
                 if (r < 0) continue;
+                us[5][r] = (t6 - t5) / 1e3 / calls;
                 us[4][r] = (t5 - t4) / 1e3 / calls;
                 us[0][r] = (t1 - t0) / 1e3 / calls;
                 us[1][r] = (t2 - t1) / 1e3 / calls;
@@ -212,9 +221,11 @@ final class OipBench {
         int mid = repetitions / 2;
         out.printf(Locale.ROOT, "One LINEAR of 1 row (blk.0.attn_qkv, FP32), %d calls a run, median of %d runs: Veil's client %.1f us, "
                 + "OIP over the node's client (Http1) %.1f us (%.2fx), OIP over the JDK's HTTP client %.1f us (%.2fx), "
-                + "OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx), OIP over gRPC (grpc-java) %.1f us (%.2fx)%n", calls,
-                repetitions, us[0][mid], us[1][mid], us[1][mid] / us[0][mid], us[3][mid], us[3][mid] / us[0][mid], us[2][mid],
-                us[2][mid] / us[0][mid], us[4][mid], us[4][mid] / us[0][mid]);
+                + "OIP as a bare HTTP/1.1 exchange on one socket %.1f us (%.2fx), OIP over gRPC (grpc-java) %.1f us (%.2fx), "
+                + "OIP as a bare gRPC stub call %.1f us (%.2fx)%n", calls, repetitions, us[0][mid], us[1][mid], us[1][mid] / us[0][mid],
+                us[3][mid], us[3][mid] / us[0][mid], us[2][mid], us[2][mid] / us[0][mid], us[4][mid], us[4][mid] / us[0][mid], us[5][mid],
+                us[5][mid] / us[0][mid]);
+        stubChannel.shutdownNow();
     }
 
     /** Reads one HTTP reply (head and Content-Length body) and drops it. */

@@ -135,6 +135,9 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         if (!call.hold(Math.max(bound, server.weights.heldBound(linear)) + replyBytes)) {
             throw Status.UNAVAILABLE.withDescription(BUSY).asRuntimeException();
         }
+        // a small reply is answered on the thread that completes the call (one thread hop fewer); a large one on the pool, so
+        // that its serialization does not hold up the batcher's next multiply
+        java.util.concurrent.Executor answerOn = replyBytes <= 64 << 10 ? Runnable::run : server.threads;
         server.weights.handle(call.conn.peer, linear).whenCompleteAsync((r, e) -> {
             if (e != null) {
                 out.onError(status(e).asRuntimeException());
@@ -147,7 +150,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             } catch (RuntimeException x) {
                 out.onError(status(x).asRuntimeException());
             }
-        }, server.threads);
+        }, answerOn);
     }
 
     private static Rows rawInput(ModelInferRequest request, Oip.Model model, int rows, int dIn) {

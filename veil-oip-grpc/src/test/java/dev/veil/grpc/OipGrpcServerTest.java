@@ -368,6 +368,20 @@ class OipGrpcServerTest {
         Eventually.until("all given back", () -> grpc.held() == 0);
     }
 
+    /** Bytes that are not HTTP/2, and a peer that says nothing: each is dropped (the latter at the greeting deadline). */
+    @Test
+    void aPeerThatSpeaksNoHttp2OrNothingIsDropped() throws Exception {
+        try (var garbage = new Socket("127.0.0.1", grpc.port()); var silent = new Socket("127.0.0.1", grpc.port())) {
+            garbage.setSoTimeout(30_000);
+            silent.setSoTimeout(30_000);
+            garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n\0\0\0\0\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1));
+            garbage.getOutputStream().flush();
+            garbage.getInputStream().readAllBytes(); // whatever it answers, it closes
+            silent.getInputStream().readAllBytes(); // the server's SETTINGS, then the close at the deadline (not 30 s later)
+        }
+        assertTrue(stub().serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+    }
+
     @Test
     void connectionsPastTheLimitAreRefusedUnavailable() {
         for (int i = 0; i < limits.maxConnections(); i++) assertTrue(stub().serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
