@@ -240,7 +240,7 @@ public final class OipGrpcServer implements AutoCloseable {
 
         @Override
         public void transportTerminated(Attributes attributes) {
-            var conn = attributes.get(CONN);
+            var conn = attributes == null ? null : attributes.get(CONN); // null: it closed before it was ready
             if (conn == null) return;
             conn.gone = true;
             open.decrementAndGet();

@@ -368,16 +368,22 @@ class OipGrpcServerTest {
         Eventually.until("all given back", () -> grpc.held() == 0);
     }
 
-    /** Bytes that are not HTTP/2, and a peer that says nothing: each is dropped (the latter at the greeting deadline). */
+    /**
+     * Bytes that are not HTTP/2, and a peer that says nothing: each is dropped, the silent one at the greeting deadline
+     * (keepalive pings, every write deadline, would drop it only after ten minutes here: the read would time out first).
+     */
     @Test
     void aPeerThatSpeaksNoHttp2OrNothingIsDropped() throws Exception {
-        try (var garbage = new Socket("127.0.0.1", grpc.port()); var silent = new Socket("127.0.0.1", grpc.port())) {
+        var strict = limits.withGreetingDeadline(Duration.ofSeconds(2)).withWriteDeadline(Duration.ofMinutes(10));
+        try (var server = OipGrpcServer.start(weights, "127.0.0.1", 0, null, strict, budget, line -> {});
+             var garbage = new Socket("127.0.0.1", server.port()); var silent = new Socket("127.0.0.1", server.port())) {
             garbage.setSoTimeout(30_000);
             silent.setSoTimeout(30_000);
             garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n\0\0\0\0\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1));
             garbage.getOutputStream().flush();
             garbage.getInputStream().readAllBytes(); // whatever it answers, it closes
-            silent.getInputStream().readAllBytes(); // the server's SETTINGS, then the close at the deadline (not 30 s later)
+            silent.getInputStream().readAllBytes(); // the server's SETTINGS, then the close at the deadline
+            Eventually.until("both are forgotten", () -> server.connections() == 0);
         }
         assertTrue(stub().serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
     }
