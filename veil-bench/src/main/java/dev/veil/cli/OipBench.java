@@ -63,7 +63,7 @@ final class OipBench {
             try {
                 int[] input = SamplingOptions.input(m.tokenizer(), PROMPT);
                 out.printf(Locale.ROOT, "OIP vs Veil's protocol: %s, %d tokens after \"%s\" (%d prompt tokens), %d warm-up and %d "
-                        + "timed runs each, loopback, one weights server in this process serving both ports%n", id, tokens, PROMPT,
+                        + "timed runs each, loopback, one weights server in this process serving its three ports%n", id, tokens, PROMPT,
                         input.length, warmup, repetitions);
                 out.println();
                 out.println("| scheme | Veil ms/token | OIP ms/token | OIP / Veil | OIP over the JDK's HttpClient ms/token | JDK / Veil "
