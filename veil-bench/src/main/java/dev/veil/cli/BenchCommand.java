@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
                 + "or a scheme, the service or the weights server's engines against the plain engine in the same run.",
         subcommands = {PlainBench.class, BenchCommand.Remo.class, BenchCommand.RemoOtp.class, BenchCommand.Shares.class,
                 BenchCommand.Hostile.class, BenchCommand.Load.class, BenchCommand.Serve.class, BenchCommand.Engines.class,
-                BenchCommand.Oip.class},
+                BenchCommand.Oip.class, BenchCommand.EngineServers.class},
         modelTransformer = BenchCommand.AddRegistered.class)
 final class BenchCommand {
     /**
@@ -246,15 +246,50 @@ final class BenchCommand {
     }
 
     @Command(name = "engines", mixinStandardHelpOptions = true,
-            description = "The weights server's Java kernels against ONNX Runtime, per call class, float and both rings (docs/onnx.md).")
+            description = "The weights server's Java kernels against ONNX Runtime and the two routed by rows, per call class, "
+                    + "float and both rings (docs/onnx.md).")
     static final class Engines implements Callable<Integer> {
         @Mixin ModelOptions model;
         @Mixin EngineOptions engine;
         @Mixin Runs runs;
 
+        @Option(names = "--rows", split = ",", defaultValue = "1,16,128", description = "rows per call (default: ${DEFAULT-VALUE})")
+        int[] rows;
+
+        @Option(names = "--ring-graph", paramLabel = "int|int8",
+                description = "time this ring graph of ONNX Runtime's as well as f64 (docs/onnx.md)")
+        String ringGraph;
+
         @Override
         public Integer call() throws Exception {
-            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), runs.repetitions, runs.warmup, System.out);
+            return dev.veil.onnx.EngineBench.run(model.load(ModelParts.WEIGHTS), rows,
+                    ringGraph == null ? null : dev.veil.onnx.Exporter.RingGraph.parse(ringGraph), runs.repetitions, runs.warmup,
+                    System.out);
+        }
+    }
+
+    @Command(name = "engine-servers", mixinStandardHelpOptions = true,
+            description = "remo through three weights servers, one per engine (java, onnxruntime, routed), same run: prefill and "
+                    + "decode time (docs/onnx.md).")
+    static final class EngineServers implements Callable<Integer> {
+        @Mixin ModelOptions model;
+        @Mixin EngineOptions engine;
+        @Mixin Runs runs;
+
+        @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", description = "prompt tokens (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = {"-n", "--gen-tokens"}, defaultValue = "16", description = "tokens decoded per run (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--ring-graph", defaultValue = "f64", paramLabel = "f64|int|int8",
+                description = "the exports' ring graph (default: ${DEFAULT-VALUE})")
+        String ringGraph;
+
+        @Override
+        public Integer call() throws Exception {
+            return new EngineServersBench(model.model(), model.tokenizer(), promptTokens, genTokens,
+                    dev.veil.onnx.Exporter.RingGraph.parse(ringGraph), runs.repetitions, runs.warmup, System.out).run();
         }
     }
 

@@ -34,9 +34,10 @@ final class ExportCommand implements Callable<Integer> {
                     + "Z_2^64 (int64); z32: 8-bit weights, products in Z_2^32 (int32) (default: ${DEFAULT-VALUE})")
     String numeric;
 
-    @Option(names = "--ring-graph", defaultValue = "f64", paramLabel = "f64|int",
+    @Option(names = "--ring-graph", defaultValue = "f64", paramLabel = "f64|int|int8",
             description = "exact, z32: how the models compute the (identical) ring products: f64, exact float64 MatMuls on 22-bit limbs of "
-                    + "the input (ONNX Runtime's fast GEMM); int, one int64 (int32) MatMul (default: ${DEFAULT-VALUE})")
+                    + "the input (ONNX Runtime's fast GEMM); int, one int64 (int32) MatMul; int8, 8-bit MatMulInteger on 7-bit limbs "
+                    + "(for CUDA, which has no integer MatMul) (default: ${DEFAULT-VALUE})")
     String ringGraph;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",

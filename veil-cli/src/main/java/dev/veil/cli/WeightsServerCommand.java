@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                 "(CMIF); runs until stopped."})
 final class WeightsServerCommand implements Callable<Integer> {
     @Option(names = "--model",
-            description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used); not with --engine onnxruntime")
+            description = "GGUF file or llama2.c checkpoint (its weight matrices and layer norms are used); not with --engine onnxruntime, "
+                    + "its weight matrices only with --engine routed")
     Path model;
 
     @Mixin OnnxEngineOptions onnx;
@@ -85,6 +86,7 @@ final class WeightsServerCommand implements Callable<Integer> {
                     + "would bypass --attestation-policy; serve it on a weights server with --no-attestation, fenced by mutual TLS");
         }
         var ort = onnx.open(model); // ONNX Runtime on an export (docs/onnx.md), or null for Veil's own engine
+        var engine = ort != null ? onnx.engine(ort, model) : null; // with --engine routed, the Java kernels on --model too
         // The weight matrices, and for CMIF's decoder stack the layers' norms (the server keeps nothing else).
         Model m = ort != null ? null : ModelLoader.load(model, null, ModelParts.ALL);
         String id = modelId != null ? modelId : ort != null ? ort.modelId() : model.getFileName().toString();
@@ -94,7 +96,7 @@ final class WeightsServerCommand implements Callable<Integer> {
                 : new TranscriptWriter(transcript, id, dims, transcriptMaxBytes, line -> System.err.println("veil weights-server: "
                         + line));
         var limits = ServerLimits.defaults().withMaxConnections(maxConnections);
-        var weights = ort != null ? new WeightsServer(id, dims, ort, writer, limits.maxPayload())
+        var weights = ort != null ? new WeightsServer(id, dims, engine, writer, limits.maxPayload())
                 : new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
         var gate = attestation.gate(weights, tlsOptions, host, "weights-server");
         // One budget for all ports: the server holds at most limits.totalBytes() whichever protocol its peers speak.
@@ -129,7 +131,7 @@ final class WeightsServerCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "veil weights-server: listening on %s:%d, serving '%s' (%s, dim %d, %s of weight matrices)%s%s%n",
                 host.contains(":") ? "[" + host + "]" : host, server.port(), id, Counts.of(dims.layers(), "layer"), dims.dim(),
                 Bytes.format(ort != null ? onnx.bytes() : m.linear().byteSize()),
-                (ort != null ? ", on " + ort.describe() : "") + (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
+                (ort != null ? ", on " + engine.describe() : "") + (tls == null ? "" : " over mutual TLS 1.3") + gate.description(),
                 writer == null ? "" : ", recording to " + transcript);
         if (oip != null) {
             System.err.printf(Locale.ROOT, "veil weights-server: Open Inference Protocol v2 on %s://%s:%d/v2 (no attestation: %s)%n",

@@ -23,4 +23,15 @@ class EnginesBenchTest {
         assertTrue(run.out().matches("(?s)veil bench engines: \\d+ threads? each \\(Java kernels; onnxruntime 1\\.23\\.2.*"), run.out());
         for (String r : rows) assertTrue(r.matches(".*\\| \\d+\\.\\d\\d×; \\d+\\.\\d\\d× \\|$"), r);
     }
+
+    @Test
+    void rowsOfChoiceAnotherRingGraphAndTheRoutedEngine() {
+        var run = CliRun.of("bench", "engines", "--model", Shared.storiesBin().toString(), "-r", "1", "--warmup", "0", "--rows", "1,40",
+                "--ring-graph", "int8");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("| matrix | out × in | numeric | rows | Java | ORT, int8 graph | ORT, f64 graph | routed |"),
+                run.out());
+        assertTrue(run.out().contains("routed: java kernels below the threshold"), run.out());
+        assertEquals(2 * 3 * 2, run.out().lines().filter(l -> l.startsWith("| ATTN_OUT[0] |") || l.startsWith("| FFN_DOWN[0] |")).count());
+    }
 }

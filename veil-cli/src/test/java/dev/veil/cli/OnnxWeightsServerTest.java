@@ -37,7 +37,8 @@ class OnnxWeightsServerTest {
         var export = CliRun.of("export", "--model", model, "--numeric", "exact", "--out", repo.toString());
         assertEquals(0, export.code(), export.err());
         assertTrue(export.out().startsWith("wrote " + repo + ": 21 ONNX models of 'stories260K.bin' (exact"), export.out());
-        assertTrue(Files.isRegularFile(repo.resolve("lm_head/1/model.onnx")) && Files.isRegularFile(repo.resolve("lm_head/config.pbtxt")));
+        assertTrue(Files.isRegularFile(repo.resolve("output.z64/1/model.onnx")), "the LM head, named as the node asks for it");
+        assertTrue(Files.isRegularFile(repo.resolve("output.z64/config.pbtxt")));
 
         Path z32 = dir.resolve("z32");
         var exportZ32 = CliRun.of("export", "--model", model, "--numeric", "z32", "--ring-graph", "int", "--out", z32.toString());
@@ -77,6 +78,49 @@ class OnnxWeightsServerTest {
         }
     }
 
+    /**
+     * `--engine routed`: ONNX Runtime on the export for batches from --engine-min-rows rows (the prompt's prefill), the
+     * Java kernels on --model for fewer (each decoded token); the text is the plain exact engine's, and the server's
+     * metrics show rows on both engines. The Java side may read the same weights from another file (the GGUF conversion
+     * of the exported checkpoint), not another model's.
+     */
+    @Test
+    void routedEngineGivesThePlainExactTextWithBothEnginesAtWork(@TempDir Path dir) throws Exception {
+        String model = Shared.storiesBin().toString();
+        Path repo = dir.resolve("exact");
+        var export = CliRun.of("export", "--model", model, "--numeric", "exact", "--format", "onnx", "--out", repo.toString());
+        assertEquals(0, export.code(), export.err());
+        var server = WeightsServerProcess.start(veil("weights-server", "--engine", "routed", "--model", Shared.storiesGguf().toString(),
+                "--repository", repo.toString(), "--engine-min-rows", "4", "--port", "0", "--metrics-port", "0"));
+        try {
+            String line = server.lines().stream().filter(l -> l.contains("listening on")).findFirst().orElseThrow();
+            assertTrue(line.contains("routed: java kernels below the threshold, onnxruntime 1.23.2 (cpu; [z64]) from it (z64 from 4 rows)"),
+                    line);
+            Model m = ModelLoader.load(Shared.storiesBin(), null);
+            var run = CliRun.of("generate", "--model", model, "--weights-server", server.address(), "--prompt", PROMPT, "--max-tokens", "30",
+                    "--temperature", "0", "--scheme", "remo", "--numeric", "exact");
+            assertEquals(0, run.code(), run.err());
+            assertEquals(plainExact(m, PROMPT, 30).strip(), run.out().strip());
+            var url = java.util.regex.Pattern.compile("metrics on (http://\\S+/metrics)").matcher(String.join("\n", server.lines()));
+            assertTrue(url.find());
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url.group(1))).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            for (String engine : List.of("java", "onnxruntime")) {
+                var rows = java.util.regex.Pattern.compile("veil_engine_rows_total\\{engine=\"" + engine + "\"} (\\d+)").matcher(metrics);
+                assertTrue(rows.find() && Long.parseLong(rows.group(1)) > 0, engine + " ran no rows: " + metrics);
+            }
+        } finally {
+            server.process().destroy();
+            assertTrue(server.process().waitFor(30, TimeUnit.SECONDS));
+        }
+        Path other = dir.resolve("other.gguf");
+        assertEquals(0, CliRun.of("make-model", "--shape", "tiny-llama", "--type", "Q8_0", "--out", other.toString()).code());
+        var wrong = CliRun.of("weights-server", "--engine", "routed", "--model", other.toString(), "--repository", repo.toString());
+        assertEquals(1, wrong.code());
+        assertTrue(wrong.err().startsWith("veil: --model is not the model exported in --repository: "), wrong.err());
+        assertEquals(1, wrong.err().strip().lines().count(), wrong.err());
+    }
+
     static String plain(Model m, Numeric numeric, String prompt, int tokens) {
         int[] input = SamplingOptions.input(m.tokenizer(), prompt);
         int[] out = new Generator(m, numeric.plain(m.config(), m.linear())).generate(input, tokens, Sampler.greedy(), t -> {});
@@ -84,17 +128,30 @@ class OnnxWeightsServerTest {
     }
 
     @Test
-    void wrongEngineOptionsAreOneLine(@TempDir Path dir) {
+    void wrongEngineOptionsAreOneLine(@TempDir Path dir) throws java.io.IOException {
         String model = Shared.storiesBin().toString();
         var run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
         assertEquals(1, run.code());
         assertEquals("veil: " + dir + " is not a Veil export (no veil-export.json): write one with veil export", run.err().strip());
+        Files.writeString(dir.resolve("veil-export.json"), "{\"format\": 1}"); // an export of the layout before the node's names
+        run = CliRun.of("weights-server", "--engine", "onnxruntime", "--repository", dir.toString());
+        assertEquals("veil: " + dir.resolve("veil-export.json") + " has layout version 1; this Veil reads 2: export the model again",
+                run.err().strip());
         run = CliRun.of("weights-server", "--engine", "onnxruntime", "--model", model, "--repository", dir.toString());
-        assertEquals("veil: --engine onnxruntime serves the weights of its --repository: drop --model", run.err().strip());
+        assertEquals("veil: --engine onnxruntime serves the weights of its --repository: drop --model (or route between both engines with "
+                + "--engine routed)", run.err().strip());
+        run = CliRun.of("weights-server", "--engine", "routed", "--repository", dir.toString());
+        assertEquals("veil: --engine routed needs --model (for the Java kernels) beside --repository", run.err().strip());
+        run = CliRun.of("weights-server", "--engine", "onnxruntime", "--engine-min-rows", "8", "--repository", dir.toString());
+        assertEquals("veil: --engine-min-rows is for --engine routed", run.err().strip());
+        run = CliRun.of("weights-server", "--engine", "routed", "--engine-min-rows", "0", "--model", model, "--repository", dir.toString());
+        assertEquals("veil: --engine-min-rows must be 1 or more", run.err().strip());
+        run = CliRun.of("weights-server", "--model", model, "--repository", dir.toString());
+        assertEquals("veil: --repository is for --engine onnxruntime or routed", run.err().strip());
         run = CliRun.of("weights-server", "--engine", "onnxruntime");
         assertEquals("veil: --engine onnxruntime needs --repository DIR (write one with veil export)", run.err().strip());
         run = CliRun.of("weights-server", "--engine", "tensorflow", "--model", model);
-        assertEquals("veil: unknown --engine 'tensorflow' (java, onnxruntime)", run.err().strip());
+        assertEquals("veil: unknown --engine 'tensorflow' (java, onnxruntime, routed)", run.err().strip());
         run = CliRun.of("weights-server");
         assertEquals("veil: give --model (or --engine onnxruntime --repository DIR)", run.err().strip());
     }

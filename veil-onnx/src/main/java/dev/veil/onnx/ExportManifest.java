@@ -8,8 +8,6 @@ import dev.veil.engine.ring.Numeric;
 import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.ModelDims;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,8 +15,8 @@ import java.util.List;
 
 /**
  * What an export's folder holds besides the ONNX models, in {@value #FILE} at its root: the model's dimensions (all a
- * weights server needs to check calls), the numeric mode, and per matrix its model's name, shape and, for a ring,
- * the file of its row scales (float32 little-endian, one per output row: the node reads results back with them).
+ * weights server needs to check calls), the numeric mode, and per matrix its model's name (the node's OIP name, which is
+ * the model's folder) and shape. A ring model's row scales are its second output, {@code row_scales}.
  *
  * @param format this layout's version
  * @param model the model file exported (its name)
@@ -30,16 +28,16 @@ import java.util.List;
 public record ExportManifest(int format, String model, String modelId, String numeric, String ringGraph, String kind, ModelDims dims,
         List<Matrix> matrices) {
     public static final String FILE = "veil-export.json";
-    public static final int FORMAT = 1;
+    /** Layout 2: models named as the node asks (blk.0.attn_qkv.z64), tensors input/output/row_scales (1: qkv_0, x/y, side files). */
+    public static final int FORMAT = 2;
 
     /**
      * One exported matrix: {@code y[n, rows] = x[n, cols] · W^T}.
      *
-     * @param name its model's name (folder): qkv_0, ..., lm_head
+     * @param name its model's name (folder): blk.0.attn_qkv.z64, ..., output.z64 (Oip.name)
      * @param onnx its ONNX file, relative to the export's root
-     * @param rowScales its row scales' file, relative to the root; null in float mode
      */
-    public record Matrix(String name, String projection, int layer, int rows, int cols, String onnx, String rowScales) {
+    public record Matrix(String name, String projection, int layer, int rows, int cols, String onnx) {
         public MatrixId id() {
             return new MatrixId(Projection.valueOf(projection), layer);
         }
@@ -61,24 +59,14 @@ public record ExportManifest(int format, String model, String modelId, String nu
             throw new IllegalArgumentException(file + " is not a Veil export manifest: " + e.getOriginalMessage());
         }
         if (m.format != FORMAT) {
-            throw new IllegalArgumentException(file + " has layout version " + m.format + "; this Veil reads " + FORMAT);
+            throw new IllegalArgumentException(file + " has layout version " + m.format + "; this Veil reads " + FORMAT
+                    + ": export the model again");
         }
         return m;
     }
 
     void write(Path dir) throws IOException {
         Files.write(dir.resolve(FILE), mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-    }
-
-    /** The row scales of {@code m}. */
-    static float[] rowScales(Path dir, Matrix m) throws IOException {
-        byte[] bytes = Files.readAllBytes(dir.resolve(m.rowScales()));
-        if (bytes.length != 4L * m.rows()) {
-            throw new IllegalArgumentException(m.rowScales() + " has " + bytes.length + " bytes, not 4 per row of " + m.rows());
-        }
-        float[] s = new float[m.rows()];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(s);
-        return s;
     }
 
     private static ObjectMapper mapper() {

@@ -7,11 +7,10 @@ import dev.veil.engine.ring.Numeric;
 import dev.veil.engine.ring.Ring;
 import dev.veil.engine.ring.RingMatrix;
 import dev.veil.engine.tensor.FloatTensor;
+import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.ModelDims;
-import dev.veil.weights.WeightsServer;
+import dev.veil.protocol.oip.Oip;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,9 +20,10 @@ import java.util.function.Consumer;
 
 /**
  * Writes every linear matrix of a model (the fused projections as the weights server serves them: QKV, ATTN_OUT,
- * GATE_UP, FFN_DOWN per layer, and LM_HEAD) as an ONNX model {@code y = MatMul(x, Cast(w))}, laid out as a Triton model
- * repository: {@code DIR/NAME/1/model.onnx}, with {@code DIR/NAME/config.pbtxt} for Triton, {@code DIR/NAME/row_scales.f32}
- * in a ring mode, and {@code DIR/veil-export.json} (see docs/onnx.md).
+ * GATE_UP, FFN_DOWN per layer, and LM_HEAD) as an ONNX model {@code output = MatMul(input, Cast(w))}, laid out as a Triton
+ * model repository of the names the node's OIP client asks for ({@link Oip#name}: {@code blk.0.attn_qkv.z64}, ...):
+ * {@code DIR/NAME/1/model.onnx}, with {@code DIR/NAME/config.pbtxt} for Triton, and {@code DIR/veil-export.json} (see
+ * docs/onnx.md). A ring model also outputs its row scales ({@code row_scales}), as the node asks on setup calls.
  *
  * <p>Float mode keeps the model's weights (dequantized) as float16, cast to float32 in the graph. A ring mode writes
  * the weights server's own integer weights ({@link RingMatrix#quantize}, the same rounding and row scales): int16 for
@@ -38,16 +38,19 @@ public final class Exporter {
 
     /**
      * How a ring model computes its (identical) products: {@code INT} one integer MatMul (int64, or int32), ONNX
-     * Runtime's generic integer GEMM; {@code F64} exact float64 MatMuls on limbs of the input (OnnxWriter), its MLAS GEMM.
+     * Runtime's generic integer GEMM; {@code F64} exact float64 MatMuls on limbs of the input (OnnxWriter), its MLAS GEMM;
+     * {@code INT8} 8-bit MatMulInteger on 7-bit limbs of the input, for devices without integer MatMul or fast float64
+     * (CUDA), exact on every x86 CPU too.
      */
     public enum RingGraph {
-        INT, F64;
+        INT, F64, INT8;
 
         public static RingGraph parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "int" -> INT;
                 case "f64" -> F64;
-                default -> throw new IllegalArgumentException("unknown ring graph '" + s + "' (int, f64)");
+                case "int8" -> INT8;
+                default -> throw new IllegalArgumentException("unknown ring graph '" + s + "' (int, f64, int8)");
             };
         }
 
@@ -62,9 +65,9 @@ public final class Exporter {
 
     private Exporter() {}
 
-    /** Triton's (and this export's) name of a matrix's model. */
-    public static String name(Projection p, int layer) {
-        return p.perLayer() ? p.name().toLowerCase(Locale.ROOT) + "_" + layer : p.name().toLowerCase(Locale.ROOT);
+    /** The model (and folder) name of a matrix in {@code numeric}: the node's OIP name ({@link Oip#name}), which Triton serves. */
+    public static String name(Projection p, int layer, Numeric numeric) {
+        return Oip.name(new MatrixId(p, layer), numeric.ring);
     }
 
     /**
@@ -86,24 +89,19 @@ public final class Exporter {
         List<ExportManifest.Matrix> matrices = new ArrayList<>();
         for (Projection p : Projection.values()) {
             for (int l = 0; l < (p.perLayer() ? c.layers() : 1); l++) {
-                String name = name(p, l);
+                String name = name(p, l, numeric);
                 Path dir = Files.createDirectories(out.resolve(name).resolve("1"));
                 int rows = p.outDim(c), cols = p.inDim(c);
-                String scales = null;
                 if (numeric.ring == null) {
                     writeFloat(dir.resolve("model.onnx"), name, parts(c, weights, p, l), partRows(c, p), rows, cols);
                 } else {
                     RingMatrix m = RingMatrix.quantize(numeric.ring, cols, parts(c, weights, p, l), partRows(c, p));
                     writeRing(dir.resolve("model.onnx"), name, numeric.ring, graph, m);
-                    scales = name + "/row_scales.f32";
-                    var bytes = ByteBuffer.allocate(4 * rows).order(ByteOrder.LITTLE_ENDIAN);
-                    bytes.asFloatBuffer().put(m.rowScales());
-                    Files.write(out.resolve(scales), bytes.array());
                 }
                 if (format == Format.TRITON) {
                     Files.writeString(out.resolve(name).resolve("config.pbtxt"), TritonConfig.text(name, numeric, device, rows, cols));
                 }
-                matrices.add(new ExportManifest.Matrix(name, p.name(), l, rows, cols, name + "/1/model.onnx", scales));
+                matrices.add(new ExportManifest.Matrix(name, p.name(), l, rows, cols, name + "/1/model.onnx"));
                 progress.accept(name);
             }
         }
@@ -155,7 +153,7 @@ public final class Exporter {
                 }
             }
         }
-        OnnxWriter.matmul(file, name, OnnxWriter.FLOAT, OnnxWriter.FLOAT16, cols, rows, raw.length, o -> o.write(raw));
+        OnnxWriter.matmul(file, name, OnnxWriter.FLOAT, OnnxWriter.FLOAT16, cols, rows, raw.length, o -> o.write(raw), null);
     }
 
     /** The integer weights as int16 (Z_2^64) or int8 (Z_2^32) [cols, rows], cast to the ring's integer type. */
@@ -173,17 +171,35 @@ public final class Exporter {
             }
         }
         int io = ring == Ring.Z64 ? OnnxWriter.INT64 : OnnxWriter.INT32;
-        if (graph == RingGraph.INT) {
-            OnnxWriter.matmul(file, name, io, bytes == 2 ? OnnxWriter.INT16 : OnnxWriter.INT8, cols, rows, raw.length, o -> o.write(raw));
+        if (graph == RingGraph.INT8 && ring == Ring.Z64) {
+            OnnxWriter.ringBytes64(file, name, cols, rows, 3L * rows * cols, o -> o.write(byteLimbs(raw, rows, cols)), m.rowScales());
+        } else if (graph == RingGraph.INT8) {
+            OnnxWriter.ringBytes32(file, name, cols, rows, raw.length, o -> o.write(raw), m.rowScales());
+        } else if (graph == RingGraph.INT) {
+            OnnxWriter.matmul(file, name, io, bytes == 2 ? OnnxWriter.INT16 : OnnxWriter.INT8, cols, rows, raw.length, o -> o.write(raw),
+                    m.rowScales());
         } else if (ring == Ring.Z64) {
-            OnnxWriter.ringLimbs64(file, name, cols, rows, raw.length, o -> o.write(raw));
+            OnnxWriter.ringLimbs64(file, name, cols, rows, raw.length, o -> o.write(raw), m.rowScales());
         } else {
-            OnnxWriter.ringFloat32(file, name, cols, rows, raw.length, o -> o.write(raw));
+            OnnxWriter.ringFloat32(file, name, cols, rows, raw.length, o -> o.write(raw), m.rowScales());
         }
     }
 
-    /** Rows Triton may batch into one call: the weights server's own most. */
-    static int maxBatchRows() {
-        return WeightsServer.MAX_BATCH_ROWS;
+    /**
+     * int16 weights [cols, rows] (little-endian) as three s8 limbs side by side, [cols, 3·rows]: w = w_0 + 2^7·w_1 + 2^14·w_2
+     * with 0 ≤ w_0, w_1 ≤ 127 and −2 ≤ w_2 ≤ 1 (OnnxWriter.ringBytes64).
+     */
+    static byte[] byteLimbs(byte[] int16, int rows, int cols) {
+        byte[] out = new byte[Math.multiplyExact(3, int16.length / 2)];
+        for (int i = 0; i < cols; i++) {
+            for (int j = 0; j < rows; j++) {
+                int at = i * rows + j, w = (short) ((int16[2 * at] & 0xff) | int16[2 * at + 1] << 8);
+                int base = 3 * i * rows + j;
+                out[base] = (byte) Math.floorMod(w, 128);
+                out[base + rows] = (byte) Math.floorMod(Math.floorDiv(w, 128), 128);
+                out[base + 2 * rows] = (byte) Math.floorDiv(w, 1 << 14);
+            }
+        }
+        return out;
     }
 }

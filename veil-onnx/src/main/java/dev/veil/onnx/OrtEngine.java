@@ -12,6 +12,7 @@ import dev.veil.protocol.MatrixId;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
+import dev.veil.protocol.oip.Oip;
 import dev.veil.weights.LinearEngine;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -28,9 +29,11 @@ import java.util.Map;
 
 /**
  * ONNX Runtime as a weights server's engine: one session per exported matrix (veil export), per numeric mode
- * exported. Ring products come from ONNX Runtime's integer MatMul, which wraps modulo 2^64 (int64) or 2^32 (int32) on
- * the CPU, so they are bit for bit the Java engine's; float products are within the float kernels' tolerance (float16
- * weights). A call in a numeric mode no repository was exported for is refused with a one-line error.
+ * exported, each found by its repository name, the node's OIP name ({@code DIR/blk.0.attn_qkv.z64/1/model.onnx}), and run
+ * by its tensors' names ({@code input}, {@code output}; a ring model's {@code row_scales} read once, at load). Ring
+ * products come from ONNX Runtime's integer MatMul, which wraps modulo 2^64 (int64) or 2^32 (int32) on the CPU, or from
+ * exact float64 products on limbs, so they are bit for bit the Java engine's; float products are within the float
+ * kernels' tolerance (float16 weights). A call in a numeric mode no repository was exported for is refused with a one-line error.
  */
 public final class OrtEngine implements LinearEngine {
     /** Where the sessions run. */
@@ -46,7 +49,13 @@ public final class OrtEngine implements LinearEngine {
         }
     }
 
+    /** Rows a batch may always take: a 128-token prefill whole, measured with veil bench engines (BENCHMARKS.md, "Routing"). */
+    public static final int MIN_BATCH_ROWS = 128;
+
     private record Entry(OrtSession session, int cols, int rows, float[] rowScales) {}
+
+    /** The output a product asks for (a ring model's row scales are read once, at load). */
+    private static final java.util.Set<String> OUTPUT = java.util.Set.of(Oip.OUTPUT);
 
     private final OrtEnvironment env;
     private final String modelId;
@@ -54,6 +63,7 @@ public final class OrtEngine implements LinearEngine {
     private final Device device;
     private final Map<Numeric, Map<MatrixId, Entry>> sessions = new EnumMap<>(Numeric.class);
     private final List<ExportManifest> manifests = new ArrayList<>();
+    private final Map<Numeric, String> ringGraphs = new EnumMap<>(Numeric.class);
 
     private OrtEngine(OrtEnvironment env, String modelId, ModelDims dims, Device device) {
         this.env = env;
@@ -107,15 +117,22 @@ public final class OrtEngine implements LinearEngine {
                 throw new IllegalArgumentException(dir + ": " + x.name() + " is " + x.rows() + "x" + x.cols() + ", not a matrix of "
                         + dims);
             }
-            Path file = dir.resolve(x.onnx());
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(dir + " lacks " + x.onnx());
+            String name = Oip.name(id, numeric.ring); // what the node asks for, and the repository's folder
+            if (!x.name().equals(name)) throw new IllegalArgumentException(dir + ": " + id + " is named " + x.name() + ", not " + name);
+            Path file = dir.resolve(name).resolve("1").resolve("model.onnx");
+            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(dir + " lacks " + dir.relativize(file));
             try (var options = new OrtSession.SessionOptions()) {
                 if (threads > 0) options.setIntraOpNumThreads(threads);
                 // no busy-waiting between calls: the server's transport and batcher threads share these cores
                 options.addConfigEntry("session.intra_op.allow_spinning", "0");
                 if (device == Device.CUDA) options.addCUDA(0);
                 var session = env.createSession(file.toString(), options);
-                byId.put(id, new Entry(session, x.cols(), x.rows(), x.rowScales() == null ? null : ExportManifest.rowScales(dir, x)));
+                try {
+                    byId.put(id, new Entry(session, x.cols(), x.rows(), rowScales(name, session, numeric.ring, x.cols(), x.rows())));
+                } catch (RuntimeException | OrtException e) {
+                    session.close();
+                    throw e;
+                }
             }
         }
         for (var p : dev.veil.engine.inference.Projection.values()) {
@@ -124,6 +141,30 @@ public final class OrtEngine implements LinearEngine {
             }
         }
         manifests.add(m);
+        if (m.ringGraph() != null) ringGraphs.put(numeric, m.ringGraph());
+    }
+
+    /**
+     * Checks {@code session} has the tensors the node's names call for, and reads a ring model's {@code row_scales} (a
+     * constant of its graph) once, with one zero row; null for float.
+     */
+    private float[] rowScales(String name, OrtSession session, Ring ring, int cols, int rows) throws OrtException {
+        var outputs = ring == null ? java.util.Set.of(Oip.OUTPUT) : java.util.Set.of(Oip.OUTPUT, Oip.ROW_SCALES);
+        if (!session.getInputNames().equals(java.util.Set.of(Oip.INPUT)) || !session.getOutputNames().equals(outputs)) {
+            throw new IllegalArgumentException(name + " takes " + session.getInputNames() + " to " + session.getOutputNames() + ", not ["
+                    + Oip.INPUT + "] to " + outputs + ": export the model again");
+        }
+        if (ring == null) return null;
+        long[] shape = {1, cols};
+        try (var in = ring == Ring.Z64 ? OnnxTensor.createTensor(env, LongBuffer.allocate(cols), shape)
+                : OnnxTensor.createTensor(env, IntBuffer.allocate(cols), shape);
+             var result = session.run(Map.of(Oip.INPUT, in), java.util.Set.of(Oip.ROW_SCALES))) {
+            FloatBuffer b = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            if (b.remaining() != rows) throw new IllegalArgumentException(name + " has " + b.remaining() + " row scales, not " + rows);
+            float[] s = new float[rows];
+            b.get(s);
+            return s;
+        }
     }
 
     public String modelId() {
@@ -132,6 +173,12 @@ public final class OrtEngine implements LinearEngine {
 
     public ModelDims dims() {
         return dims;
+    }
+
+    /** The ring graph ({@link Exporter.RingGraph}) of {@code numeric}'s export, or null (float, or not served). */
+    public Exporter.RingGraph ringGraph(Numeric numeric) {
+        String g = ringGraphs.get(numeric);
+        return g == null ? null : Exporter.RingGraph.parse(g);
     }
 
     /** The numeric modes served. */
@@ -150,7 +197,7 @@ public final class OrtEngine implements LinearEngine {
                     float[] out = new float[Math.multiplyExact(n, e.rows)];
                     if (n > 0) {
                         try (var in = OnnxTensor.createTensor(env, FloatBuffer.wrap(f.data(), 0, n * e.cols), shape);
-                             var result = e.session.run(Map.of("x", in))) {
+                             var result = e.session.run(Map.of(Oip.INPUT, in), OUTPUT)) {
                             ((OnnxTensor) result.get(0)).getFloatBuffer().get(out);
                         }
                     }
@@ -160,7 +207,7 @@ public final class OrtEngine implements LinearEngine {
                     long[] out = new long[Math.multiplyExact(n, e.rows)];
                     if (n > 0) {
                         try (var in = OnnxTensor.createTensor(env, LongBuffer.wrap(r.data(), 0, n * e.cols), shape);
-                             var result = e.session.run(Map.of("x", in))) {
+                             var result = e.session.run(Map.of(Oip.INPUT, in), OUTPUT)) {
                             ((OnnxTensor) result.get(0)).getLongBuffer().get(out);
                         }
                     }
@@ -173,7 +220,7 @@ public final class OrtEngine implements LinearEngine {
                         long[] d = r.data();
                         for (int i = 0; i < narrow.length; i++) narrow[i] = (int) d[i]; // Z_2^32: the low 32 bits are the element
                         try (var in = OnnxTensor.createTensor(env, IntBuffer.wrap(narrow), shape);
-                             var result = e.session.run(Map.of("x", in))) {
+                             var result = e.session.run(Map.of(Oip.INPUT, in), OUTPUT)) {
                             IntBuffer y = ((OnnxTensor) result.get(0)).getIntBuffer();
                             for (int i = 0; i < out.length; i++) out[i] = y.get(i); // the signed representative, as Ring.wrap
                         }
@@ -184,6 +231,12 @@ public final class OrtEngine implements LinearEngine {
         } catch (OrtException ex) {
             throw new IllegalStateException("ONNX Runtime failed on " + id + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /** ONNX Runtime gains on whole prefills, not on the 16-row batches Veil's kernels want (BENCHMARKS.md, "Routing"). */
+    @Override
+    public int minBatchRows() {
+        return MIN_BATCH_ROWS;
     }
 
     @Override

@@ -30,7 +30,8 @@ class OrtIntegerMatMulTest {
         var raw = ByteBuffer.allocate(8 * w.length).order(ByteOrder.LITTLE_ENDIAN);
         raw.asLongBuffer().put(w);
         Path file = dir.resolve("m.onnx");
-        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT64, OnnxWriter.INT64, cols, rows, raw.capacity(), o -> o.write(raw.array()));
+        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT64, OnnxWriter.INT64, cols, rows, raw.capacity(), o -> o.write(raw.array()),
+                null);
         long[] expected = new long[n * rows];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < rows; j++) {
@@ -39,13 +40,30 @@ class OrtIntegerMatMulTest {
                 expected[r * rows + j] = s;
             }
         }
+        assertArrayEquals(expected, run(file, x, n, cols, rows));
+    }
+
+    /** The model in {@code file} on int64 rows {@code x} [n, cols]: its output [n, rows]. */
+    static long[] run(Path file, long[] x, int n, int cols, int rows) throws Exception {
         var env = OrtEnvironment.getEnvironment();
         try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
              var in = OnnxTensor.createTensor(env, LongBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
+             var out = session.run(Map.of(OnnxWriter.X, in))) {
             long[] got = new long[n * rows];
             ((OnnxTensor) out.get(0)).getLongBuffer().get(got);
-            assertArrayEquals(expected, got);
+            return got;
+        }
+    }
+
+    /** The model in {@code file} on int32 rows {@code x} [n, cols]: its output [n, rows]. */
+    static int[] run(Path file, int[] x, int n, int cols, int rows) throws Exception {
+        var env = OrtEnvironment.getEnvironment();
+        try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+             var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
+             var out = session.run(Map.of(OnnxWriter.X, in))) {
+            int[] got = new int[n * rows];
+            ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
+            return got;
         }
     }
 
@@ -57,7 +75,8 @@ class OrtIntegerMatMulTest {
         var raw = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
         raw.asIntBuffer().put(w);
         Path file = dir.resolve("m.onnx");
-        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT32, OnnxWriter.INT32, cols, rows, raw.capacity(), o -> o.write(raw.array()));
+        OnnxWriter.matmul(file, "full_range", OnnxWriter.INT32, OnnxWriter.INT32, cols, rows, raw.capacity(), o -> o.write(raw.array()),
+                null);
         int[] expected = new int[n * rows];
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < rows; j++) {
@@ -66,14 +85,8 @@ class OrtIntegerMatMulTest {
                 expected[r * rows + j] = s;
             }
         }
-        var env = OrtEnvironment.getEnvironment();
-        try (var session = env.createSession(file.toString(), new OrtSession.SessionOptions());
-             var in = OnnxTensor.createTensor(env, IntBuffer.wrap(x), new long[] {n, cols});
-             var out = session.run(Map.of("x", in))) {
-            int[] got = new int[n * rows];
-            ((OnnxTensor) out.get(0)).getIntBuffer().get(got);
-            assertArrayEquals(expected, got);
-            assertEquals("1.23.2", env.getVersion(), "the version these facts were checked on (root pom: onnxruntime.version)");
-        }
+        assertArrayEquals(expected, run(file, x, n, cols, rows));
+        assertEquals("1.23.2", OrtEnvironment.getEnvironment().getVersion(),
+                "the version these facts were checked on (root pom: onnxruntime.version)");
     }
 }

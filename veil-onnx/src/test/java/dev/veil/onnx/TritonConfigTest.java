@@ -1,6 +1,7 @@
 package dev.veil.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import dev.veil.engine.Shared;
 import dev.veil.engine.model.Model;
 import dev.veil.engine.model.ModelLoader;
 import dev.veil.engine.ring.Numeric;
+import dev.veil.protocol.oip.Oip;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,20 +62,32 @@ class TritonConfigTest {
                 case Z32 -> "TYPE_INT32";
             };
             for (var x : manifest.matrices()) {
+                assertEquals(Oip.name(x.id(), numeric.ring), x.name(), "the model the node asks for");
                 Message c = parse(Files.readString(out.resolve(x.name()).resolve("config.pbtxt")));
                 assertEquals(x.name(), field(c, "name"));
                 assertEquals("onnxruntime", field(c, "backend"));
-                assertEquals(4096, field(c, "max_batch_size"));
-                Message input = (Message) ((List<?>) field(c, "input")).getFirst();
-                Message output = (Message) ((List<?>) field(c, "output")).getFirst();
+                assertEquals(0, field(c, "max_batch_size"), "the rows of a call are the first dimension, row_scales has none");
+                List<?> inputs = (List<?>) field(c, "input"), outputs = (List<?>) field(c, "output");
+                assertEquals(1, inputs.size());
+                assertEquals(numeric.ring == null ? 1 : 2, outputs.size());
+                Message input = (Message) inputs.getFirst(), output = (Message) outputs.getFirst();
+                assertEquals(Oip.INPUT, field(input, "name"));
+                assertEquals(Oip.OUTPUT, field(output, "name"));
                 assertEquals(type, field(input, "data_type").toString());
                 assertEquals(type, field(output, "data_type").toString());
-                assertEquals(List.of((long) x.cols()), field(input, "dims"));
-                assertEquals(List.of((long) x.rows()), field(output, "dims"));
-                assertTrue(c.hasField(modelConfig.findFieldByName("dynamic_batching")));
+                assertEquals(List.of(-1L, (long) x.cols()), field(input, "dims"));
+                assertEquals(List.of(-1L, (long) x.rows()), field(output, "dims"));
+                if (numeric.ring != null) {
+                    Message scales = (Message) outputs.get(1);
+                    assertEquals(Oip.ROW_SCALES, field(scales, "name"));
+                    assertEquals("TYPE_FP32", field(scales, "data_type").toString());
+                    assertEquals(List.of((long) x.rows()), field(scales, "dims"));
+                }
+                assertFalse(c.hasField(modelConfig.findFieldByName("dynamic_batching")), "Triton's batcher would split row_scales by rows");
                 Message group = (Message) ((List<?>) field(c, "instance_group")).getFirst();
                 assertEquals("KIND_" + device, field(group, "kind").toString());
-                assertTrue(Files.isRegularFile(out.resolve(x.onnx())));
+                assertTrue(Files.isRegularFile(out.resolve(x.name()).resolve("1/model.onnx")));
+                assertEquals(x.name() + "/1/model.onnx", x.onnx());
             }
             assertEquals(manifest, ExportManifest.read(out));
             try (var engine = OrtEngine.open(List.of(out), OrtEngine.Device.CPU, 1)) { // loads every model

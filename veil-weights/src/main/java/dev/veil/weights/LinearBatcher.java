@@ -21,15 +21,15 @@ import java.util.function.ToLongFunction;
  * served fairly (start-time fair queueing): each peer's calls wait in its own queue, and the next batch starts with
  * the peer that has had the least multiply-adds so far, so a peer that floods the server waits behind its own calls,
  * not the others behind it; a peer that is not {@code ready} (it does not read its replies) gets nothing computed until
- * it is. No multiply exceeds {@code maxBatchRows} rows, nor, past {@link #MIN_BATCH_ROWS} rows,
- * {@link #BATCH_MACS} multiply-adds: a larger call is cut into parts that queue like any other call, and a call that
+ * it is. No multiply exceeds {@code maxBatchRows} rows, nor, past {@code minBatchRows} rows (the engine's:
+ * {@link LinearEngine#minBatchRows}), {@link #BATCH_MACS} multiply-adds: a larger call is cut into parts that queue like any other call, and a call that
  * arrives waits at most for the batch running. Completing a call never blocks (the caller's transport writes the
  * reply elsewhere), so one slow caller cannot stall the others.
  */
 final class LinearBatcher implements AutoCloseable {
     /** Multiply-adds one batch takes at most, past MIN_BATCH_ROWS rows: about half a millisecond of ring products here. */
     static final long BATCH_MACS = 1L << 21;
-    /** Rows a batch may always take: a few calls batched together on a matrix wider than BATCH_MACS allows for. */
+    /** Rows a batch may always take by default: a few calls batched together on a matrix wider than BATCH_MACS allows for. */
     static final int MIN_BATCH_ROWS = 16;
 
     /** A call's product and the nanoseconds from its submission to its completion (nothing about the batch). */
@@ -65,7 +65,7 @@ final class LinearBatcher implements AutoCloseable {
     private final BiFunction<MatrixId, Rows, Rows> multiply;
     private final ToLongFunction<MatrixId> rowCost;
     private final Predicate<Object> ready;
-    private final int maxBatchRows;
+    private final int maxBatchRows, minBatchRows;
     private final Map<Object, Queue> queues = new HashMap<>(); // guarded by queues
     private long now; // virtual time: the start of the batch last begun
     private final Thread worker;
@@ -73,18 +73,22 @@ final class LinearBatcher implements AutoCloseable {
     private long batches, calls, rows, nanos;
 
     LinearBatcher(BiFunction<MatrixId, Rows, Rows> multiply, ToLongFunction<MatrixId> rowCost, int maxBatchRows) {
-        this(multiply, rowCost, owner -> true, maxBatchRows);
+        this(multiply, rowCost, owner -> true, maxBatchRows, MIN_BATCH_ROWS);
     }
 
     /**
      * @param rowCost multiply-adds of one row of a matrix (d_in · d_out)
      * @param ready whether an owner's calls may run now (checked before every batch)
+     * @param minBatchRows rows a batch may take however wide the matrix (the engine's {@link LinearEngine#minBatchRows})
      */
-    LinearBatcher(BiFunction<MatrixId, Rows, Rows> multiply, ToLongFunction<MatrixId> rowCost, Predicate<Object> ready, int maxBatchRows) {
+    LinearBatcher(BiFunction<MatrixId, Rows, Rows> multiply, ToLongFunction<MatrixId> rowCost, Predicate<Object> ready, int maxBatchRows,
+            int minBatchRows) {
+        if (minBatchRows < 1) throw new IllegalArgumentException("a batch takes at least one row, not " + minBatchRows);
         this.multiply = multiply;
         this.rowCost = rowCost;
         this.ready = ready;
         this.maxBatchRows = maxBatchRows;
+        this.minBatchRows = minBatchRows;
         this.worker = Thread.ofPlatform().daemon().name("veil-batcher").start(this::run);
     }
 
@@ -142,13 +146,18 @@ final class LinearBatcher implements AutoCloseable {
 
     /** Rows one batch on {@code id} may take. */
     int batchRows(MatrixId id) {
-        return batchRows(rowCost.applyAsLong(id), maxBatchRows);
+        return batchRows(rowCost.applyAsLong(id), maxBatchRows, minBatchRows);
     }
 
-    /** Rows one batch may take of a matrix whose rows cost {@code rowCost} multiply-adds each. */
+    /** Rows one batch may take of a matrix whose rows cost {@code rowCost} multiply-adds each (Veil's own engine). */
     static int batchRows(long rowCost, int maxBatchRows) {
+        return batchRows(rowCost, maxBatchRows, MIN_BATCH_ROWS);
+    }
+
+    /** As above, for an engine whose batches may always take {@code minBatchRows} rows. */
+    static int batchRows(long rowCost, int maxBatchRows, int minBatchRows) {
         long fit = BATCH_MACS / Math.max(1, rowCost);
-        return (int) Math.min(maxBatchRows, Math.max(Math.min(MIN_BATCH_ROWS, maxBatchRows), fit));
+        return (int) Math.min(maxBatchRows, Math.max(Math.min(minBatchRows, maxBatchRows), fit));
     }
 
     /** Parts of the peer due first and then of the others in fair order, on the head's matrix, up to a batch. */

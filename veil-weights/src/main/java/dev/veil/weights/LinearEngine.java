@@ -25,6 +25,18 @@ public interface LinearEngine extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Rows one batch may take however wide the matrix (past them, at most {@link LinearBatcher#BATCH_MACS} multiply-adds
+     * a batch): Veil's kernels reach their speed at 16 rows; an engine that needs larger batches to gain (ONNX Runtime)
+     * asks for more, and another peer's call then waits behind a longer multiply.
+     */
+    default int minBatchRows() {
+        return LinearBatcher.MIN_BATCH_ROWS;
+    }
+
+    /** Counters of the engine's own in Prometheus' text format (a routing engine's batches per engine). */
+    default void prometheus(StringBuilder out) {}
+
     /** A short name for logs: "java", "onnxruntime (cpu)". */
     String describe();
 

@@ -548,7 +548,7 @@ public final class OipServer implements AutoCloseable {
                 }
                 var reply = (Message.LinearReply) weights.handle(peer, call).get();
                 float[] scales = outputs.contains(Oip.ROW_SCALES)
-                        ? weights.ring(model.ring()).matrix(model.matrix().projection(), model.matrix().layer()).rowScales() : null;
+                        ? weights.rowScales(model.matrix(), model.ring()) : null;
                 return inferReply(model, reply, scales, outputs, binaryOf, binaryOut);
             } catch (ProtocolException | IllegalArgumentException e) {
                 throw new HttpError(status(e), e.getMessage(), false);

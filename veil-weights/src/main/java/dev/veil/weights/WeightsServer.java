@@ -90,7 +90,8 @@ public final class WeightsServer implements Service, AutoCloseable {
         this.transcript = transcript;
         this.maxPayload = maxPayload;
         this.batcher = new LinearBatcher(this::multiply, id -> (long) shape.inDim(id.projection()) * shape.outDim(id.projection()),
-                owner -> !((Peer) owner).backlogged(), MAX_BATCH_ROWS); // a peer that does not read gets no more computed
+                owner -> !((Peer) owner).backlogged(), // a peer that does not read gets no more computed
+                MAX_BATCH_ROWS, engine.minBatchRows());
         this.decoder = decoder;
     }
 
@@ -236,7 +237,12 @@ public final class WeightsServer implements Service, AutoCloseable {
     }
 
     private float[] rowScales(MatrixId id, Rows base) {
-        return base instanceof Rows.RingElements e ? engine.rowScales(id, e.ring()) : new float[0];
+        return base instanceof Rows.RingElements e ? rowScales(id, e.ring()) : new float[0];
+    }
+
+    /** The row scales of {@code id}'s quantized weights in {@code ring}, from whichever engine computes the products. */
+    public float[] rowScales(MatrixId id, Ring ring) {
+        return engine.rowScales(id, ring);
     }
 
     /**
@@ -277,6 +283,7 @@ public final class WeightsServer implements Service, AutoCloseable {
         dev.veil.protocol.transport.ServerMetrics.counter(out, "veil_decode_rows_total", "Rows of CMIF decode calls.", decodeRows.sum());
         dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_sessions_open", "CMIF sessions open now.", openSessions());
         dev.veil.protocol.transport.ServerMetrics.gauge(out, "veil_cmif_cache_bytes", "Bytes of CMIF KV caches held now.", cacheBytes());
+        engine.prometheus(out);
     }
 
     @Override
