@@ -82,7 +82,8 @@ final class WeightsServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         attestation.unattestedReason(tlsOptions, host); // refuses a flag combination that drops a check before the model loads
         if ((oipHttpPort != null || oipPort != null) && attestation.policy != null) {
-            throw new IllegalArgumentException((oipPort != null ? "--oip-port" : "--oip-http-port") + " cannot check attestation (the Open Inference Protocol has none): its nodes "
+            throw new IllegalArgumentException((oipPort != null ? "--oip-port" : "--oip-http-port")
+                    + " cannot check attestation (the Open Inference Protocol has none): its nodes "
                     + "would bypass --attestation-policy; serve it on a weights server with --no-attestation, fenced by mutual TLS");
         }
         var ort = onnx.open(model); // ONNX Runtime on an export (docs/onnx.md), or null for Veil's own engine
