@@ -294,8 +294,8 @@ final class BenchCommand {
     }
 
     @Command(name = "oip", mixinStandardHelpOptions = true,
-            description = "Each scheme with its defaults over Veil's protocol and over the Open Inference Protocol: "
-                    + "time and bytes per token (docs/oip.md).")
+            description = "Each scheme with its defaults over Veil's protocol and over the Open Inference Protocol (REST on the "
+                    + "node's client and on the JDK's, and gRPC): time and bytes per token (docs/oip.md).")
     static final class Oip implements Callable<Integer> {
         @Mixin ModelOptions model;
         @Mixin EngineOptions engine;

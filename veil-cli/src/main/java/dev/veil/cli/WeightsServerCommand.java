@@ -7,6 +7,8 @@ import dev.veil.engine.model.ModelParts;
 import dev.veil.protocol.Counts;
 import dev.veil.protocol.ModelDims;
 import dev.veil.protocol.transcript.TranscriptWriter;
+import dev.veil.grpc.OipGrpcServer;
+import dev.veil.protocol.transport.ByteBudget;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.TcpServer;
 import dev.veil.weights.MetricsEndpoint;
@@ -71,11 +73,17 @@ final class WeightsServerCommand implements Callable<Integer> {
             + "so not with --attestation-policy (docs/oip.md)")
     Integer oipHttpPort;
 
+    @Option(names = "--oip-port", description = "also serve the Open Inference Protocol v2 over gRPC (KServe v2 / Triton's "
+            + "inference.GRPCInferenceService) on this port of --host, 0 for any free one: over mutual TLS with --tls-dir; not with "
+            + "--attestation-policy (docs/oip.md)")
+    Integer oipPort;
+
     @Override
     public Integer call() throws Exception {
         attestation.unattestedReason(tlsOptions, host); // refuses a flag combination that drops a check before the model loads
-        if (oipHttpPort != null && attestation.policy != null) {
-            throw new IllegalArgumentException("--oip-http-port cannot check attestation (the Open Inference Protocol has none): its nodes "
+        if ((oipHttpPort != null || oipPort != null) && attestation.policy != null) {
+            throw new IllegalArgumentException((oipPort != null ? "--oip-port" : "--oip-http-port")
+                    + " cannot check attestation (the Open Inference Protocol has none): its nodes "
                     + "would bypass --attestation-policy; serve it on a weights server with --no-attestation, fenced by mutual TLS");
         }
         var ort = onnx.open(model); // ONNX Runtime on an export (docs/onnx.md), or null for Veil's own engine
@@ -92,15 +100,22 @@ final class WeightsServerCommand implements Callable<Integer> {
         var weights = ort != null ? new WeightsServer(id, dims, engine, writer, limits.maxPayload())
                 : new WeightsServer(id, m.config(), m.linear(), m.node(), writer, limits.maxPayload());
         var gate = attestation.gate(weights, tlsOptions, host, "weights-server");
-        var server = TcpServer.start(gate.service(), host, port, tls, limits);
-        var oip = oipHttpPort == null ? null : OipServer.start(weights, host, oipHttpPort, tls, limits,
-                line -> System.err.println("veil weights-server: " + line));
+        // One budget for all ports: the server holds at most limits.totalBytes() whichever protocol its peers speak.
+        var budget = ByteBudget.of(limits, 1 + (oipHttpPort == null ? 0 : 1) + (oipPort == null ? 0 : 1));
+        java.util.function.Consumer<String> log = line -> System.err.println("veil weights-server: " + line);
+        var server = TcpServer.start(gate.service(), host, port, tls, limits, budget, log);
+        var oip = oipHttpPort == null ? null : OipServer.start(weights, host, oipHttpPort, tls, limits, budget, log);
+        var grpc = oipPort == null ? null : OipGrpcServer.start(weights, host, oipPort, tls, limits, budget, log);
         var metrics = metricsPort == null ? null : new MetricsEndpoint(metricsHost, metricsPort, server.metrics(), weights, gate.metrics(),
-                oip == null ? text -> {} : oip::prometheus);
+                text -> {
+                    if (oip != null) oip.prometheus(text);
+                    if (grpc != null) grpc.prometheus(text);
+                });
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (metrics != null) metrics.close();
             if (oip != null) oip.close();
+            if (grpc != null) grpc.close();
             server.close();
             weights.close();
             long[] s = weights.stats();
@@ -122,6 +137,12 @@ final class WeightsServerCommand implements Callable<Integer> {
         if (oip != null) {
             System.err.printf(Locale.ROOT, "veil weights-server: Open Inference Protocol v2 on %s://%s:%d/v2 (no attestation: %s)%n",
                     tls == null ? "http" : "https", host.contains(":") ? "[" + host + "]" : host, oip.port(),
+                    tls != null ? "mutual TLS, node certificates only" : TlsOptions.loopback(host) ? "loopback only"
+                            : "PLAINTEXT beyond loopback, any peer is served");
+        }
+        if (grpc != null) {
+            System.err.printf(Locale.ROOT, "veil weights-server: Open Inference Protocol v2 over gRPC on %s:%d (no attestation: %s)%n",
+                    host.contains(":") ? "[" + host + "]" : host, grpc.port(),
                     tls != null ? "mutual TLS, node certificates only" : TlsOptions.loopback(host) ? "loopback only"
                             : "PLAINTEXT beyond loopback, any peer is served");
         }

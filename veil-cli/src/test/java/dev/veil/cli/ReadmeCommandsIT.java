@@ -44,7 +44,7 @@ class ReadmeCommandsIT {
     private static final String SKIP = "<!-- not run by the tests:";
     private static final Pattern SERVER = Pattern.compile("^\\./veil (serve|proxy|weights-server)\\b");
     private static final Pattern READY = Pattern.compile("ready on |listening on ");
-    private static final Pattern EXAMPLE_PORT = Pattern.compile("\\b(7070|8000|8080|8081|8443)\\b");
+    private static final Pattern EXAMPLE_PORT = Pattern.compile("\\b(7070|8000|8001|8080|8081|8443)\\b");
     /** Appended to the attack lab's commands (options they do not set already): a small attacker, same victims. */
     private static final List<String> SMALL = List.of("--train-sentences", "40", "--epochs", "2", "--hidden", "32", "--inversion-steps",
             "0", "--no-similarity", "--cost-tokens", "2", "--cost-runs", "1");

@@ -56,10 +56,12 @@ class NodeJarIT {
     /**
      * What the node must never carry: the attack lab, the weights server, keys, experiments, benches (veil-bench's
      * {@code veil bench} too), native code, models;
-     * and Jackson's object mapper (the service reads and writes JSON with jackson-core's streaming API).
+     * and Jackson's object mapper (the service reads and writes JSON with jackson-core's streaming API); the weights server's
+     * OIP gRPC port and its stack (gRPC, protobuf, Guava, Netty shaded or not): the node speaks OIP over REST (docs/oip.md).
      */
     static final List<String> FORBIDDEN = List.of("dev/veil/attack/", "dev/veil/weights/", "dev/veil/experiments/", "dev/veil/bench/",
-            "dev/veil/cli/BenchCommand", "dev/veil/keys/", "org/bouncycastle/", "ai/onnxruntime/", "com/fasterxml/jackson/databind/");
+            "dev/veil/cli/BenchCommand", "dev/veil/keys/", "org/bouncycastle/", "ai/onnxruntime/", "com/fasterxml/jackson/databind/",
+            "dev/veil/grpc/", "io/grpc/", "com/google/protobuf/", "com/google/common/", "io/netty/");
     static final Pattern NATIVE_OR_MODEL = Pattern.compile(".*\\.(so|dll|dylib|jnilib|onnx|gguf|bin|safetensors|pt|npy)$|"
             + ".*\\.so\\.\\d.*|.*tokenizer\\.json$");
     static final ObjectMapper JSON = new ObjectMapper();

@@ -9,6 +9,7 @@ import dev.veil.protocol.ProtocolException;
 import dev.veil.protocol.Rows;
 import dev.veil.protocol.oip.Json;
 import dev.veil.protocol.oip.Oip;
+import dev.veil.protocol.transport.ByteBudget;
 import dev.veil.protocol.transport.Peer;
 import dev.veil.protocol.transport.ServerLimits;
 import dev.veil.protocol.transport.ServerMetrics;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -64,11 +66,13 @@ public final class OipServer implements AutoCloseable {
     private final Set<Conn> connections = ConcurrentHashMap.newKeySet();
     private final LongAdder bytesIn = new LongAdder(), bytesOut = new LongAdder(), requests = new LongAdder();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
-    private long held; // guarded by this
+    private final ByteBudget budget;
+    private final AtomicLong held = new AtomicLong(); // of the budget, by this port's connections
     private volatile boolean closed;
 
-    private OipServer(ServerSocket listener, WeightsServer weights, ServerLimits limits, Consumer<String> log) {
+    private OipServer(ServerSocket listener, WeightsServer weights, ServerLimits limits, ByteBudget budget, Consumer<String> log) {
         this.listener = listener;
+        this.budget = budget;
         this.weights = weights;
         this.dims = weights.shape();
         this.limits = limits;
@@ -80,8 +84,14 @@ public final class OipServer implements AutoCloseable {
     /** Serves {@code weights} on {@code host:port} (0: any free port), over mutual TLS when {@code tls} is given. */
     public static OipServer start(WeightsServer weights, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log)
             throws IOException {
+        return start(weights, host, port, tls, limits, ByteBudget.of(limits, 1), log);
+    }
+
+    /** As above, holding its peers' bytes against {@code budget}, shared with the server's other ports ({@link ByteBudget#of}). */
+    public static OipServer start(WeightsServer weights, String host, int port, SSLContext tls, ServerLimits limits, ByteBudget budget,
+            Consumer<String> log) throws IOException {
         var listener = TcpServer.listen(host, port, tls, "cannot listen for the Open Inference Protocol on ");
-        return new OipServer(listener, weights, limits, log);
+        return new OipServer(listener, weights, limits, budget, log);
     }
 
     public int port() {
@@ -100,9 +110,9 @@ public final class OipServer implements AutoCloseable {
         return n == null ? 0 : n.sum();
     }
 
-    /** Bytes held for peers now. */
-    public synchronized long held() {
-        return held;
+    /** Bytes held for this port's peers now. */
+    public long held() {
+        return held.get();
     }
 
     public int connections() {
@@ -189,7 +199,7 @@ public final class OipServer implements AutoCloseable {
 
     private record Reply(int status, String contentType, Map<String, String> headers, byte[] body) {}
 
-    private final class Conn {
+    private final class Conn extends ByteBudget.Account {
         final Socket socket;
         final Peer peer;
         final long acceptedAt = System.nanoTime();
@@ -203,6 +213,11 @@ public final class OipServer implements AutoCloseable {
             this.socket = socket;
             this.peer = new Peer(String.valueOf(socket.getRemoteSocketAddress()));
             peer.greeted(true); // the protocol has no greeting: a peer that reached this port is served
+        }
+
+        @Override
+        protected boolean closing() {
+            return closed || socket.isClosed();
         }
 
         void run() {
@@ -582,32 +597,18 @@ public final class OipServer implements AutoCloseable {
             return new Reply(200, "application/octet-stream", Map.of(Oip.HEADER_LENGTH, String.valueOf(head.length)), buf.array());
         }
 
+        /** Holds {@code bytes} more against the server's budget (shared with its other ports), waiting at most four ticks. */
         private boolean hold(long bytes) {
-            if (mine + bytes > limits.connectionBytes() && mine > 0) return false;
-            long wait = limits.tick().toNanos() * 4, from = System.nanoTime();
-            synchronized (OipServer.this) {
-                while (held + bytes > limits.totalBytes() && held > 0) {
-                    long left = wait - (System.nanoTime() - from);
-                    if (left <= 0 || closed) return false;
-                    try {
-                        OipServer.this.wait(Math.max(1, left / 1_000_000));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return false;
-                    }
-                }
-                held += bytes;
-            }
+            if (!budget.acquire(this, bytes, 0, limits.tick().toNanos() * 4)) return false;
+            held.addAndGet(bytes);
             mine += bytes;
             return true;
         }
 
         private void give(long bytes) {
             if (bytes == 0) return;
-            synchronized (OipServer.this) {
-                held -= bytes;
-                OipServer.this.notifyAll();
-            }
+            budget.release(this, bytes);
+            held.addAndGet(-bytes);
             mine -= bytes;
         }
 

@@ -74,6 +74,20 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.veil.node..", "dev.veil.service..", "dev.veil.trust..").check(VEIL);
     }
 
+    /** The OIP gRPC port serves the untrusted side only: it knows the weights server and the wire, never the trusted node. */
+    @Test
+    void oipGrpcIsTheUntrustedSides() {
+        noClasses().that().resideInAPackage("dev.veil.grpc..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.veil.node..", "dev.veil.service..", "dev.veil.trust..").check(VEIL);
+    }
+
+    /** gRPC, protobuf and Netty stay out of the trusted node's code: the node's OIP client is REST on its own HTTP/1.1 client. */
+    @Test
+    void nodeHasNoGrpc() {
+        noClasses().that().resideInAnyPackage("dev.veil.node..", "dev.veil.service..", "dev.veil.protocol..", "dev.veil.trust..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "com.google.protobuf..", "dev.veil.grpc..").check(VEIL);
+    }
+
     /** The trusted node's jar holds no attack code. */
     @Test
     void nodeDoesNotDependOnTheAttackLab() {

@@ -28,7 +28,7 @@ import javax.net.ssl.SSLSocket;
  * and the bound of its reply (or the reply itself, if larger) until the reply is written. A connection that holds
  * all it may is not read until it holds less, so a peer that does not read its replies is not read either.
  */
-final class Connection {
+final class Connection extends ByteBudget.Account {
     /** A message to send, the bytes it holds against the budget, and whether it answers a call in flight. */
     private record Out(int id, Message message, long held, boolean call) {}
 
@@ -51,8 +51,6 @@ final class Connection {
     private volatile boolean closing;
     private boolean writerDone; // guarded by outbox
     private volatile String dropReason;
-    /** Bytes this connection holds against the budget; guarded by the budget's lock. */
-    long held;
 
     Connection(TcpServer server, Socket socket) {
         this.server = server;
@@ -379,7 +377,8 @@ final class Connection {
         }
     }
 
-    boolean closing() {
+    @Override
+    protected boolean closing() {
         return closing;
     }
 

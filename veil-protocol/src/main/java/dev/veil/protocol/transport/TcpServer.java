@@ -40,12 +40,12 @@ public final class TcpServer implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private TcpServer(ServerSocket listener, Service service, ServerLimits limits, Consumer<String> log) {
+    private TcpServer(ServerSocket listener, Service service, ServerLimits limits, ByteBudget budget, Consumer<String> log) {
         this.listener = listener;
         this.service = service;
         this.limits = limits;
         this.log = log;
-        this.budget = new ByteBudget(limits.connectionBytes(), limits.totalBytes(), limits.maxConnections(), limits.tick().toMillis());
+        this.budget = budget;
         metrics.open = connections::size;
         metrics.heldBytes = budget::used;
         metrics.heldLimit = limits::totalBytes;
@@ -58,7 +58,13 @@ public final class TcpServer implements AutoCloseable {
     /** Listens on {@code host:port} (port 0 picks a free one); logs connection events to {@code log}. */
     public static TcpServer start(Service service, String host, int port, SSLContext tls, ServerLimits limits, Consumer<String> log)
             throws IOException {
-        return new TcpServer(listen(host, port, tls, "cannot listen on "), service, limits, log);
+        return start(service, host, port, tls, limits, ByteBudget.of(limits, 1), log);
+    }
+
+    /** As above, holding its peers' bytes against {@code budget}, shared with the server's other ports ({@link ByteBudget#of}). */
+    public static TcpServer start(Service service, String host, int port, SSLContext tls, ServerLimits limits, ByteBudget budget,
+            Consumer<String> log) throws IOException {
+        return new TcpServer(listen(host, port, tls, "cannot listen on "), service, limits, budget, log);
     }
 
     /**
