@@ -24,10 +24,10 @@ import java.util.function.IntConsumer;
  */
 final class Attention implements IntConsumer {
     /**
-     * Per thread: the attention weights of one task, grown to the longest sequence, and one widened F16 row of keys
-     * or values, grown to the head dimension.
+     * Per thread: the attention weights of one task, grown to the longest sequence, one widened F16 row of keys
+     * or values, grown to the head dimension, and the tiled scores' work area.
      */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
     /** Rows from which a call runs the tiled path (the key transposition pays for itself many times over). */
     static final int TILED_ROWS = 8;
 
@@ -144,20 +144,19 @@ final class Attention implements IntConsumer {
     private void attendGroup(int task) {
         int r = task / c.kvHeads(), g = task % c.kvHeads(), len = start + r + 1, l = Lanes.L;
         int stride = (len + l - 1) / l * l;
-        float[] p = scores(group * stride);
+        float[] p = scores(group * stride), work = SCRATCH.get()[2];
+        if (work.length < 8 * l) SCRATCH.get()[2] = work = new float[8 * l];
         for (int i = 0; i < group; i++) {
             int q = r * qkvDim + (g * group + i) * hd, at = i * stride;
             for (int b = 0; b * l < len; b++) {
-                AttentionKernels.scores(qkv, q, kt, (g * blocks + b) * hd * l, hd, scale, p, at + b * l);
+                AttentionKernels.scores(qkv, q, kt, (g * blocks + b) * hd * l, hd, scale, work, p, at + b * l);
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) max = Math.max(max, p[at + t]);
-            float sum = 0f;
-            for (int t = 0; t < len; t++) {
+            float max = AttentionKernels.max(p, at, len), sum = 0f;
+            for (int t = 0; t < len; t++) {  // the scalar exponential and the sum in position order, as per head
                 p[at + t] = (float) Math.exp(p[at + t] - max);
                 sum += p[at + t];
             }
-            for (int t = 0; t < len; t++) p[at + t] = p[at + t] / sum;
+            AttentionKernels.divide(p, at, len, sum);
         }
         float[] values = cache.type == KVCache.Type.F16 ? widenedValues : cache.values[layer];
         int out = r * c.qDim() + g * group * hd;

@@ -1,6 +1,7 @@
 package dev.veil.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,29 +23,25 @@ public final class AttentionKernels {
 
     /**
      * scores[at + lane] = scale · (q[qo..qo+hd) · key lane) for the L keys of the transposed block at kt[ko..]; hd a
-     * multiple of 16.
+     * multiple of 16; work holds 8·L floats. First u_j = p_j + p_{j+8} for j &lt; 8 (into work), then the rest of
+     * {@link Lanes#sum}'s tree: v_i = u_i + u_{i+4}, (v_0 + v_2) + (v_1 + v_3). The u_j go through memory because
+     * vectors merged across branches of a loop are boxed; no helper returns a vector, because a helper compiled on its
+     * own first is not inlined later and boxes its result at every call.
      */
-    public static void scores(float[] q, int qo, float[] kt, int ko, int hd, float scale, float[] scores, int at) {
-        int terms = hd / Lanes.SUMS;
-        FloatVector v0 = quarter(q, qo, kt, ko, 0, terms), v1 = quarter(q, qo, kt, ko, 1, terms);
-        FloatVector v2 = quarter(q, qo, kt, ko, 2, terms), v3 = quarter(q, qo, kt, ko, 3, terms);
-        v0.add(v2).add(v1.add(v3)).mul(scale).intoArray(scores, at);
-    }
-
-    /** v_i of the tree: (p_i + p_{i+8}) + (p_{i+4} + p_{i+12}). */
-    private static FloatVector quarter(float[] q, int qo, float[] kt, int ko, int i, int terms) {
-        FloatVector p0 = partial(q, qo, kt, ko, i, terms), p8 = partial(q, qo, kt, ko, i + 8, terms);
-        FloatVector p4 = partial(q, qo, kt, ko, i + 4, terms), p12 = partial(q, qo, kt, ko, i + 12, terms);
-        return p0.add(p8).add(p4.add(p12));
-    }
-
-    /** Partial sum j of L keys: Σ over d ≡ j mod 16, ascending, of q[d]·k[d], fused from zero. */
-    private static FloatVector partial(float[] q, int qo, float[] kt, int ko, int j, int terms) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int m = 0, d = j; m < terms; m++, d += Lanes.SUMS) {
-            acc = FloatVector.fromArray(F, kt, ko + d * L).fma(FloatVector.broadcast(F, q[qo + d]), acc);
+    public static void scores(float[] q, int qo, float[] kt, int ko, int hd, float scale, float[] work, float[] scores, int at) {
+        for (int j = 0; j < 8; j++) {
+            FloatVector a = FloatVector.zero(F), b = a;  // p_j, p_{j+8}: the terms at d ≡ j, j + 8 mod 16, ascending
+            for (int d = j; d < hd; d += Lanes.SUMS) {
+                a = FloatVector.fromArray(F, kt, ko + d * L).fma(FloatVector.broadcast(F, q[qo + d]), a);
+                b = FloatVector.fromArray(F, kt, ko + (d + 8) * L).fma(FloatVector.broadcast(F, q[qo + d + 8]), b);
+            }
+            a.add(b).intoArray(work, j * L);
         }
-        return acc;
+        FloatVector v0 = FloatVector.fromArray(F, work, 0).add(FloatVector.fromArray(F, work, 4 * L));
+        FloatVector v1 = FloatVector.fromArray(F, work, L).add(FloatVector.fromArray(F, work, 5 * L));
+        FloatVector v2 = FloatVector.fromArray(F, work, 2 * L).add(FloatVector.fromArray(F, work, 6 * L));
+        FloatVector v3 = FloatVector.fromArray(F, work, 3 * L).add(FloatVector.fromArray(F, work, 7 * L));
+        v0.add(v2).add(v1.add(v3)).mul(scale).intoArray(scores, at);
     }
 
     /**
@@ -70,5 +67,22 @@ public final class AttentionKernels {
         a10.intoArray(out, o1 + d0); a11.intoArray(out, o1 + d1);
         a20.intoArray(out, o2 + d0); a21.intoArray(out, o2 + d1);
         a30.intoArray(out, o3 + d0); a31.intoArray(out, o3 + d1);
+    }
+
+    /** The largest of p[at..at+len): Math.max's result in any order (NaN if any is, +0 over -0). */
+    public static float max(float[] p, int at, int len) {
+        var m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int t = 0;
+        for (int upper = F.loopBound(len); t < upper; t += L) m = m.max(FloatVector.fromArray(F, p, at + t));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; t < len; t++) max = Math.max(max, p[at + t]);
+        return max;
+    }
+
+    /** p[at + t] /= sum for t &lt; len (lane-wise, the scalar quotient). */
+    public static void divide(float[] p, int at, int len, float sum) {
+        int t = 0;
+        for (int upper = F.loopBound(len); t < upper; t += L) FloatVector.fromArray(F, p, at + t).div(sum).intoArray(p, at + t);
+        for (; t < len; t++) p[at + t] = p[at + t] / sum;
     }
 }
