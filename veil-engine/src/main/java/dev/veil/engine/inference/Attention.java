@@ -43,7 +43,7 @@ final class Attention implements IntConsumer {
      * over an F16 cache its values widened; grown to the longest call, then reused.
      */
     private float[] kt = new float[0], widenedValues = new float[0];
-    private int blocks, kvLen;
+    private int blocks, kvLen, rows;
     private final IntConsumer transposeTask = this::transpose, groupTask = this::attendGroup;
 
     Attention(LlamaConfig c) {
@@ -118,12 +118,13 @@ final class Attention implements IntConsumer {
     private void tiled(int kvLen, int n) {
         int l = Lanes.L;
         this.kvLen = kvLen;
+        this.rows = n;
         blocks = (kvLen + l - 1) / l;
         int size = c.kvHeads() * blocks * hd * l;
         if (kt.length < size) kt = new float[size];
         if (cache.type == KVCache.Type.F16 && widenedValues.length < kvLen * kvDim) widenedValues = new float[kvLen * kvDim];
-        Parallel.forEach(c.kvHeads(), transposeTask);
-        Parallel.forEach(n * c.kvHeads(), groupTask);
+        Parallel.forEachCoarse(c.kvHeads(), transposeTask);
+        Parallel.forEachCoarse(n * c.kvHeads(), groupTask);
     }
 
     /** Keys of KV head g into their blocks (zeros past the last position); over F16, that head's values widened. */
@@ -140,9 +141,12 @@ final class Attention implements IntConsumer {
         }
     }
 
-    /** Row task / kvHeads, KV head task % kvHeads: every head of the group, scores first, then the weighted sums. */
+    /**
+     * Row n - 1 - task / kvHeads (the longest rows first, so that the last tasks claimed are the shortest), KV head
+     * task % kvHeads: every head of the group, scores first, then the weighted sums.
+     */
     private void attendGroup(int task) {
-        int r = task / c.kvHeads(), g = task % c.kvHeads(), len = start + r + 1, l = Lanes.L;
+        int r = rows - 1 - task / c.kvHeads(), g = task % c.kvHeads(), len = start + r + 1, l = Lanes.L;
         int stride = (len + l - 1) / l * l;
         float[] p = scores(group * stride), work = SCRATCH.get()[2];
         if (work.length < 8 * l) SCRATCH.get()[2] = work = new float[8 * l];
