@@ -44,11 +44,14 @@ final class Workers {
         }
     }
 
-    /** Runs body(i) for i in [0, n) with the workers; false (having run nothing) when they serve another caller. */
-    boolean run(int n, IntConsumer body) {
+    /**
+     * Runs body(i) for i in [0, n) with the workers, in 4 chunks per thread, or one per index if coarse; false (having
+     * run nothing) when they serve another caller.
+     */
+    boolean run(int n, IntConsumer body, boolean coarse) {
         if (!busy.compareAndSet(false, true)) return false;
         try {
-            int chunks = Math.min(n, Math.min(MAX_CHUNKS, 4 * (threads.length + 1)));
+            int chunks = Math.min(n, Math.min(MAX_CHUNKS, coarse ? n : 4 * (threads.length + 1)));
             this.body = body;
             this.n = n;
             failure = null;

@@ -48,6 +48,9 @@ class ParallelTest {
         var seen = new AtomicIntegerArray(1000);
         Parallel.forEach(1000, seen::incrementAndGet);
         for (int i = 0; i < 1000; i++) assertEquals(1, seen.get(i), "index " + i);
+        var coarse = new AtomicIntegerArray(1000);  // one chunk per index
+        Parallel.forEachCoarse(1000, coarse::incrementAndGet);
+        for (int i = 0; i < 1000; i++) assertEquals(1, coarse.get(i), "index " + i + " (coarse)");
     }
 
     @Test

@@ -200,7 +200,7 @@ public final class Forward {
             VectorMath.siluGate(gu, 0, gu, hidden, act, 0, hidden);
             return;
         }
-        Parallel.forEach(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
+        Parallel.forEachCoarse(n, r -> VectorMath.siluGate(gu, r * 2 * hidden, gu, r * 2 * hidden + hidden, act, r * hidden, hidden));
     }
 
     private void rmsnormRows(float[] out, float[] x, float[] gain, int n, int dim) {

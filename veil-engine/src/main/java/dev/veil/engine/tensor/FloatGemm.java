@@ -124,15 +124,27 @@ final class FloatGemm {
         }
     }
 
-    /** Input rows r0..r0+3 (those below n): each output the fixed tree over its 16 sums, then the columns past upper. */
+    /**
+     * Input rows r0..r0+3 (those below n): each output the fixed tree over its 16 sums (by vectors: {@link Lanes#sum}
+     * of the loaded parts, the same tree as over the array), then the columns past upper.
+     */
     private static void write(float[] partials, int tileW, float[] w, int wRows, float[] x, int r0, int n, int cols, int upper,
                               float[] out, int outStride, int outOffset) {
+        int s = Lanes.SUMS;
         for (int r = 0; r < TILE && r0 + r < n; r++) {
             int o = (r0 + r) * outStride + outOffset;
-            for (int j = 0; j < wRows; j++) {
-                float sum = Lanes.sum(partials, ((j / tileW) * TILE * tileW + r * tileW + j % tileW) * Lanes.SUMS);
-                for (int k = upper; k < cols; k++) sum += w[j * cols + k] * x[(r0 + r) * cols + k];
-                out[o + j] = sum;
+            for (int j = 0, p = r * tileW * s; j < wRows; p += (TILE - 1) * tileW * s) {  // tile by tile
+                for (int end = Math.min(j + tileW, wRows); j < end; j++, p += s) {
+                    FloatVector a0 = FloatVector.fromArray(F, partials, p), a1 = a0, a2 = a0, a3 = a0;
+                    if (Lanes.PARTS > 1) a1 = FloatVector.fromArray(F, partials, p + L);
+                    if (Lanes.PARTS > 2) {
+                        a2 = FloatVector.fromArray(F, partials, p + 2 * L);
+                        a3 = FloatVector.fromArray(F, partials, p + 3 * L);
+                    }
+                    float sum = Lanes.sum(a0, a1, a2, a3);
+                    for (int k = upper; k < cols; k++) sum += w[j * cols + k] * x[(r0 + r) * cols + k];
+                    out[o + j] = sum;
+                }
             }
         }
     }

@@ -84,7 +84,7 @@ public abstract class FloatTensor {
     /** Dequantizes panels of weight rows and multiplies each with all input rows (compute-bound prefill). */
     protected final void matmulTiled(float[] x, int n, int rows, int cols, float[] out, int outStride, int outOffset) {
         int panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
-        Parallel.forEach(panels, p -> {
+        Parallel.forEachCoarse(panels, p -> {
             int first = p * PANEL_ROWS, count = Math.min(PANEL_ROWS, rows - first);
             float[] panel = panel(PANEL_ROWS * cols);
             for (int i = 0; i < count; i++) dequantize((long) (first + i) * cols, panel, i * cols, cols);

@@ -216,6 +216,34 @@ class TensorKernelTest {
         }
     }
 
+    /**
+     * The GEMM's bits are those of its scalar twin: for each output, 16 partial sums (the columns ≡ i mod 16 below the
+     * last multiple of 16, ascending, fused multiply-adds from zero), the fixed tree, then the remaining columns.
+     */
+    @Test
+    void gemmMatchesItsScalarTwinBitForBit() {
+        var rnd = new Random(12);
+        for (int trial = 0; trial < 12; trial++) {
+            int wRows = 1 + rnd.nextInt(FloatTensor.PANEL_ROWS), n = 1 + rnd.nextInt(9);
+            int cols = trial < 2 ? 2048 + 7 * trial : 1 + rnd.nextInt(1200), upper = cols & -Lanes.SUMS;
+            float[] w = gaussian(rnd, wRows * cols), x = gaussian(rnd, n * cols), out = new float[n * wRows];
+            FloatGemm.multiply(w, wRows, x, n, cols, out, wRows, 0);
+            float[] partials = new float[Lanes.SUMS];
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < wRows; j++) {
+                    java.util.Arrays.fill(partials, 0f);
+                    for (int k = 0; k < upper; k++) {
+                        partials[k % Lanes.SUMS] = Math.fma(w[j * cols + k], x[r * cols + k], partials[k % Lanes.SUMS]);
+                    }
+                    float sum = Lanes.sum(partials, 0);
+                    for (int k = upper; k < cols; k++) sum += w[j * cols + k] * x[r * cols + k];
+                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(out[r * wRows + j]),
+                            "trial " + trial + " row " + r + " out " + j);
+                }
+            }
+        }
+    }
+
     @Test
     void vectorMathMatchesScalarLoops() {
         var rnd = new Random(9);
