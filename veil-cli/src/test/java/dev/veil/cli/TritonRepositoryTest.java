@@ -335,6 +335,9 @@ class TritonRepositoryTest {
         private void relay(Socket client) {
             int colon = upstream.lastIndexOf(':');
             try (client; var server = new Socket(upstream.substring(0, colon), Integer.parseInt(upstream.substring(colon + 1)))) {
+                // Nagle's algorithm would hold each reply's body until the peer's delayed ACK (40 ms a call)
+                client.setTcpNoDelay(true);
+                server.setTcpNoDelay(true);
                 var fromClient = new BufferedInputStream(client.getInputStream());
                 var fromServer = new BufferedInputStream(server.getInputStream());
                 while (true) {
@@ -381,8 +384,10 @@ class TritonRepositoryTest {
         }
 
         void write(OutputStream out) throws IOException {
-            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-            out.write(body);
+            var message = new ByteArrayOutputStream(head.length() + body.length);
+            message.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
+            message.writeBytes(body);
+            out.write(message.toByteArray()); // one write: one segment train, as the peers send it
             out.flush();
         }
     }
