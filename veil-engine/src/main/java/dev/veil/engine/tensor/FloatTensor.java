@@ -30,7 +30,8 @@ public abstract class FloatTensor {
      */
     public static String kernelChoices() {
         return "prefill float GEMM, " + FloatGemm.tile() + " tile (" + FloatGemm.tileReason() + "), panels of " + PANEL_ROWS
-                + " rows; decode Q8_0/Q4_0 float dot against the input";
+                + " rows; decode Q8_0/Q4_0 float dot against the input (Q8_0 " + Q8_0Tensor.decodeReads() + ", Q4_0 "
+                + Q4_0Tensor.decodeReads() + ")";
     }
 
     public abstract GGMLType type();

@@ -100,6 +100,11 @@ public final class Q4_0Tensor extends BlockTensor implements DecodeInput.Kernel 
      * (the block sums of x come with the input). Fewer instructions per block than multiplying by the input quantized
      * to 8 bits, as this did (~1.1x the decode rate at the 1B shape), and no rounding of the input.
      */
+    /** How {@link #decodeDot} reads a block's bytes at this width, for {@code veil bench}'s kernels line. */
+    static String decodeReads() {
+        return L == 8 ? "one 16-byte load a block" : "two 8-byte loads a block";
+    }
+
     @Override
     public float decodeDot(long first, DecodeInput a, int xBlock, int blocks) {
         if (L == 8) return decodeDot256(first, a, xBlock, blocks);

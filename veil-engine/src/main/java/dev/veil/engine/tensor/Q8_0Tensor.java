@@ -54,6 +54,11 @@ public final class Q8_0Tensor extends BlockTensor implements DecodeInput.Kernel 
      * took 0.92-1.03x the kernel's time alone, but the decode rate fell in three of four whole-model pairs). docs/kernels.md,
      * "Decode at each width".
      */
+    /** How {@link #dotBlocks} reads a block's bytes at this width, for {@code veil bench}'s kernels line. */
+    static String decodeReads() {
+        return L == 16 ? "one 32-byte load a block" : L == 4 ? "two 16-byte loads a block" : "four 8-byte loads a block";
+    }
+
     @Override
     float dotBlocks(long first, float[] x, int xOffset, int blocks) {
         if (L == 16) return dotBlocks512(first, x, xOffset, blocks);
