@@ -258,14 +258,13 @@ class OipServerTest {
             Eventually.until("the slow peer's first bytes are held", () -> server.held() > 0);
             assertTrue(server.held() <= 1 << 16, "held " + server.held() + " bytes, not the " + most + " announced");
             // meanwhile another client is served at once
-            long t0 = System.nanoTime();
             assertEquals(200, http("GET", "/v2/health/ready", Map.of(), null).status());
             try (var oip = OipChannel.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(10), dims)) {
                 int d = dims.dim();
                 var call = new Message.Linear(new MatrixId(Projection.LM_HEAD, 0), new Rows.Floats(1, d, new float[d]));
                 oip.call(call, Message.LinearReply.class);
             }
-            assertTrue(System.nanoTime() - t0 < 1_500_000_000L, "served within the slow peers' deadline");
+            assertTrue(server.held() > 0, "served while the slow peer's bytes are still held: before its deadline dropped it");
             // each silent, slow or dripping peer gets its 408 (best effort) and is closed at the deadline
             var a = read(slow.getInputStream());
             assertEquals(408, a.status(), a.text());
